@@ -1,0 +1,40 @@
+/**
+ * Builds the transform worker (src/worker/index.ts) as one IIFE file, build/transform-worker.js, before the main
+ * build starts. The MAIN-world hook imports that file's text (`callseal:transform-worker-source`, an alias to
+ * `?raw`) and starts the worker from a `blob:` URL: a worker in the page must come from the page's own origin.
+ */
+import { resolve } from 'node:path';
+import { build, type Plugin } from 'vite';
+
+export const TRANSFORM_WORKER_ENTRY = 'src/worker/index.ts';
+export const TRANSFORM_WORKER_OUT = 'build/transform-worker.js';
+
+export function transformWorkerPlugin(): Plugin {
+  let root = process.cwd();
+  return {
+    name: 'callseal:transform-worker',
+    apply: 'build',
+    configResolved(config) {
+      root = config.root;
+    },
+    async buildStart() {
+      await build({
+        configFile: false,
+        root,
+        logLevel: 'warn',
+        build: {
+          outDir: resolve(root, 'build'),
+          emptyOutDir: false,
+          target: 'chrome120',
+          minify: false,
+          lib: {
+            entry: resolve(root, TRANSFORM_WORKER_ENTRY),
+            formats: ['iife'],
+            name: 'CallSealTransformWorker',
+            fileName: () => 'transform-worker.js',
+          },
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,2 @@
+import { render } from 'preact';
+render(<p>CallSeal</p>, document.getElementById('app')!);

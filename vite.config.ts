@@ -1,0 +1,36 @@
+/**
+ * Build of the extension into dist/.
+ *
+ * Three bundles come out of one `vite build`:
+ * - the service worker, the bridge content script and the popup, through @crxjs/vite-plugin;
+ * - the MAIN-world hook as one self-contained IIFE (crxjs `standaloneFiles`), so Chromium runs it at document_start,
+ *   before the page's first script;
+ * - the transform worker as an IIFE string that the hook turns into a `blob:` worker (see
+ *   `scripts/vite-plugin-transform-worker.ts`).
+ */
+import { crx } from '@crxjs/vite-plugin';
+import preact from '@preact/preset-vite';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+import manifest, { BRIDGE_ENTRY, MAIN_WORLD_ENTRY } from './manifest.config.ts';
+import { TRANSFORM_WORKER_OUT, transformWorkerPlugin } from './scripts/vite-plugin-transform-worker.ts';
+
+export default defineConfig({
+  plugins: [
+    transformWorkerPlugin(),
+    preact(),
+    crx({ manifest, contentScripts: { standaloneFiles: [BRIDGE_ENTRY, MAIN_WORLD_ENTRY] } }),
+  ],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'chrome120',
+    sourcemap: false,
+    minify: false,
+  },
+  resolve: {
+    alias: {
+      'callseal:transform-worker-source': `${fileURLToPath(new URL(`./${TRANSFORM_WORKER_OUT}`, import.meta.url))}?raw`,
+    },
+  },
+});
