@@ -22,6 +22,7 @@ export function transformWorkerPlugin(): Plugin {
         configFile: false,
         root,
         logLevel: 'warn',
+        publicDir: false,
         build: {
           outDir: resolve(root, 'build'),
           emptyOutDir: false,

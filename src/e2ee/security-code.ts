@@ -1,0 +1,51 @@
+/**
+ * The short authentication strings the two people compare.
+ *
+ * Why: the hellos are signed, but nobody has certified whose identity key is whose. A call infrastructure that
+ * swaps both hellos for its own (a man in the middle) produces valid signatures; what it cannot do is make the
+ * two sides compute the same transcript hash. So both screens show a code derived from the transcript hash
+ * (symmetric: both sides order the hellos the same way) and the people read it to each other.
+ *
+ *   d = SHA-256("CallSeal-v1 security code" || th)
+ *
+ *   d:  | d[0..5) | d[5..10) | d[10..15) | d[15..20) | unused ... |
+ *          40-bit big-endian integers, each mod 100000, zero-padded to 5 digits
+ *   code: "ddddd ddddd ddddd ddddd"   (20 digits, about 66 bits)
+ *
+ * The identity fingerprint is for display ("whose key is this?"), not for authentication of the call:
+ *   hex(SHA-256(identity public key)[0..16)) in groups of 4, e.g. "3fa9 07c1 ... 9b2e".
+ */
+import { requireBytes, toHex } from './bytes';
+import {
+  ED25519_PUBLIC_KEY_LENGTH,
+  IDENTITY_FINGERPRINT_BYTES,
+  SECURITY_CODE_GROUP_DIGITS,
+  SECURITY_CODE_GROUPS,
+  SECURITY_CODE_LABEL_BYTES,
+  SHA256_LENGTH,
+} from './constants';
+import { sha256 } from './webcrypto';
+
+const GROUP_BYTES = 5;
+const GROUP_MODULUS = 10 ** SECURITY_CODE_GROUP_DIGITS;
+
+/** 20 decimal digits in four groups of five, from a 32-byte transcript hash. */
+export async function securityCode(transcriptHash: Uint8Array): Promise<string> {
+  requireBytes(transcriptHash, 'transcript hash', SHA256_LENGTH);
+  const d = await sha256(SECURITY_CODE_LABEL_BYTES, transcriptHash);
+  const groups: string[] = [];
+  for (let g = 0; g < SECURITY_CODE_GROUPS; g++) {
+    let value = 0; // at most 2^40 - 1: exact in a double
+    for (let i = 0; i < GROUP_BYTES; i++) value = value * 256 + (d[g * GROUP_BYTES + i] ?? 0);
+    groups.push(String(value % GROUP_MODULUS).padStart(SECURITY_CODE_GROUP_DIGITS, '0'));
+  }
+  return groups.join(' ');
+}
+
+/** Hex of the first 16 bytes of SHA-256(identity public key), in groups of four hex digits. */
+export async function identityFingerprint(identityPublicKey: Uint8Array): Promise<string> {
+  requireBytes(identityPublicKey, 'identity public key', ED25519_PUBLIC_KEY_LENGTH);
+  const digest = await sha256(identityPublicKey);
+  const hex = toHex(digest.subarray(0, IDENTITY_FINGERPRINT_BYTES));
+  return (hex.match(/.{4}/g) ?? []).join(' ');
+}

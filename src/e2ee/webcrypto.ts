@@ -1,0 +1,66 @@
+/**
+ * The thin layer over `globalThis.crypto.subtle` that the rest of the folder uses.
+ *
+ * Why: this code runs in a dedicated Worker (Chromium) and in Node 20 (tests); both expose the same WebCrypto,
+ * including X25519, Ed25519, HKDF and SHA-256, so no primitive is implemented here by hand. What this layer
+ * adds is error discipline: a missing algorithm or a WebCrypto rejection becomes a named `E2eeError` instead of a
+ * DOMException surfacing from deep inside, and every input is copied into its own ArrayBuffer first.
+ */
+import { copyBytes, concatBytes } from './bytes';
+import { E2eeError } from './errors';
+import type { E2eeErrorCode } from './errors';
+
+/** The runtime's SubtleCrypto, or 'crypto-unavailable'. */
+export function subtle(): SubtleCrypto {
+  const s = (globalThis as { crypto?: Crypto }).crypto?.subtle;
+  if (s === undefined) throw new E2eeError('crypto-unavailable', 'WebCrypto (crypto.subtle) is not available');
+  return s;
+}
+
+/**
+ * Runs one WebCrypto operation; a rejection becomes an E2eeError. NotSupportedError (algorithm missing) is
+ * 'crypto-unavailable', anything else is `code`. E2eeErrors pass through untouched.
+ */
+export async function cryptoCall<T>(what: string, code: E2eeErrorCode, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (error) {
+    if (error instanceof E2eeError) throw error;
+    const name = error instanceof Error ? error.name : 'unknown';
+    if (name === 'NotSupportedError') {
+      throw new E2eeError('crypto-unavailable', `${what}: not supported by this runtime`, { cause: error });
+    }
+    throw new E2eeError(code, `${what} failed (${name})`, { cause: error });
+  }
+}
+
+/** SHA-256 of the concatenation of `parts`. */
+export async function sha256(...parts: readonly Uint8Array[]): Promise<Uint8Array<ArrayBuffer>> {
+  const input = concatBytes(...parts);
+  const digest = await cryptoCall('SHA-256', 'crypto-unavailable', () => subtle().digest('SHA-256', input));
+  return new Uint8Array(digest);
+}
+
+/** Imports secret bytes as a non-extractable HKDF base key. */
+export async function importHkdfKey(secret: Uint8Array): Promise<CryptoKey> {
+  const raw = copyBytes(secret);
+  try {
+    return await cryptoCall('HKDF import', 'crypto-unavailable', () =>
+      subtle().importKey('raw', raw, 'HKDF', false, ['deriveBits']),
+    );
+  } finally {
+    raw.fill(0);
+  }
+}
+
+/** HKDF-SHA256(key, salt, info) -> `lengthBytes` bytes. */
+export async function hkdfSha256(
+  key: CryptoKey,
+  salt: Uint8Array,
+  info: Uint8Array,
+  lengthBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const params: HkdfParams = { name: 'HKDF', hash: 'SHA-256', salt: copyBytes(salt), info: copyBytes(info) };
+  const bits = await cryptoCall('HKDF', 'crypto-unavailable', () => subtle().deriveBits(params, key, lengthBytes * 8));
+  return new Uint8Array(bits);
+}

@@ -1,0 +1,89 @@
+/**
+ * An in-memory `ExtensionActions` for tests and previews: it holds one view per tab, answers the switch and
+ * "Codes match" the way the background does, and records what the popup sent.
+ */
+import { NO_CALL, type TabCallStatus } from '../shared/call-status';
+import type { PopupToBackground, PopupView } from '../shared/messages';
+import type { ExtensionActions, FailureHandler, ViewHandler } from './actions';
+
+export function fakeView(tabId: number, status: Partial<TabCallStatus> = {}, rest: Partial<PopupView> = {}): PopupView {
+  return { tabId, status: { ...NO_CALL, ...status }, enabled: false, canToggle: true, ...rest };
+}
+
+interface Watcher {
+  tabId: number;
+  onView: ViewHandler;
+  onFailure: FailureHandler;
+}
+
+export class FakeActions implements ExtensionActions {
+  /** Every message the popup sent, in order. */
+  readonly sent: PopupToBackground[] = [];
+  private readonly views = new Map<number, PopupView>();
+  private readonly watchers = new Set<Watcher>();
+
+  /** `tabId` is what `currentTabId` answers; an Error makes it reject with that error. */
+  constructor(
+    private readonly tabId: number | Error = 1,
+    views: PopupView[] = [fakeView(typeof tabId === 'number' ? tabId : 1)],
+  ) {
+    for (const view of views) this.views.set(view.tabId, view);
+  }
+
+  currentTabId(): Promise<number> {
+    return this.tabId instanceof Error ? Promise.reject(this.tabId) : Promise.resolve(this.tabId);
+  }
+
+  watch(tabId: number, onView: ViewHandler, onFailure: FailureHandler): () => void {
+    const watcher = { tabId, onView, onFailure };
+    this.watchers.add(watcher);
+    this.sent.push({ kind: 'watch', tabId });
+    const view = this.views.get(tabId);
+    // Like the real port, the first view arrives asynchronously.
+    if (view) queueMicrotask(() => this.watchers.has(watcher) && onView(view));
+    return () => {
+      this.watchers.delete(watcher);
+    };
+  }
+
+  setEnabled(enabled: boolean): void {
+    this.sent.push({ kind: 'set-enabled', enabled });
+    for (const view of this.views.values()) {
+      if (!view.canToggle) {
+        this.fail('policy', view.policyNote ?? 'Your organization manages this setting.');
+        return;
+      }
+    }
+    for (const view of [...this.views.values()]) this.push({ ...view, enabled });
+  }
+
+  markVerified(tabId: number): void {
+    this.sent.push({ kind: 'mark-verified', tabId });
+    const view = this.views.get(tabId);
+    if (view?.status.state !== 'encrypted' || view.status.securityCode === undefined) {
+      this.fail('not-encrypted', 'There is no encrypted call to verify on this tab.');
+      return;
+    }
+    this.push({ ...view, status: { ...view.status, state: 'verified' } });
+  }
+
+  /** Test control: the background sends a new view for its tab. */
+  push(view: PopupView): void {
+    this.views.set(view.tabId, view);
+    for (const watcher of [...this.watchers]) if (watcher.tabId === view.tabId) watcher.onView(view);
+  }
+
+  /** Test control: the background reports a failure to every watcher. */
+  fail(code: string, message: string): void {
+    for (const watcher of [...this.watchers]) watcher.onFailure(code, message);
+  }
+
+  /** The view the fake currently holds for a tab. */
+  view(tabId: number): PopupView | undefined {
+    return this.views.get(tabId);
+  }
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The foundation, in real Chromium with the built extension: the service worker starts under the pinned ID, the
+ * MAIN-world hook runs before the page's first inline script (in the top frame and in an iframe), and the popup
+ * renders. A browser without the extension is the control that shows each check can fail.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, tabIdOf, type TestBrowser } from './support/browser';
+import { startStaticServer, type StaticServer } from './support/static-server';
+
+/** The ID that `key` in manifest.config.ts pins (README: "Extension ID"). */
+const EXTENSION_ID = 'nlnkaholkfmhjpfkjcnbpfglhkajpmgc';
+
+/**
+ * The page's very first script asks whether its new sender and receiver already have transforms — which only a
+ * hook that ran before it can have attached.
+ */
+const FIRST_SCRIPT = `<script>
+  const pc = new RTCPeerConnection();
+  const transceiver = pc.addTransceiver('video');
+  window.firstScriptSaw = {
+    senderTransform: transceiver.sender.transform !== null,
+    receiverTransform: transceiver.receiver.transform !== null,
+  };
+  pc.close();
+</script>`;
+
+const routes = {
+  '/': { body: `<!doctype html><html><head>${FIRST_SCRIPT}</head><body><iframe src="/frame"></iframe></body></html>` },
+  '/frame': { body: `<!doctype html><html><head>${FIRST_SCRIPT}</head><body>frame</body></html>` },
+};
+
+interface FirstScriptResult {
+  senderTransform: boolean;
+  receiverTransform: boolean;
+}
+
+async function whatFirstScriptsSaw(browser: TestBrowser, server: StaticServer) {
+  const page = await browser.newPage();
+  await page.goto(server.url('/'), { waitUntil: 'load' });
+  const top = await page.evaluate(() => (window as unknown as { firstScriptSaw: FirstScriptResult }).firstScriptSaw);
+  const frame = page.frames().find((f) => f.url().endsWith('/frame'));
+  if (!frame) throw new Error('the iframe did not load');
+  const inFrame = await frame.evaluate(() => (window as unknown as { firstScriptSaw: FirstScriptResult }).firstScriptSaw);
+  return { page, top, inFrame };
+}
+
+describe('the built extension in Chromium', () => {
+  let server: StaticServer;
+  let withExtension: TestBrowser;
+  let without: TestBrowser;
+
+  beforeAll(async () => {
+    server = await startStaticServer(routes);
+    [withExtension, without] = await Promise.all([launchBrowser(), launchBrowser({ withExtension: false })]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([withExtension?.close(), without?.close()]);
+    await server?.close();
+  });
+
+  it('starts its module service worker under the pinned extension ID', async () => {
+    expect(withExtension.extensionId).toBe(EXTENSION_ID);
+    const worker = await withExtension.serviceWorker();
+    expect(worker.url()).toBe(`chrome-extension://${EXTENSION_ID}/service-worker-loader.js`);
+    expect(await worker.evaluate(() => typeof chrome.runtime.getManifest)).toBe('function');
+  });
+
+  it("runs the MAIN-world hook before the page's first inline script, in the top frame and in an iframe", async () => {
+    const { top, inFrame } = await whatFirstScriptsSaw(withExtension, server);
+    expect(top).toEqual({ senderTransform: true, receiverTransform: true });
+    expect(inFrame).toEqual({ senderTransform: true, receiverTransform: true });
+  });
+
+  it('leaves pages alone without the extension (the control)', async () => {
+    const { top, inFrame } = await whatFirstScriptsSaw(without, server);
+    expect(top).toEqual({ senderTransform: false, receiverTransform: false });
+    expect(inFrame).toEqual({ senderTransform: false, receiverTransform: false });
+  });
+
+  it('renders the popup with the switch off and no call', async () => {
+    const { page } = await whatFirstScriptsSaw(withExtension, server);
+    const tabId = await tabIdOf(withExtension, page);
+    const popup = await withExtension.newPage();
+    await popup.goto(`chrome-extension://${EXTENSION_ID}/src/popup/index.html?tabId=${tabId}`);
+    const toggle = await popup.waitForSelector('[data-testid="e2ee-toggle"]');
+    expect(await toggle?.evaluate((el) => el.getAttribute('aria-checked'))).toBe('false');
+    const state = await popup.waitForSelector('[data-testid="call-state"]');
+    expect(await state?.evaluate((el) => el.getAttribute('data-state'))).toBe('off');
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * Launches real Chromium with the built extension (dist/) for end-to-end tests and the demo.
+ *
+ * Puppeteer never downloads a browser here: it drives the system Chromium, `/usr/bin/chromium` unless
+ * `CHROME_PATH` names another. Every browser gets a fresh profile directory, removed again by `close()`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer';
+
+export const DIST_DIR = resolve(import.meta.dirname, '../../../dist');
+export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
+
+/** The flags known to work on this machine (see DEVELOPERS.md). */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--allow-loopback-in-peer-connection',
+];
+
+export interface LaunchOptions {
+  /** Load the built extension (default true). */
+  withExtension?: boolean;
+  /** Extra command-line flags, e.g. `--use-file-for-fake-video-capture=…`. */
+  args?: string[];
+}
+
+export interface TestBrowser {
+  browser: Browser;
+  /** The extension's ID, read from its service worker's URL (undefined without the extension). */
+  extensionId: string | undefined;
+  /** The extension's service worker, for evaluating in the background. */
+  serviceWorker(): Promise<WebWorker>;
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/**
+ * The extension's tab ID of a page. CallSeal has no "tabs" permission (it needs none), so tab URLs are hidden from
+ * it: the page is brought to the front and the active tab of the last focused window is asked for.
+ */
+export async function tabIdOf(test: TestBrowser, page: Page): Promise<number> {
+  await page.bringToFront();
+  const worker = await test.serviceWorker();
+  const tabId = await worker.evaluate(async () => {
+    const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+    return tab?.id;
+  });
+  if (typeof tabId !== 'number') throw new Error('no active tab found for the page');
+  return tabId;
+}
+
+export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBrowser> {
+  const withExtension = options.withExtension ?? true;
+  const userDataDir = await mkdtemp(join(tmpdir(), 'callseal-profile-'));
+  const browser = await puppeteer.launch({
+    executablePath: CHROME_PATH,
+    headless: true,
+    userDataDir,
+    args: [...CHROMIUM_FLAGS, ...(options.args ?? [])],
+    ...(withExtension ? { enableExtensions: [DIST_DIR] } : {}),
+  });
+  let extensionId: string | undefined;
+  const serviceWorker = async (): Promise<WebWorker> => {
+    const target = await browser.waitForTarget(
+      (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
+      { timeout: 15_000 },
+    );
+    const worker = await target.worker();
+    if (!worker) throw new Error('the extension service worker target has no worker');
+    return worker;
+  };
+  if (withExtension) {
+    const worker = await serviceWorker();
+    extensionId = new URL(worker.url()).host;
+  }
+  return {
+    browser,
+    extensionId,
+    serviceWorker,
+    newPage: () => browser.newPage(),
+    async close() {
+      await browser.close();
+      await rm(userDataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,162 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { E2eeError } from '../../../src/e2ee/errors';
+import { codecClearPrefixLength, encodeCallSealFrame, parseCallSealFrame } from '../../../src/e2ee/frame-container';
+import { expectE2eeError } from './helpers';
+
+const MAGIC = [0xca, 0x11, 0x5e, 0xa1];
+const bytes = (...values: number[]) => Uint8Array.from(values);
+
+describe('encodeCallSealFrame / parseCallSealFrame', () => {
+  it('lays out prefix | payload | hello | len | flags | magic', () => {
+    const frame = encodeCallSealFrame({ clearPrefix: bytes(9), payload: bytes(1, 2), hello: bytes(7, 7, 7) });
+    expect(Array.from(frame)).toEqual([9, 1, 2, 7, 7, 7, 0, 3, 0b11, ...MAGIC]);
+    expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(5) }))).toEqual([5, 0b01, ...MAGIC]);
+    expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(1), payload: bytes(), hello: bytes(4) }))).toEqual([
+      1, 4, 0, 1, 0b10, ...MAGIC,
+    ]);
+    expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), hello: null }))).toEqual([0, ...MAGIC]);
+  });
+
+  it('round-trips with and without hello, with and without media, for each codec prefix', () => {
+    const hello = Uint8Array.from({ length: 179 }, (_, i) => i);
+    for (const prefixLength of [0, 1, 3, 10]) {
+      const clearPrefix = Uint8Array.from({ length: prefixLength }, (_, i) => 200 + i);
+      for (const payload of [bytes(), bytes(0xca, 0x11, 0x5e, 0xa1, 1, 2, 3)]) {
+        for (const withHello of [false, true]) {
+          const frame = encodeCallSealFrame(withHello ? { clearPrefix, payload, hello } : { clearPrefix, payload });
+          const parsed = parseCallSealFrame(frame, prefixLength);
+          expect(parsed).not.toBeNull();
+          expect(parsed?.clearPrefix).toEqual(clearPrefix);
+          expect(parsed?.payload).toEqual(payload);
+          expect(parsed?.hasMedia).toBe(payload.length > 0);
+          expect(parsed?.hello).toEqual(withHello ? hello : undefined);
+          expect(parsed !== null && 'hello' in parsed).toBe(withHello);
+        }
+      }
+    }
+  });
+
+  it('round-trips arbitrary parts (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 12 }),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.option(fc.uint8Array({ minLength: 1, maxLength: 400 }), { nil: undefined }),
+        (clearPrefix, payload, hello) => {
+          const frame = encodeCallSealFrame({ clearPrefix, payload, hello });
+          const parsed = parseCallSealFrame(frame, clearPrefix.length);
+          expect(parsed).toEqual({
+            clearPrefix,
+            payload,
+            hasMedia: payload.length > 0,
+            ...(hello === undefined ? {} : { hello }),
+          });
+        },
+      ),
+    );
+  });
+
+  it('clamps the nominal prefix to the bytes in front of the trailer (short frames)', () => {
+    // A 5-byte VP8 key frame: the sender kept all 5 bytes in clear, nothing left to encrypt.
+    const frame = encodeCallSealFrame({ clearPrefix: bytes(1, 2, 3, 4, 5), payload: bytes(), hello: bytes(8) });
+    const parsed = parseCallSealFrame(frame, 10);
+    expect(parsed?.clearPrefix).toEqual(bytes(1, 2, 3, 4, 5));
+    expect(parsed?.payload.length).toBe(0);
+    expect(parsed?.hello).toEqual(bytes(8));
+  });
+
+  it('returns null for plain media (no magic)', () => {
+    expect(parseCallSealFrame(bytes(), 1)).toBeNull();
+    expect(parseCallSealFrame(bytes(...MAGIC), 0)).toBeNull(); // too short to hold flags + magic
+    expect(parseCallSealFrame(bytes(0xfc, 1, 2, 3, 4, 5, 6), 1)).toBeNull();
+    expect(parseCallSealFrame(bytes(0, 0xca, 0x11, 0x5e, 0xa0), 0)).toBeNull();
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (data) => {
+        fc.pre(!(data.length >= 5 && MAGIC.every((m, i) => data[data.length - 4 + i] === m)));
+        expect(parseCallSealFrame(data, 3)).toBeNull();
+      }),
+    );
+  });
+
+  it('rejects inconsistent trailers as malformed-frame', () => {
+    const m = (...head: number[]) => bytes(...head, ...MAGIC);
+    expectE2eeError(() => parseCallSealFrame(m(0b100), 0), 'malformed-frame'); // unknown flag bit
+    expectE2eeError(() => parseCallSealFrame(m(1, 2, 0x80), 0), 'malformed-frame'); // unknown flag bit
+    expectE2eeError(() => parseCallSealFrame(m(0b01), 0), 'malformed-frame'); // HAS_MEDIA, no payload
+    expectE2eeError(() => parseCallSealFrame(m(1, 0b01), 1), 'malformed-frame'); // payload all prefix
+    expectE2eeError(() => parseCallSealFrame(m(1, 2, 0b00), 1), 'malformed-frame'); // payload without HAS_MEDIA
+    expectE2eeError(() => parseCallSealFrame(m(0b10), 0), 'malformed-frame'); // HAS_HELLO, no length field
+    expectE2eeError(() => parseCallSealFrame(m(3, 0b10), 0), 'malformed-frame'); // half a length field
+    expectE2eeError(() => parseCallSealFrame(m(0, 0, 0b10), 0), 'malformed-frame'); // hello length 0
+    expectE2eeError(() => parseCallSealFrame(m(7, 0, 2, 0b10), 0), 'malformed-frame'); // hello longer than frame
+    expectE2eeError(() => parseCallSealFrame(m(7, 0xff, 0xff, 0b11), 0), 'malformed-frame');
+  });
+
+  it('never throws anything but a named error on arbitrary magic-terminated input', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat({ max: 12 }), (head, prefix) => {
+        const data = new Uint8Array([...head, ...MAGIC]);
+        let outcome: unknown;
+        try {
+          outcome = parseCallSealFrame(data, prefix);
+        } catch (error) {
+          outcome = error;
+        }
+        if (outcome instanceof Error) {
+          expect(outcome).toBeInstanceOf(E2eeError);
+          expect((outcome as E2eeError).code).toBe('malformed-frame');
+        } else if (head.length === 0) {
+          expect(outcome).toBeNull(); // four bytes: too short for flags + magic
+        } else {
+          expect(outcome).not.toBeNull();
+        }
+      }),
+    );
+  });
+
+  it('validates its arguments', () => {
+    expectE2eeError(() => parseCallSealFrame('x' as never, 0), 'invalid-argument');
+    expectE2eeError(() => parseCallSealFrame(bytes(), -1), 'invalid-argument');
+    expectE2eeError(() => parseCallSealFrame(bytes(), 1.5), 'invalid-argument');
+    expectE2eeError(() => encodeCallSealFrame({ clearPrefix: bytes(), payload: 'x' as never }), 'invalid-argument');
+    expectE2eeError(() => encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), hello: bytes() }), 'invalid-argument');
+    expectE2eeError(
+      () => encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), hello: new Uint8Array(0x10000) }),
+      'invalid-argument',
+    );
+    expectE2eeError(() => encodeCallSealFrame(null as never), 'invalid-argument');
+  });
+});
+
+describe('codecClearPrefixLength', () => {
+  it('knows Opus, VP8 and VP9, case-insensitively', () => {
+    expect(codecClearPrefixLength('audio/opus', false, 100)).toBe(1);
+    expect(codecClearPrefixLength('audio/OPUS', true, 100)).toBe(1);
+    expect(codecClearPrefixLength('video/VP8', true, 1000)).toBe(10);
+    expect(codecClearPrefixLength('video/vp8', false, 1000)).toBe(3);
+    expect(codecClearPrefixLength('Video/Vp8', false, 1000)).toBe(3);
+    expect(codecClearPrefixLength('video/VP9', true, 1000)).toBe(0);
+    expect(codecClearPrefixLength('video/VP9', false, 1000)).toBe(0);
+    expect(codecClearPrefixLength('audio/opus; minptime=10', false, 100)).toBe(1);
+  });
+
+  it('clamps to the frame length', () => {
+    expect(codecClearPrefixLength('video/VP8', true, 4)).toBe(4);
+    expect(codecClearPrefixLength('video/VP8', false, 2)).toBe(2);
+    expect(codecClearPrefixLength('audio/opus', false, 0)).toBe(0);
+  });
+
+  it('returns null for unsupported codecs', () => {
+    for (const mime of ['video/H264', 'video/AV1', 'video/H265', 'audio/PCMU', 'audio/red', '', 'opus']) {
+      expect(codecClearPrefixLength(mime, true, 100)).toBeNull();
+    }
+  });
+
+  it('validates its arguments', () => {
+    expectE2eeError(() => codecClearPrefixLength(1 as never, true, 1), 'invalid-argument');
+    expectE2eeError(() => codecClearPrefixLength('audio/opus', 'yes' as never, 1), 'invalid-argument');
+    expectE2eeError(() => codecClearPrefixLength('audio/opus', true, -1), 'invalid-argument');
+    expectE2eeError(() => codecClearPrefixLength('audio/opus', true, Number.NaN), 'invalid-argument');
+  });
+});
