@@ -50,7 +50,8 @@ async function settingsMessage(): Promise<BackgroundToPage> {
 async function refreshTab(tabId: number): Promise<void> {
   const { page, canToggle, policyNote } = await settings;
   const status = calls.status(tabId, page.enabled, (key) => verified.has(key));
-  await showTabStatus(tabId, status);
+  // The toolbar must never keep the popup from updating.
+  await showTabStatus(tabId, status).catch((error: unknown) => console.warn('CallSeal: toolbar update failed', error));
   const view: PopupView = { tabId, status, enabled: page.enabled, canToggle };
   if (policyNote) view.policyNote = policyNote;
   for (const [port, watched] of popups) {
