@@ -7,6 +7,7 @@
  * It must never break the page: any failure here leaves WebRTC as the browser made it.
  */
 import { openBridgeLink } from './main-world/bridge-link';
+import { warmUpOnMediaRequests } from './main-world/media-warmup';
 import { installPeerConnectionHook } from './main-world/peer-connection-hook';
 import { createWorkerHost, type WorkerHost } from './main-world/worker-host';
 
@@ -16,6 +17,7 @@ try {
   const host = createWorkerHost(link);
   hostRef.current = host;
   installPeerConnectionHook(() => host.worker());
+  warmUpOnMediaRequests(() => host.warmUp());
 } catch (error) {
   // Reported to the page's console only; the page keeps the browser's own WebRTC.
   console.error('CallSeal could not start on this page:', error instanceof Error ? error.message : error);

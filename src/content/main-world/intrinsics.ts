@@ -45,6 +45,8 @@ export const intrinsics = Object.freeze({
   workerPostMessage: uncurry(Worker.prototype.postMessage as (message: unknown) => void),
   weakSetHas: uncurry(WeakSet.prototype.has),
   weakSetAdd: uncurry(WeakSet.prototype.add),
+  getUserMedia: globalThis.MediaDevices?.prototype.getUserMedia,
+  getDisplayMedia: globalThis.MediaDevices?.prototype.getDisplayMedia,
   messageEventData: getter<MessageEvent, unknown>(MessageEvent.prototype, 'data'),
   messageEventPorts: getter<MessageEvent, readonly MessagePort[]>(MessageEvent.prototype, 'ports'),
 });

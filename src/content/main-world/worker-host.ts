@@ -16,12 +16,20 @@ import { intrinsics } from './intrinsics';
 export interface WorkerHost {
   /** The worker, started on first use; undefined if it cannot run here (then no transforms are attached). */
   worker(): Worker | undefined;
+  /**
+   * Starts the worker ahead of the first peer connection (on getUserMedia), so that a worker the page's CSP
+   * blocks is known to have failed before any transform would be attached to it: a transform on a dead worker
+   * would stop the media for good, while no transform leaves the call working, unencrypted, with the reason shown.
+   */
+  warmUp(): void;
   fromBackground(message: BackgroundToPage): void;
 }
 
 export function createWorkerHost(link: BridgeLink): WorkerHost {
   let worker: Worker | undefined;
   let failed = false;
+  /** Where policy requires E2EE, a failed worker still gets the transforms: they then carry no media at all. */
+  let requireEncryption = false;
 
   const post = (message: MainToWorker): void => {
     if (worker) intrinsics.workerPostMessage(worker, message);
@@ -42,7 +50,7 @@ export function createWorkerHost(link: BridgeLink): WorkerHost {
   };
 
   const start = (): Worker | undefined => {
-    if (failed) return undefined;
+    if (failed) return requireEncryption ? worker : undefined;
     if (worker) return worker;
     try {
       const url = intrinsics.createObjectURL(new intrinsics.Blob([workerSource], { type: 'text/javascript' }));
@@ -67,9 +75,11 @@ export function createWorkerHost(link: BridgeLink): WorkerHost {
 
   return {
     worker: start,
+    warmUp: () => void start(),
     fromBackground(message) {
       switch (message.kind) {
         case 'settings': {
+          requireEncryption = message.settings.enabled && !message.settings.allowPlaintextFallback;
           const identityPublicKey = base64ToBytes(message.identityPublicKey);
           if (identityPublicKey) post({ kind: 'settings', settings: message.settings, identityPublicKey });
           return;
