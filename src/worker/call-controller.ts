@@ -48,12 +48,19 @@ export class CallController {
   private readonly keyFrameRequesters = new Set<() => void>();
   private nextSenderIndex = 0;
 
+  private readonly timer: ReturnType<typeof setInterval>;
+
   constructor(private readonly post: (message: WorkerToMain) => void) {
     this.signer = new HelloSigner(post);
-    setInterval(() => {
+    this.timer = setInterval(() => {
       this.session?.tick();
       this.report();
     }, REPORT_INTERVAL_MS);
+  }
+
+  /** Stops the status timer (the worker never needs this; tests do). */
+  dispose(): void {
+    clearInterval(this.timer);
   }
 
   get helloSigner(): HelloSigner {
