@@ -37,7 +37,7 @@ export class Identity {
   }
 
   /** Signs a hello body after checking it is exactly a version-1 hello naming this identity (throws otherwise). */
-  async signHello(body: Uint8Array): Promise<Uint8Array> {
+  async signHello(body: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
     // Sign exactly the bytes that were checked (label || a private copy of the body).
     const input = checkHelloBodyForSigning(body, this.stored.publicKey);
     const signature = await crypto.subtle.sign({ name: 'Ed25519' }, this.stored.privateKey, input);

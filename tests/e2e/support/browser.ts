@@ -8,21 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer';
+// The flags known to work on this machine (see DEVELOPERS.md), shared with the demo.
+import { CHROME_PATH, CHROMIUM_FLAGS } from '../../../demo/chromium.mjs';
 
 export const DIST_DIR = resolve(import.meta.dirname, '../../../dist');
-export const CHROME_PATH = process.env.CHROME_PATH ?? '/usr/bin/chromium';
-
-/** The flags known to work on this machine (see DEVELOPERS.md). */
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--use-fake-device-for-media-stream',
-  '--use-fake-ui-for-media-stream',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-];
+export { CHROME_PATH, CHROMIUM_FLAGS };
 
 export interface LaunchOptions {
   /** Load the built extension (default true). */

@@ -47,7 +47,7 @@ describe('Identity', () => {
     const signature = await identity.signHello(hello);
     expect(await verifyHelloSignature({ body: hello, signature })).toBe(true);
     // The signature covers the label: the same bytes without it do not verify.
-    const key = await crypto.subtle.importKey('raw', identity.publicKey, { name: 'Ed25519' }, false, ['verify']);
+    const key = await crypto.subtle.importKey('raw', new Uint8Array(identity.publicKey), { name: 'Ed25519' }, false, ['verify']);
     expect(await crypto.subtle.verify({ name: 'Ed25519' }, key, signature, hello)).toBe(false);
     expect(await crypto.subtle.verify({ name: 'Ed25519' }, key, signature, helloSigningInput(hello))).toBe(true);
   });

@@ -1,0 +1,432 @@
+// @ts-check
+/**
+ * The demo call client: an ordinary WebRTC call app, written the way any web call app would be. It knows nothing
+ * about CallSeal; CallSeal (when installed and switched on) hooks RTCPeerConnection underneath it.
+ *
+ * URL parameters: `room`, `peer` (your name), `topology`:
+ *   p2p    (default) one RTCPeerConnection between the two browsers, tracks added with addTrack, perfect negotiation
+ *          (the "polite" side is the one whose name sorts first) over the server's signalling;
+ *   single one sendrecv RTCPeerConnection per participant to the server's media relay (addTransceiver);
+ *   split  SFU style: a sendonly RTCPeerConnection publishing to the relay and a separate recvonly one subscribing.
+ * In single/split the client offers and the relay answers. ICE uses host candidates only (no STUN/TURN servers);
+ * video is VP8 and audio Opus (setCodecPreferences), so runs are deterministic.
+ *
+ * When the other participant leaves or reloads, the call is torn down and placed again when it comes back.
+ *
+ * Read-only debug state for tests: `window.demo` (see `debugView` below).
+ */
+
+const params = new URLSearchParams(location.search);
+const room = params.get('room');
+const peer = params.get('peer');
+const topology = params.get('topology') ?? 'p2p';
+const TOPOLOGIES = ['p2p', 'single', 'split'];
+
+/** @param {string} id */
+const element = (id) => {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`#${id} is missing`);
+  return found;
+};
+
+/**
+ * @typedef {{ peer: string, session: string }} Remote
+ * @typedef {{
+ *   id: number,
+ *   other: Remote,
+ *   pcs: Map<string, RTCPeerConnection>,
+ *   remoteTracks: MediaStreamTrack[],
+ *   polite: boolean,
+ *   makingOffer: boolean,
+ *   ignoreOffer: boolean,
+ *   inbox: Promise<void>,
+ *   closed: boolean,
+ *   connectPeer?: () => RTCPeerConnection,
+ * }} Call
+ */
+
+/** @type {Call | undefined} */
+let call;
+let callCount = 0;
+/** @type {string | undefined} */
+let session;
+let status = 'starting';
+let remoteFrames = 0;
+let lastRemoteFrameAt = -Infinity;
+/** @type {string[]} */
+const errors = [];
+/** @type {string[]} */
+const history = [];
+/** @param {string} entry */
+const note = (entry) => {
+  history.push(`${Math.round(performance.now())} ${entry}`);
+  if (history.length > 100) history.shift();
+};
+
+const debugView = Object.freeze({
+  get room() {
+    return room;
+  },
+  get peer() {
+    return peer;
+  },
+  get topology() {
+    return topology;
+  },
+  /** The other participant's name while a call is placed. */
+  get other() {
+    return call?.other.peer ?? null;
+  },
+  /** Increments each time a call is placed (the first call is 1). */
+  get callId() {
+    return call?.id ?? 0;
+  },
+  /** Every RTCPeerConnection of the current call is connected. */
+  get connected() {
+    if (!call || call.pcs.size === 0) return false;
+    return [...call.pcs.values()].every((pc) => pc.connectionState === 'connected');
+  },
+  /** Each connection of the current call: its name (p2p, main, publish, subscribe) and states. */
+  get connections() {
+    return [...(call?.pcs ?? [])].map(([name, pc]) => ({
+      name,
+      connectionState: pc.connectionState,
+      iceConnectionState: pc.iceConnectionState,
+      signalingState: pc.signalingState,
+    }));
+  },
+  /** The remote video presented a frame within the last second. */
+  get remoteVideoPlaying() {
+    const video = /** @type {HTMLVideoElement} */ (element('remote-video'));
+    return !video.paused && video.videoWidth > 0 && performance.now() - lastRemoteFrameAt < 1000;
+  },
+  get remoteFrames() {
+    return remoteFrames;
+  },
+  get status() {
+    return status;
+  },
+  get errors() {
+    return [...errors];
+  },
+  /** The last 100 signalling events, for diagnosing a test. */
+  get history() {
+    return [...history];
+  },
+});
+Object.defineProperty(window, 'demo', { value: debugView, enumerable: true });
+
+/** @param {string} text */
+function setStatus(text) {
+  note(`status: ${text}`);
+  status = text;
+  element('status').textContent = text;
+}
+
+/** @param {string} where @param {unknown} error */
+function fail(where, error) {
+  const message = `${where}: ${error instanceof Error ? error.message : String(error)}`;
+  errors.push(message);
+  console.error(message);
+}
+
+if (!room || !peer) {
+  showJoinForm();
+} else if (!TOPOLOGIES.includes(topology)) {
+  document.body.append(`Unknown topology "${topology}": use one of ${TOPOLOGIES.join(', ')}.`);
+} else {
+  start(room, peer).catch((error) => {
+    fail('start', error);
+    setStatus(`Could not start: ${error instanceof Error ? error.message : String(error)}`);
+  });
+}
+
+function showJoinForm() {
+  const form = /** @type {HTMLFormElement} */ (element('join-form'));
+  form.hidden = false;
+  const name = /** @type {HTMLInputElement} */ (form.elements.namedItem('peer'));
+  name.focus();
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const data = new FormData(form);
+    const next = new URLSearchParams();
+    for (const key of ['room', 'peer', 'topology']) next.set(key, String(data.get(key) ?? ''));
+    location.search = next.toString();
+  });
+}
+
+/** @param {string} roomName @param {string} self */
+async function start(roomName, self) {
+  element('call').hidden = false;
+  element('local-name').textContent = `${self} (you)`;
+  setStatus('Starting the camera and microphone…');
+  const localStream = await navigator.mediaDevices.getUserMedia({
+    audio: true,
+    video: { width: 320, height: 240, frameRate: 30 },
+  });
+  const localVideo = /** @type {HTMLVideoElement} */ (element('local-video'));
+  localVideo.srcObject = localStream;
+  localVideo.play().catch(() => {});
+  watchRemoteVideo();
+
+  // Outgoing signalling, strictly in order (an offer before its candidates).
+  let outbox = Promise.resolve();
+  /** @param {'peer' | 'server'} to @param {unknown} data */
+  const send = (to, data) => {
+    const mySession = session;
+    note(`send to ${to} ${JSON.stringify(data).slice(0, 60)}`);
+    outbox = outbox.then(async () => {
+      const response = await fetch('/signal/send', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ room: roomName, peer: self, session: mySession, to, data }),
+      }).catch((error) => fail('signalling', error));
+      if (response && !response.ok && response.status !== 409) fail('signalling', `HTTP ${response.status}`);
+    });
+  };
+
+  const events = new EventSource(`/signal/events?${new URLSearchParams({ room: roomName, peer: self })}`);
+  addEventListener('pagehide', () => {
+    events.close();
+    endCall(send);
+  });
+  /** @param {string} type @param {(data: any) => void} handler */
+  const on = (type, handler) =>
+    events.addEventListener(type, (event) => {
+      note(`event ${type} ${String(/** @type {MessageEvent<string>} */ (event).data).slice(0, 60)}`);
+      try {
+        handler(JSON.parse(/** @type {MessageEvent<string>} */ (event).data));
+      } catch (error) {
+        fail(type, error);
+      }
+    });
+
+  on('welcome', (/** @type {{ session: string, peers: Remote[], mediaServer: boolean }} */ welcome) => {
+    session = welcome.session;
+    endCall(send);
+    if (topology !== 'p2p' && !welcome.mediaServer) {
+      setStatus(`This server has no media relay: topology "${topology}" cannot work here; use p2p.`);
+      return;
+    }
+    const other = welcome.peers[0];
+    if (other) startCall(other, self, localStream, send);
+    else setStatus(`In room "${roomName}". Waiting for the other participant…`);
+  });
+  on('peer-joined', (/** @type {Remote} */ other) => startCall(other, self, localStream, send));
+  on('peer-left', (/** @type {Remote} */ other) => {
+    if (call?.other.session !== other.session) return;
+    endCall(send);
+    setStatus(`${other.peer} left. Waiting for them to come back…`);
+  });
+  on('signal', (/** @type {{ session: string, data: any }} */ message) => {
+    const current = call;
+    if (!current || current.other.session !== message.session || topology !== 'p2p') return;
+    current.inbox = current.inbox
+      .then(() => onPeerSignal(current, message.data, send))
+      .catch((error) => fail('p2p signalling', error));
+  });
+  on('media', (/** @type {{ data: any }} */ message) => {
+    const current = call;
+    if (!current || message.data?.call !== current.id) return;
+    current.inbox = current.inbox
+      .then(() => onServerMessage(current, message.data))
+      .catch((error) => fail('relay signalling', error));
+  });
+  on('room-full', () => {
+    events.close();
+    setStatus(`Room "${roomName}" already has two participants.`);
+  });
+  on('replaced', () => {
+    events.close();
+    endCall(send);
+    setStatus(`"${self}" joined this room from somewhere else; this page has left the call.`);
+  });
+  events.addEventListener('error', () => {
+    if (events.readyState !== EventSource.CLOSED) setStatus('Lost the connection to the server; reconnecting…');
+  });
+}
+
+/**
+ * @param {Remote} other @param {string} self @param {MediaStream} localStream
+ * @param {(to: 'peer' | 'server', data: unknown) => void} send
+ */
+function startCall(other, self, localStream, send) {
+  endCall(send);
+  call = {
+    id: ++callCount,
+    other,
+    pcs: new Map(),
+    remoteTracks: [],
+    polite: self < other.peer,
+    makingOffer: false,
+    ignoreOffer: false,
+    inbox: Promise.resolve(),
+    closed: false,
+  };
+  element('remote-name').textContent = other.peer;
+  setStatus(`Calling ${other.peer}…`);
+  const current = call;
+  const placing = topology === 'p2p' ? callPeer(current, localStream, send) : callRelay(current, localStream, send);
+  placing.catch((error) => {
+    fail('call', error);
+    if (!current.closed) setStatus(`The call failed: ${error instanceof Error ? error.message : String(error)}`);
+  });
+}
+
+/** @param {(to: 'peer' | 'server', data: unknown) => void} send */
+function endCall(send) {
+  const current = call;
+  if (!current) return;
+  call = undefined;
+  current.closed = true;
+  for (const pc of current.pcs.values()) pc.close();
+  if (topology !== 'p2p') send('server', { call: current.id, type: 'hangup' });
+  const remoteVideo = /** @type {HTMLVideoElement} */ (element('remote-video'));
+  remoteVideo.srcObject = null;
+  element('remote-name').textContent = 'Waiting for the other participant';
+}
+
+/** @param {Call} current @param {string} name */
+function newPeerConnection(current, name) {
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  current.pcs.set(name, pc);
+  pc.addEventListener('track', ({ track }) => {
+    if (current.closed) return;
+    current.remoteTracks.push(track);
+    const remoteVideo = /** @type {HTMLVideoElement} */ (element('remote-video'));
+    remoteVideo.srcObject = new MediaStream(current.remoteTracks);
+    remoteVideo.play().catch(() => {});
+  });
+  pc.addEventListener('connectionstatechange', () => {
+    if (current.closed) return;
+    const states = [...current.pcs.values()].map((p) => p.connectionState);
+    if (states.every((s) => s === 'connected')) setStatus(`In a call with ${current.other.peer}.`);
+    else if (states.includes('failed')) setStatus(`The connection to ${current.other.peer} failed.`);
+    else setStatus(`Connecting to ${current.other.peer}… (${states.join(', ')})`);
+  });
+  return pc;
+}
+
+/** Only VP8 for video and Opus for audio, so every run negotiates the same codecs. @param {RTCPeerConnection} pc */
+function preferCodecs(pc) {
+  for (const transceiver of pc.getTransceivers()) {
+    const kind = transceiver.receiver.track.kind;
+    const wanted = kind === 'video' ? 'video/vp8' : 'audio/opus';
+    const codecs = (RTCRtpReceiver.getCapabilities(kind)?.codecs ?? []).filter(
+      (codec) => codec.mimeType.toLowerCase() === wanted,
+    );
+    if (codecs.length > 0) transceiver.setCodecPreferences(codecs);
+  }
+}
+
+/**
+ * p2p: one connection between the two browsers, perfect negotiation. The impolite side calls at once; the polite
+ * side sets its connection up when the offer arrives. Both sides could call at once and let the perfect-negotiation
+ * code below resolve the glare by rollback, but on Chromium 156 such calls now and then stalled after the rollback
+ * (both sides stable, no ICE candidates sent by the polite side), and a demo call must connect every time.
+ * @param {Call} current @param {MediaStream} localStream @param {(to: 'peer' | 'server', data: unknown) => void} send
+ */
+async function callPeer(current, localStream, send) {
+  current.connectPeer = () => {
+    const pc = newPeerConnection(current, 'p2p');
+    for (const track of localStream.getTracks()) pc.addTrack(track, localStream);
+    preferCodecs(pc);
+    pc.addEventListener('icecandidate', ({ candidate }) => {
+      if (!current.closed) send('peer', { candidate: candidate?.toJSON() ?? null });
+    });
+    pc.addEventListener('negotiationneeded', async () => {
+      try {
+        current.makingOffer = true;
+        await pc.setLocalDescription();
+        if (!current.closed) send('peer', { description: pc.localDescription?.toJSON() });
+      } catch (error) {
+        fail('offer', error);
+      } finally {
+        current.makingOffer = false;
+      }
+    });
+    return pc;
+  };
+  if (!current.polite) current.connectPeer();
+}
+
+/**
+ * @param {Call} current @param {{ description?: RTCSessionDescriptionInit, candidate?: RTCIceCandidateInit | null }} data
+ * @param {(to: 'peer' | 'server', data: unknown) => void} send
+ */
+async function onPeerSignal(current, data, send) {
+  if (current.closed) return;
+  const pc =
+    current.pcs.get('p2p') ?? (data.description?.type === 'offer' ? current.connectPeer?.() : undefined);
+  if (!pc) return;
+  if (data.description) {
+    const description = data.description;
+    const collision = description.type === 'offer' && (current.makingOffer || pc.signalingState !== 'stable');
+    current.ignoreOffer = !current.polite && collision;
+    if (current.ignoreOffer) return;
+    await pc.setRemoteDescription(description);
+    if (description.type === 'offer') {
+      await pc.setLocalDescription();
+      if (!current.closed) send('peer', { description: pc.localDescription?.toJSON() });
+    }
+  } else if (data.candidate !== undefined) {
+    try {
+      await pc.addIceCandidate(data.candidate ?? undefined);
+    } catch (error) {
+      if (!current.ignoreOffer) throw error;
+    }
+  }
+}
+
+/**
+ * single / split: the client offers each connection to the media relay, which answers.
+ * @param {Call} current @param {MediaStream} localStream @param {(to: 'peer' | 'server', data: unknown) => void} send
+ */
+async function callRelay(current, localStream, send) {
+  /** @param {string} name @param {RTCPeerConnection} pc */
+  const offer = async (name, pc) => {
+    preferCodecs(pc);
+    pc.addEventListener('icecandidate', ({ candidate }) => {
+      if (!current.closed) send('server', { call: current.id, pc: name, type: 'candidate', candidate: candidate?.toJSON() ?? null });
+    });
+    await pc.setLocalDescription(await pc.createOffer());
+    if (!current.closed) send('server', { call: current.id, pc: name, type: 'offer', sdp: pc.localDescription?.sdp });
+  };
+  if (topology === 'single') {
+    const pc = newPeerConnection(current, 'main');
+    for (const track of localStream.getTracks()) pc.addTransceiver(track, { direction: 'sendrecv', streams: [localStream] });
+    await offer('main', pc);
+  } else {
+    const publish = newPeerConnection(current, 'publish');
+    for (const track of localStream.getTracks()) {
+      publish.addTransceiver(track, { direction: 'sendonly', streams: [localStream] });
+    }
+    const subscribe = newPeerConnection(current, 'subscribe');
+    subscribe.addTransceiver('audio', { direction: 'recvonly' });
+    subscribe.addTransceiver('video', { direction: 'recvonly' });
+    await Promise.all([offer('publish', publish), offer('subscribe', subscribe)]);
+  }
+}
+
+/** @param {Call} current @param {{ pc?: string, type?: string, sdp?: string, message?: string }} data */
+async function onServerMessage(current, data) {
+  const pc = data.pc === undefined ? undefined : current.pcs.get(data.pc);
+  if (current.closed) return;
+  if (data.type === 'answer' && pc && typeof data.sdp === 'string') {
+    await pc.setRemoteDescription({ type: 'answer', sdp: data.sdp });
+  } else if (data.type === 'error') {
+    throw new Error(`the media relay refused ${data.pc ?? 'the call'}: ${data.message ?? 'no reason given'}`);
+  }
+}
+
+/** Counts the frames the remote video presents. */
+function watchRemoteVideo() {
+  const video = /** @type {HTMLVideoElement} */ (element('remote-video'));
+  /** @type {VideoFrameRequestCallback} */
+  const onFrame = () => {
+    remoteFrames += 1;
+    lastRemoteFrameAt = performance.now();
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+}

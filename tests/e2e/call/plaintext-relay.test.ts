@@ -1,0 +1,76 @@
+/**
+ * Calls WITHOUT encryption: no CallSeal, or CallSeal loaded with its switch off (the default). Each participant sees
+ * the other's camera colour, and the relay's copy of each video decodes to the sender's colour — which is what shows
+ * that the relay's check in the encrypted tests can fail.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeAllCalls, startCall, type Call, type Topology } from '../support/call';
+import {
+  decodeCopy,
+  describeDecode,
+  expectEachSeesTheOther,
+  waitForCopies,
+  waitForNewCall,
+  waitForRemoteColor,
+} from './helpers';
+
+describe('plaintext calls', () => {
+  let call: Call | undefined;
+  afterEach(async () => {
+    call = undefined;
+    await closeAllCalls(); // also what a test that timed out inside startCall() had started
+  });
+
+  async function expectPlaintextThroughRelay(active: Call): Promise<void> {
+    await waitForCopies(active);
+    for (const sender of [active.alice, active.bob]) {
+      const report = await decodeCopy(active, sender);
+      expect(report.matches, `${sender.name}'s copy: ${describeDecode(report)}`).toBe(true);
+      expect(report.errors).toEqual([]);
+    }
+  }
+
+  for (const topology of ['single', 'split'] satisfies Topology[]) {
+    it(`${topology}: through the relay without CallSeal, the relay's copies decode to each sender's colour`, async () => {
+      call = await startCall({ topology });
+      await call.waitUntilConnected();
+      await expectEachSeesTheOther(call);
+      await expectPlaintextThroughRelay(call);
+    });
+  }
+
+  it('p2p: without CallSeal, each sees the other', async () => {
+    call = await startCall({ topology: 'p2p' });
+    await call.waitUntilConnected();
+    await expectEachSeesTheOther(call);
+  });
+
+  for (const topology of ['single', 'split'] satisfies Topology[]) {
+    it(`${topology}: CallSeal loaded but switched off leaves frames unaltered`, async () => {
+      call = await startCall({ topology, alice: { withExtension: true }, bob: { withExtension: true } });
+      await call.waitUntilConnected();
+      await expectEachSeesTheOther(call);
+      await expectPlaintextThroughRelay(call);
+    });
+  }
+
+  it('p2p: CallSeal loaded but switched off, each sees the other', async () => {
+    call = await startCall({ topology: 'p2p', alice: { withExtension: true }, bob: { withExtension: true } });
+    await call.waitUntilConnected();
+    await expectEachSeesTheOther(call);
+  });
+
+  // The demo's own recovery, without CallSeal: what the encrypted reload test builds on.
+  for (const topology of ['p2p', 'single', 'split'] satisfies Topology[]) {
+    it(`${topology}: when Bob reloads, the call is placed again and Alice sees Bob again`, async () => {
+      call = await startCall({ topology });
+      await call.waitUntilConnected();
+      await expectEachSeesTheOther(call);
+      const before = (await call.alice.demo()).callId;
+      await call.bob.reload();
+      await waitForNewCall(call.alice, before);
+      await waitForRemoteColor(call.alice, call.bob);
+      await waitForRemoteColor(call.bob, call.alice);
+    });
+  }
+});

@@ -1,0 +1,489 @@
+/**
+ * A media relay for the tests: an SFU-like server built on werift (a WebRTC stack for Node) that plugs into the demo
+ * server as its `mediaServer` (`startDemoServer({ mediaServer: relay })`) for the `single` and `split` topologies.
+ *
+ * What it does
+ * - Answers every RTCPeerConnection a participant offers (`demo/public/app.js`: one sendrecv connection for `single`,
+ *   a sendonly "publish" and a recvonly "subscribe" connection for `split`). Each offered m-line is mirrored: what the
+ *   client sends, the relay receives; what the client receives, the relay sends. Codecs: VP8 and Opus only.
+ *   ICE: UDP host candidates on 127.0.0.1 only, no STUN/TURN (werift's built-in fallback to a public STUN server is
+ *   switched off, so the relay never touches the network); the relay is ICE-controlled and answers vanilla (its
+ *   answer carries its candidates); the client's trickled candidates are used when they are on 127.0.0.1.
+ * - Terminates DTLS-SRTP, so it sees the RTP payloads any SFU sees, and forwards every RTP packet from participant
+ *   A's audio/video to participant B's audio/video in the same room, payload unchanged. The header is rewritten as
+ *   any SFU must: B's SSRC and payload type, B's header extensions (only `mid`), sequence numbers and timestamps kept
+ *   continuous (werift's sender) when A's stream is replaced after a reload. Padding is kept.
+ * - Answers keyframe requests: a PLI or FIR from B (read off B's DTLS transport, see `answer()`) is forwarded
+ *   upstream to A as a PLI, at most one per 100 ms; when B's connection comes up, a PLI is sent to A too, so video
+ *   recovers after reloads and after a plaintext fallback without waiting for a timeout.
+ * - Keeps a copy of what each participant sent, as received (before the `mitm` hook): VP8 RTP depacketized into
+ *   whole frames (RFC 7741 payload descriptor removed, packets of one timestamp joined from the start-of-partition
+ *   packet to the marker; incomplete frames are left out), and Opus RTP payloads (one packet = one frame).
+ *   `copies(name)` returns them in order, across that participant's reloads.
+ * - `mitm` can rewrite or drop a frame's payload before it is forwarded: every Opus packet, and VP8 frames that fit
+ *   in one RTP packet (which is what CallSeal's hello-only frames are). Multi-packet VP8 frames pass unchanged.
+ *   Dropping a packet leaves a sequence-number gap the receiver will NACK; the relay does not retransmit it.
+ *
+ * What it does not do
+ * - No simulcast, SVC, RTX, FEC, RED or congestion control of its own (no REMB/TWCC towards senders); no
+ *   transcoding; no renegotiation of a live connection: clients offer new connections instead (the demo tears
+ *   the call down and calls again when the other participant leaves or comes back), and the relay replaces the
+ *   connection of the same name. Rooms hold two participants; a packet goes to the one other participant.
+ * - It does not answer NACKs for packets it dropped through `mitm`, and does not reorder: packets are forwarded
+ *   in arrival order (loopback rarely reorders).
+ */
+import {
+  PictureLossIndication,
+  RTCPeerConnection,
+  RtcpPayloadSpecificFeedback,
+  Vp8RtpPayload,
+  useFIR,
+  useNACK,
+  useOPUS,
+  usePLI,
+  useSdesMid,
+  useVP8,
+  type MediaStreamTrack,
+  type RTCRtpReceiver,
+  type RTCRtpSender,
+  type RtcpPacket,
+  type RtpPacket,
+} from 'werift';
+import type { MediaServer, Participant } from '../../../demo/server.mjs';
+
+export type MediaKind = 'audio' | 'video';
+
+export interface RelayFrame {
+  kind: MediaKind;
+  /** Opus: the RTP payload. VP8: the frame (payload descriptor removed). */
+  payload: Uint8Array;
+  /** The sending participant's name. */
+  from: string;
+  /** The receiving participant's name. */
+  to: string;
+}
+
+export interface RelayOptions {
+  /**
+   * Rewrites (return new bytes) or drops (return null) a frame before it is forwarded; return `frame.payload` to pass
+   * it unchanged. Called for every Opus packet and for VP8 frames that fit in one RTP packet.
+   */
+  mitm?: (frame: RelayFrame) => Uint8Array | null;
+}
+
+export interface RelayCopies {
+  /** Whole VP8 frames, in the order they completed. */
+  video: Uint8Array[];
+  /** Opus packets, in arrival order. */
+  audio: Uint8Array[];
+}
+
+export interface RelayStats {
+  /** Packets received from each participant, by kind. */
+  received: Record<string, Record<MediaKind, number>>;
+  /** Packets forwarded to each participant, by kind. */
+  forwarded: Record<string, Record<MediaKind, number>>;
+  /** Keyframe requests sent upstream to each participant. */
+  keyframeRequests: Record<string, number>;
+}
+
+export interface Relay extends MediaServer {
+  /** What `name` sent, as received (see the header). */
+  copies(name: string): RelayCopies;
+  /** Forgets every copy so far. */
+  clearCopies(): void;
+  stats(): RelayStats;
+  close(): Promise<void>;
+}
+
+interface Inbound {
+  receiver: RTCRtpReceiver;
+  ssrc: number;
+  assembler: Vp8Assembler | undefined;
+}
+
+interface Outbound {
+  sender: RTCRtpSender;
+  link: Link;
+  /** SSRC of the upstream stream last forwarded here, to re-base sequence numbers when it changes. */
+  sourceSsrc: number | undefined;
+}
+
+interface Link {
+  name: string;
+  call: number;
+  pc: RTCPeerConnection;
+  closed: boolean;
+}
+
+interface Member {
+  room: string;
+  peer: string;
+  session: string;
+  send: (data: unknown) => void;
+  links: Map<string, Link>;
+  inbound: Map<MediaKind, Inbound>;
+  outbound: Map<MediaKind, Outbound>;
+  queue: Promise<void>;
+  lastKeyframeRequest: number;
+}
+
+interface ClientMessage {
+  call: number;
+  type: 'offer' | 'candidate' | 'hangup';
+  pc?: string;
+  sdp?: string;
+  candidate?: { candidate?: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null;
+}
+
+const LOOPBACK = '127.0.0.1';
+const KEYFRAME_REQUEST_INTERVAL_MS = 100;
+/** RTCP payload-specific feedback format of a Full Intra Request (RFC 5104). */
+const FIR_COUNT = 4;
+const GATHERING_TIMEOUT_MS = 5_000;
+
+function isClientMessage(value: unknown): value is ClientMessage {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(v.call) &&
+    (v.type === 'offer' || v.type === 'candidate' || v.type === 'hangup') &&
+    (v.pc === undefined || (typeof v.pc === 'string' && v.pc.length <= 32))
+  );
+}
+
+/** The kinds and directions of an SDP's audio/video m-lines, in order. */
+function offeredMedia(sdp: string): { kind: MediaKind; direction: string }[] {
+  return sdp
+    .split(/\r?\nm=/)
+    .slice(1)
+    .flatMap((section) => {
+      const kind = section.split(' ', 1)[0];
+      if (kind !== 'audio' && kind !== 'video') return [];
+      const direction = /\r?\na=(sendrecv|sendonly|recvonly|inactive)/.exec(section)?.[1] ?? 'sendrecv';
+      return [{ kind, direction }];
+    });
+}
+
+const MIRROR: Record<string, 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive'> = {
+  sendrecv: 'sendrecv',
+  sendonly: 'recvonly',
+  recvonly: 'sendonly',
+  inactive: 'inactive',
+};
+
+/** Keeps only loopback candidates in an SDP the relay sends (it listens on 127.0.0.1 only). */
+function loopbackCandidatesOnly(sdp: string): string {
+  return sdp
+    .split(/\r\n/)
+    .filter((line) => !line.startsWith('a=candidate:') || line.split(' ')[4] === LOOPBACK)
+    .join('\r\n');
+}
+
+const uint16Diff = (a: number, b: number): number => ((a - b + 0x10000) & 0xffff) as number;
+
+/**
+ * Joins VP8 RTP packets into frames (RFC 7741): the packets of one RTP timestamp, from the one that starts
+ * partition 0 (S=1, PID=0) to the one with the marker bit, with no sequence number missing.
+ */
+export class Vp8Assembler {
+  private timestamp: number | undefined;
+  private packets = new Map<number, { start: boolean; marker: boolean; data: Buffer }>();
+  private lastEmitted: number | undefined;
+  /** Frames left out because packets were missing. */
+  incomplete = 0;
+
+  push(packet: RtpPacket): Uint8Array | undefined {
+    if (packet.payload.length === 0) return undefined;
+    const { timestamp, sequenceNumber, marker } = packet.header;
+    if (timestamp === this.lastEmitted) return undefined; // a late duplicate of a finished frame
+    if (timestamp !== this.timestamp) {
+      if (this.packets.size > 0) this.incomplete++;
+      this.timestamp = timestamp;
+      this.packets.clear();
+    }
+    const vp8 = Vp8RtpPayload.deSerialize(packet.payload);
+    this.packets.set(sequenceNumber, { start: vp8.sBit === 1 && vp8.pid === 0, marker, data: vp8.payload });
+    const last = [...this.packets].find(([, p]) => p.marker)?.[0];
+    const first = [...this.packets].find(([, p]) => p.start)?.[0];
+    if (last === undefined || first === undefined) return undefined;
+    const count = uint16Diff(last, first) + 1;
+    const parts: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const part = this.packets.get((first + i) & 0xffff);
+      if (!part) return undefined;
+      parts.push(part.data);
+    }
+    this.lastEmitted = timestamp;
+    this.packets.clear();
+    return new Uint8Array(Buffer.concat(parts));
+  }
+}
+
+export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
+  const rooms = new Map<string, Map<string, Member>>();
+  const copies = new Map<string, RelayCopies>();
+  const stats: RelayStats = { received: {}, forwarded: {}, keyframeRequests: {} };
+  let closed = false;
+
+  const copiesOf = (peer: string): RelayCopies => {
+    let entry = copies.get(peer);
+    if (!entry) copies.set(peer, (entry = { video: [], audio: [] }));
+    return entry;
+  };
+  const count = (table: Record<string, Record<MediaKind, number>>, peer: string, kind: MediaKind): void => {
+    const row = (table[peer] ??= { audio: 0, video: 0 });
+    row[kind]++;
+  };
+  const otherIn = (member: Member): Member | undefined =>
+    [...(rooms.get(member.room)?.values() ?? [])].find((m) => m !== member);
+  const current = (member: Member): boolean => rooms.get(member.room)?.get(member.peer) === member;
+
+  const requestKeyframe = (source: Member | undefined): void => {
+    const video = source?.inbound.get('video');
+    if (!source || !video) return;
+    const now = Date.now();
+    if (now - source.lastKeyframeRequest < KEYFRAME_REQUEST_INTERVAL_MS) return;
+    source.lastKeyframeRequest = now;
+    stats.keyframeRequests[source.peer] = (stats.keyframeRequests[source.peer] ?? 0) + 1;
+    void video.receiver.sendRtcpPLI(video.ssrc);
+  };
+
+  const closeLink = (link: Link): void => {
+    if (link.closed) return;
+    link.closed = true;
+    void link.pc.close().catch(() => {});
+  };
+
+  const dropMember = (member: Member): void => {
+    for (const link of member.links.values()) closeLink(link);
+    member.links.clear();
+    member.inbound.clear();
+    member.outbound.clear();
+  };
+
+  /** Applies `mitm` to one packet; returns the packet to forward, or undefined to drop it. */
+  const intercept = (kind: MediaKind, packet: RtpPacket, from: Member, to: Member): RtpPacket | undefined => {
+    const { mitm } = options;
+    if (!mitm || packet.payload.length === 0) return packet;
+    if (kind === 'audio') {
+      const replaced = mitm({ kind, payload: new Uint8Array(packet.payload), from: from.peer, to: to.peer });
+      if (replaced === null) return undefined;
+      const copy = packet.clone();
+      copy.payload = Buffer.from(replaced);
+      return copy;
+    }
+    const vp8 = Vp8RtpPayload.deSerialize(packet.payload);
+    const singlePacketFrame = vp8.sBit === 1 && vp8.pid === 0 && packet.header.marker;
+    if (!singlePacketFrame) return packet;
+    const replaced = mitm({ kind, payload: new Uint8Array(vp8.payload), from: from.peer, to: to.peer });
+    if (replaced === null) return undefined;
+    const descriptor = packet.payload.subarray(0, packet.payload.length - vp8.payload.length);
+    const copy = packet.clone();
+    copy.payload = Buffer.concat([descriptor, Buffer.from(replaced)]);
+    return copy;
+  };
+
+  const forward = (from: Member, kind: MediaKind, packet: RtpPacket): void => {
+    count(stats.received, from.peer, kind);
+    if (packet.payload.length > 0) {
+      if (kind === 'audio') copiesOf(from.peer).audio.push(new Uint8Array(packet.payload));
+      else {
+        const frame = from.inbound.get('video')?.assembler?.push(packet);
+        if (frame) copiesOf(from.peer).video.push(frame);
+      }
+    }
+    const to = otherIn(from);
+    const out = to?.outbound.get(kind);
+    if (!to || !out || out.link.closed) return;
+    const passed = intercept(kind, packet, from, to);
+    if (!passed) return;
+    const outgoing = passed === packet ? packet.clone() : passed;
+    const { header } = outgoing;
+    if (out.sourceSsrc !== header.ssrc) {
+      // A new upstream stream (the sender reloaded): keep B's sequence numbers and timestamps continuous.
+      if (out.sourceSsrc !== undefined) {
+        out.sender.replaceRTP({ sequenceNumber: header.sequenceNumber, timestamp: header.timestamp }, true);
+      }
+      out.sourceSsrc = header.ssrc;
+    }
+    header.extensions = [];
+    header.extension = false;
+    if (header.padding) {
+      // werift keeps padding out of `payload`; put it back so the packet stays well formed.
+      const padding = Buffer.alloc(header.paddingSize);
+      padding[header.paddingSize - 1] = header.paddingSize;
+      outgoing.payload = Buffer.concat([outgoing.payload, padding]);
+    }
+    count(stats.forwarded, to.peer, kind);
+    void out.sender.sendRtp(outgoing);
+  };
+
+  const answer = async (member: Member, message: ClientMessage & { pc: string; sdp: string }): Promise<void> => {
+    const previous = member.links.get(message.pc);
+    if (previous) closeLink(previous);
+    const pc = new RTCPeerConnection({
+      iceServers: [],
+      iceUseIpv6: false,
+      iceInterfaceAddresses: { udp4: LOOPBACK },
+      iceAdditionalHostAddresses: [LOOPBACK],
+      iceFilterCandidatePair: (pair) => pair.protocol.localCandidate?.host === LOOPBACK,
+      codecs: {
+        audio: [useOPUS()],
+        video: [useVP8({ rtcpFeedback: [useNACK(), usePLI(), useFIR()] })],
+      },
+      headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+    });
+    const link: Link = { name: message.pc, call: message.call, pc, closed: false };
+    member.links.set(message.pc, link);
+
+    const wanted = offeredMedia(message.sdp);
+    for (const { kind, direction } of wanted) pc.addTransceiver(kind, { direction: MIRROR[direction] ?? 'inactive' });
+
+    pc.onTrack.subscribe((track: MediaStreamTrack) => {
+      const transceiver = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
+      const kind = track.kind as MediaKind;
+      if (!transceiver || link.closed) return;
+      member.inbound.set(kind, {
+        receiver: transceiver.receiver,
+        ssrc: track.ssrc ?? 0,
+        assembler: kind === 'video' ? new Vp8Assembler() : undefined,
+      });
+      track.onReceiveRtp.subscribe((packet: RtpPacket) => {
+        if (!link.closed && current(member)) forward(member, kind, packet);
+      });
+    });
+    pc.connectionStateChange.subscribe((state) => {
+      if (state === 'connected' && [...member.outbound.values()].some((o) => o.link === link)) {
+        requestKeyframe(otherIn(member));
+      }
+    });
+
+    await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
+    // werift's ICE falls back to stun.l.google.com when no STUN server is configured (iceServers: [] is not
+    // enough): clear it before gathering, so the relay never reaches for the network (offline, that query stalls
+    // gathering for its 5 s timeout now and then).
+    for (const transport of pc.iceTransports) delete transport.connection.stunServer;
+    const sending: Outbound[] = [];
+    for (const transceiver of pc.getTransceivers()) {
+      if (transceiver.direction !== 'sendonly' && transceiver.direction !== 'sendrecv') continue;
+      const outbound: Outbound = { sender: transceiver.sender, link, sourceSsrc: undefined };
+      member.outbound.set(transceiver.kind as MediaKind, outbound);
+      sending.push(outbound);
+    }
+    // Keyframe requests from the participant, read off the transport: werift routes a PLI by its sender SSRC first,
+    // which on a sendrecv connection is the participant's own stream, so the RTCRtpSender never hears of it.
+    const isOurs = (ssrc: number): boolean =>
+      sending.some((o) => o.sender.ssrc === ssrc && member.outbound.get(o.sender.kind as MediaKind) === o);
+    for (const transport of new Set(pc.getTransceivers().map((t) => t.dtlsTransport))) {
+      transport.onRtcp.subscribe((packet: RtcpPacket) => {
+        if (link.closed || !(packet instanceof RtcpPayloadSpecificFeedback)) return;
+        const { feedback } = packet;
+        const asked =
+          feedback instanceof PictureLossIndication
+            ? isOurs(feedback.mediaSsrc)
+            : feedback.count === FIR_COUNT && 'fir' in feedback && feedback.fir.some((entry) => isOurs(entry.ssrc));
+        if (asked) requestKeyframe(otherIn(member));
+      });
+    }
+    const gathered = new Promise<void>((resolve) => {
+      if (pc.iceGatheringState === 'complete') resolve();
+      pc.iceGatheringStateChange.subscribe((state) => {
+        if (state === 'complete') resolve();
+      });
+      setTimeout(resolve, GATHERING_TIMEOUT_MS).unref();
+    });
+    await pc.setLocalDescription(await pc.createAnswer());
+    await gathered;
+    const sdp = pc.localDescription?.sdp;
+    if (!sdp || link.closed) return;
+    member.send({ call: message.call, pc: message.pc, type: 'answer', sdp: loopbackCandidatesOnly(sdp) });
+  };
+
+  const handle = async (member: Member, message: ClientMessage): Promise<void> => {
+    if (message.type === 'hangup') {
+      for (const [name, link] of member.links) {
+        if (link.call <= message.call) {
+          closeLink(link);
+          member.links.delete(name);
+        }
+      }
+      for (const [kind, out] of member.outbound) if (out.link.closed) member.outbound.delete(kind);
+      return;
+    }
+    if (message.pc === undefined) return;
+    if (message.type === 'offer') {
+      if (typeof message.sdp !== 'string') throw new Error('an offer without SDP');
+      await answer(member, { ...message, pc: message.pc, sdp: message.sdp });
+      return;
+    }
+    const link = member.links.get(message.pc);
+    const candidate = message.candidate;
+    if (!link || link.closed || link.call !== message.call || !candidate?.candidate) return;
+    if (candidate.candidate.split(' ')[4] !== LOOPBACK) return;
+    await link.pc.addIceCandidate({
+      candidate: candidate.candidate,
+      ...(candidate.sdpMid != null ? { sdpMid: candidate.sdpMid } : {}),
+      ...(candidate.sdpMLineIndex != null ? { sdpMLineIndex: candidate.sdpMLineIndex } : {}),
+    });
+  };
+
+  return {
+    join(participant: Participant, send: (data: unknown) => void) {
+      if (closed) return;
+      let members = rooms.get(participant.room);
+      if (!members) rooms.set(participant.room, (members = new Map()));
+      const previous = members.get(participant.peer);
+      if (previous) dropMember(previous);
+      members.set(participant.peer, {
+        ...participant,
+        send,
+        links: new Map(),
+        inbound: new Map(),
+        outbound: new Map(),
+        queue: Promise.resolve(),
+        lastKeyframeRequest: 0,
+      });
+    },
+    leave(participant: Participant) {
+      const members = rooms.get(participant.room);
+      const member = members?.get(participant.peer);
+      if (!members || !member || member.session !== participant.session) return;
+      dropMember(member);
+      members.delete(participant.peer);
+      if (members.size === 0) rooms.delete(participant.room);
+    },
+    message(participant: Participant, data: unknown) {
+      const member = rooms.get(participant.room)?.get(participant.peer);
+      if (closed || !member || member.session !== participant.session || !isClientMessage(data)) return;
+      member.queue = member.queue
+        .then(() => handle(member, data))
+        .catch((error: unknown) => {
+          const reason = error instanceof Error ? error.message : String(error);
+          member.send({ call: data.call, pc: data.pc, type: 'error', message: reason });
+        });
+    },
+    copies(name: string): RelayCopies {
+      const entry = copiesOf(name);
+      return { video: [...entry.video], audio: [...entry.audio] };
+    },
+    clearCopies() {
+      copies.clear();
+    },
+    stats: () => structuredClone(stats),
+    async close() {
+      closed = true;
+      const pcs: Promise<void>[] = [];
+      for (const members of rooms.values()) {
+        for (const member of members.values()) {
+          for (const link of member.links.values()) {
+            link.closed = true;
+            pcs.push(link.pc.close().catch(() => {}));
+          }
+        }
+      }
+      rooms.clear();
+      await Promise.all(pcs);
+    },
+  };
+}
