@@ -20,8 +20,9 @@
  *   whole frames (RFC 7741 payload descriptor removed, packets of one timestamp joined from the start-of-partition
  *   packet to the marker; incomplete frames are left out), and Opus RTP payloads (one packet = one frame).
  *   `copies(name)` returns them in order, across that participant's reloads.
- * - `mitm` can rewrite or drop a frame's payload before it is forwarded: every Opus packet, and VP8 frames that fit
- *   in one RTP packet (which is what CallSeal's hello-only frames are). Multi-packet VP8 frames pass unchanged.
+ * - `mitm` can rewrite or drop a frame's payload before it is forwarded: every Opus packet, VP8 frames that fit in
+ *   one RTP packet (which is what CallSeal's hello-only frames are), and the LAST packet of a multi-packet VP8 frame
+ *   (`part: 'tail'`: the frame's end, where CallSeal's trailer is). Other packets pass unchanged.
  *   Dropping a packet leaves a sequence-number gap the receiver will NACK; the relay does not retransmit it.
  *
  * What it does not do
@@ -55,8 +56,10 @@ export type MediaKind = 'audio' | 'video';
 
 export interface RelayFrame {
   kind: MediaKind;
-  /** Opus: the RTP payload. VP8: the frame (payload descriptor removed). */
+  /** Opus: the RTP payload. VP8: the frame (payload descriptor removed), or its last packet's part of it. */
   payload: Uint8Array;
+  /** `whole`: the payload is the whole frame; `tail`: the end of a VP8 frame that spans several packets. */
+  part: 'whole' | 'tail';
   /** The sending participant's name. */
   from: string;
   /** The receiving participant's name. */
@@ -66,7 +69,8 @@ export interface RelayFrame {
 export interface RelayOptions {
   /**
    * Rewrites (return new bytes) or drops (return null) a frame before it is forwarded; return `frame.payload` to pass
-   * it unchanged. Called for every Opus packet and for VP8 frames that fit in one RTP packet.
+   * it unchanged. Called for every Opus packet, for VP8 frames that fit in one RTP packet, and for the last packet
+   * of every other VP8 frame (`part: 'tail'`).
    */
   mitm?: (frame: RelayFrame) => Uint8Array | null;
 }
@@ -267,16 +271,16 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     const { mitm } = options;
     if (!mitm || packet.payload.length === 0) return packet;
     if (kind === 'audio') {
-      const replaced = mitm({ kind, payload: new Uint8Array(packet.payload), from: from.peer, to: to.peer });
+      const replaced = mitm({ kind, payload: new Uint8Array(packet.payload), part: 'whole', from: from.peer, to: to.peer });
       if (replaced === null) return undefined;
       const copy = packet.clone();
       copy.payload = Buffer.from(replaced);
       return copy;
     }
     const vp8 = Vp8RtpPayload.deSerialize(packet.payload);
-    const singlePacketFrame = vp8.sBit === 1 && vp8.pid === 0 && packet.header.marker;
-    if (!singlePacketFrame) return packet;
-    const replaced = mitm({ kind, payload: new Uint8Array(vp8.payload), from: from.peer, to: to.peer });
+    if (!packet.header.marker) return packet;
+    const part = vp8.sBit === 1 && vp8.pid === 0 ? 'whole' : 'tail';
+    const replaced = mitm({ kind, payload: new Uint8Array(vp8.payload), part, from: from.peer, to: to.peer });
     if (replaced === null) return undefined;
     const descriptor = packet.payload.subarray(0, packet.payload.length - vp8.payload.length);
     const copy = packet.clone();
