@@ -79,8 +79,8 @@ export const STATUS_WORDS: Readonly<Record<CallState, Readonly<StatusWords>>> = 
     tone: 'bad',
   },
   error: {
-    title: 'CallSeal: error — encryption could not be set up on this page',
-    sentence: 'Error: encryption could not be set up on this page',
+    title: 'CallSeal: call NOT encrypted — encryption could not be set up on this page',
+    sentence: 'Not encrypted: CallSeal could not set up encryption on this page',
     badge: '!',
     badgeColor: GREY,
     icon: 'error',

@@ -4,7 +4,9 @@
  * renders. A browser without the extension is the control that shows each check can fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, tabIdOf, type TestBrowser } from './support/browser';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DIST_DIR, launchBrowser, tabIdOf, type TestBrowser } from './support/browser';
 import { startStaticServer, type StaticServer } from './support/static-server';
 
 /** The ID that `key` in manifest.config.ts pins (README: "Extension ID"). */
@@ -43,6 +45,25 @@ async function whatFirstScriptsSaw(browser: TestBrowser, server: StaticServer) {
   const inFrame = await frame.evaluate(() => (window as unknown as { firstScriptSaw: FirstScriptResult }).firstScriptSaw);
   return { page, top, inFrame };
 }
+
+describe('dist/manifest.json', () => {
+  it('is MV3 with a module service worker, the hook at document_start in every frame, the popup, policy schema and key', async () => {
+    const manifest = JSON.parse(await readFile(join(DIST_DIR, 'manifest.json'), 'utf8'));
+    expect(manifest.manifest_version).toBe(3);
+    expect(manifest.background).toMatchObject({ type: 'module' });
+    expect(manifest.action.default_popup).toBe('src/popup/index.html');
+    expect(manifest.storage.managed_schema).toBe('managed-schema.json');
+    expect(manifest.key).toMatch(/^MIIB/);
+    expect(manifest.permissions).toEqual(['storage']);
+    const hook = manifest.content_scripts.find((c: { world?: string }) => c.world === 'MAIN');
+    expect(hook).toMatchObject({ run_at: 'document_start', all_frames: true, match_about_blank: true });
+    // One self-contained script (no loader that imports the real code later, after the page's scripts).
+    expect(hook.js).toHaveLength(1);
+    const source = await readFile(join(DIST_DIR, hook.js[0]), 'utf8');
+    expect(source).not.toMatch(/\bimport\s*\(/);
+    expect(source).not.toMatch(/^\s*import\s/m);
+  });
+});
 
 describe('the built extension in Chromium', () => {
   let server: StaticServer;
