@@ -7,8 +7,11 @@
  * `Uint8Array<ArrayBuffer>` (not a view of a SharedArrayBuffer, not a Node Buffer slice): we copy at the
  * boundary, which also protects us from callers mutating a buffer while an async operation reads it.
  */
+
 import { E2eeError } from './errors';
 import type { E2eeErrorCode } from './errors';
+
+export { concatBytes, equalBytes, toHex } from '../shared/bytes';
 
 /** Throws `code` unless `value` is a Uint8Array (of exactly `length` bytes when given). */
 export function requireBytes(
@@ -28,26 +31,6 @@ export function requireBytes(
 /** A fresh copy backed by its own ArrayBuffer (what WebCrypto accepts). */
 export function copyBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return new Uint8Array(bytes);
-}
-
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
-/** Equality without an early exit (the inputs may be digests or key material). */
-export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
 }
 
 /** Lexicographic order: negative when a < b, 0 when equal, positive when a > b. */
@@ -82,11 +65,6 @@ export function u64be(value: bigint): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-export function toHex(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += b.toString(16).padStart(2, '0');
-  return s;
-}
 
 /** ASCII-only text to bytes (labels are ASCII by construction; this refuses anything else). */
 export function asciiBytes(text: string): Uint8Array<ArrayBuffer> {

@@ -2,6 +2,8 @@
  * Byte and integer helpers shared by the SFrame modules: argument validation, big-endian encoding of
  * bigint values, concatenation, and the WebCrypto handle. No cryptography is implemented here.
  */
+
+export { concatBytes, equalBytes as constantTimeEqual } from '../shared/bytes';
 import { SFrameError } from './errors';
 
 /** 2^64 - 1: the largest KID or CTR an SFrame header can carry (RFC 9605 §4.3). */
@@ -46,19 +48,6 @@ export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
   return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }
 
-/** Concatenates byte strings into a fresh array. */
-export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Number of bytes needed to represent `value` (> 0) in big-endian form: 1..8 for a uint64. */
 export function byteLengthOf(value: bigint): number {
   let length = 0;
@@ -95,14 +84,6 @@ export function readBigEndian(data: Uint8Array, offset: number, length: number):
     value = (value << 8n) | BigInt(data[i] ?? 0);
   }
   return value;
-}
-
-/** Compares two byte strings in time that depends only on their lengths. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i += 1) diff |= (a[i] ?? 0) ^ (b[i] ?? 0);
-  return diff === 0;
 }
 
 /** The WebCrypto SubtleCrypto of this global scope (window, worker or Node 20). */

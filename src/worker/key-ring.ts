@@ -10,6 +10,7 @@
  *
  *   KID (24 bits) = kidTag (16 bits, from the epoch's transcript hash) << 8 | sender index (8 bits)
  */
+import { toHex } from '../shared/bytes';
 import { kidFor, kidTagOf, senderBaseKey, type EpochSecrets } from '../e2ee/key-schedule';
 import { decodeHeader, isSFrameError, SFrameReceiver, SFrameSender, type DecryptedFrame } from '../sframe';
 
@@ -42,7 +43,7 @@ export class KeyRing {
   }
 
   install(secrets: EpochSecrets, number: number): void {
-    const id = hex(secrets.transcriptHash);
+    const id = toHex(secrets.transcriptHash);
     const retireAt = this.now() + RETAIN_PREVIOUS_MS;
     this.epochs = this.epochs.filter((e) => e.id !== id);
     for (const epoch of this.epochs) epoch.retireAt ??= retireAt;
@@ -115,12 +116,6 @@ export class KeyRing {
       if (!liveTags.has(kidTagOf(kid))) this.receiver.removeKey(kid);
     }
   }
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
-  return out;
 }
 
 function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {

@@ -3,12 +3,13 @@
  * `encrypted` with the same 20-digit security code, and what the relay sees does not decode to either colour.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllCalls, startCall, type Call, type Topology } from '../support/call';
+import { closeAllCalls, type Call, type Topology } from '../support/call';
 import {
   SECURITY_CODE_FORMAT,
   decodeCopy,
   describeDecode,
   expectEachSeesTheOther,
+  startEncryptedCall,
   waitForCopies,
 } from './helpers';
 
@@ -21,15 +22,9 @@ describe('encrypted calls (CallSeal on both sides)', () => {
 
   for (const topology of ['single', 'split', 'p2p'] satisfies Topology[]) {
     it(`${topology}: both popups show encrypted with the same code, and each sees the other`, async () => {
-      call = await startCall({
-        topology,
-        alice: { withExtension: true, e2ee: true },
-        bob: { withExtension: true, e2ee: true },
-      });
-      const [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
-      await Promise.all([alicePopup.waitForState('encrypted', 20_000), bobPopup.waitForState('encrypted', 20_000)]);
-      const aliceCode = await alicePopup.securityCode();
-      const bobCode = await bobPopup.securityCode();
+      const started = await startEncryptedCall({ topology });
+      const { aliceCode, bobCode } = started;
+      call = started.call;
       expect(aliceCode).toMatch(SECURITY_CODE_FORMAT);
       expect(bobCode).toBe(aliceCode);
 

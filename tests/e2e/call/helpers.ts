@@ -1,5 +1,5 @@
 /** Assertions shared by the call tests. */
-import type { Call, Participant } from '../support/call';
+import { startCall, type Call, type CallOptions, type Participant, type Popup } from '../support/call';
 import { decodesToColor, formatColor, isColorNear, averageColor, type DecodeReport } from '../support/picture';
 import type { Rgb } from '../support/fake-camera';
 import { waitFor } from '../support/wait';
@@ -69,3 +69,24 @@ export async function waitForNewCall(viewer: Participant, afterCallId: number, t
 }
 
 export const SECURITY_CODE_FORMAT = /^\d{5} \d{5} \d{5} \d{5}$/;
+
+export interface EncryptedCall {
+  call: Call;
+  alicePopup: Popup;
+  bobPopup: Popup;
+  aliceCode: string | undefined;
+  bobCode: string | undefined;
+}
+
+/** Starts a call with CallSeal switched on at both ends and waits until both popups show `encrypted`. */
+export async function startEncryptedCall(options: Omit<CallOptions, 'alice' | 'bob'>): Promise<EncryptedCall> {
+  const call = await startCall({
+    ...options,
+    alice: { withExtension: true, e2ee: true },
+    bob: { withExtension: true, e2ee: true },
+  });
+  const [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
+  await Promise.all([alicePopup.waitForState('encrypted', 20_000), bobPopup.waitForState('encrypted', 20_000)]);
+  const [aliceCode, bobCode] = await Promise.all([alicePopup.securityCode(), bobPopup.securityCode()]);
+  return { call, alicePopup, bobPopup, aliceCode, bobCode };
+}

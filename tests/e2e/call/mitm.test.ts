@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FRAME_FLAG_HAS_HELLO, FRAME_MAGIC, HELLO_LENGTH } from '../../../src/e2ee/constants';
 import { encodeHello, encodeHelloBody, helloSigningInput } from '../../../src/e2ee/hello';
 import { generateEphemeral } from '../../../src/e2ee/key-schedule';
-import { closeAllCalls, startCall } from '../support/call';
+import { closeAllCalls } from '../support/call';
 import { startRelay, type RelayFrame } from '../support/relay';
-import { SECURITY_CODE_FORMAT } from './helpers';
+import { SECURITY_CODE_FORMAT, startEncryptedCall } from './helpers';
 
 /** The relay's own hello: a fresh identity and ephemeral key, signed exactly as CallSeal's background signs. */
 async function attackerHello(): Promise<Uint8Array> {
@@ -51,16 +51,7 @@ describe('a man in the middle', () => {
     const counts = { swapped: 0 };
     const relay = await startRelay({ mitm: (frame) => swapHello(frame, hello, counts) });
     try {
-      const call = await startCall({
-        topology: 'single',
-        relay,
-        alice: { withExtension: true, e2ee: true },
-        bob: { withExtension: true, e2ee: true },
-      });
-      const [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
-      await Promise.all([alicePopup.waitForState('encrypted', 20_000), bobPopup.waitForState('encrypted', 20_000)]);
-      const aliceCode = await alicePopup.securityCode();
-      const bobCode = await bobPopup.securityCode();
+      const { alicePopup, bobPopup, aliceCode, bobCode } = await startEncryptedCall({ topology: 'single', relay });
       expect(counts.swapped).toBeGreaterThan(0);
       expect(aliceCode).toMatch(SECURITY_CODE_FORMAT);
       expect(bobCode).toMatch(SECURITY_CODE_FORMAT);

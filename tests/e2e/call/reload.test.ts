@@ -3,9 +3,15 @@
  * `encrypted` under a new key epoch (so a new security code, the same on both sides), and Alice sees Bob again.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { closeAllCalls, startCall, type Call, type Topology } from '../support/call';
+import { closeAllCalls, type Call, type Topology } from '../support/call';
 import { waitFor } from '../support/wait';
-import { SECURITY_CODE_FORMAT, expectEachSeesTheOther, waitForNewCall, waitForRemoteColor } from './helpers';
+import {
+  SECURITY_CODE_FORMAT,
+  expectEachSeesTheOther,
+  startEncryptedCall,
+  waitForNewCall,
+  waitForRemoteColor,
+} from './helpers';
 
 describe('reload during an encrypted call', () => {
   let call: Call | undefined;
@@ -16,16 +22,11 @@ describe('reload during an encrypted call', () => {
 
   for (const topology of ['p2p', 'split'] satisfies Topology[]) {
     it(`${topology}: after Bob reloads, both are encrypted again with a new code and Alice sees Bob`, async () => {
-      call = await startCall({
-        topology,
-        alice: { withExtension: true, e2ee: true },
-        bob: { withExtension: true, e2ee: true },
-      });
-      const [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
-      await Promise.all([alicePopup.waitForState('encrypted', 20_000), bobPopup.waitForState('encrypted', 20_000)]);
-      const before = await alicePopup.securityCode();
+      const started = await startEncryptedCall({ topology });
+      const { alicePopup, bobPopup, aliceCode: before } = started;
+      call = started.call;
       expect(before).toMatch(SECURITY_CODE_FORMAT);
-      expect(await bobPopup.securityCode()).toBe(before);
+      expect(started.bobCode).toBe(before);
       await call.waitUntilConnected(20_000);
       await expectEachSeesTheOther(call);
       const callBefore = (await call.alice.demo()).callId;
