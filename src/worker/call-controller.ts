@@ -32,6 +32,8 @@ const REASONS: Record<string, string> = {
   'sign-failed': 'The extension could not sign the key exchange.',
 };
 const REPORT_INTERVAL_MS = 1000;
+/** How long without a decrypted frame, while plain ones arrive, before the user is told the peer stopped encrypting. */
+const PEER_SILENCE_MS = 2000;
 
 export class CallController {
   private settings: PageSettings = { enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 };
@@ -45,6 +47,9 @@ export class CallController {
   private peerIdentityPublicKey: string | undefined;
   private detail: string | undefined;
   private lastReport = '';
+  /** When the peer last sent plain media, and when a frame of theirs last decrypted (performance.now()). */
+  private lastPlainAt = Number.NEGATIVE_INFINITY;
+  private lastDecryptedAt = Number.NEGATIVE_INFINITY;
   private readonly keyFrameRequesters = new Set<() => void>();
   private nextSenderIndex = 0;
 
@@ -118,6 +123,7 @@ export class CallController {
     const session = this.session;
     if (!parsed) {
       session?.notePlainPeerMedia();
+      this.lastPlainAt = performance.now();
       return session?.status().state === 'unencrypted' ? this.passPlain(frame) : this.drop();
     }
     if (parsed.hello && session) await session.receivePeerHello(parsed.hello);
@@ -128,6 +134,7 @@ export class CallController {
     out.set(plaintext, parsed.clearPrefix.length);
     frame.data = out.buffer;
     this.counters.decrypted++;
+    this.lastDecryptedAt = performance.now();
     return frame;
   }
 
@@ -197,9 +204,21 @@ export class CallController {
     const report: SessionReport = { state, epoch: status?.epoch ?? 0, counters: { ...this.counters } };
     if (status?.securityCode && state === 'encrypted') report.securityCode = status.securityCode;
     if (this.peerIdentityPublicKey && state === 'encrypted') report.peerIdentityPublicKey = this.peerIdentityPublicKey;
-    const detail = (status?.reason && REASONS[status.reason]) ?? this.detail;
+    const detail = (status?.reason && REASONS[status.reason]) ?? this.peerStoppedEncrypting(state) ?? this.detail;
     if (detail) report.detail = detail;
     return report;
+  }
+
+  /**
+   * An encrypted call stays encrypted (a downgrade mid-call would be an attacker's dream), but if the peer's media
+   * now arrives only in clear — they switched CallSeal off — the user is told why they no longer see them.
+   */
+  private peerStoppedEncrypting(state: SessionReport['state']): string | undefined {
+    const now = performance.now();
+    const plainLately = now - this.lastPlainAt < PEER_SILENCE_MS;
+    const decryptedLately = now - this.lastDecryptedAt < PEER_SILENCE_MS;
+    if (state !== 'encrypted' || !plainLately || decryptedLately) return undefined;
+    return 'The other side is now sending unencrypted media; CallSeal does not play it.';
   }
 
   /** Sends the status to the background when it changed (or always, when `force`). */

@@ -144,4 +144,20 @@ describe('CallController', () => {
     const out = await alice.controller.outgoing(opusFrame(MEDIA), 0);
     expect(out === null || !contains(bytes(out), MEDIA)).toBe(true);
   });
+
+  it('stays encrypted when the peer switches off mid-call, drops their plain media, and says so', async () => {
+    const [alice, bob] = await Promise.all([party(), party()]);
+    await until(
+      () => lastState(alice) === 'encrypted' && lastState(bob) === 'encrypted',
+      async () => {
+        await send(bob, alice);
+        await send(alice, bob);
+      },
+    );
+    bob.controller.applySettings({ enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 }, bob.identity.publicKey);
+    expect((await send(bob, alice)).delivered).toBeNull();
+    const outgoing = await alice.controller.outgoing(opusFrame(MEDIA), 0);
+    expect(contains(bytes(outgoing!), MEDIA)).toBe(false); // no downgrade of an encrypted call
+    expect(lastState(alice)).toBe('encrypted');
+  });
 });
