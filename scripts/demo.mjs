@@ -145,7 +145,7 @@ async function joinCall(name, server, room) {
     }, SELECTORS.toggle);
   // A DOM click: puppeteer's mouse click waits for animation frames, which background pages do not get.
   if ((await isOn()) !== true) await toggle.evaluate((el) => el.click());
-  await page.goto(server.url(`/?${new URLSearchParams({ room, peer: name, topology: 'p2p' })}`));
+  await page.goto(server.url(`/?${new URLSearchParams({ room, peer: name, topology: 'p2p', loopback: '1' })}`));
   await page.bringToFront(); // a background tab stops rendering video
   const read = () =>
     popup.evaluate((s) => {

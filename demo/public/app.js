@@ -9,7 +9,9 @@
  *   single one sendrecv RTCPeerConnection per participant to the server's media relay (addTransceiver);
  *   split  SFU style: a sendonly RTCPeerConnection publishing to the relay and a separate recvonly one subscribing.
  * In single/split the client offers and the relay answers. ICE uses host candidates only (no STUN/TURN servers);
- * video is VP8 and audio Opus (setCodecPreferences), so runs are deterministic.
+ * video is VP8 and audio Opus (setCodecPreferences), so runs are deterministic. `loopback=1` (set by the tests and
+ * `npm start`, whose browsers run with --allow-loopback-in-peer-connection) offers only 127.0.0.1 candidates in
+ * p2p, so the media never leaves the loopback interface.
  *
  * When the other participant leaves or reloads, the call is torn down and placed again when it comes back.
  *
@@ -20,6 +22,10 @@ const params = new URLSearchParams(location.search);
 const room = params.get('room');
 const peer = params.get('peer');
 const topology = params.get('topology') ?? 'p2p';
+const loopbackOnly = params.get('loopback') === '1';
+
+/** @param {RTCIceCandidate | null} candidate */
+const shareable = (candidate) => !loopbackOnly || !candidate || candidate.address === '127.0.0.1';
 const TOPOLOGIES = ['p2p', 'single', 'split'];
 
 /** @param {string} id */
@@ -332,7 +338,7 @@ async function callPeer(current, localStream, send) {
     for (const track of localStream.getTracks()) pc.addTrack(track, localStream);
     preferCodecs(pc);
     pc.addEventListener('icecandidate', ({ candidate }) => {
-      if (!current.closed) send('peer', { candidate: candidate?.toJSON() ?? null });
+      if (!current.closed && shareable(candidate)) send('peer', { candidate: candidate?.toJSON() ?? null });
     });
     pc.addEventListener('negotiationneeded', async () => {
       try {
@@ -387,7 +393,7 @@ async function callRelay(current, localStream, send) {
   const offer = async (name, pc) => {
     preferCodecs(pc);
     pc.addEventListener('icecandidate', ({ candidate }) => {
-      if (!current.closed) send('server', { call: current.id, pc: name, type: 'candidate', candidate: candidate?.toJSON() ?? null });
+      if (!current.closed && shareable(candidate)) send('server', { call: current.id, pc: name, type: 'candidate', candidate: candidate?.toJSON() ?? null });
     });
     await pc.setLocalDescription(await pc.createOffer());
     if (!current.closed) send('server', { call: current.id, pc: name, type: 'offer', sdp: pc.localDescription?.sdp });

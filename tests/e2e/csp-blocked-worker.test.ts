@@ -12,8 +12,10 @@ const LOOPBACK_CALL = `<!doctype html><html><body><video id="remote" autoplay mu
 window.startCall = async () => {
   const stream = await navigator.mediaDevices.getUserMedia({ video: true });
   const a = new RTCPeerConnection(), b = new RTCPeerConnection();
-  a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
-  b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+  // Loopback candidates only: the media stays on 127.0.0.1.
+  const loopback = (e) => e.candidate && e.candidate.address === '127.0.0.1';
+  a.onicecandidate = (e) => loopback(e) && b.addIceCandidate(e.candidate);
+  b.onicecandidate = (e) => loopback(e) && a.addIceCandidate(e.candidate);
   b.ontrack = (e) => { document.getElementById('remote').srcObject = new MediaStream([e.track]); };
   a.addTrack(stream.getVideoTracks()[0], stream);
   await a.setLocalDescription(); await b.setRemoteDescription(a.localDescription);

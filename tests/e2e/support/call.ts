@@ -263,7 +263,7 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
       own(() => browser.close());
       const page = await browser.newPage();
       page.on('pageerror', (error) => console.warn(`[${name} page error]`, error));
-      const url = server.url(`/?${new URLSearchParams({ room, peer: name, topology })}`);
+      const url = server.url(`/?${new URLSearchParams({ room, peer: name, topology, loopback: '1' })}`);
       let popup: Promise<Popup> | undefined;
       if (opts.e2ee) {
         // Switch on before the call page loads, as a user would: open the app's landing page, use the popup.
