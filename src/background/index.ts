@@ -23,7 +23,7 @@ import { openDatabase } from './database';
 import { databaseIdentityStore, Identity } from './identity';
 import { SigningBudget } from './signing-budget';
 import { loadSettings, onSettingsChanged, saveEnabled, type EffectiveSettings } from './settings';
-import { resetTabStatus, showTabStatus } from './toolbar';
+import { showTabStatus } from './toolbar';
 import { VerifiedPeers } from './verified-peers';
 
 const db = openDatabase();
@@ -41,6 +41,8 @@ interface BridgeClient {
 }
 const bridges = new Set<BridgeClient>();
 const popups = new Map<Runtime.Port, number | undefined>();
+/** What each tab's toolbar icon shows now, so reports that change only counters do not redraw it. */
+const shownOnToolbar = new Map<number, string>();
 
 async function settingsMessage(): Promise<BackgroundToPage> {
   const [current, id] = await Promise.all([settings, identity()]);
@@ -50,8 +52,15 @@ async function settingsMessage(): Promise<BackgroundToPage> {
 async function refreshTab(tabId: number): Promise<void> {
   const { page, canToggle, policyNote } = await settings;
   const status = calls.status(tabId, page.enabled, (key) => verified.has(key));
-  // The toolbar must never keep the popup from updating.
-  await showTabStatus(tabId, status).catch((error: unknown) => console.warn('CallSeal: toolbar update failed', error));
+  const toolbarKey = `${status.state}|${status.detail ?? ''}`;
+  if (shownOnToolbar.get(tabId) !== toolbarKey) {
+    shownOnToolbar.set(tabId, toolbarKey);
+    // The toolbar must never keep the popup from updating.
+    await showTabStatus(tabId, status).catch((error: unknown) => {
+      shownOnToolbar.delete(tabId);
+      console.warn('CallSeal: toolbar update failed', error);
+    });
+  }
   const view: PopupView = { tabId, status, enabled: page.enabled, canToggle };
   if (policyNote) view.policyNote = policyNote;
   for (const [port, watched] of popups) {
@@ -179,7 +188,7 @@ onSettingsChanged(() => {
 
 browser.tabs.onRemoved.addListener((tabId) => {
   calls.forgetTab(tabId);
-  void resetTabStatus(tabId);
+  shownOnToolbar.delete(tabId);
 });
 
 void verified.ready().catch((error: unknown) => console.error('CallSeal: could not read verified peers', error));
