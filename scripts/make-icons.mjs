@@ -3,7 +3,7 @@
  * Draws CallSeal's shield icons into public/icons/shield-<variant>-<size>.png. The PNGs are checked in; rerun after
  * changing the drawing:
  *
- *   node scripts/make-icons.mjs        (to become `npm run icons`)
+ *   npm run icons                      (node scripts/make-icons.mjs)
  *
  * Plain Node, no dependencies: every shape is a signed distance field in a unit square, each pixel is supersampled
  * (4 × 4 samples, each with a smooth edge one sample wide) and the RGBA image is written as a PNG with node:zlib and
