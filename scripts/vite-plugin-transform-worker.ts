@@ -27,7 +27,8 @@ export function transformWorkerPlugin(): Plugin {
           outDir: resolve(root, 'build'),
           emptyOutDir: false,
           target: 'chrome120',
-          minify: false,
+          // The source ships as a string inside the MAIN-world script, which every frame of every page loads.
+          minify: true,
           lib: {
             entry: resolve(root, TRANSFORM_WORKER_ENTRY),
             formats: ['iife'],
