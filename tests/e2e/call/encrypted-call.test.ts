@@ -3,6 +3,7 @@
  * `encrypted` with the same 20-digit security code, and what the relay sees does not decode to either colour.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { FRAME_MAGIC } from '../../../src/e2ee/constants';
 import { closeAllCalls, type Call, type Topology } from '../support/call';
 import {
   SECURITY_CODE_FORMAT,
@@ -34,6 +35,14 @@ describe('encrypted calls (CallSeal on both sides)', () => {
       if (call.relay) {
         // What an SFU sees: from the first frame on, nothing decodes to either participant's picture.
         await waitForCopies(call);
+        // Nothing left either browser in clear: every frame the relay saw is a CallSeal frame.
+        for (const sender of [call.alice, call.bob]) {
+          const copies = call.relay.copies(sender.name);
+          const plain = [...copies.video, ...copies.audio].filter(
+            (frame) => !FRAME_MAGIC.every((byte, i) => frame[frame.length - FRAME_MAGIC.length + i] === byte),
+          );
+          expect(plain, `${sender.name} sent ${plain.length} frames without CallSeal's trailer`).toHaveLength(0);
+        }
         for (const sender of [call.alice, call.bob]) {
           const frames = call.relay.copies(sender.name).video.length;
           for (const colour of [call.alice.color, call.bob.color]) {

@@ -4,6 +4,7 @@
  * that the relay's check in the encrypted tests can fail.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { FRAME_MAGIC } from '../../../src/e2ee/constants';
 import { closeAllCalls, startCall, type Call, type Topology } from '../support/call';
 import {
   decodeCopy,
@@ -24,6 +25,12 @@ describe('plaintext calls', () => {
   async function expectPlaintextThroughRelay(active: Call): Promise<void> {
     await waitForCopies(active);
     for (const sender of [active.alice, active.bob]) {
+      // Not one frame carries CallSeal's trailer (its 4-byte magic at the end).
+      const copies = active.relay!.copies(sender.name);
+      const marked = [...copies.video, ...copies.audio].filter((frame) =>
+        FRAME_MAGIC.every((byte, i) => frame[frame.length - FRAME_MAGIC.length + i] === byte),
+      );
+      expect(marked).toHaveLength(0);
       const report = await decodeCopy(active, sender);
       expect(report.matches, `${sender.name}'s copy: ${describeDecode(report)}`).toBe(true);
       expect(report.errors).toEqual([]);
