@@ -34,6 +34,8 @@ const REASONS: Record<string, string> = {
 const REPORT_INTERVAL_MS = 1000;
 /** How long without a decrypted frame, while plain ones arrive, before the user is told the peer stopped encrypting. */
 const PEER_SILENCE_MS = 2000;
+/** No frame in or out for this long means no call (audio sends frames even in silence, at least every 400 ms). */
+const IDLE_AFTER_MS = 5000;
 
 export class CallController {
   private settings: PageSettings = { enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 };
@@ -49,13 +51,18 @@ export class CallController {
   private lastReport = '';
   /** When the peer last sent plain media, and when a frame of theirs last decrypted (performance.now()). */
   private lastPlainAt = Number.NEGATIVE_INFINITY;
+  /** When a frame last went through any transform, or a transform was attached: a call is on while this is recent. */
+  private lastActivityAt = Number.NEGATIVE_INFINITY;
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
   private readonly keyFrameRequesters = new Set<() => void>();
   private nextSenderIndex = 0;
 
   private readonly timer: ReturnType<typeof setInterval>;
 
-  constructor(private readonly post: (message: WorkerToMain) => void) {
+  constructor(
+    private readonly post: (message: WorkerToMain) => void,
+    private readonly idleAfterMs = IDLE_AFTER_MS,
+  ) {
     this.signer = new HelloSigner(post);
     this.timer = setInterval(() => {
       this.session?.tick();
@@ -81,6 +88,11 @@ export class CallController {
     this.report(true);
   }
 
+  /** A transform was attached: the page is setting up a call. */
+  noteTransform(): void {
+    this.lastActivityAt = performance.now();
+  }
+
   /** A new local sender: its own index, hence its own KID and key. Undefined once 256 were handed out. */
   allocateSenderIndex(): number | undefined {
     return this.nextSenderIndex <= 0xff ? this.nextSenderIndex++ : undefined;
@@ -93,6 +105,7 @@ export class CallController {
   }
 
   async outgoing(frame: EncodedFrame, senderIndex: number | undefined): Promise<EncodedFrame | null> {
+    this.lastActivityAt = performance.now();
     if (!this.settings.enabled) return this.passPlain(frame);
     const state = this.session?.status().state;
     if (state === 'unencrypted') return this.passPlain(frame);
@@ -116,6 +129,7 @@ export class CallController {
   }
 
   async incoming(frame: EncodedFrame): Promise<EncodedFrame | null> {
+    this.lastActivityAt = performance.now();
     if (!this.settings.enabled) return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
     const prefixLength = clearPrefixLength(frame, data.length);
@@ -200,12 +214,14 @@ export class CallController {
   private statusReport(): SessionReport {
     const status: SessionStatus | undefined = this.session?.status();
     let state: SessionReport['state'] = 'off';
-    if (this.settings.enabled) state = status?.state ?? (this.sessionFailed ? 'error' : 'negotiating');
+    // No frames for a while: the call has ended (or not begun), and the popup must not show one.
+    const inCall = performance.now() - this.lastActivityAt < this.idleAfterMs;
+    if (this.settings.enabled && inCall) state = status?.state ?? (this.sessionFailed ? 'error' : 'negotiating');
     const report: SessionReport = { state, epoch: status?.epoch ?? 0, counters: { ...this.counters } };
     if (status?.securityCode && state === 'encrypted') report.securityCode = status.securityCode;
     if (this.peerIdentityPublicKey && state === 'encrypted') report.peerIdentityPublicKey = this.peerIdentityPublicKey;
     const detail = (status?.reason && REASONS[status.reason]) ?? this.peerStoppedEncrypting(state) ?? this.detail;
-    if (detail) report.detail = detail;
+    if (detail && state !== 'off') report.detail = detail;
     return report;
   }
 

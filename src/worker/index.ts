@@ -34,6 +34,7 @@ self.onrtctransform = (event: RTCTransformEvent) => {
     void transformer.readable.pipeTo(transformer.writable);
     return;
   }
+  controller.noteTransform();
   let handle: (frame: EncodedFrame) => Promise<EncodedFrame | null>;
   let unregister = (): void => undefined;
   if (options.side === 'send') {

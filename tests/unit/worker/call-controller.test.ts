@@ -19,7 +19,12 @@ interface Party {
 const controllers: CallController[] = [];
 afterEach(() => controllers.splice(0).forEach((c) => c.dispose()));
 
-async function party(enabled = true, allowPlaintextFallback = true, fallbackAfterMs = 4000): Promise<Party> {
+async function party(
+  enabled = true,
+  allowPlaintextFallback = true,
+  fallbackAfterMs = 4000,
+  idleAfterMs?: number,
+): Promise<Party> {
   const identity = await makeIdentity();
   const reports: SessionReport[] = [];
   const box: { controller?: CallController } = {};
@@ -32,9 +37,10 @@ async function party(enabled = true, allowPlaintextFallback = true, fallbackAfte
       );
     }
   };
-  const controller = new CallController(post);
+  const controller = new CallController(post, idleAfterMs);
   box.controller = controller;
   controllers.push(controller);
+  controller.noteTransform(); // as the worker does when the page's first transform is attached
   controller.applySettings({ enabled, allowPlaintextFallback, fallbackAfterMs }, identity.publicKey);
   return { controller, identity, reports };
 }
@@ -158,6 +164,27 @@ describe('CallController', () => {
     expect((await send(bob, alice)).delivered).toBeNull();
     const outgoing = await alice.controller.outgoing(opusFrame(MEDIA), 0);
     expect(contains(bytes(outgoing!), MEDIA)).toBe(false); // no downgrade of an encrypted call
+    expect(lastState(alice)).toBe('encrypted');
+  });
+
+  it('reports no call once no frame has gone through for a while (the call ended)', async () => {
+    const [alice, bob] = await Promise.all([party(true, true, 4000, 50), party(true, true, 4000, 50)]);
+    await until(
+      () => lastState(alice) === 'encrypted',
+      async () => {
+        await send(bob, alice);
+        await send(alice, bob);
+      },
+    );
+    // No more frames. A report is made every second, and whenever the settings arrive again.
+    const settings = { enabled: true, allowPlaintextFallback: true, fallbackAfterMs: 4000 };
+    await until(
+      () => lastState(alice) === 'off',
+      async () => alice.controller.applySettings(settings, alice.identity.publicKey),
+    );
+    expect(alice.reports.at(-1)).not.toHaveProperty('securityCode');
+    await send(bob, alice); // frames again: the same session, encrypted again
+    alice.controller.applySettings(settings, alice.identity.publicKey);
     expect(lastState(alice)).toBe('encrypted');
   });
 });
