@@ -44,7 +44,9 @@ export function installPeerConnectionHook(workerFor: () => Worker | undefined): 
   };
 
   const sweep = (pc: RTCPeerConnection): void => {
-    for (const transceiver of api.getTransceivers(pc)) attachTransceiver(transceiver);
+    // An index loop: for…of would call the array iterator, which the page can replace.
+    const transceivers = api.getTransceivers(pc);
+    for (let i = 0; i < transceivers.length; i++) attachTransceiver(transceivers[i] as RTCRtpTransceiver);
   };
 
   const proto = Native.prototype;
