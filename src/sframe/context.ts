@@ -160,7 +160,7 @@ export class SFrameReceiver {
   /**
    * Decrypts header || ciphertext || tag (RFC 9605 §4.4.4) with AAD = header || metadata. The CTR is marked
    * as seen only after authentication succeeds. Throws SFrameError: 'invalid-argument', 'truncated-header',
-   * 'length-overflow', 'unknown-kid' (no key, or it was removed/replaced meanwhile), 'truncated-ciphertext',
+   * 'unknown-kid' (no key, or it was removed/replaced meanwhile), 'truncated-ciphertext',
    * 'replay', 'authentication-failed'.
    */
   async decrypt(frame: Uint8Array, metadata: Uint8Array = EMPTY_BYTES): Promise<DecryptedFrame> {

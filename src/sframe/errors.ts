@@ -7,12 +7,12 @@
 
 /** Stable machine-readable reasons. */
 export type SFrameErrorCode =
-  /** The frame is empty: not even the config byte of the header (RFC 9605 §4.3) is present. */
-  | 'truncated-header'
   /**
-   * A KID or CTR outside 0..2^64-1 was given to the encoder, or a header's KID/CTR length field
-   * (RFC 9605 §4.3, KLEN/CLEN) runs past the end of the buffer.
+   * The frame ends inside its header (RFC 9605 §4.3): it is empty, or shorter than the KID and CTR fields its
+   * config byte declares (KLEN/CLEN).
    */
+  | 'truncated-header'
+  /** A KID or CTR outside 0..2^64-1 (or a CTR too large for the nonce) was given to the encoder. */
   | 'length-overflow'
   /** After the header there are fewer bytes than the suite's authentication tag (Nt, RFC 9605 §4.5). */
   | 'truncated-ciphertext'

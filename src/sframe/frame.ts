@@ -176,7 +176,7 @@ export async function openFrame(
 
 /**
  * Decrypts header || ciphertext || tag with the keys of its KID (RFC 9605 §4.4.4), without replay checks.
- * Throws SFrameError: 'truncated-header' / 'length-overflow' (header), 'unknown-kid' (header KID is not
+ * Throws SFrameError: 'truncated-header' (header), 'unknown-kid' (header KID is not
  * `keys.kid`), 'truncated-ciphertext', 'authentication-failed', 'invalid-argument' (types).
  */
 export async function sframeDecrypt(

@@ -93,8 +93,8 @@ export function encodeHeader(kid: bigint, ctr: bigint): Uint8Array<ArrayBuffer> 
 
 /**
  * Decodes the SFrame header at the start of `data` (RFC 9605 §4.3); bytes after it are ignored.
- * Throws SFrameError 'invalid-argument' if `data` is not a Uint8Array, 'truncated-header' if it is empty,
- * 'length-overflow' if the KLEN/CLEN fields run past its end.
+ * Throws SFrameError 'invalid-argument' if `data` is not a Uint8Array, and 'truncated-header' if it is empty or
+ * shorter than the KID and CTR fields its config byte declares.
  */
 export function decodeHeader(data: Uint8Array): SFrameHeader {
   assertBytes(data, 'data');
@@ -111,7 +111,7 @@ export function decodeHeader(data: Uint8Array): SFrameHeader {
   const length = 1 + klen + clen;
   if (length > data.length) {
     throw new SFrameError(
-      'length-overflow',
+      'truncated-header',
       `header declares ${length} bytes (KLEN ${klen}, CLEN ${clen}) but only ${data.length} are present`,
     );
   }

@@ -136,7 +136,6 @@ describe('SFrameReceiver', () => {
           expect(isSFrameError(e)).toBe(true);
           const codes = [
             'truncated-header',
-            'length-overflow',
             'unknown-kid',
             'truncated-ciphertext',
             'authentication-failed',

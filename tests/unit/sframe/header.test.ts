@@ -34,8 +34,7 @@ describe('SFrame header', () => {
       fc.asyncProperty(bytesArb(20), async (bytes) => {
         const ref = referenceHeader(bytes);
         if (!ref.ok) {
-          const code = ref.reason === 'empty' ? 'truncated-header' : 'length-overflow';
-          await expectSFrameError(() => decodeHeader(bytes), code);
+          await expectSFrameError(() => decodeHeader(bytes), 'truncated-header');
         } else {
           expect(decodeHeader(bytes)).toEqual({ kid: ref.kid, ctr: ref.ctr, headerLength: ref.length });
         }
@@ -48,11 +47,11 @@ describe('SFrame header', () => {
     await expectSFrameError(() => decodeHeader(new Uint8Array(0)), 'truncated-header');
   });
 
-  it('reports KLEN/CLEN running past the buffer as length-overflow', async () => {
-    await expectSFrameError(() => decodeHeader(new Uint8Array([0x80])), 'length-overflow'); // KLEN 1, no byte
+  it('reports KLEN/CLEN running past the buffer as truncated-header', async () => {
+    await expectSFrameError(() => decodeHeader(new Uint8Array([0x80])), 'truncated-header'); // KLEN 1, no byte
     // CLEN 8 with only 7 bytes after the config byte.
-    await expectSFrameError(() => decodeHeader(new Uint8Array([0x0f, 1, 2, 3, 4, 5, 6, 7])), 'length-overflow');
-    await expectSFrameError(() => decodeHeader(new Uint8Array([0xff, ...new Array(15).fill(0xff)])), 'length-overflow');
+    await expectSFrameError(() => decodeHeader(new Uint8Array([0x0f, 1, 2, 3, 4, 5, 6, 7])), 'truncated-header');
+    await expectSFrameError(() => decodeHeader(new Uint8Array([0xff, ...new Array(15).fill(0xff)])), 'truncated-header');
     expect(decodeHeader(new Uint8Array([0xff, ...new Array(16).fill(0xff)]))).toEqual({
       kid: UINT64_MAX,
       ctr: UINT64_MAX,

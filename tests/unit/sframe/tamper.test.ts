@@ -23,7 +23,7 @@ import {
 /** What decrypting `frame` (altered from a genuine frame under `kid`) must fail with. */
 function expectedFailure(suite: CipherSuite, kid: bigint, frame: Uint8Array): SFrameErrorCode {
   const ref = referenceHeader(frame);
-  if (!ref.ok) return ref.reason === 'empty' ? 'truncated-header' : 'length-overflow';
+  if (!ref.ok) return 'truncated-header';
   if (ref.kid !== kid) return 'unknown-kid'; // the receiver only holds the genuine KID
   if (frame.length - ref.length < suite.nt) return 'truncated-ciphertext';
   return 'authentication-failed'; // header (AAD or nonce), ciphertext, tag or metadata changed
@@ -130,7 +130,7 @@ describe.each(SUITE_IDS.map((id) => cipherSuite(id)))('tampering, suite $id ($na
     // The oracle's branches were all exercised. One bit flip grows a genuine header by at most 8 bytes
     // (X: inline -> KLEN up to 8), and the tag alone is Nt bytes: only a 4-byte tag lets it run past the end.
     const reachable: SFrameErrorCode[] = ['authentication-failed', 'truncated-ciphertext', 'unknown-kid'];
-    if (suite.nt < 8) reachable.push('length-overflow');
+    if (suite.nt < 8) reachable.push('truncated-header');
     expect([...seen].sort()).toEqual(reachable.sort());
   });
 
@@ -141,11 +141,9 @@ describe.each(SUITE_IDS.map((id) => cipherSuite(id)))('tampering, suite $id ($na
         const headerLen = (referenceHeader(s.frame) as { length: number }).length;
         for (let length = 0; length < s.frame.length; length += 1) {
           const expected: SFrameErrorCode =
-            length === 0
+            length < headerLen
               ? 'truncated-header'
-              : length < headerLen
-                ? 'length-overflow'
-                : length - headerLen < suite.nt
+              : length - headerLen < suite.nt
                   ? 'truncated-ciphertext'
                   : 'authentication-failed';
           await expectSFrameError(() => s.receiver.decrypt(s.frame.subarray(0, length), metadata), expected);

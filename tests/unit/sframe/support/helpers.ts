@@ -30,7 +30,7 @@ export function baseKeyFor(seed: number, length = 32): Uint8Array {
 
 /** Independent reading of RFC 9605 §4.3, used as an oracle: lengths first, values only if they fit. */
 export function referenceHeader(frame: Uint8Array):
-  | { ok: false; reason: 'empty' | 'overflow' }
+  | { ok: false; reason: 'empty' | 'short' }
   | { ok: true; kid: bigint; ctr: bigint; length: number } {
   if (frame.length === 0) return { ok: false, reason: 'empty' };
   const config = frame[0] as number;
@@ -41,7 +41,7 @@ export function referenceHeader(frame: Uint8Array):
   const klen = x === 1 ? k + 1 : 0;
   const clen = y === 1 ? c + 1 : 0;
   const length = 1 + klen + clen;
-  if (length > frame.length) return { ok: false, reason: 'overflow' };
+  if (length > frame.length) return { ok: false, reason: 'short' };
   const be = (from: number, n: number): bigint =>
     frame.subarray(from, from + n).reduce((acc, b) => acc * 256n + BigInt(b), 0n);
   return {
