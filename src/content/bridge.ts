@@ -10,8 +10,8 @@ import { BRIDGE_READY_EVENT, documentIsPristine, HOOK_OFFER_EVENT } from '../sha
 
 let hookPort: MessagePort | undefined;
 let background: Runtime.Port | undefined;
-/** Messages kept while the background port (re)connects, so nothing the hook sent is lost. */
-const pending: PageToBackground[] = [];
+/** The extension was reloaded or removed: this page's bridge is done for good. */
+let orphaned = false;
 
 function connectBackground(): Runtime.Port | undefined {
   if (background) return background;
@@ -19,13 +19,15 @@ function connectBackground(): Runtime.Port | undefined {
   try {
     port = browser.runtime.connect({ name: BRIDGE_PORT });
   } catch {
-    return undefined; // The extension was reloaded or removed: this page keeps running without it.
+    orphaned = true; // The extension was reloaded or removed: this page keeps running without it.
+    return undefined;
   }
   background = port;
   port.onMessage.addListener((message: unknown) => hookPort?.postMessage(message as BackgroundToPage));
   port.onDisconnect.addListener(() => {
     background = undefined;
-    // The service worker restarted: reconnect and re-attach, so settings flow again.
+    // The service worker restarted: reconnect and re-attach, so settings flow again. (A message lost in the
+    // switch is made good by the worker: it reports every second and asks again for a signature it did not get.)
     if (attached) send({ kind: 'attach' });
   });
   return port;
@@ -34,11 +36,9 @@ function connectBackground(): Runtime.Port | undefined {
 let attached = false;
 
 function send(message: PageToBackground): void {
+  if (orphaned) return;
   if (message.kind === 'attach') attached = true;
-  pending.push(message);
-  const port = connectBackground();
-  if (!port) return;
-  while (pending.length > 0) port.postMessage(pending.shift());
+  connectBackground()?.postMessage(message);
 }
 
 function onHookOffer(event: Event): void {

@@ -36,6 +36,8 @@ const REPORT_INTERVAL_MS = 1000;
 const PEER_SILENCE_MS = 2000;
 /** No frame in or out for this long means no call (audio sends frames even in silence, at least every 400 ms). */
 const IDLE_AFTER_MS = 5000;
+/** Wait before asking again for a hello signature that failed. */
+const SESSION_RETRY_MS = 3000;
 
 export class CallController {
   private settings: PageSettings = { enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 };
@@ -59,10 +61,15 @@ export class CallController {
 
   private readonly timer: ReturnType<typeof setInterval>;
 
+  private readonly idleAfterMs: number;
+  private readonly sessionRetryMs: number;
+
   constructor(
     private readonly post: (message: WorkerToMain) => void,
-    private readonly idleAfterMs = IDLE_AFTER_MS,
+    timing: { idleAfterMs?: number; sessionRetryMs?: number } = {},
   ) {
+    this.idleAfterMs = timing.idleAfterMs ?? IDLE_AFTER_MS;
+    this.sessionRetryMs = timing.sessionRetryMs ?? SESSION_RETRY_MS;
     this.signer = new HelloSigner(post);
     this.timer = setInterval(() => {
       this.session?.tick();
@@ -84,7 +91,7 @@ export class CallController {
     const identityChanged = !this.identityPublicKey || bytesToBase64(this.identityPublicKey) !== bytesToBase64(identityPublicKey);
     this.identityPublicKey = identityPublicKey;
     if (!settings.enabled || identityChanged) this.dropSession();
-    if (settings.enabled && !this.session) void this.startSession();
+    if (settings.enabled) this.ensureSession();
     this.report(true);
   }
 
@@ -172,9 +179,19 @@ export class CallController {
     return null;
   }
 
+  /** Starts a session unless one exists or is being made (each start costs a signature from the background). */
+  private ensureSession(): void {
+    if (this.session || this.starting) return;
+    const starting = this.startSession().finally(() => {
+      if (this.starting === starting) this.starting = undefined;
+    });
+    this.starting = starting;
+  }
+
   private dropSession(): void {
     this.generation++;
     this.session = undefined;
+    this.starting = undefined; // a start still in flight is for the old generation and will be discarded
     this.keys.clear();
     this.peerIdentityPublicKey = undefined;
     this.detail = undefined;
@@ -201,15 +218,22 @@ export class CallController {
       });
       if (generation !== this.generation) return;
       this.session = session;
+      this.sessionFailed = false;
+      this.detail = undefined;
     } catch (error) {
       if (generation !== this.generation) return;
       this.detail = `Encryption could not start: ${(error as Error).message}`;
       this.sessionFailed = true;
+      // Most causes pass (a service worker restart lost the request, the signing budget was spent): try again.
+      setTimeout(() => {
+        if (generation === this.generation) this.ensureSession();
+      }, this.sessionRetryMs);
     }
     this.report(true);
   }
 
   private sessionFailed = false;
+  private starting: Promise<void> | undefined;
 
   private statusReport(): SessionReport {
     const status: SessionStatus | undefined = this.session?.status();

@@ -24,20 +24,26 @@ async function party(
   allowPlaintextFallback = true,
   fallbackAfterMs = 4000,
   idleAfterMs?: number,
+  refuseFirstSignatures = 0,
 ): Promise<Party> {
   const identity = await makeIdentity();
   const reports: SessionReport[] = [];
   const box: { controller?: CallController } = {};
+  let refusals = refuseFirstSignatures;
   const post = (message: WorkerToMain): void => {
     if (message.kind === 'session') reports.push(message.report);
-    if (message.kind === 'sign-hello') {
+    if (message.kind === 'sign-hello' && refusals > 0) {
+      refusals--;
+      const refusal = { kind: 'hello-refused', requestId: message.requestId, code: 'rate-limited', message: 'later' } as const;
+      queueMicrotask(() => box.controller?.helloSigner.settle(refusal));
+    } else if (message.kind === 'sign-hello') {
       // The background's part, answered asynchronously as over the real bridge.
       void identity.signHello(message.body).then((signature) =>
         box.controller?.helloSigner.settle({ kind: 'hello-signed', requestId: message.requestId, signature }),
       );
     }
   };
-  const controller = new CallController(post, idleAfterMs);
+  const controller = new CallController(post, idleAfterMs === undefined ? { sessionRetryMs: 20 } : { idleAfterMs, sessionRetryMs: 20 });
   box.controller = controller;
   controllers.push(controller);
   controller.noteTransform(); // as the worker does when the page's first transform is attached
@@ -186,5 +192,13 @@ describe('CallController', () => {
     await send(bob, alice); // frames again: the same session, encrypted again
     alice.controller.applySettings(settings, alice.identity.publicKey);
     expect(lastState(alice)).toBe('encrypted');
+  });
+
+  it('asks again when the background refused to sign, and then negotiates', async () => {
+    const alice = await party(true, true, 4000, undefined, 1);
+    await until(() => lastState(alice) === 'error', async () => undefined);
+    expect(alice.reports.at(-1)?.detail).toMatch(/could not start/);
+    await until(() => sessionReady(alice), async () => undefined);
+    expect(lastState(alice)).toBe('negotiating');
   });
 });
