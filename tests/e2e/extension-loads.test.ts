@@ -22,6 +22,10 @@ const FIRST_SCRIPT = `<script>
   window.firstScriptSaw = {
     senderTransform: transceiver.sender.transform !== null,
     receiverTransform: transceiver.receiver.transform !== null,
+    // What apps rely on keeps holding under the hook.
+    looksNative: pc instanceof RTCPeerConnection && pc.constructor === RTCPeerConnection &&
+      RTCPeerConnection.name === 'RTCPeerConnection' && /native code/.test(String(RTCPeerConnection)) &&
+      typeof RTCPeerConnection.generateCertificate === 'function',
   };
   pc.close();
 </script>`;
@@ -34,6 +38,7 @@ const routes = {
 interface FirstScriptResult {
   senderTransform: boolean;
   receiverTransform: boolean;
+  looksNative: boolean;
 }
 
 async function whatFirstScriptsSaw(browser: TestBrowser, server: StaticServer) {
@@ -89,14 +94,14 @@ describe('the built extension in Chromium', () => {
 
   it("runs the MAIN-world hook before the page's first inline script, in the top frame and in an iframe", async () => {
     const { top, inFrame } = await whatFirstScriptsSaw(withExtension, server);
-    expect(top).toEqual({ senderTransform: true, receiverTransform: true });
-    expect(inFrame).toEqual({ senderTransform: true, receiverTransform: true });
+    expect(top).toEqual({ senderTransform: true, receiverTransform: true, looksNative: true });
+    expect(inFrame).toEqual({ senderTransform: true, receiverTransform: true, looksNative: true });
   });
 
   it('leaves pages alone without the extension (the control)', async () => {
     const { top, inFrame } = await whatFirstScriptsSaw(without, server);
-    expect(top).toEqual({ senderTransform: false, receiverTransform: false });
-    expect(inFrame).toEqual({ senderTransform: false, receiverTransform: false });
+    expect(top).toEqual({ senderTransform: false, receiverTransform: false, looksNative: true });
+    expect(inFrame).toEqual({ senderTransform: false, receiverTransform: false, looksNative: true });
   });
 
   it('renders the popup with the switch off and no call', async () => {

@@ -74,6 +74,9 @@ export function installPeerConnectionHook(workerFor: () => Worker | undefined): 
       return pc;
     },
   });
+  // `pc.constructor === RTCPeerConnection` must keep holding for the page.
+  const constructorDescriptor = intrinsics.getOwnPropertyDescriptor(proto, 'constructor');
+  if (constructorDescriptor) intrinsics.defineProperty(proto, 'constructor', { ...constructorDescriptor, value: Hooked });
   for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection']) {
     if (name in globalThis) {
       intrinsics.defineProperty(globalThis, name, { value: Hooked, writable: true, configurable: true, enumerable: false });
