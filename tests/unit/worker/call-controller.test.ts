@@ -86,6 +86,16 @@ const sessionReady = async (p: Party) => (await p.controller.outgoing(opusFrame(
 
 const lastState = (p: Party) => p.reports.at(-1)?.state;
 
+/** Frames both ways, as in a live call, until both sides report `encrypted`. */
+const untilBothEncrypted = (alice: Party, bob: Party) =>
+  until(
+    () => lastState(alice) === 'encrypted' && lastState(bob) === 'encrypted',
+    async () => {
+      await send(bob, alice);
+      await send(alice, bob);
+    },
+  );
+
 describe('CallController', () => {
   it('sends only hello-only frames while negotiating, then ciphertext that decrypts on the other side', async () => {
     const [alice, bob] = await Promise.all([party(), party()]);
@@ -96,13 +106,7 @@ describe('CallController', () => {
     expect(parseCallSealFrame(first.wire!, 1)).toMatchObject({ hasMedia: false });
     expect(first.delivered).toBeNull(); // hello-only frames never reach the decoder
 
-    await until(
-      () => lastState(alice) === 'encrypted' && lastState(bob) === 'encrypted',
-      async () => {
-        await send(bob, alice);
-        await send(alice, bob);
-      },
-    );
+    await untilBothEncrypted(alice, bob);
     const { wire, delivered } = await send(alice, bob);
     expect(parseCallSealFrame(wire!, 1)).toMatchObject({ hasMedia: true });
     expect(contains(wire!, MEDIA)).toBe(false);
@@ -113,13 +117,7 @@ describe('CallController', () => {
 
   it('drops a replayed frame and a tampered one', async () => {
     const [alice, bob] = await Promise.all([party(), party()]);
-    await until(
-      () => lastState(alice) === 'encrypted' && lastState(bob) === 'encrypted',
-      async () => {
-        await send(bob, alice);
-        await send(alice, bob);
-      },
-    );
+    await untilBothEncrypted(alice, bob);
     const { wire } = await send(alice, bob);
     expect(await bob.controller.incoming(opusFrame(wire!)).catch(() => null)).toBeNull();
     const next = await alice.controller.outgoing(opusFrame(MEDIA), 0);
@@ -159,13 +157,7 @@ describe('CallController', () => {
 
   it('stays encrypted when the peer switches off mid-call, drops their plain media, and says so', async () => {
     const [alice, bob] = await Promise.all([party(), party()]);
-    await until(
-      () => lastState(alice) === 'encrypted' && lastState(bob) === 'encrypted',
-      async () => {
-        await send(bob, alice);
-        await send(alice, bob);
-      },
-    );
+    await untilBothEncrypted(alice, bob);
     bob.controller.applySettings({ enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 }, bob.identity.publicKey);
     expect((await send(bob, alice)).delivered).toBeNull();
     const outgoing = await alice.controller.outgoing(opusFrame(MEDIA), 0);
@@ -175,13 +167,7 @@ describe('CallController', () => {
 
   it('reports no call once no frame has gone through for a while (the call ended)', async () => {
     const [alice, bob] = await Promise.all([party(true, true, 4000, 50), party(true, true, 4000, 50)]);
-    await until(
-      () => lastState(alice) === 'encrypted',
-      async () => {
-        await send(bob, alice);
-        await send(alice, bob);
-      },
-    );
+    await untilBothEncrypted(alice, bob);
     // No more frames. A report is made every second, and whenever the settings arrive again.
     const settings = { enabled: true, allowPlaintextFallback: true, fallbackAfterMs: 4000 };
     await until(
