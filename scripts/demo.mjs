@@ -1,16 +1,17 @@
 /**
  * `npm start`: shows CallSeal working, end to end, without any setup.
  *
- * Starts the demo call app (`demo/server.mjs`), launches two headless Chromium profiles ("alice" and "bob") with the
+ * Starts the demo call app (`demo/server.mjs`), launches two Chromium profiles ("alice" and "bob") with the
  * built extension (`dist/`), switches E2EE on in each through the extension's popup, places a call between them and
  * prints what each popup shows (state and security code) and whether the codes match. Then it keeps running,
  * printing every change, until Ctrl-C.
  *
- *   node scripts/demo.mjs [--port N] [--topology p2p] [--once]
+ *   node scripts/demo.mjs [--port N] [--topology p2p] [--once] [--headless]
  *
  *   --port N      the demo server's port (default 8080; 0 picks a free one)
  *   --topology    p2p only: the relayed topologies need the test relay (tests/e2e/support/relay.ts)
  *   --once        print the result and exit: 0 when both sides show the same code, 1 otherwise (after ~45 s)
+ *   --headless    no browser windows, even where there is a display (without a display they are always headless)
  *
  * CHROME_PATH overrides /usr/bin/chromium.
  */
@@ -34,7 +35,7 @@ const SELECTORS = {
   code: '[data-testid="security-code"]',
 };
 
-const usage = 'usage: node scripts/demo.mjs [--port N] [--topology p2p] [--once]';
+const usage = 'usage: node scripts/demo.mjs [--port N] [--topology p2p] [--once] [--headless]';
 let options;
 try {
   options = parseArgs({
@@ -42,6 +43,7 @@ try {
       port: { type: 'string', default: '8080' },
       topology: { type: 'string', default: 'p2p' },
       once: { type: 'boolean', default: false },
+      headless: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }).values;
@@ -95,13 +97,17 @@ process.once('SIGINT', () => {
 });
 process.once('SIGTERM', () => void shutdown(0));
 
-/** Launches a headless Chromium with CallSeal and a profile of its own. */
+/** Windows only where there is a display to show them on (Linux without X11 or Wayland has none). */
+const headless =
+  options.headless || (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY);
+
+/** Launches Chromium with CallSeal and a profile of its own. */
 async function launch(name) {
   const userDataDir = await mkdtemp(join(tmpdir(), `callseal-demo-${name}-`));
   cleanups.push(() => rm(userDataDir, { recursive: true, force: true }));
   const browser = await puppeteer.launch({
     executablePath: CHROME_PATH,
-    headless: true,
+    headless,
     userDataDir,
     args: [...CHROMIUM_FLAGS],
     enableExtensions: [DIST_DIR],
@@ -170,7 +176,8 @@ try {
       `  "Load unpacked" the folder ${DIST_DIR}, switch CallSeal on in its popup, and open\n` +
       `  ${server.url('/')} in two profiles: same room, different names.\n`,
   );
-  console.log(`Starting two headless Chromium profiles (${CHROME_PATH}) with CallSeal switched on, room "${room}"…`);
+  const kind = headless ? 'headless ' : '';
+  console.log(`Starting two ${kind}Chromium profiles (${CHROME_PATH}) with CallSeal switched on, room "${room}"…`);
   const [alice, bob] = await Promise.all([joinCall('alice', server, room), joinCall('bob', server, room)]);
 
   const started = Date.now();
