@@ -36,11 +36,16 @@ const REPORT_INTERVAL_MS = 1000;
 const PEER_SILENCE_MS = 2000;
 /** No frame in or out for this long means no call (audio sends frames even in silence, at least every 400 ms). */
 const IDLE_AFTER_MS = 5000;
+/** The longest frames are held back waiting for the first settings. */
+const SETTINGS_WAIT_MS = 2000;
 /** Wait before asking again for a hello signature that failed. */
 const SESSION_RETRY_MS = 3000;
 
 export class CallController {
   private settings: PageSettings = { enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 };
+  /** Until the first settings arrive, frames are held back (dropped): E2EE may be on, even required. */
+  private settingsKnown = false;
+  private readonly startedAt = performance.now();
   private identityPublicKey: Uint8Array | undefined;
   private session: CallSession | undefined;
   /** Bumped whenever a session is dropped, so a late-finishing start does not install a stale one. */
@@ -88,6 +93,7 @@ export class CallController {
 
   applySettings(settings: PageSettings, identityPublicKey: Uint8Array): void {
     this.settings = settings;
+    this.settingsKnown = true;
     const identityChanged = !this.identityPublicKey || bytesToBase64(this.identityPublicKey) !== bytesToBase64(identityPublicKey);
     this.identityPublicKey = identityPublicKey;
     if (!settings.enabled || identityChanged) this.dropSession();
@@ -113,7 +119,7 @@ export class CallController {
 
   async outgoing(frame: EncodedFrame, senderIndex: number | undefined): Promise<EncodedFrame | null> {
     this.lastActivityAt = performance.now();
-    if (!this.settings.enabled) return this.passPlain(frame);
+    if (!this.settings.enabled) return this.settingsPending() ? this.drop() : this.passPlain(frame);
     const state = this.session?.status().state;
     if (state === 'unencrypted') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
@@ -137,7 +143,7 @@ export class CallController {
 
   async incoming(frame: EncodedFrame): Promise<EncodedFrame | null> {
     this.lastActivityAt = performance.now();
-    if (!this.settings.enabled) return this.passPlain(frame);
+    if (!this.settings.enabled) return this.settingsPending() ? this.drop() : this.passPlain(frame);
     const data = new Uint8Array(frame.data);
     const prefixLength = clearPrefixLength(frame, data.length);
     const parsed = prefixLength === null ? null : parseCallSealFrame(data, prefixLength);
@@ -157,6 +163,15 @@ export class CallController {
     this.counters.decrypted++;
     this.lastDecryptedAt = performance.now();
     return frame;
+  }
+
+  /**
+   * The settings normally arrive before the first frame (the worker starts when the app asks for the camera). If
+   * they are late, frames are held back rather than sent in clear — for at most SETTINGS_WAIT_MS: an extension
+   * that cannot answer at all (it was just updated, say) must not leave the call dead.
+   */
+  private settingsPending(): boolean {
+    return !this.settingsKnown && performance.now() - this.startedAt < SETTINGS_WAIT_MS;
   }
 
   /** A frame that could not be handled (bad tag, replay, malformed, unsupported) is dropped and counted. */

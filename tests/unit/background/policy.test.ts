@@ -1,6 +1,6 @@
 /** The admin's E2EEMode over the user's switch. */
 import { describe, expect, it } from 'vitest';
-import { effectiveSettings, parseMode } from '../../../src/background/policy';
+import { decideMode, effectiveSettings, parseMode } from '../../../src/background/policy';
 import { SigningBudget } from '../../../src/background/signing-budget';
 
 describe('effectiveSettings', () => {
@@ -30,6 +30,23 @@ describe('effectiveSettings', () => {
     expect(parseMode('REQUIRED')).toBe('allowed');
     expect(parseMode(1)).toBe('allowed');
     expect(parseMode('required')).toBe('required');
+  });
+});
+
+describe('decideMode', () => {
+  it('takes the delivered policy and remembers it', () => {
+    expect(decideMode('required', undefined, false)).toEqual({ mode: 'required', remember: 'required' });
+    expect(decideMode('allowed', 'required', true)).toEqual({ mode: 'allowed', remember: 'allowed' });
+  });
+
+  it('lets the remembered policy stand in while the browser has not delivered it yet', () => {
+    expect(decideMode(undefined, 'required', true)).toEqual({ mode: 'required', remember: 'required' });
+    expect(decideMode(undefined, 'disabled', true)).toEqual({ mode: 'disabled', remember: 'disabled' });
+  });
+
+  it('drops the remembered policy once the grace is over and none was delivered', () => {
+    expect(decideMode(undefined, 'required', false)).toEqual({ mode: 'allowed', remember: undefined });
+    expect(decideMode(undefined, undefined, true)).toEqual({ mode: 'allowed', remember: undefined });
   });
 });
 

@@ -187,4 +187,14 @@ describe('CallController', () => {
     await until(() => sessionReady(alice), async () => undefined);
     expect(lastState(alice)).toBe('negotiating');
   });
+
+  it('holds frames back until the first settings arrive (E2EE may be on, even required)', async () => {
+    const controller = new CallController(() => undefined);
+    controllers.push(controller);
+    expect(await controller.outgoing(opusFrame(MEDIA), 0)).toBeNull();
+    expect(await controller.incoming(opusFrame(MEDIA))).toBeNull();
+    const identity = await makeIdentity();
+    controller.applySettings({ enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 }, identity.publicKey);
+    expect(bytes((await controller.outgoing(opusFrame(MEDIA), 0))!)).toEqual(MEDIA);
+  });
 });
