@@ -79,6 +79,16 @@ function malformed(why: string): E2eeError {
   return new E2eeError('malformed-frame', why);
 }
 
+/** True when `data` ends with CallSeal's trailer (flags byte and magic); everything else is plain media. */
+export function hasCallSealTrailer(data: Uint8Array): boolean {
+  if (data.length < FRAME_TRAILER_LENGTH) return false;
+  const magicAt = data.length - FRAME_MAGIC_LENGTH;
+  for (let i = 0; i < FRAME_MAGIC_LENGTH; i++) {
+    if (data[magicAt + i] !== MAGIC[i]) return false;
+  }
+  return true;
+}
+
 /**
  * Splits a received frame. null: not a CallSeal frame (no magic, i.e. plain media). Throws 'malformed-frame'
  * when the magic is present but the trailer is inconsistent.
@@ -88,11 +98,7 @@ export function parseCallSealFrame(data: Uint8Array, clearPrefixLength: number):
   if (!Number.isSafeInteger(clearPrefixLength) || clearPrefixLength < 0) {
     throw new E2eeError('invalid-argument', 'clear prefix length must be a non-negative integer');
   }
-  if (data.length < FRAME_TRAILER_LENGTH) return null;
-  const magicAt = data.length - FRAME_MAGIC_LENGTH;
-  for (let i = 0; i < FRAME_MAGIC_LENGTH; i++) {
-    if (data[magicAt + i] !== MAGIC[i]) return null;
-  }
+  if (!hasCallSealTrailer(data)) return null;
   const flags = data[data.length - FRAME_TRAILER_LENGTH] ?? 0;
   if ((flags & ~FRAME_KNOWN_FLAGS) !== 0) throw malformed(`unknown flag bits 0x${flags.toString(16)}`);
   let end = data.length - FRAME_TRAILER_LENGTH;

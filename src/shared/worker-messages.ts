@@ -12,7 +12,6 @@ export type MainToWorker =
   | { kind: 'hello-refused'; requestId: number; code: string; message: string };
 
 export type WorkerToMain =
-  | { kind: 'ready' }
   | { kind: 'sign-hello'; requestId: number; body: Uint8Array }
   | { kind: 'session'; report: SessionReport };
 

@@ -65,4 +65,3 @@ self.onrtctransform = (event: RTCTransformEvent) => {
     .finally(unregister);
 };
 
-post({ kind: 'ready' });

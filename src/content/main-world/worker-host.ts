@@ -38,8 +38,6 @@ export function createWorkerHost(link: BridgeLink): WorkerHost {
   const onWorkerMessage = (event: Event): void => {
     const message = intrinsics.messageEventData(event as MessageEvent) as WorkerToMain;
     switch (message.kind) {
-      case 'ready':
-        return;
       case 'sign-hello':
         link.send({ kind: 'sign-hello', requestId: message.requestId, body: bytesToBase64(message.body) });
         return;

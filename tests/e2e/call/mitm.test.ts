@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { FRAME_FLAG_HAS_HELLO, FRAME_MAGIC, HELLO_LENGTH } from '../../../src/e2ee/constants';
+import { hasCallSealTrailer } from '../../../src/e2ee/frame-container';
 import { encodeHello, encodeHelloBody, helloSigningInput } from '../../../src/e2ee/hello';
 import { generateEphemeral } from '../../../src/e2ee/key-schedule';
 import { closeAllCalls } from '../support/call';
@@ -32,9 +33,8 @@ const TRAILER_WITH_HELLO = HELLO_LENGTH + 2 + 1 + FRAME_MAGIC.length;
 function swapHello(frame: RelayFrame, hello: Uint8Array, counts: { swapped: number }): Uint8Array | null {
   const data = frame.payload;
   const n = data.length;
-  const magicAt = n - FRAME_MAGIC.length;
-  if (magicAt < 1 || !FRAME_MAGIC.every((byte, i) => data[magicAt + i] === byte)) return data;
-  if (((data[magicAt - 1] ?? 0) & FRAME_FLAG_HAS_HELLO) === 0) return data;
+  if (!hasCallSealTrailer(data)) return data;
+  if (((data[n - FRAME_MAGIC.length - 1] ?? 0) & FRAME_FLAG_HAS_HELLO) === 0) return data;
   // A hello split across RTP packets cannot be rewritten here; a man in the middle can always drop instead.
   if (n < TRAILER_WITH_HELLO) return null;
   const out = data.slice();

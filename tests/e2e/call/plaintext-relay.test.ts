@@ -4,7 +4,7 @@
  * that the relay's check in the encrypted tests can fail.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { FRAME_MAGIC } from '../../../src/e2ee/constants';
+import { hasCallSealTrailer } from '../../../src/e2ee/frame-container';
 import { closeAllCalls, startCall, type Call, type Topology } from '../support/call';
 import {
   decodeCopy,
@@ -27,9 +27,7 @@ describe('plaintext calls', () => {
     for (const sender of [active.alice, active.bob]) {
       // Not one frame carries CallSeal's trailer (its 4-byte magic at the end).
       const copies = active.relay!.copies(sender.name);
-      const marked = [...copies.video, ...copies.audio].filter((frame) =>
-        FRAME_MAGIC.every((byte, i) => frame[frame.length - FRAME_MAGIC.length + i] === byte),
-      );
+      const marked = [...copies.video, ...copies.audio].filter(hasCallSealTrailer);
       expect(marked).toHaveLength(0);
       const report = await decodeCopy(active, sender);
       expect(report.matches, `${sender.name}'s copy: ${describeDecode(report)}`).toBe(true);
