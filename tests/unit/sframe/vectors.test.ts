@@ -10,7 +10,9 @@ import { splitCtrHmacKey } from '../../../src/sframe/aes-ctr-hmac';
 import { deriveKeyMaterial, sframeKeyLabel, sframeSaltLabel } from '../../../src/sframe/key-derivation';
 import { deriveSFrameKeys, sframeAad, sframeDecrypt, sframeEncrypt, sframeNonce } from '../../../src/sframe/frame';
 import { SFrameReceiver, SFrameSender } from '../../../src/sframe/context';
-import { loadVectors, parseJsonWithBigInts, toHex } from './support/vectors';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { loadVectors, parseJsonWithBigInts, toHex, VECTORS_PATH, VECTORS_SHA256 } from './support/vectors';
 
 const vectors = loadVectors();
 const hex = (n: bigint): string => `0x${n.toString(16)}`;
@@ -22,6 +24,10 @@ async function hkdfExtractEmptySalt(hash: 'SHA-256' | 'SHA-512', nh: number, ikm
 }
 
 describe('RFC 9605 test vectors', () => {
+  it('are the official file, byte for byte (provenance in tests/unit/sframe/vectors/README.md)', () => {
+    expect(createHash('sha256').update(readFileSync(VECTORS_PATH)).digest('hex')).toBe(VECTORS_SHA256);
+  });
+
   it('has the expected number of vectors, with 64-bit values intact', () => {
     expect(vectors.header).toHaveLength(289);
     expect(vectors.aesCtrHmac).toHaveLength(3);

@@ -1,15 +1,15 @@
 /**
- * Loader for the official RFC 9605 test vectors (Appendix C), stored outside the repo at
- * `<repo root>/../shared/vectors/sframe-rfc9605.json`. KID/CTR values reach 2^64-1, beyond what a JSON
- * number can hold exactly, so every integer literal is read from the raw text as a BigInt.
+ * Loader for the official RFC 9605 test vectors (Appendix C), kept in the repository with their provenance at
+ * `tests/unit/sframe/vectors/` (see its README). KID/CTR values reach 2^64-1, beyond what a JSON number can hold
+ * exactly, so every integer literal is read from the raw text as a BigInt.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root: this file is `<root>/tests/unit/sframe/support/vectors.ts`. */
-const REPO_ROOT = new URL('../../../../', import.meta.url);
-/** The vectors live in `shared/` beside the repository checkout. */
-export const VECTORS_PATH = fileURLToPath(new URL('../shared/vectors/sframe-rfc9605.json', REPO_ROOT));
+/** The repository's copy of the official vectors (this file is `tests/unit/sframe/support/vectors.ts`). */
+export const VECTORS_PATH = fileURLToPath(new URL('../vectors/sframe-rfc9605.json', import.meta.url));
+/** SHA-256 of the official file (sframe-wg/sframe at 025d568), as recorded in `../vectors/README.md`. */
+export const VECTORS_SHA256 = 'b8d35efd41749567427cb9ae52d9a7362904154978ff6a5fb20c0258a8ffdec1';
 
 export interface HeaderVector {
   readonly kid: bigint;
@@ -144,8 +144,7 @@ function section(root: Json, name: string): Json[] {
 export function loadVectors(path: string = VECTORS_PATH): Vectors {
   if (!existsSync(path)) {
     throw new Error(
-      `SFrame test vectors not found at ${path}. They are expected in shared/vectors/ beside the repository ` +
-        `checkout (../shared/vectors/sframe-rfc9605.json from the repo root).`,
+      `SFrame test vectors not found at ${path}: the repository keeps them in tests/unit/sframe/vectors/.`,
     );
   }
   const root = parseJsonWithBigInts(readFileSync(path, 'utf8')) as Json;
