@@ -5,8 +5,60 @@
  */
 
 /** The states the popup exposes as `data-state` on `[data-testid="call-state"]`. */
-export const CALL_STATES = ['off', 'negotiating', 'encrypted', 'verified', 'unencrypted', 'blocked', 'error'] as const;
+export const CALL_STATES = [
+  'off',
+  'negotiating',
+  'encrypted',
+  'verified',
+  'identity-changed',
+  'unencrypted',
+  'blocked',
+  'error',
+] as const;
 export type CallState = (typeof CALL_STATES)[number];
+
+/** The states a transform worker may report; `verified` is the background's conclusion, never a claim. */
+export type WorkerCallState = Exclude<CallState, 'verified'>;
+
+/**
+ * Why a state is what it is, as a code from this fixed list: the popup and the toolbar turn codes into sentences the
+ * extension wrote (status-text.ts), so nothing a page controls is ever shown as text.
+ */
+export const DETAIL_CODES = [
+  /** Sustained plain media and no key exchange (protocol.md §6.4). */
+  'no-key-exchange',
+  /** The peer speaks protocol version 1 (protocol.md §4.1). */
+  'peer-protocol-1',
+  /** Encrypted call, but the peer's media now arrives only in clear; CallSeal does not play it. */
+  'peer-stopped-encrypting',
+  /** Frames of a codec CallSeal cannot encrypt are dropped (see `codec`). */
+  'unsupported-codec',
+  /** The page's Content-Security-Policy blocks CallSeal's transform worker. */
+  'worker-blocked',
+  /** The browser lacks RTCRtpScriptTransform (Chrome/Edge before 141). */
+  'unsupported-browser',
+  /** CallSeal's private channel to the page could not be set up. */
+  'no-bridge',
+  /** The extension could not sign the key exchange; it is asked again. */
+  'sign-failed',
+  /** Keys could not be derived or installed. */
+  'keys-failed',
+  /** Something unexpected failed in CallSeal; the call carries no media in clear. */
+  'internal-error',
+] as const;
+export type DetailCode = (typeof DETAIL_CODES)[number];
+
+export function isDetailCode(value: unknown): value is DetailCode {
+  return typeof value === 'string' && (DETAIL_CODES as readonly string[]).includes(value);
+}
+
+/** Codec names a report may carry with `unsupported-codec` (from the frame's mimeType, mapped to this list). */
+export const CODEC_NAMES = ['H264', 'AV1', 'H265', 'other'] as const;
+export type CodecName = (typeof CODEC_NAMES)[number];
+
+export function isCodecName(value: unknown): value is CodecName {
+  return typeof value === 'string' && (CODEC_NAMES as readonly string[]).includes(value);
+}
 
 export function isCallState(value: unknown): value is CallState {
   return typeof value === 'string' && (CALL_STATES as readonly string[]).includes(value);
@@ -31,11 +83,20 @@ export interface TabCallStatus {
   securityCode?: string;
   /** Short fingerprint of the peer's long-term identity key, when keys were agreed. */
   peerIdentityFingerprint?: string;
-  /** Key epoch; a peer's reload or rejoin starts a new one. */
+  /** Base64 of the peer's raw identity public key (public; echoed back by "Codes match"). */
+  peerIdentityPublicKey?: string;
+  /** Key epoch within the worker session; a peer's reload or rejoin starts a new one. */
   epoch: number;
   counters: FrameCounters;
-  /** A sentence for the user when something needs explaining (fallback, failure, unsupported codec). */
-  detail?: string;
+  /** Why, when something needs explaining: a code the popup and toolbar turn into the extension's own words. */
+  detail?: DetailCode;
+  /** With detail `unsupported-codec`: which codec. */
+  codec?: CodecName;
+  /** The frame whose call this is, and its worker session: echoed back by "Codes match". */
+  frameId?: number;
+  session?: string;
+  /** How many other frames of the tab run calls at the same time (the popup says so). */
+  otherCalls?: number;
 }
 
 export const NO_CALL: TabCallStatus = { state: 'off', epoch: 0, counters: ZERO_COUNTERS };

@@ -1,44 +1,67 @@
 /**
- * The typed protocol between CallSeal's five places. Each channel has one union per direction, discriminated by
- * `kind`; receivers switch on `kind` and reject anything else (see `isPageToBackground` and friends).
+ * The typed protocol between the bridge, the background and the popup (runtime ports). Each channel has one union
+ * per direction, discriminated by `kind`; receivers switch on `kind` and reject anything else (see
+ * `isPageToBackground` and friends). The page side's own channels are in worker-messages.ts:
  *
- *   transform worker ──postMessage── MAIN-world hook ──private MessagePort── bridge ──runtime port── background
- *                                                                                       popup ──runtime port──┘
+ *   transform worker ──port B── bridge ──runtime port── background ──runtime port── popup
+ *   MAIN-world hook  ──port A──┘  (codes only)
  *
- * Messages from the page side (worker, hook, bridge) travel unchanged to the background and back, so one pair of
- * unions covers the whole path. Byte strings are base64 on this path, because the runtime port serializes as JSON.
- * Nothing secret is ever in these messages: hello bodies, signatures, public keys, settings and status only.
+ * Byte strings are base64 here, because runtime ports serialize as JSON. Nothing secret is ever in these messages:
+ * signing inputs, signatures, public keys, settings and status only (protocol.md §7).
  */
-import { isCallState, type FrameCounters, type PageSettings, type TabCallStatus } from './call-status';
+import {
+  isCallState,
+  type CodecName,
+  type DetailCode,
+  type FrameCounters,
+  type PageSettings,
+  type TabCallStatus,
+  type WorkerCallState,
+} from './call-status';
 
 /** Runtime port names, which tell the background which kind of client connected. */
 export const BRIDGE_PORT = 'callseal-bridge';
 export const POPUP_PORT = 'callseal-popup';
 
-/** What the worker's session reports; the background checks it and turns it into a `TabCallStatus`. */
+/**
+ * What the worker's session reports, once a second and on every change (protocol.md §7.4). The background checks it
+ * and turns it into a `TabCallStatus`. It travels unchanged worker → bridge → background.
+ */
 export interface SessionReport {
-  state: 'off' | 'negotiating' | 'encrypted' | 'unencrypted' | 'blocked' | 'error';
+  /** The worker session: 32 lowercase hex digits, fresh for every page load and every time E2EE is switched on. */
+  session: string;
+  /** Increases with every report of the session (heartbeats included). */
+  seq: number;
+  state: WorkerCallState;
+  /** The current pair's number within the session (0 before the first pair is confirmed). */
   epoch: number;
+  /** With `encrypted` and `identity-changed`: the current pair's code, "ddddd ddddd ddddd ddddd". */
   securityCode?: string;
-  /** Base64 of the peer's raw Ed25519 identity public key. */
+  /** With `encrypted` and `identity-changed`: base64 of the current pair's peer identity key (32 bytes raw). */
   peerIdentityPublicKey?: string;
   counters: FrameCounters;
-  detail?: string;
+  detail?: DetailCode;
+  codec?: CodecName;
 }
 
-export type PageToBackground =
-  /** The page made its first peer connection: the background answers with the settings. */
-  | { kind: 'attach' }
-  /** The worker asks for the identity key's signature over a hello body (checked before signing). */
-  | { kind: 'sign-hello'; requestId: number; body: string }
-  | { kind: 'session'; report: SessionReport }
-  /** The hook could not set up encryption on this page (e.g. the page's CSP blocked the worker). */
-  | { kind: 'page-error'; code: string; message: string };
+/** What the hook can tell the background about the page (through the bridge); codes only. */
+export type PageErrorCode = 'worker-blocked' | 'unsupported-browser' | 'no-bridge' | 'app-transform';
 
+/** Bridge → background, on the runtime port (JSON: bytes are base64). */
+export type PageToBackground =
+  /** The page's transform worker started (or the hook needs to know the settings): answer with the settings. */
+  | { kind: 'attach' }
+  /** The worker asks for the identity key's signature over `th || pid` (base64 of exactly 40 bytes). */
+  | { kind: 'sign'; requestId: number; input: string }
+  | { kind: 'session'; report: SessionReport }
+  /** The hook could not set up encryption on this page, or saw the app assign its own transform. */
+  | { kind: 'page-error'; code: PageErrorCode };
+
+/** Background → bridge. `identityPublicKey` is base64, and null while E2EE is off (no identity is made or sent). */
 export type BackgroundToPage =
-  | { kind: 'settings'; settings: PageSettings; identityPublicKey: string }
-  | { kind: 'hello-signed'; requestId: number; signature: string }
-  | { kind: 'hello-refused'; requestId: number; code: string; message: string };
+  | { kind: 'settings'; settings: PageSettings; identityPublicKey: string | null }
+  | { kind: 'signed'; requestId: number; signature: string }
+  | { kind: 'sign-refused'; requestId: number; code: string };
 
 /** What the popup renders for the current tab. */
 export interface PopupView {
@@ -55,7 +78,16 @@ export interface PopupView {
 export type PopupToBackground =
   | { kind: 'watch'; tabId: number }
   | { kind: 'set-enabled'; enabled: boolean }
-  | { kind: 'mark-verified'; tabId: number };
+  /** "Codes match": exactly what the popup showed, so the background verifies only if it is still current. */
+  | {
+      kind: 'mark-verified';
+      tabId: number;
+      frameId: number;
+      session: string;
+      epoch: number;
+      securityCode: string;
+      peerIdentityPublicKey: string;
+    };
 
 export type BackgroundToPopup =
   | { kind: 'view'; view: PopupView }

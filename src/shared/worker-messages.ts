@@ -1,19 +1,48 @@
 /**
- * The protocol between the MAIN-world hook and the transform worker (structured clone: bytes stay Uint8Array).
- * The hook relays `sign-hello` and `session` to the background (see messages.ts) and brings back settings and
- * signatures. Transforms themselves are announced by `rtctransform` events carrying `TransformOptions`.
+ * The page side's private channels (protocol.md §7.2), both made by the MAIN-world hook at document_start and handed
+ * to the isolated-world bridge before any page script runs:
+ *
+ *   port B: transform worker ↔ bridge (structured clone: bytes stay Uint8Array). The hook transfers the worker's end
+ *           to the worker as its first message and never reads it. Signing requests, signatures, the identity key,
+ *           settings and reports travel only here.
+ *   port A: MAIN-world hook ↔ bridge, primitives only (a string each way), so nothing the page can replace
+ *           (prototypes, getters) is touched to read them.
+ *
+ * Transforms themselves are announced to the worker by `rtctransform` events carrying `TransformOptions`.
  */
 import type { PageSettings } from './call-status';
 import type { SessionReport } from './messages';
 
-export type MainToWorker =
-  | { kind: 'settings'; settings: PageSettings; identityPublicKey: Uint8Array }
-  | { kind: 'hello-signed'; requestId: number; signature: Uint8Array }
-  | { kind: 'hello-refused'; requestId: number; code: string; message: string };
+/** Worker → bridge. */
+export type WorkerToBridge =
+  /** The worker started: the bridge connects to the background and fetches the settings. */
+  | { kind: 'attach' }
+  /** Sign `th || pid` (exactly 40 bytes; protocol.md §4.3). */
+  | { kind: 'sign'; requestId: number; input: Uint8Array }
+  | { kind: 'report'; report: SessionReport };
 
-export type WorkerToMain =
-  | { kind: 'sign-hello'; requestId: number; body: Uint8Array }
-  | { kind: 'session'; report: SessionReport };
+/** Bridge → worker. */
+export type BridgeToWorker =
+  /** `identityPublicKey` (raw, 32 bytes) is null while E2EE is off. */
+  | { kind: 'settings'; settings: PageSettings; identityPublicKey: Uint8Array | null }
+  | { kind: 'signed'; requestId: number; signature: Uint8Array }
+  | { kind: 'sign-refused'; requestId: number; code: string }
+  /** The extension went away (updated, disabled or removed): no settings will ever come. */
+  | { kind: 'detached' };
+
+/** Hook → bridge on port A. */
+export type HookSignal =
+  /** The page asked for the camera, microphone or screen, or made a peer connection: fetch the settings now. */
+  | 'media-requested'
+  /** The page's CSP (or anything else) keeps the transform worker from running. */
+  | 'worker-blocked'
+  /** The browser has no RTCRtpScriptTransform. */
+  | 'unsupported-browser'
+  /** The app assigned its own transform (or null) to a sender or receiver CallSeal covers. */
+  | 'app-transform';
+
+/** Bridge → hook on port A: must a page where the transform cannot run carry no media? */
+export type BridgeSignal = 'fail-closed' | 'fail-open';
 
 /** `options` of each `RTCRtpScriptTransform` the hook creates. */
 export interface TransformOptions {
