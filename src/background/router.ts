@@ -179,13 +179,15 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
       refresh(client.tabId);
     }
     frameOwners.set(key, client);
+    const speaksForFrame = (): boolean => frameOwners.get(key) === client;
     port.onMessage.addListener((message) => {
-      if (frameOwners.get(key) !== client) return;
-      client.queue = client.queue.then(() => onBridgeMessage(client, message));
+      if (!speaksForFrame()) return;
+      // Checked again when its turn comes: a newer connection may have taken the frame over meanwhile.
+      client.queue = client.queue.then(() => (speaksForFrame() ? onBridgeMessage(client, message) : undefined));
       track(client.queue);
     });
     port.onDisconnect.addListener(() => {
-      if (frameOwners.get(key) !== client) return;
+      if (!speaksForFrame()) return;
       frameOwners.delete(key);
       calls.forgetFrame(client.tabId, client.frameId);
       refresh(client.tabId);

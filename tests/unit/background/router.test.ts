@@ -294,6 +294,19 @@ describe('status', () => {
   });
 });
 
+describe('connections replaced', () => {
+  it('drops what an old connection sent but was not yet handled when a new one took the frame over', async () => {
+    const { bg, open } = start();
+    const popup = await watch(bg);
+    const first = open(bridgePort());
+    first.send({ kind: 'session', report: encrypted() });
+    first.send({ kind: 'session', report: encrypted() });
+    open(bridgePort());
+    await bg.settled();
+    expect(lastView(popup).status.state).toBe('off');
+  });
+});
+
 describe('"Codes match" verifies what was shown', () => {
   async function encryptedCall(h = harness()) {
     const { bg, open } = start(h);
