@@ -12,7 +12,8 @@
  *   off          grey outline shield, pale inside          encrypted    green shield, white padlock
  *   negotiating  amber shield, three dark dots             verified     green shield, white check mark
  *   unencrypted  red shield, white diagonal slash          blocked      red shield, white no-entry bar
- *   error        dark grey shield, white "!"
+ *   error        dark grey shield, white "!"              identity-changed  red shield, white warning triangle
+                                                                             with a red "!" cut out of it
  *
  * The 16 px glyphs are drawn separately on the pixel grid (whole-pixel strokes, 2 px wide), and the shield's sides
  * sit on whole pixels at every size, so the toolbar icon stays crisp. Files are deterministic: rerunning without
@@ -77,6 +78,22 @@ function stroke(points, width) {
     }
     return d - width / 2;
   };
+}
+
+/** A polygon with its corners rounded by `r` (shrunk by r, then grown back by r). */
+function roundedPolygon(points, r) {
+  const cx = points.reduce((a, p) => a + p[0], 0) / points.length;
+  const cy = points.reduce((a, p) => a + p[1], 0) / points.length;
+  const shrink = (p) => {
+    const dx = p[0] - cx;
+    const dy = p[1] - cy;
+    const d = Math.hypot(dx, dy);
+    // Move each corner towards the centre so that the grown shape keeps about the original extent.
+    const k = (2 * r) / d;
+    return [p[0] - dx * k, p[1] - dy * k];
+  };
+  const inner = polygon(points.map(shrink));
+  return (x, y) => inner(x, y) - r;
 }
 
 const circle = (cx, cy, r) => (x, y) => len(x - cx, y - cy) - r;
@@ -194,6 +211,18 @@ const SMALL_GLYPHS = {
   ),
   blocked: roundedRect(P(8), P(7.5), P(4), P(1.5), P(0.4)),
   error: union(roundedRect(P(8), P(6), P(1), P(3), P(0.6)), roundedRect(P(8), P(12), P(1), P(1), P(0.6))),
+  // A warning triangle; its "!" is cut out 2 px wide on whole pixels.
+  'identity-changed': subtract(
+    roundedPolygon(
+      [
+        [P(8), P(2)],
+        [P(13.3), P(12)],
+        [P(2.7), P(12)],
+      ],
+      P(0.4),
+    ),
+    union(roundedRect(P(8), P(7.5), P(1), P(1.5), 0), roundedRect(P(8), P(10.5), P(1), P(0.5), 0)),
+  ),
 };
 
 /** The large glyphs, in unit-square coordinates. */
@@ -220,6 +249,26 @@ const LARGE_GLYPHS = {
     ),
     circle(CX, CY + 0.2, 0.06),
   ),
+  'identity-changed': subtract(
+    roundedPolygon(
+      [
+        [CX, CY - 0.27],
+        [CX + 0.28, CY + 0.22],
+        [CX - 0.28, CY + 0.22],
+      ],
+      0.035,
+    ),
+    union(
+      stroke(
+        [
+          [CX, CY - 0.12],
+          [CX, CY + 0.04],
+        ],
+        0.07,
+      ),
+      circle(CX, CY + 0.13, 0.04),
+    ),
+  ),
 };
 
 /** Shield fill, its edge, and the glyph's colour, per variant. */
@@ -231,6 +280,7 @@ const PALETTE = {
   unencrypted: [RED, RED_EDGE, WHITE],
   blocked: [RED, RED_EDGE, WHITE],
   error: [DARK_GREY, DARK_GREY_EDGE, WHITE],
+  'identity-changed': [RED, RED_EDGE, WHITE],
 };
 
 /** The layers of one icon, back to front: [shape, colour]. */
@@ -249,7 +299,16 @@ function layers(variant, size) {
   return out;
 }
 
-export const VARIANTS = ['off', 'negotiating', 'encrypted', 'verified', 'unencrypted', 'blocked', 'error'];
+export const VARIANTS = [
+  'off',
+  'negotiating',
+  'encrypted',
+  'verified',
+  'identity-changed',
+  'unencrypted',
+  'blocked',
+  'error',
+];
 
 // ---- Rasterizer ----
 /** RGBA, straight alpha: each layer is composited "over" the ones before it. */

@@ -1,47 +1,142 @@
 /**
- * What the background knows of each tab's call: the latest session report of every frame that has a call, and
- * errors the page side reported. It alone turns those claims into the `TabCallStatus` that the toolbar and the
- * popup show, checking that each claim is possible (an encrypted report must carry a code and a peer identity;
- * epochs never go back).
+ * What the background believes about each tab's calls (protocol.md §7.4), kept per tab, per frame and per worker
+ * session, so that nothing a frame once claimed outlives the session that claimed it:
+ * - a report from a new session replaces the frame's old one (a switch or policy turned off and on, a new
+ *   identity): the old session's `encrypted` and its code are gone, whatever epochs or seqs the new one starts at;
+ * - within a session only increasing seqs count, and reports are heartbeats: a frame silent for 4 s has no call;
+ * - errors belong to the frame that had them and end with its next session or its disconnection;
+ * - "Codes match" confirms exactly what the user saw, and only while it is still the frame's current report.
+ * Which frame the tab shows, and in what words, is derived in tab-status.ts. Pure: the clock is injected.
  */
-import { NO_CALL, type TabCallStatus } from '../shared/call-status';
-import type { SessionReport } from '../shared/messages';
+import type { DetailCode, TabCallStatus } from '../shared/call-status';
+import type { PageErrorCode, SessionReport, ShownCall } from '../shared/messages';
+import {
+  followsInSession,
+  hasPair,
+  HEARTBEAT_TIMEOUT_MS,
+  isPossibleReport,
+  RETIRED_SESSIONS_KEPT,
+  type ReportVerdict,
+} from './report-rules';
+import { tabStatus, type StatusContext } from './tab-status';
 
-interface FrameCall {
-  report?: SessionReport;
-  /** Display fingerprint of the report's peer identity key, computed by the background. */
-  peerFingerprint?: string;
-  error?: { code: string; message: string };
-  updatedAt: number;
+export { HEARTBEAT_TIMEOUT_MS, type ReportVerdict } from './report-rules';
+export type { StatusContext } from './tab-status';
+
+/** An error of one frame, and the session it belongs to (undefined: the frame had none yet). */
+export interface FrameError {
+  detail: DetailCode;
+  /** Under a policy that requires E2EE this error means no media at all: shown as `blocked`. */
+  failsClosed: boolean;
+  session: string | undefined;
 }
 
-export type ReportVerdict = 'accepted' | 'rejected';
+/** A confirmation by the user ("Codes match") of one report's pair. */
+type Confirmation = Pick<SessionReport, 'session' | 'epoch' | 'securityCode' | 'peerIdentityPublicKey'>;
+
+export interface FrameEntry {
+  frameId: number;
+  /** The frame's current worker session. */
+  session?: string;
+  /** seq and epoch of the last report of `session` that was not stale (accepted or rejected). */
+  last?: { seq: number; epoch: number };
+  /** The current session's last believed report, and when it arrived. */
+  report?: SessionReport;
+  receivedAt: number;
+  /** Display fingerprint of `report`'s peer key, computed by the background. */
+  fingerprint?: string;
+  retired: string[];
+  error?: FrameError;
+  confirmed?: Confirmation;
+}
+
+/** Page errors that stop encryption on the frame. `app-transform` is informational and changes nothing. */
+const PAGE_ERROR_DETAIL: Partial<Record<PageErrorCode, DetailCode>> = {
+  'worker-blocked': 'worker-blocked',
+  'no-bridge': 'no-bridge',
+  'unsupported-browser': 'unsupported-browser',
+};
 
 export class CallRegistry {
-  private readonly tabs = new Map<number, Map<number, FrameCall>>();
+  private readonly tabs = new Map<number, Map<number, FrameEntry>>();
 
-  private frame(tabId: number, frameId: number): FrameCall {
-    let frames = this.tabs.get(tabId);
-    if (!frames) this.tabs.set(tabId, (frames = new Map()));
-    let call = frames.get(frameId);
-    if (!call) frames.set(frameId, (call = { updatedAt: 0 }));
-    return call;
-  }
+  constructor(private readonly now: () => number = Date.now) {}
 
-  report(tabId: number, frameId: number, report: SessionReport, peerFingerprint?: string, now = Date.now()): ReportVerdict {
-    const call = this.frame(tabId, frameId);
-    if (!isPlausible(call.report, report)) return 'rejected';
-    call.report = report;
-    if (peerFingerprint) call.peerFingerprint = peerFingerprint;
-    else delete call.peerFingerprint;
-    call.updatedAt = now;
+  report(tabId: number, frameId: number, report: SessionReport, peerFingerprint?: string): ReportVerdict {
+    const entry = this.entry(tabId, frameId);
+    if (!isPossibleReport(report)) {
+      // Not even its session can be trusted: the frame's current session is in error.
+      this.reject(entry, entry.session);
+      return 'rejected';
+    }
+    if (entry.retired.includes(report.session)) return 'stale';
+    if (report.session !== entry.session) this.startSession(entry, report.session);
+    const order = followsInSession(entry.last, report);
+    if (order === 'stale') return 'stale';
+    entry.last = { seq: report.seq, epoch: report.epoch };
+    if (order === 'impossible') {
+      this.reject(entry, report.session);
+      return 'rejected';
+    }
+    entry.report = report;
+    entry.receivedAt = this.now();
+    if (peerFingerprint && hasPair(report.state)) entry.fingerprint = peerFingerprint;
+    else delete entry.fingerprint;
     return 'accepted';
   }
 
-  error(tabId: number, frameId: number, code: string, message: string, now = Date.now()): void {
-    const call = this.frame(tabId, frameId);
-    call.error = { code, message };
-    call.updatedAt = now;
+  /** The hook (through the bridge) says encryption cannot run in this frame. */
+  pageError(tabId: number, frameId: number, code: PageErrorCode): void {
+    const detail = PAGE_ERROR_DETAIL[code];
+    if (!detail) return;
+    const entry = this.entry(tabId, frameId);
+    entry.error = { detail, failsClosed: true, session: entry.session };
+  }
+
+  /** True while the frame's current report is fresh and not `off`: the only time it may have signatures. */
+  hasRunningCall(tabId: number, frameId: number): boolean {
+    const entry = this.tabs.get(tabId)?.get(frameId);
+    return !!entry && this.isFresh(entry) && entry.report?.state !== 'off';
+  }
+
+  /**
+   * "Codes match" for exactly what the user saw. True (and remembered, for `identity-changed`) only if it is still
+   * the frame's current, fresh report with a pair; false when anything moved on.
+   */
+  confirm(shown: ShownCall): boolean {
+    const entry = this.tabs.get(shown.tabId)?.get(shown.frameId);
+    const report = entry?.report;
+    if (!entry || !report || !this.isFresh(entry) || entry.error || !hasPair(report.state)) return false;
+    const same =
+      report.session === shown.session &&
+      report.epoch === shown.epoch &&
+      report.securityCode === shown.securityCode &&
+      report.peerIdentityPublicKey === shown.peerIdentityPublicKey;
+    if (!same) return false;
+    entry.confirmed = {
+      session: shown.session,
+      epoch: shown.epoch,
+      securityCode: shown.securityCode,
+      peerIdentityPublicKey: shown.peerIdentityPublicKey,
+    };
+    return true;
+  }
+
+  /** The tab's call as the toolbar and the popup show it (tab-status.ts). */
+  status(tabId: number, context: StatusContext): TabCallStatus {
+    const frames = [...(this.tabs.get(tabId)?.values() ?? [])];
+    return tabStatus(frames, context, (entry) => this.isFresh(entry));
+  }
+
+  /** When the next of the tab's fresh reports expires (so the caller can refresh the toolbar then). */
+  nextExpiry(tabId: number): number | undefined {
+    let next: number | undefined;
+    for (const entry of this.tabs.get(tabId)?.values() ?? []) {
+      if (!entry.report || !this.isFresh(entry)) continue;
+      const at = entry.receivedAt + HEARTBEAT_TIMEOUT_MS;
+      if (next === undefined || at < next) next = at;
+    }
+    return next;
   }
 
   forgetFrame(tabId: number, frameId: number): void {
@@ -58,48 +153,36 @@ export class CallRegistry {
     return [...this.tabs.keys()];
   }
 
-  /**
-   * The tab's call as shown to the user: the most recently active frame with a call decides. `enabled` is the
-   * user's switch: with it off there is no E2EE to report, whatever a page claims.
-   */
-  status(tabId: number, enabled: boolean, isVerified: (peerKey: string) => boolean): TabCallStatus {
-    if (!enabled) return NO_CALL;
-    const frames = [...(this.tabs.get(tabId)?.values() ?? [])].sort((a, b) => b.updatedAt - a.updatedAt);
-    const active = frames.find((f) => f.error) ?? frames.find((f) => f.report && f.report.state !== 'off');
-    if (!active) return NO_CALL;
-    const counters = active.report?.counters ?? NO_CALL.counters;
-    if (active.error) {
-      return { state: 'error', epoch: active.report?.epoch ?? 0, counters, detail: active.error.message };
-    }
-    const report = active.report as SessionReport;
-    const status: TabCallStatus = { state: report.state, epoch: report.epoch, counters };
-    if (report.securityCode) status.securityCode = report.securityCode;
-    if (active.peerFingerprint) status.peerIdentityFingerprint = active.peerFingerprint;
-    if (report.peerIdentityPublicKey) {
-      if (report.state === 'encrypted' && isVerified(report.peerIdentityPublicKey)) status.state = 'verified';
-    }
-    if (report.detail) status.detail = report.detail;
-    return status;
+  private entry(tabId: number, frameId: number): FrameEntry {
+    let frames = this.tabs.get(tabId);
+    if (!frames) this.tabs.set(tabId, (frames = new Map()));
+    let entry = frames.get(frameId);
+    if (!entry) frames.set(frameId, (entry = { frameId, receivedAt: 0, retired: [] }));
+    return entry;
   }
 
-  /** The peer identity key of the tab's encrypted call, if there is one. */
-  peerIdentity(tabId: number): string | undefined {
-    for (const call of this.tabs.get(tabId)?.values() ?? []) {
-      if (call.report?.state === 'encrypted' && call.report.peerIdentityPublicKey) {
-        return call.report.peerIdentityPublicKey;
-      }
+  private isFresh(entry: FrameEntry): boolean {
+    return entry.report !== undefined && this.now() - entry.receivedAt < HEARTBEAT_TIMEOUT_MS;
+  }
+
+  /** The frame's worker started a new session: nothing of the old one survives, and it never comes back. */
+  private startSession(entry: FrameEntry, session: string): void {
+    if (entry.session !== undefined) {
+      entry.retired.push(entry.session);
+      if (entry.retired.length > RETIRED_SESSIONS_KEPT) entry.retired.shift();
     }
-    return undefined;
+    entry.session = session;
+    delete entry.last;
+    delete entry.report;
+    delete entry.fingerprint;
+    delete entry.confirmed;
+    if (entry.error && entry.error.session !== session) delete entry.error;
   }
-}
 
-const SECURITY_CODE = /^\d{5} \d{5} \d{5} \d{5}$/;
-
-/** A report is possible only as a successor of the previous one. */
-function isPlausible(previous: SessionReport | undefined, next: SessionReport): boolean {
-  if (previous && next.epoch < previous.epoch) return false;
-  if (next.state === 'encrypted') {
-    return next.epoch > 0 && !!next.securityCode && SECURITY_CODE.test(next.securityCode) && !!next.peerIdentityPublicKey;
+  private reject(entry: FrameEntry, session: string | undefined): void {
+    delete entry.report;
+    delete entry.fingerprint;
+    delete entry.confirmed;
+    entry.error = { detail: 'internal-error', failsClosed: false, session };
   }
-  return true;
 }

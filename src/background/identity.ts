@@ -1,9 +1,10 @@
 /**
- * The user's long-term Ed25519 identity. Made on first use, kept non-extractable in IndexedDB, and used for one
- * thing only: signing well-formed hellos (checked by `checkHelloBodyForSigning`) under the hello label, so the page
- * can never obtain a signature over anything else.
+ * The user's long-term Ed25519 identity. Made on first use — which the router makes happen only while E2EE is on —
+ * kept non-extractable in IndexedDB, and used for one thing only: signing `"CallSeal-v2 signature\0" || th || pid`
+ * (protocol.md §4.3; shared/signing.ts). The 40-byte length is enforced here too, so no code path can get a
+ * signature over anything else, whatever checks a caller forgot.
  */
-import { checkHelloBodyForSigning } from '../e2ee/hello';
+import { signedMessage } from '../shared/signing';
 import type { CallSealDatabase, StoredIdentity } from './database';
 
 export interface IdentityStore {
@@ -21,7 +22,7 @@ export function databaseIdentityStore(db: Promise<CallSealDatabase>): IdentitySt
 export class Identity {
   private constructor(private readonly stored: StoredIdentity) {}
 
-  /** The stored identity, or a new one saved before it is used. Concurrent callers share one creation. */
+  /** The stored identity, or a new one saved before it is used. */
   static async loadOrCreate(store: IdentityStore): Promise<Identity> {
     const existing = await store.load();
     if (existing) return new Identity(existing);
@@ -36,11 +37,27 @@ export class Identity {
     return this.stored.publicKey;
   }
 
-  /** Signs a hello body after checking it is exactly a version-1 hello naming this identity (throws otherwise). */
-  async signHello(body: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-    // Sign exactly the bytes that were checked (label || a private copy of the body).
-    const input = checkHelloBodyForSigning(body, this.stored.publicKey);
-    const signature = await crypto.subtle.sign({ name: 'Ed25519' }, this.stored.privateKey, input);
-    return new Uint8Array(signature);
+  /** Signs label || input; rejects with a RangeError unless `input` is exactly `th || pid` (40 bytes). */
+  async sign(input: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+    const message = signedMessage(input); // a private copy: the bytes signed are the bytes checked
+    return new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, this.stored.privateKey, message));
+  }
+}
+
+/**
+ * The identity, loaded or made on the first `get()` and shared by concurrent callers (one creation, never two
+ * keys). A failed load is not cached: the next caller tries again.
+ */
+export class LazyIdentity {
+  private pending: Promise<Identity> | undefined;
+
+  constructor(private readonly store: IdentityStore) {}
+
+  get(): Promise<Identity> {
+    this.pending ??= Identity.loadOrCreate(this.store).catch((error: unknown) => {
+      this.pending = undefined;
+      throw error;
+    });
+    return this.pending;
   }
 }

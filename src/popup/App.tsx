@@ -1,16 +1,11 @@
+/**
+ * The popup: watches the current tab's view through the extension actions and keeps what the screen needs (the
+ * view, a failure, a pending click). PopupScreen renders it.
+ */
 import { useEffect, useState } from 'preact/hooks';
 import type { PopupView } from '../shared/messages';
 import { BAD_MESSAGE, CONNECTION_LOST, type ExtensionActions } from './actions';
-import { CallStateView } from './CallStateView';
-import { EncryptionSwitch } from './EncryptionSwitch';
-import { FrameCounters } from './FrameCounters';
-import { Header } from './Header';
-import { SecurityCode } from './SecurityCode';
-
-interface Failure {
-  code: string;
-  message: string;
-}
+import { PopupScreen, type Failure } from './PopupScreen';
 
 /** Failures about the connection itself, which the next view from the background makes obsolete. */
 const CONNECTION_FAILURES = new Set(['no-tab', CONNECTION_LOST, BAD_MESSAGE]);
@@ -20,7 +15,6 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
 export function App({ actions }: { actions: ExtensionActions }) {
   const [view, setView] = useState<PopupView | undefined>(undefined);
   const [failure, setFailure] = useState<Failure | undefined>(undefined);
-  /** A click whose answer (the next view, or a failure) has not arrived yet. */
   const [pending, setPending] = useState<'switch' | 'verify' | undefined>(undefined);
 
   useEffect(() => {
@@ -52,60 +46,22 @@ export function App({ actions }: { actions: ExtensionActions }) {
     };
   }, [actions]);
 
-  const failureBanner = failure && (
-    <div class="failure" role="alert" data-testid="failure" data-code={failure.code}>
-      <span>{failure.message}</span>
-      {view && (
-        <button type="button" class="dismiss" aria-label="Dismiss" onClick={() => setFailure(undefined)}>
-          ×
-        </button>
-      )}
-    </div>
-  );
-
-  if (!view) {
-    return (
-      <main class="popup">
-        <Header state="off" />
-        {failureBanner ?? (
-          <p class="loading" data-testid="loading">
-            Loading…
-          </p>
-        )}
-      </main>
-    );
-  }
-
-  const { status } = view;
-  const securityCode = status.securityCode;
   return (
-    <main class="popup">
-      <Header state={status.state} />
-      <EncryptionSwitch
-        enabled={view.enabled}
-        canToggle={view.canToggle}
-        pending={pending === 'switch'}
-        policyNote={view.policyNote}
-        onToggle={(next) => {
-          setFailure(undefined);
-          setPending('switch');
-          actions.setEnabled(next);
-        }}
-      />
-      {failureBanner}
-      <CallStateView status={status} enabled={view.enabled} />
-      {securityCode !== undefined && securityCode !== '' && (
-        <SecurityCode
-          status={{ ...status, securityCode }}
-          pending={pending === 'verify'}
-          onVerified={() => {
-            setFailure(undefined);
-            setPending('verify');
-            actions.markVerified(view.tabId);
-          }}
-        />
-      )}
-      <FrameCounters counters={status.counters} />
-    </main>
+    <PopupScreen
+      view={view}
+      failure={failure}
+      pending={pending}
+      onToggle={(next) => {
+        setFailure(undefined);
+        setPending('switch');
+        actions.setEnabled(next);
+      }}
+      onVerify={(shown) => {
+        setFailure(undefined);
+        setPending('verify');
+        actions.markVerified(shown);
+      }}
+      onDismiss={() => setFailure(undefined)}
+    />
   );
 }

@@ -1,7 +1,10 @@
 import type { TabCallStatus } from '../shared/call-status';
-import { offHint, statusWords } from '../shared/status-text';
+import { detailSentence, offHint, otherCallsSentence, statusWords } from '../shared/status-text';
 
-/** The current tab's call in one sentence, with the background's explanation when it gave one. */
+/**
+ * The current tab's call in one sentence, with the background's reason turned into the extension's own words
+ * (the status carries codes, never text), and a note when other frames of the page run calls too.
+ */
 export function CallStateView({ status, enabled }: { status: TabCallStatus; enabled: boolean }) {
   const words = statusWords(status.state);
   return (
@@ -11,7 +14,12 @@ export function CallStateView({ status, enabled }: { status: TabCallStatus; enab
       </div>
       {status.detail && (
         <p class="call-detail" data-testid="call-detail">
-          {status.detail}
+          {detailSentence(status.detail, status.codec)}
+        </p>
+      )}
+      {status.otherCalls !== undefined && status.otherCalls > 0 && (
+        <p class="call-detail" data-testid="other-calls">
+          {otherCallsSentence(status.otherCalls)}
         </p>
       )}
       {status.state === 'off' && <p class="hint">{offHint(enabled)}</p>}

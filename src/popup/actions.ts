@@ -6,7 +6,7 @@
  * The browser API is passed in rather than imported, so this module runs in Node tests; main.tsx passes
  * webextension-polyfill's `browser`.
  */
-import { POPUP_PORT, type PopupToBackground, type PopupView } from '../shared/messages';
+import { POPUP_PORT, type PopupToBackground, type PopupView, type ShownCall } from '../shared/messages';
 import { isBackgroundToPopup } from './background-message';
 
 export type ViewHandler = (view: PopupView) => void;
@@ -22,8 +22,11 @@ export interface ExtensionActions {
   watch(tabId: number, onView: ViewHandler, onFailure: FailureHandler): () => void;
   /** The user's switch. The outcome arrives as the next view (or a failure). */
   setEnabled(enabled: boolean): void;
-  /** The user confirmed the security codes match. The outcome arrives as the next view (or a failure). */
-  markVerified(tabId: number): void;
+  /**
+   * The user confirmed the security codes match, for exactly the call shown (frame, session, epoch, code, peer
+   * key). The outcome arrives as the next view, or a failure (`call-changed` when the call moved on meanwhile).
+   */
+  markVerified(shown: ShownCall): void;
 }
 
 /** The `?tabId=` parameter is present but is not a tab id. */
@@ -208,8 +211,8 @@ export function createBrowserActions(api: BrowserLike, options: BrowserActionsOp
       send({ kind: 'set-enabled', enabled });
     },
 
-    markVerified(tabId) {
-      send({ kind: 'mark-verified', tabId });
+    markVerified(shown) {
+      send({ kind: 'mark-verified', ...shown });
     },
   };
 }

@@ -2,12 +2,14 @@
  * Shape check for what the background sends the popup. The background is ours, but a half-updated extension or a
  * bug there should show as a failure, not as a popup that renders `undefined`.
  */
-import { isCallState, type FrameCounters, type TabCallStatus } from '../shared/call-status';
+import { isCallState, isCodecName, isDetailCode, type FrameCounters, type TabCallStatus } from '../shared/call-status';
+import { isIdentityKeyBase64, isSecurityCode, isSessionId } from '../shared/formats';
 import type { BackgroundToPopup, PopupView } from '../shared/messages';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+const optional = (value: unknown, check: (v: unknown) => boolean): boolean => value === undefined || check(value);
 
 function isCounters(value: unknown): value is FrameCounters {
   return (
@@ -25,9 +27,14 @@ function isTabCallStatus(value: unknown): value is TabCallStatus {
     isCallState(value.state) &&
     isCount(value.epoch) &&
     isCounters(value.counters) &&
-    isOptionalString(value.securityCode) &&
+    optional(value.securityCode, isSecurityCode) &&
     isOptionalString(value.peerIdentityFingerprint) &&
-    isOptionalString(value.detail)
+    optional(value.peerIdentityPublicKey, isIdentityKeyBase64) &&
+    optional(value.detail, isDetailCode) &&
+    optional(value.codec, isCodecName) &&
+    optional(value.frameId, isCount) &&
+    optional(value.session, isSessionId) &&
+    optional(value.otherCalls, isCount)
   );
 }
 

@@ -3,8 +3,10 @@
  * "Codes match" the way the background does, and records what the popup sent.
  */
 import { NO_CALL, type TabCallStatus } from '../shared/call-status';
-import type { PopupToBackground, PopupView } from '../shared/messages';
+import type { PopupToBackground, PopupView, ShownCall } from '../shared/messages';
+import { FAILURE_MESSAGES } from '../shared/status-text';
 import type { ExtensionActions, FailureHandler, ViewHandler } from './actions';
+import { shownCallOf } from './shown-call';
 
 export function fakeView(tabId: number, status: Partial<TabCallStatus> = {}, rest: Partial<PopupView> = {}): PopupView {
   return { tabId, status: { ...NO_CALL, ...status }, enabled: false, canToggle: true, ...rest };
@@ -57,11 +59,16 @@ export class FakeActions implements ExtensionActions {
     for (const view of [...this.views.values()]) this.push({ ...view, enabled });
   }
 
-  markVerified(tabId: number): void {
-    this.sent.push({ kind: 'mark-verified', tabId });
-    const view = this.views.get(tabId);
-    if (view?.status.state !== 'encrypted' || view.status.securityCode === undefined) {
-      this.fail('not-encrypted', 'There is no encrypted call to verify on this tab.');
+  /** Like the background: verifies only if exactly what was shown is still the tab's call, else `call-changed`. */
+  markVerified(shown: ShownCall): void {
+    this.sent.push({ kind: 'mark-verified', ...shown });
+    const view = this.views.get(shown.tabId);
+    const current = view && shownCallOf(view.tabId, view.status);
+    const same =
+      current !== undefined &&
+      (Object.keys(shown) as Array<keyof ShownCall>).every((key) => current[key] === shown[key]);
+    if (!view || !same) {
+      this.fail('call-changed', FAILURE_MESSAGES['call-changed']);
       return;
     }
     this.push({ ...view, status: { ...view.status, state: 'verified' } });

@@ -11,6 +11,8 @@
  */
 import {
   isCallState,
+  isCodecName,
+  isDetailCode,
   type CodecName,
   type DetailCode,
   type FrameCounters,
@@ -18,6 +20,8 @@ import {
   type TabCallStatus,
   type WorkerCallState,
 } from './call-status';
+import { isIdentityKeyBase64, isSecurityCode, isSessionId, isBase64Of } from './formats';
+import { SIGNING_INPUT_LENGTH } from './signing';
 
 /** Runtime port names, which tell the background which kind of client connected. */
 export const BRIDGE_PORT = 'callseal-bridge';
@@ -45,7 +49,23 @@ export interface SessionReport {
 }
 
 /** What the hook can tell the background about the page (through the bridge); codes only. */
-export type PageErrorCode = 'worker-blocked' | 'unsupported-browser' | 'no-bridge' | 'app-transform';
+export const PAGE_ERROR_CODES = ['worker-blocked', 'unsupported-browser', 'no-bridge', 'app-transform'] as const;
+export type PageErrorCode = (typeof PAGE_ERROR_CODES)[number];
+
+/** Why the background refused to sign (protocol.md §7.4). */
+export const SIGN_REFUSAL_CODES = [
+  /** E2EE is off: there is no identity to sign with, and none is made. */
+  'disabled',
+  /** The requesting frame has no running call (no fresh report, or its state is `off`). */
+  'no-call',
+  /** The tab and origin used up their signing budget (12 at once, then 12 a minute). */
+  'rate-limited',
+  /** The input is not base64 of exactly 40 bytes. */
+  'malformed-input',
+  /** Signing itself failed (storage or WebCrypto). */
+  'sign-failed',
+] as const;
+export type SignRefusalCode = (typeof SIGN_REFUSAL_CODES)[number];
 
 /** Bridge → background, on the runtime port (JSON: bytes are base64). */
 export type PageToBackground =
@@ -61,7 +81,7 @@ export type PageToBackground =
 export type BackgroundToPage =
   | { kind: 'settings'; settings: PageSettings; identityPublicKey: string | null }
   | { kind: 'signed'; requestId: number; signature: string }
-  | { kind: 'sign-refused'; requestId: number; code: string };
+  | { kind: 'sign-refused'; requestId: number; code: SignRefusalCode };
 
 /** What the popup renders for the current tab. */
 export interface PopupView {
@@ -89,13 +109,26 @@ export type PopupToBackground =
       peerIdentityPublicKey: string;
     };
 
+/** "Codes match" as the popup sends it: exactly what it showed. */
+export type MarkVerified = Extract<PopupToBackground, { kind: 'mark-verified' }>;
+/** What the user saw and confirmed (the mark-verified message without its kind). */
+export type ShownCall = Omit<MarkVerified, 'kind'>;
+
+/** Failure codes the background sends the popup (with a sentence the extension wrote). */
+export type PopupFailureCode =
+  /** The switch is fixed by the admin's policy. */
+  | 'policy'
+  /** "Codes match" arrived for a call, epoch, code or key that is no longer the frame's current one. */
+  | 'call-changed'
+  /** Remembering the verified peer failed (storage). */
+  | 'verify-failed';
+
 export type BackgroundToPopup =
   | { kind: 'view'; view: PopupView }
   | { kind: 'failed'; code: string; message: string };
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 const isInt = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
-const isString = (value: unknown, max = 4096): value is string => typeof value === 'string' && value.length <= max;
 const optional = <T>(value: unknown, check: (v: unknown) => v is T): boolean => value === undefined || check(value);
 
 function isCounters(value: unknown): value is FrameCounters {
@@ -104,17 +137,34 @@ function isCounters(value: unknown): value is FrameCounters {
   );
 }
 
-function isSessionReport(value: unknown): value is SessionReport {
+/**
+ * Shape only: every field has its exact format (hex session, integer seq and epoch, a code and a key in their one
+ * spelling, detail and codec from the fixed lists). Whether the claim is possible (a key with `encrypted`, seq
+ * increasing) is the background's status rules' business (background/report-rules.ts).
+ */
+export function isSessionReport(value: unknown): value is SessionReport {
   return (
     isRecord(value) &&
+    isSessionId(value.session) &&
+    isInt(value.seq) &&
     isCallState(value.state) &&
     value.state !== 'verified' &&
     isInt(value.epoch) &&
     isCounters(value.counters) &&
-    optional(value.securityCode, (v): v is string => isString(v, 64)) &&
-    optional(value.peerIdentityPublicKey, (v): v is string => isString(v, 64)) &&
-    optional(value.detail, (v): v is string => isString(v, 500))
+    optional(value.securityCode, isSecurityCode) &&
+    optional(value.peerIdentityPublicKey, isIdentityKeyBase64) &&
+    optional(value.detail, isDetailCode) &&
+    optional(value.codec, isCodecName)
   );
+}
+
+export function isPageErrorCode(value: unknown): value is PageErrorCode {
+  return typeof value === 'string' && (PAGE_ERROR_CODES as readonly string[]).includes(value);
+}
+
+/** A signing input as it must be: canonical base64 of exactly `th || pid` (40 bytes). */
+export function isSigningInput(value: unknown): value is string {
+  return isBase64Of(value, SIGNING_INPUT_LENGTH);
 }
 
 /** Shape check for everything that arrives from a page. Everything else is dropped. */
@@ -123,23 +173,42 @@ export function isPageToBackground(value: unknown): value is PageToBackground {
   switch (value.kind) {
     case 'attach':
       return true;
-    case 'sign-hello':
-      return isInt(value.requestId) && isString(value.body, 1024);
+    case 'sign':
+      return isInt(value.requestId) && isSigningInput(value.input);
     case 'session':
       return isSessionReport(value.report);
     case 'page-error':
-      return isString(value.code, 64) && isString(value.message, 500);
+      return isPageErrorCode(value.code);
     default:
       return false;
   }
+}
+
+/**
+ * A `sign` request whose input is malformed but whose requestId can be answered: the background refuses it
+ * (`malformed-input`) instead of leaving the worker waiting.
+ */
+export function malformedSignRequestId(value: unknown): number | undefined {
+  if (!isRecord(value) || value.kind !== 'sign' || !isInt(value.requestId) || isSigningInput(value.input)) {
+    return undefined;
+  }
+  return value.requestId;
 }
 
 export function isPopupToBackground(value: unknown): value is PopupToBackground {
   if (!isRecord(value)) return false;
   switch (value.kind) {
     case 'watch':
-    case 'mark-verified':
       return isInt(value.tabId);
+    case 'mark-verified':
+      return (
+        isInt(value.tabId) &&
+        isInt(value.frameId) &&
+        isSessionId(value.session) &&
+        isInt(value.epoch) &&
+        isSecurityCode(value.securityCode) &&
+        isIdentityKeyBase64(value.peerIdentityPublicKey)
+      );
     case 'set-enabled':
       return typeof value.enabled === 'boolean';
     default:

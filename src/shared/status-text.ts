@@ -1,8 +1,12 @@
 /**
- * What CallSeal says about a call state, in one place, so the toolbar (icon, tooltip, badge) and the popup use the
- * same words. Pure: no browser APIs, safe to import anywhere.
+ * Everything CallSeal says about a call, in one place, so the toolbar (icon, tooltip, badge) and the popup use the
+ * same words — and so that every sentence shown is one the extension wrote: states, detail codes and failures map
+ * to fixed text here, and nothing a page sends is ever displayed (protocol.md §7.4). The words about a call that is
+ * not encrypted stay neutral about the cause: the other side may lack CallSeal, or the network may be stripping
+ * the key exchange. Pure: no browser APIs, safe to import anywhere.
  */
-import { CALL_STATES, type CallState } from './call-status';
+import { CALL_STATES, type CallState, type CodecName, type DetailCode } from './call-status';
+import type { PopupFailureCode } from './messages';
 
 /** The icon drawn for each state: `public/icons/shield-<variant>-<size>.png` (see `scripts/make-icons.mjs`). */
 export type IconVariant = CallState;
@@ -62,17 +66,25 @@ export const STATUS_WORDS: Readonly<Record<CallState, Readonly<StatusWords>>> = 
     icon: 'verified',
     tone: 'good',
   },
+  'identity-changed': {
+    title: "CallSeal: WARNING — the other person's identity changed during this call. Compare the new security code",
+    sentence: "Warning: the other side's identity changed during this call. Compare the new code.",
+    badge: '!',
+    badgeColor: RED,
+    icon: 'identity-changed',
+    tone: 'bad',
+  },
   unencrypted: {
-    title: 'CallSeal: call NOT encrypted — the other side has no CallSeal',
-    sentence: 'Not encrypted: the other side does not have CallSeal on',
+    title: 'CallSeal: call NOT encrypted — no key exchange with the other side',
+    sentence: 'Not encrypted: no key exchange with the other side',
     badge: '!',
     badgeColor: RED,
     icon: 'unencrypted',
     tone: 'bad',
   },
   blocked: {
-    title: 'CallSeal: call blocked — your organization requires encryption and it could not be set up',
-    sentence: 'Blocked: your organization requires encryption and it could not be set up',
+    title: 'CallSeal: call blocked — it could not be encrypted, so no media is sent or played',
+    sentence: 'Blocked: the call could not be encrypted, so no media is sent or played',
     badge: '!',
     badgeColor: RED,
     icon: 'blocked',
@@ -112,3 +124,55 @@ export function offHint(enabled: boolean): string {
 
 export const SECURITY_CODE_INSTRUCTION =
   'Compare this code with the other person. If it matches, your call is private.';
+
+/** Under the code of an `identity-changed` call: what the user must do before trusting it again. */
+export const IDENTITY_CHANGED_INSTRUCTION =
+  'Someone else may be on the call now. Compare the new code with the other person — by phone or in person, not ' +
+  'in this call’s chat — and click "Codes match" only if it matches. If it differs, hang up.';
+
+/** The detail codes' sentences; `unsupported-codec` names its codec (see detailSentence). */
+const DETAIL_SENTENCES: Readonly<Record<Exclude<DetailCode, 'unsupported-codec'>, string>> = {
+  'no-key-exchange':
+    'No key exchange received — the other side may not have CallSeal, or something on the network is blocking it.',
+  'peer-protocol-1': 'The other side runs an older CallSeal (protocol 1). Both of you need to update CallSeal.',
+  'peer-stopped-encrypting':
+    "The other side's media now arrives unencrypted. CallSeal does not play it: the call stays protected, but you " +
+    'may not hear or see them.',
+  'worker-blocked': "This page's security settings keep CallSeal's encryption from running here.",
+  'unsupported-browser': 'This browser cannot encrypt calls: CallSeal needs Chrome or Edge 141 or later.',
+  'no-bridge': 'CallSeal could not set up its private channel on this page. Reload the page to try again.',
+  'sign-failed': 'CallSeal could not sign the key exchange. It is trying again.',
+  'keys-failed': "CallSeal could not set up the call's keys.",
+  'internal-error': 'Something went wrong inside CallSeal. Nothing is sent unencrypted because of it.',
+};
+
+const CODEC_WORDS: Readonly<Record<CodecName, string>> = {
+  H264: 'H264',
+  AV1: 'AV1',
+  H265: 'H265',
+  other: 'an unknown codec',
+};
+
+/** The sentence for a detail code; with `unsupported-codec`, naming the codec (from the fixed list). */
+export function detailSentence(detail: DetailCode, codec?: CodecName): string {
+  if (detail === 'unsupported-codec') {
+    const name = codec ? CODEC_WORDS[codec] : 'a codec';
+    return `This call uses ${name}, which CallSeal cannot encrypt (it supports Opus, VP8 and VP9). Those frames are not sent.`;
+  }
+  return DETAIL_SENTENCES[detail];
+}
+
+/** Said when other frames of the tab (e.g. an embedded call widget) run calls besides the one shown. */
+export function otherCallsSentence(otherCalls: number): string {
+  return otherCalls === 1
+    ? 'Another frame on this page also runs a call. CallSeal shows the main one.'
+    : `Another frame on this page also runs a call (${otherCalls} more in all). CallSeal shows the main one.`;
+}
+
+/** What the popup shows when the background refuses something. */
+export const FAILURE_MESSAGES: Readonly<Record<PopupFailureCode, string>> = {
+  policy: 'Your organization manages this setting.',
+  'call-changed':
+    'The call changed before you confirmed, so nothing was marked as verified. Compare the code shown now.',
+  'verify-failed': 'CallSeal could not remember that the codes match. Try again.',
+};

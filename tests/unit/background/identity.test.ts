@@ -1,12 +1,11 @@
 /**
- * The background's identity: made once and kept (non-extractable), and it signs nothing but a well-formed hello
- * naming itself. The store here is in memory; the real one is IndexedDB (exercised in the end-to-end tests).
+ * The background's identity: made once and kept (non-extractable), and it signs exactly the label and 40 bytes
+ * (`th || pid`, protocol.md §4.3), nothing else. The store here is in memory; the real one is IndexedDB.
  */
 import { describe, expect, it } from 'vitest';
-import { Identity, type IdentityStore } from '../../../src/background/identity';
 import type { StoredIdentity } from '../../../src/background/database';
-import { encodeHelloBody, helloSigningInput, verifyHelloSignature } from '../../../src/e2ee/hello';
-import { isE2eeError } from '../../../src/e2ee/errors';
+import { Identity, type IdentityStore } from '../../../src/background/identity';
+import { signedMessage, SIGNATURE_LABEL } from '../../../src/shared/signing';
 
 function memoryStore(): IdentityStore & { saved: number } {
   let stored: StoredIdentity | undefined;
@@ -22,12 +21,10 @@ function memoryStore(): IdentityStore & { saved: number } {
   };
 }
 
-const body = (identityPublicKey: Uint8Array) =>
-  encodeHelloBody({
-    sessionId: crypto.getRandomValues(new Uint8Array(16)),
-    ephemeralPublicKey: crypto.getRandomValues(new Uint8Array(32)),
-    identityPublicKey,
-  });
+async function verify(publicKey: Uint8Array, signature: Uint8Array, message: Uint8Array): Promise<boolean> {
+  const key = await crypto.subtle.importKey('raw', new Uint8Array(publicKey), 'Ed25519', false, ['verify']);
+  return crypto.subtle.verify('Ed25519', key, new Uint8Array(signature), new Uint8Array(message));
+}
 
 describe('Identity', () => {
   it('is made on first use, saved, and the same key is loaded afterwards', async () => {
@@ -41,31 +38,17 @@ describe('Identity', () => {
     expect(stored?.privateKey.usages).toEqual(['sign']);
   });
 
-  it('signs a well-formed hello naming itself, verifiably', async () => {
+  it('signs "CallSeal-v2 signature\\0" || th || pid, verifiably, and nothing less', async () => {
     const identity = await Identity.loadOrCreate(memoryStore());
-    const hello = body(identity.publicKey);
-    const signature = await identity.signHello(hello);
-    expect(await verifyHelloSignature({ body: hello, signature })).toBe(true);
-    // The signature covers the label: the same bytes without it do not verify.
-    const key = await crypto.subtle.importKey('raw', new Uint8Array(identity.publicKey), { name: 'Ed25519' }, false, ['verify']);
-    expect(await crypto.subtle.verify({ name: 'Ed25519' }, key, signature, hello)).toBe(false);
-    expect(await crypto.subtle.verify({ name: 'Ed25519' }, key, signature, helloSigningInput(hello))).toBe(true);
+    const input = crypto.getRandomValues(new Uint8Array(40));
+    const signature = await identity.sign(input);
+    expect(await verify(identity.publicKey, signature, signedMessage(input))).toBe(true);
+    expect(SIGNATURE_LABEL).toBe('CallSeal-v2 signature\0');
+    expect(await verify(identity.publicKey, signature, input)).toBe(false);
   });
 
-  it.each([
-    ['another identity key', async (own: Uint8Array) => body(own.map((b) => b ^ 1))],
-    ['a truncated body', async (own: Uint8Array) => body(own).subarray(1)],
-    ['a body one byte too long', async (own: Uint8Array) => new Uint8Array([...body(own), 0])],
-    ['another version', async (own: Uint8Array) => Object.assign(body(own), { 0: 2 })],
-    ['random bytes', async () => crypto.getRandomValues(new Uint8Array(83))],
-    ['an arbitrary message', async () => new TextEncoder().encode('transfer all funds')],
-  ])('refuses to sign %s', async (_name, make) => {
+  it.each([0, 39, 41, 83, 147])('refuses to sign %i bytes', async (length) => {
     const identity = await Identity.loadOrCreate(memoryStore());
-    const bytes = await make(identity.publicKey);
-    const error = await identity.signHello(bytes).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(isE2eeError(error), String(error)).toBe(true);
+    await expect(identity.sign(new Uint8Array(length))).rejects.toThrow(RangeError);
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONNECTION_LOST, BAD_MESSAGE, createBrowserActions } from '../../../src/popup/actions';
 import { isBackgroundToPopup } from '../../../src/popup/background-message';
 import { fakeView } from '../../../src/popup/fake-actions';
-import { POPUP_PORT, type PopupView } from '../../../src/shared/messages';
+import { POPUP_PORT, type PopupView, type ShownCall } from '../../../src/shared/messages';
 import { FakeBrowser } from './fake-browser';
 
 function setup(options: Parameters<typeof createBrowserActions>[1] = {}) {
@@ -18,6 +18,15 @@ function setup(options: Parameters<typeof createBrowserActions>[1] = {}) {
     );
   return { browser, actions, views, failures, watch };
 }
+
+const SHOWN: ShownCall = {
+  tabId: 5,
+  frameId: 0,
+  session: '0123456789abcdef0123456789abcdef',
+  epoch: 1,
+  securityCode: '12345 67890 12345 67890',
+  peerIdentityPublicKey: Buffer.alloc(32, 9).toString('base64'),
+};
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -135,12 +144,12 @@ describe('createBrowserActions: the user acts', () => {
     const { browser, actions, watch } = setup();
     watch(5);
     actions.setEnabled(true);
-    actions.markVerified(5);
+    actions.markVerified(SHOWN);
     expect(browser.ports).toHaveLength(1);
     expect(browser.port.posted).toEqual([
       { kind: 'watch', tabId: 5 },
       { kind: 'set-enabled', enabled: true },
-      { kind: 'mark-verified', tabId: 5 },
+      { kind: 'mark-verified', ...SHOWN },
     ]);
   });
 
@@ -160,12 +169,12 @@ describe('createBrowserActions: the user acts', () => {
     const { browser, actions, watch } = setup();
     watch(5);
     browser.port.broken = true;
-    actions.markVerified(5);
+    actions.markVerified(SHOWN);
     vi.advanceTimersByTime(10);
     expect(browser.ports).toHaveLength(2);
     expect(browser.port.posted).toEqual([
       { kind: 'watch', tabId: 5 },
-      { kind: 'mark-verified', tabId: 5 },
+      { kind: 'mark-verified', ...SHOWN },
     ]);
   });
 
@@ -184,7 +193,16 @@ describe('isBackgroundToPopup', () => {
         kind: 'view',
         view: fakeView(
           1,
-          { state: 'verified', securityCode: '1', peerIdentityFingerprint: 'ab', detail: 'x' },
+          {
+            state: 'verified',
+            securityCode: SHOWN.securityCode,
+            peerIdentityFingerprint: 'ab',
+            peerIdentityPublicKey: SHOWN.peerIdentityPublicKey,
+            detail: 'peer-stopped-encrypting',
+            frameId: 2,
+            session: SHOWN.session,
+            otherCalls: 1,
+          },
           { canToggle: false, policyNote: 'Required by your organization.' },
         ),
       }),
@@ -202,6 +220,12 @@ describe('isBackgroundToPopup', () => {
     { kind: 'view', view: fakeView(1, { state: 'secure' as never }) },
     { kind: 'view', view: fakeView(1, { counters: { encrypted: 1, decrypted: 2, dropped: 3 } as never }) },
     { kind: 'view', view: fakeView(1, { securityCode: 12345 as never }) },
+    { kind: 'view', view: fakeView(1, { securityCode: '1' }) },
+    { kind: 'view', view: fakeView(1, { detail: 'Your call is safe' as never }) },
+    { kind: 'view', view: fakeView(1, { codec: 'H.264' as never }) },
+    { kind: 'view', view: fakeView(1, { peerIdentityPublicKey: 'cGVlcg==' }) },
+    { kind: 'view', view: fakeView(1, { session: 'S' }) },
+    { kind: 'view', view: fakeView(1, { otherCalls: -1 }) },
   ])('rejects %j', (message) => {
     expect(isBackgroundToPopup(message)).toBe(false);
   });

@@ -55,18 +55,30 @@ describe('FakeActions', () => {
     expect(actions.view(3)?.enabled).toBe(true);
   });
 
-  it('marks an encrypted call verified, and nothing else', () => {
+  it('marks the call shown verified, and answers call-changed for anything else', () => {
+    const shown = {
+      tabId: 3,
+      frameId: 0,
+      session: '0123456789abcdef0123456789abcdef',
+      epoch: 1,
+      securityCode: CODE,
+      peerIdentityPublicKey: Buffer.alloc(32, 1).toString('base64'),
+    };
+    const { tabId: _t, ...status } = shown;
     const actions = new FakeActions(3, [
-      fakeView(3, { state: 'encrypted', securityCode: CODE }),
+      fakeView(3, { state: 'encrypted', ...status }),
       fakeView(4, { state: 'unencrypted' }),
     ]);
     const three = record(actions, 3);
     const four = record(actions, 4);
-    actions.markVerified(3);
+    actions.markVerified({ ...shown, epoch: 2 });
+    expect(three.failures).toEqual(['call-changed']);
+    actions.markVerified(shown);
     expect(three.views.at(-1)?.status).toMatchObject({ state: 'verified', securityCode: CODE });
-    actions.markVerified(4);
-    expect(four.failures).toContain('not-encrypted');
+    actions.markVerified({ ...shown, tabId: 4 });
+    expect(four.failures).toContain('call-changed');
     expect(actions.view(4)?.status.state).toBe('unencrypted');
+    expect(actions.sent.at(-1)).toEqual({ kind: 'mark-verified', ...shown, tabId: 4 });
   });
 
   it('stops delivering after stop()', async () => {

@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CALL_STATES } from '../../../src/shared/call-status';
+import { CALL_STATES, CODEC_NAMES, DETAIL_CODES } from '../../../src/shared/call-status';
 import {
+  detailSentence,
+  FAILURE_MESSAGES,
   ICON_SIZES,
   ICON_VARIANTS,
+  IDENTITY_CHANGED_INSTRUCTION,
   STATUS_WORDS,
   iconPath,
   offHint,
+  otherCallsSentence,
   statusWords,
   toolbarIconPaths,
 } from '../../../src/shared/status-text';
@@ -35,7 +39,7 @@ describe('status words', () => {
   });
 
   it('never lets an unencrypted call sound encrypted', () => {
-    for (const state of ['unencrypted', 'blocked', 'error', 'off', 'negotiating'] as const) {
+    for (const state of ['unencrypted', 'blocked', 'error', 'off', 'negotiating', 'identity-changed'] as const) {
       const { title, sentence, tone } = statusWords(state);
       expect(title).not.toMatch(/end-to-end encrypted/i);
       expect(sentence).not.toMatch(/^Encrypted/);
@@ -51,12 +55,28 @@ describe('status words', () => {
   it('uses the sentences the popup promises', () => {
     expect(statusWords('encrypted').sentence).toBe('Encrypted end to end');
     expect(statusWords('negotiating').sentence).toBe('Setting up encryption…');
-    expect(statusWords('unencrypted').sentence).toBe('Not encrypted: the other side does not have CallSeal on');
+    expect(statusWords('unencrypted').sentence).toBe('Not encrypted: no key exchange with the other side');
     expect(statusWords('blocked').sentence).toBe(
-      'Blocked: your organization requires encryption and it could not be set up',
+      'Blocked: the call could not be encrypted, so no media is sent or played',
     );
     expect(statusWords('off').sentence).toBe('Off');
     expect(statusWords('off').title).toBe('CallSeal: off');
+  });
+
+  it('does not blame the other side for a call that is not encrypted: the network may be the cause', () => {
+    for (const state of ['unencrypted', 'blocked'] as const) {
+      const { title, sentence } = statusWords(state);
+      expect(`${title} ${sentence}`).not.toMatch(/does not have CallSeal|has no CallSeal|organization/i);
+    }
+  });
+
+  it('warns loudly, in red, when the other side’s identity changed during the call', () => {
+    const words = statusWords('identity-changed');
+    expect(words.sentence).toMatch(/^Warning: the other side's identity changed during this call/);
+    expect(words.sentence).toMatch(/compare the new code/i);
+    expect(words.title).toMatch(/^CallSeal: WARNING/);
+    expect(words).toMatchObject({ badge: '!', badgeColor: '#d93025', tone: 'bad', icon: 'identity-changed' });
+    expect(IDENTITY_CHANGED_INSTRUCTION).toMatch(/Codes match/);
   });
 
   it('badges only the states that need attention', () => {
@@ -74,6 +94,31 @@ describe('status words', () => {
       32: 'icons/shield-unencrypted-32.png',
     });
     expect(ICON_SIZES).toEqual([16, 32, 48, 128]);
+  });
+
+  it('has a sentence of its own for every detail code', () => {
+    const sentences = DETAIL_CODES.map((d) => detailSentence(d));
+    expect(new Set(sentences).size).toBe(DETAIL_CODES.length);
+    for (const sentence of sentences) expect(sentence).toMatch(/^[A-Z].{20,}[.]$/);
+    expect(detailSentence('no-key-exchange')).toBe(
+      'No key exchange received — the other side may not have CallSeal, or something on the network is blocking it.',
+    );
+  });
+
+  it('names the codec CallSeal cannot encrypt', () => {
+    for (const codec of CODEC_NAMES.filter((c) => c !== 'other')) {
+      expect(detailSentence('unsupported-codec', codec)).toContain(codec);
+    }
+    expect(detailSentence('unsupported-codec', 'other')).not.toContain('other');
+  });
+
+  it('says when other frames run calls', () => {
+    expect(otherCallsSentence(1)).toMatch(/^Another frame on this page also runs a call/);
+    expect(otherCallsSentence(3)).toMatch(/3/);
+  });
+
+  it('explains the failures the background reports', () => {
+    expect(FAILURE_MESSAGES['call-changed']).toMatch(/changed.*nothing was marked as verified/);
   });
 
   it('hints differently with the switch on and off', () => {

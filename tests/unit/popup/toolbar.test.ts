@@ -34,10 +34,21 @@ describe('toolbar', () => {
     await showTabStatus(3, { state: 'unencrypted', epoch: 0, counters: ZERO_COUNTERS });
     expect(action.setTitle).toHaveBeenCalledWith({
       tabId: 3,
-      title: 'CallSeal: call NOT encrypted — the other side has no CallSeal',
+      title: 'CallSeal: call NOT encrypted — no key exchange with the other side',
     });
     expect(action.setBadgeText).toHaveBeenCalledWith({ tabId: 3, text: '!' });
     expect(action.setBadgeBackgroundColor).toHaveBeenCalledWith({ tabId: 3, color: '#d93025' });
+  });
+
+  it('warns of a changed identity with its own icon and a red badge', async () => {
+    await showTabStatus(5, { state: 'identity-changed', epoch: 2, counters: ZERO_COUNTERS });
+    expect(action.setIcon).toHaveBeenCalledWith({
+      tabId: 5,
+      path: { 16: 'icons/shield-identity-changed-16.png', 32: 'icons/shield-identity-changed-32.png' },
+    });
+    expect(action.setTitle).toHaveBeenCalledWith({ tabId: 5, title: expect.stringMatching(/^CallSeal: WARNING/) });
+    expect(action.setBadgeText).toHaveBeenCalledWith({ tabId: 5, text: '!' });
+    expect(action.setBadgeBackgroundColor).toHaveBeenCalledWith({ tabId: 5, color: '#d93025' });
   });
 
   it('resets to off', async () => {

@@ -1,0 +1,100 @@
+/**
+ * Which of a tab's frames the toolbar and the popup show, and what they show for it (protocol.md §7.4).
+ *
+ * A tab may hold several frames with CallSeal's hook, some hidden or cross-origin, and each reports on its own. The
+ * shown frame is chosen on purpose, never by who spoke last: the top frame if it has a call, else the frame with the
+ * most media through its transforms; a frame that only has an error never hides a frame with a call. The others are
+ * counted in `otherCalls` so the popup can say so. `verified` is the background's own conclusion: for `encrypted`
+ * when the peer key is one the user verified, for `identity-changed` only when the user confirmed exactly this
+ * report's pair. Only fields from fixed lists are copied: no text from a page reaches the status.
+ */
+import { NO_CALL, type FrameCounters, type TabCallStatus } from '../shared/call-status';
+import type { FrameEntry } from './call-registry';
+import { hasPair } from './report-rules';
+
+export interface StatusContext {
+  /** The effective switch: with E2EE off there is nothing to report, whatever a page claims. */
+  enabled: boolean;
+  /** Policy requires E2EE (no plaintext fallback): a frame where encryption cannot run carries no media. */
+  failClosed: boolean;
+  /** The user verified this peer identity key (base64) in an earlier call. */
+  isVerifiedPeer(key: string): boolean;
+}
+
+interface Candidate {
+  entry: FrameEntry;
+  hasCall: boolean;
+  media: number;
+}
+
+const mediaFrames = (c: FrameCounters): number => c.encrypted + c.decrypted + c.dropped + c.plaintext;
+
+/** Calls first; among them the top frame, then the most media; ties go to the lower frame id. */
+function compare(a: Candidate, b: Candidate): number {
+  if (a.hasCall !== b.hasCall) return a.hasCall ? -1 : 1;
+  const aTop = a.entry.frameId === 0;
+  const bTop = b.entry.frameId === 0;
+  if (aTop !== bTop) return aTop ? -1 : 1;
+  if (a.media !== b.media) return b.media - a.media;
+  return a.entry.frameId - b.entry.frameId;
+}
+
+export function tabStatus(
+  frames: readonly FrameEntry[],
+  context: StatusContext,
+  isFresh: (entry: FrameEntry) => boolean,
+): TabCallStatus {
+  if (!context.enabled) return { ...NO_CALL };
+  const candidates: Candidate[] = [];
+  for (const entry of frames) {
+    const report = isFresh(entry) ? entry.report : undefined;
+    const hasCall = report !== undefined && report.state !== 'off';
+    if (!hasCall && !entry.error) continue;
+    candidates.push({ entry, hasCall, media: report ? mediaFrames(report.counters) : 0 });
+  }
+  const [shown] = candidates.sort(compare);
+  if (!shown) return { ...NO_CALL };
+  const status = frameStatus(shown.entry, context, isFresh(shown.entry));
+  if (candidates.length > 1) status.otherCalls = candidates.length - 1;
+  return status;
+}
+
+function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean): TabCallStatus {
+  const report = fresh ? entry.report : undefined;
+  const counters = report ? { ...report.counters } : { ...NO_CALL.counters };
+  if (entry.error) {
+    const status: TabCallStatus = {
+      state: entry.error.failsClosed && context.failClosed ? 'blocked' : 'error',
+      epoch: report?.epoch ?? 0,
+      counters,
+      detail: entry.error.detail,
+      frameId: entry.frameId,
+    };
+    if (report) status.session = report.session;
+    return status;
+  }
+  if (!report) return { ...NO_CALL };
+  const status: TabCallStatus = {
+    state: report.state,
+    epoch: report.epoch,
+    counters,
+    frameId: entry.frameId,
+    session: report.session,
+  };
+  if (report.detail) status.detail = report.detail;
+  if (report.detail === 'unsupported-codec' && report.codec) status.codec = report.codec;
+  if (hasPair(report.state) && report.securityCode && report.peerIdentityPublicKey) {
+    status.securityCode = report.securityCode;
+    status.peerIdentityPublicKey = report.peerIdentityPublicKey;
+    if (entry.fingerprint) status.peerIdentityFingerprint = entry.fingerprint;
+    const confirmed =
+      entry.confirmed?.session === report.session &&
+      entry.confirmed.epoch === report.epoch &&
+      entry.confirmed.securityCode === report.securityCode &&
+      entry.confirmed.peerIdentityPublicKey === report.peerIdentityPublicKey;
+    const verified =
+      confirmed || (report.state === 'encrypted' && context.isVerifiedPeer(report.peerIdentityPublicKey));
+    if (verified) status.state = 'verified';
+  }
+  return status;
+}

@@ -1,0 +1,20 @@
+/**
+ * What "Codes match" sends: exactly the call the popup shows — its frame, worker session, epoch, code and peer key
+ * (protocol.md §7.4) — so the background verifies only what the user compared, and refuses if the call moved on
+ * meanwhile. Undefined when the view lacks any of it (then the button is not offered).
+ */
+import type { TabCallStatus } from '../shared/call-status';
+import type { ShownCall } from '../shared/messages';
+
+/** States in which the user can confirm the code. */
+export function canConfirm(status: TabCallStatus): boolean {
+  return status.state === 'encrypted' || status.state === 'identity-changed';
+}
+
+export function shownCallOf(tabId: number, status: TabCallStatus): ShownCall | undefined {
+  const { frameId, session, epoch, securityCode, peerIdentityPublicKey } = status;
+  if (!canConfirm(status)) return undefined;
+  if (frameId === undefined || session === undefined || securityCode === undefined) return undefined;
+  if (peerIdentityPublicKey === undefined) return undefined;
+  return { tabId, frameId, session, epoch, securityCode, peerIdentityPublicKey };
+}

@@ -1,0 +1,183 @@
+/**
+ * Stand-ins for what the background's router gets from the browser: runtime ports with their senders, a clock
+ * with timers, the settings, the identity store, the verified peers and the toolbar. In memory, so the router's
+ * rules run in Node without a browser.
+ */
+import type { StoredIdentity } from '../../../src/background/database';
+import type { IdentityStore } from '../../../src/background/identity';
+import { effectiveSettings, type E2eeMode, type EffectiveSettings } from '../../../src/background/policy';
+import type { Clock, PortLike, RouterDeps, SenderLike } from '../../../src/background/router';
+import type { TabCallStatus } from '../../../src/shared/call-status';
+import { BRIDGE_PORT, POPUP_PORT } from '../../../src/shared/messages';
+
+export const EXTENSION_ID = 'nlnkaholkfmhjpfkjcnbpfglhkajpmgc';
+export const EXTENSION_URL = `chrome-extension://${EXTENSION_ID}/`;
+
+export class FakeClock implements Clock {
+  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
+  private nextId = 1;
+
+  constructor(public time = 1_000_000) {}
+
+  now(): number {
+    return this.time;
+  }
+
+  setTimeout(callback: () => void, ms: number): number {
+    const id = this.nextId++;
+    this.timers.push({ at: this.time + Math.max(0, ms), callback, id });
+    return id;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.timers = this.timers.filter((t) => t.id !== handle);
+  }
+
+  /** Moves time on, firing due timers in order. */
+  advance(ms: number): void {
+    const end = this.time + ms;
+    for (;;) {
+      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((t) => t !== due);
+      this.time = due.at;
+      due.callback();
+    }
+    this.time = end;
+  }
+}
+
+export class FakePort implements PortLike {
+  readonly posted: unknown[] = [];
+  disconnected = false;
+  private readonly messageListeners: Array<(message: unknown) => void> = [];
+  private readonly disconnectListeners: Array<() => void> = [];
+
+  constructor(
+    readonly name: string,
+    readonly sender: SenderLike,
+  ) {}
+
+  postMessage(message: unknown): void {
+    if (this.disconnected) throw new Error('Attempting to use a disconnected port object');
+    this.posted.push(message);
+  }
+
+  disconnect(): void {
+    this.disconnected = true;
+  }
+
+  onMessage = { addListener: (callback: (message: unknown) => void) => void this.messageListeners.push(callback) };
+  onDisconnect = { addListener: (callback: () => void) => void this.disconnectListeners.push(callback) };
+
+  /** The other end sends a message. */
+  send(message: unknown): void {
+    for (const listener of this.messageListeners) listener(message);
+  }
+
+  /** The other end goes away (page navigated, tab closed, popup closed). */
+  drop(): void {
+    this.disconnected = true;
+    for (const listener of this.disconnectListeners) listener();
+  }
+
+  /** Messages of one kind the background posted here. */
+  ofKind<K extends string>(kind: K): Array<Record<string, unknown> & { kind: K }> {
+    return this.posted.filter(
+      (m): m is Record<string, unknown> & { kind: K } => (m as { kind?: unknown }).kind === kind,
+    );
+  }
+
+  last(): unknown {
+    return this.posted.at(-1);
+  }
+}
+
+export function memoryIdentityStore(): IdentityStore & { loads: number; saves: number; stored: StoredIdentity | undefined } {
+  const store = {
+    loads: 0,
+    saves: 0,
+    stored: undefined as StoredIdentity | undefined,
+    async load() {
+      store.loads += 1;
+      return store.stored;
+    },
+    async save(identity: StoredIdentity) {
+      store.saves += 1;
+      store.stored = identity;
+    },
+  };
+  return store;
+}
+
+export interface Harness {
+  deps: RouterDeps;
+  clock: FakeClock;
+  store: ReturnType<typeof memoryIdentityStore>;
+  verified: Set<string>;
+  toolbar: Map<number, TabCallStatus>;
+  /** Changes the user's switch or the admin's mode (the router is told by `settingsChanged`). */
+  setSettings(enabled: boolean, mode?: E2eeMode): void;
+}
+
+export function harness(enabled = true, mode: E2eeMode = 'allowed'): Harness {
+  const clock = new FakeClock();
+  const store = memoryIdentityStore();
+  const verified = new Set<string>();
+  const toolbar = new Map<number, TabCallStatus>();
+  let settings: EffectiveSettings = effectiveSettings(enabled, mode);
+  const h: Harness = {
+    clock,
+    store,
+    verified,
+    toolbar,
+    setSettings(on, m = 'allowed') {
+      settings = effectiveSettings(on, m);
+    },
+    deps: {
+      extensionId: EXTENSION_ID,
+      extensionUrl: EXTENSION_URL,
+      clock,
+      settings: {
+        load: async () => settings,
+        saveEnabled: async (on) => {
+          settings = effectiveSettings(on, 'allowed');
+        },
+      },
+      identityStore: store,
+      verifiedPeers: {
+        has: (key) => verified.has(key),
+        add: async (key) => void verified.add(key),
+      },
+      toolbar: {
+        show: async (tabId, status) => void toolbar.set(tabId, status),
+      },
+    },
+  };
+  return h;
+}
+
+export interface BridgeOptions {
+  tabId?: number;
+  frameId?: number;
+  url?: string;
+  origin?: string;
+  id?: string;
+}
+
+export function bridgePort(options: BridgeOptions = {}): FakePort {
+  const url = options.url ?? 'https://call.example/room/1';
+  const sender: SenderLike = {
+    id: options.id ?? EXTENSION_ID,
+    url,
+    origin: options.origin ?? (url.startsWith('http') ? new URL(url).origin : 'https://call.example'),
+    frameId: options.frameId ?? 0,
+    tab: { id: options.tabId ?? 1 },
+  };
+  if (options.tabId === -1) delete sender.tab;
+  return new FakePort(BRIDGE_PORT, sender);
+}
+
+export function popupPort(url = `${EXTENSION_URL}src/popup/index.html`): FakePort {
+  return new FakePort(POPUP_PORT, { id: EXTENSION_ID, url });
+}

@@ -1,0 +1,94 @@
+/**
+ * The shape checks at the background's door (shared/messages.ts): strict formats for everything a page or the popup
+ * sends, so that malformed or page-written values never get as far as the status rules or the signer.
+ */
+import { describe, expect, it } from 'vitest';
+import { isBase64Of } from '../../../src/shared/formats';
+import { isPageToBackground, isPopupToBackground, malformedSignRequestId } from '../../../src/shared/messages';
+import { encrypted, KEY_1, report, shownFrom } from './report-fixtures';
+
+const input40 = Buffer.alloc(40, 3).toString('base64');
+
+describe('isBase64Of', () => {
+  it('accepts exactly the canonical padded encoding of the given length', () => {
+    for (const length of [0, 1, 2, 3, 32, 40, 64]) {
+      const bytes = Buffer.from(Array.from({ length }, (_, i) => (i * 37 + 11) & 0xff));
+      expect(isBase64Of(bytes.toString('base64'), length)).toBe(true);
+      expect(isBase64Of(bytes.toString('base64'), length + 1)).toBe(false);
+    }
+  });
+
+  it.each<[string, unknown, number]>([
+    ['no padding', 'AQ', 1],
+    ['URL-safe characters', '-_-_', 3],
+    ['stray bits before ==', 'AR==', 1],
+    ['stray bits before =', 'AAB=', 2],
+    ['whitespace', ' AQ=', 1],
+    ['a number', 12, 1],
+  ])('refuses %s', (_name, value, length) => {
+    expect(isBase64Of(value, length)).toBe(false);
+  });
+});
+
+describe('isPageToBackground', () => {
+  it('accepts the v2 shapes', () => {
+    expect(isPageToBackground({ kind: 'attach' })).toBe(true);
+    expect(isPageToBackground({ kind: 'sign', requestId: 0, input: input40 })).toBe(true);
+    expect(isPageToBackground({ kind: 'session', report: encrypted() })).toBe(true);
+    expect(isPageToBackground({ kind: 'session', report: report({ detail: 'unsupported-codec', codec: 'AV1' }) })).toBe(
+      true,
+    );
+    for (const code of ['worker-blocked', 'unsupported-browser', 'no-bridge', 'app-transform']) {
+      expect(isPageToBackground({ kind: 'page-error', code })).toBe(true);
+    }
+  });
+
+  it.each([
+    ['a v1 hello to sign', { kind: 'sign-hello', requestId: 1, body: input40 }],
+    ['a sign input of 41 bytes', { kind: 'sign', requestId: 1, input: Buffer.alloc(41).toString('base64') }],
+    ['a fractional request id', { kind: 'sign', requestId: 0.5, input: input40 }],
+    ['a session id in capitals', { kind: 'session', report: report({ session: 'A'.repeat(32) }) }],
+    ['a short session id', { kind: 'session', report: report({ session: 'ab' }) }],
+    ['a negative seq', { kind: 'session', report: report({ seq: -1 }) }],
+    ['a string seq', { kind: 'session', report: { ...report(), seq: '3' } }],
+    ['a claimed verified state', { kind: 'session', report: report({ state: 'verified' as never }) }],
+    ['free text as detail', { kind: 'session', report: { ...report(), detail: 'Call is safe' } }],
+    ['a codec off the list', { kind: 'session', report: { ...report(), codec: 'H.264 (safe)' } }],
+    ['a loose code', { kind: 'session', report: encrypted({ securityCode: '1111111111 1111111111' }) }],
+    ['a peer key of 33 bytes', { kind: 'session', report: encrypted({ peerIdentityPublicKey: Buffer.alloc(33).toString('base64') }) }],
+    ['a page-error with an unknown code', { kind: 'page-error', code: 'Your call is safe' }],
+    ['a page-error without code', { kind: 'page-error', message: 'x' }],
+    ['nothing', null],
+  ])('refuses %s', (_name, message) => {
+    expect(isPageToBackground(message)).toBe(false);
+  });
+
+  it('names the request id of a malformed sign request, so it can be refused', () => {
+    expect(malformedSignRequestId({ kind: 'sign', requestId: 4, input: 'AAAA' })).toBe(4);
+    expect(malformedSignRequestId({ kind: 'sign', requestId: 4, input: 40 })).toBe(4);
+    expect(malformedSignRequestId({ kind: 'sign', requestId: 4, input: input40 })).toBeUndefined();
+    expect(malformedSignRequestId({ kind: 'sign', requestId: -4, input: 'AAAA' })).toBeUndefined();
+    expect(malformedSignRequestId({ kind: 'session', requestId: 4 })).toBeUndefined();
+  });
+});
+
+describe('isPopupToBackground', () => {
+  it('takes "Codes match" only with everything that was shown, each well-formed', () => {
+    const shown = shownFrom(3, 0, encrypted());
+    expect(isPopupToBackground({ kind: 'mark-verified', ...shown })).toBe(true);
+    expect(isPopupToBackground({ kind: 'mark-verified', tabId: 3 })).toBe(false);
+    for (const key of Object.keys(shown) as Array<keyof typeof shown>) {
+      const { [key]: _drop, ...rest } = shown;
+      expect(isPopupToBackground({ kind: 'mark-verified', ...rest }), key).toBe(false);
+    }
+    expect(isPopupToBackground({ kind: 'mark-verified', ...shown, peerIdentityPublicKey: KEY_1.slice(4) })).toBe(false);
+    expect(isPopupToBackground({ kind: 'mark-verified', ...shown, securityCode: '1' })).toBe(false);
+    expect(isPopupToBackground({ kind: 'mark-verified', ...shown, frameId: -1 })).toBe(false);
+  });
+
+  it('keeps watch and set-enabled', () => {
+    expect(isPopupToBackground({ kind: 'watch', tabId: 1 })).toBe(true);
+    expect(isPopupToBackground({ kind: 'set-enabled', enabled: true })).toBe(true);
+    expect(isPopupToBackground({ kind: 'set-enabled', enabled: 'yes' })).toBe(false);
+  });
+});

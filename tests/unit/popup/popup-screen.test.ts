@@ -1,0 +1,162 @@
+/**
+ * The popup's screen for the new states, rendered from views that FakeActions delivers: the loud identity change,
+ * the fixed sentences for detail codes, other frames' calls, and "Codes match" sending exactly what is shown (and
+ * the background's `call-changed` answer shown plainly).
+ */
+import { h } from 'preact';
+import { describe, expect, it } from 'vitest';
+import { FakeActions, fakeView } from '../../../src/popup/fake-actions';
+import { PopupScreen, type Failure } from '../../../src/popup/PopupScreen';
+import { DETAIL_CODES, ZERO_COUNTERS, type TabCallStatus } from '../../../src/shared/call-status';
+import type { PopupView } from '../../../src/shared/messages';
+import { byTestId, click, findAll, renderTree, textOf } from './render-tree';
+
+const SESSION = '0123456789abcdef0123456789abcdef';
+const KEY = Buffer.alloc(32, 5).toString('base64');
+const CODE = '01234 56789 01234 56789';
+
+const call = (over: Partial<TabCallStatus> = {}): Partial<TabCallStatus> => ({
+  state: 'encrypted',
+  frameId: 0,
+  session: SESSION,
+  epoch: 2,
+  securityCode: CODE,
+  peerIdentityPublicKey: KEY,
+  peerIdentityFingerprint: 'ab12 cd34',
+  counters: ZERO_COUNTERS,
+  ...over,
+});
+
+/** What App does with the actions, around the hook-free screen. */
+async function mount(views: PopupView[], tabId = 1) {
+  const actions = new FakeActions(tabId, views);
+  const state: { view?: PopupView; failure?: Failure; pending?: 'switch' | 'verify' } = {};
+  actions.watch(
+    tabId,
+    (view) => {
+      state.view = view;
+      delete state.pending;
+    },
+    (code, message) => {
+      state.failure = { code, message };
+      delete state.pending;
+    },
+  );
+  await Promise.resolve();
+  const render = () =>
+    renderTree(
+      h(PopupScreen, {
+        view: state.view,
+        failure: state.failure,
+        pending: state.pending,
+        onToggle: (next: boolean) => actions.setEnabled(next),
+        onVerify: (shown) => {
+          state.pending = 'verify';
+          actions.markVerified(shown);
+        },
+        onDismiss: () => delete state.failure,
+      }),
+    );
+  return { actions, state, render };
+}
+
+describe('identity-changed', () => {
+  it('warns loudly, in red, shows the new code and offers "Codes match"', async () => {
+    const { render } = await mount([fakeView(1, call({ state: 'identity-changed' }), { enabled: true })]);
+    const tree = render();
+    const state = byTestId(tree, 'call-state');
+    expect(state?.props['data-state']).toBe('identity-changed');
+    expect(textOf(state!)).toMatch(/identity.*changed/i);
+    expect(textOf(tree)).toMatch(/compare the new (security )?code/i);
+    expect(textOf(byTestId(tree, 'security-code')!)).toBe(CODE);
+    expect(byTestId(tree, 'mark-verified')?.props.disabled).toBe(false);
+    const [section] = findAll(tree, (e) => /^call tone-/.test(String(e.props.class)));
+    expect(section?.props.class).toBe('call tone-bad');
+    expect(textOf(byTestId(tree, 'identity-warning')!)).toMatch(/Codes match/);
+  });
+
+  it('"Codes match" sends exactly the frame, session, epoch, code and key shown; then verified', async () => {
+    const { actions, render } = await mount([fakeView(1, call({ state: 'identity-changed' }), { enabled: true })]);
+    click(byTestId(render(), 'mark-verified'));
+    expect(actions.sent.at(-1)).toEqual({
+      kind: 'mark-verified',
+      tabId: 1,
+      frameId: 0,
+      session: SESSION,
+      epoch: 2,
+      securityCode: CODE,
+      peerIdentityPublicKey: KEY,
+    });
+    const after = render();
+    expect(byTestId(after, 'call-state')?.props['data-state']).toBe('verified');
+    expect(byTestId(after, 'verified-note')).toBeDefined();
+    expect(byTestId(after, 'mark-verified')).toBeUndefined();
+  });
+});
+
+describe('"Codes match"', () => {
+  it('sends what an encrypted call shows, for its frame', async () => {
+    const { actions, render } = await mount([fakeView(4, call({ frameId: 9, epoch: 7 }), { enabled: true })], 4);
+    click(byTestId(render(), 'mark-verified'));
+    expect(actions.sent.at(-1)).toMatchObject({ kind: 'mark-verified', tabId: 4, frameId: 9, epoch: 7 });
+  });
+
+  it('shows the background’s call-changed answer plainly when the call moved on before the click', async () => {
+    const { actions, render } = await mount([fakeView(1, call(), { enabled: true })]);
+    const seen = render();
+    actions.push(fakeView(1, call({ epoch: 3, securityCode: '99999 99999 99999 99999' }), { enabled: true }));
+    click(byTestId(seen, 'mark-verified'));
+    const after = render();
+    expect(byTestId(after, 'failure')?.props['data-code']).toBe('call-changed');
+    expect(textOf(byTestId(after, 'failure')!)).toMatch(/changed/i);
+    expect(byTestId(after, 'call-state')?.props['data-state']).toBe('encrypted');
+    expect(textOf(byTestId(after, 'security-code')!)).toBe('99999 99999 99999 99999');
+  });
+
+  it.each(['frameId', 'session', 'peerIdentityPublicKey'] as const)('is not offered without the %s to send back', async (field) => {
+    const status = call();
+    delete status[field];
+    const { render } = await mount([fakeView(1, status, { enabled: true })]);
+    expect(byTestId(render(), 'mark-verified')?.props.disabled).toBe(true);
+  });
+
+  it.each(['negotiating', 'unencrypted', 'blocked', 'error'] as const)('is not offered for %s', async (state) => {
+    const { render } = await mount([fakeView(1, call({ state }), { enabled: true })]);
+    const button = byTestId(render(), 'mark-verified');
+    expect(button === undefined || button.props.disabled === true).toBe(true);
+  });
+});
+
+describe('details', () => {
+  it('says what no key exchange means, without blaming the other side', async () => {
+    const { render } = await mount([
+      fakeView(1, { state: 'unencrypted', epoch: 0, detail: 'no-key-exchange' }, { enabled: true }),
+    ]);
+    const tree = render();
+    expect(textOf(byTestId(tree, 'call-detail')!)).toBe(
+      'No key exchange received — the other side may not have CallSeal, or something on the network is blocking it.',
+    );
+    expect(textOf(byTestId(tree, 'call-state')!)).not.toMatch(/does not have CallSeal/);
+  });
+
+  it('names the codec CallSeal cannot encrypt', async () => {
+    const { render } = await mount([
+      fakeView(1, { state: 'blocked', epoch: 0, detail: 'unsupported-codec', codec: 'H264' }, { enabled: true }),
+    ]);
+    expect(textOf(byTestId(render(), 'call-detail')!)).toContain('H264');
+  });
+
+  it.each(DETAIL_CODES)('turns %s into a sentence of the extension’s own', async (detail) => {
+    const { render } = await mount([fakeView(1, { state: 'error', epoch: 0, detail }, { enabled: true })]);
+    const text = textOf(byTestId(render(), 'call-detail')!);
+    expect(text.length).toBeGreaterThan(20);
+    expect(text).not.toContain(detail);
+  });
+
+  it('says when another frame of the page runs a call too', async () => {
+    const { render } = await mount([fakeView(1, call({ otherCalls: 1 }), { enabled: true })]);
+    expect(textOf(byTestId(render(), 'other-calls')!)).toMatch(/^Another frame on this page also runs a call/);
+    const { render: none } = await mount([fakeView(1, call(), { enabled: true })]);
+    expect(byTestId(none(), 'other-calls')).toBeUndefined();
+  });
+});
