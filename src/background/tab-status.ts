@@ -6,7 +6,7 @@
  * most media through its transforms; a frame that only has an error never hides a frame with a call. The others are
  * counted in `otherCalls` so the popup can say so. `verified` is the background's own conclusion: for `encrypted`
  * when the peer key is one the user verified, for `identity-changed` only when the user confirmed exactly this
- * report's pair. Only fields from fixed lists are copied: no text from a page reaches the status.
+ * report's pair (or an earlier pair of the same identity in the same session). Only fields from fixed lists are copied: no text from a page reaches the status.
  */
 import { NO_CALL, type FrameCounters, type TabCallStatus } from '../shared/call-status';
 import type { FrameEntry } from './call-registry';
@@ -87,11 +87,13 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
     status.securityCode = report.securityCode;
     status.peerIdentityPublicKey = report.peerIdentityPublicKey;
     if (entry.fingerprint) status.peerIdentityFingerprint = entry.fingerprint;
+    // The user confirmed this identity's code in this session: that epoch, and the later ones of the same identity
+    // (a re-key of the same identity is vouched for by its signature, protocol.md §6.2), stay confirmed.
+    const mark = entry.confirmed;
     const confirmed =
-      entry.confirmed?.session === report.session &&
-      entry.confirmed.epoch === report.epoch &&
-      entry.confirmed.securityCode === report.securityCode &&
-      entry.confirmed.peerIdentityPublicKey === report.peerIdentityPublicKey;
+      mark?.session === report.session &&
+      mark.peerIdentityPublicKey === report.peerIdentityPublicKey &&
+      (report.epoch > mark.epoch || (report.epoch === mark.epoch && mark.securityCode === report.securityCode));
     const verified =
       confirmed || (report.state === 'encrypted' && context.isVerifiedPeer(report.peerIdentityPublicKey));
     if (verified) status.state = 'verified';

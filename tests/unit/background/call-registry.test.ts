@@ -255,8 +255,12 @@ describe('verified', () => {
     expect(calls.confirm(shown)).toBe(true);
     expect(status()).toMatchObject({ state: 'verified', securityCode: CODE_2, epoch: 2 });
 
+    // The confirmed identity re-keys (the peer reloaded): its signature vouches for the new pair, still verified.
+    calls.report(TAB, 0, { ...changed, seq: 2, epoch: 3, securityCode: CODE_1 });
+    expect(status()).toMatchObject({ state: 'verified', epoch: 3 });
+
     // Another change of identity in the same session: loud again.
-    calls.report(TAB, 0, { ...changed, seq: 2, epoch: 3, securityCode: CODE_1, peerIdentityPublicKey: KEY_1 });
+    calls.report(TAB, 0, { ...changed, seq: 3, epoch: 4, securityCode: CODE_1, peerIdentityPublicKey: KEY_1 });
     expect(status().state).toBe('identity-changed');
   });
 
