@@ -86,7 +86,10 @@ function integer(text, option, min, max) {
   return Number(text);
 }
 
-/** @param {Record<string, any>} values */
+/**
+ * @param {Record<string, any>} values
+ * @returns {import('./lib/document.mjs').GrantTarget | undefined}
+ */
 function grantTarget(values) {
   const given = ['tenant', 'group', 'user'].filter((k) => values[k] !== undefined && values[k] !== false);
   if (given.length > 1) throw new UsageError('give only one of --tenant, --group and --user');
@@ -128,7 +131,7 @@ export async function run(argv, io) {
     const target = spec.target ? grantTarget(v) : undefined;
     if (verb === 'grant' && !target) throw new UsageError('give --tenant, --group <group> or --user <user>');
     const dir = v.dir ?? process.env.CALLSEAL_TENANT_DIR ?? process.cwd();
-    await verbs[verb]({ dir, positionals, values: v, ...(target && { target }) }, io);
+    await verbs[/** @type {keyof typeof verbs} */ (verb)]({ dir, positionals, values: v, ...(target && { target }) }, io);
     return 0;
   } catch (error) {
     const parseError = /** @type {NodeJS.ErrnoException} */ (error)?.code?.startsWith?.('ERR_PARSE_ARGS');

@@ -94,7 +94,9 @@ export function validateDocument(doc) {
   must(Number.isSafeInteger(doc.serial) && Number(doc.serial) >= 0, 'serial is not a non-negative integer');
   for (const key of ['issuedAt', 'notAfter']) {
     const value = doc[key];
-    must(value === undefined || (typeof value === 'string' && TIME.test(value) && !Number.isNaN(Date.parse(value))), `${key} is not a UTC time`);
+    const time = typeof value === 'string' && TIME.test(value) ? Date.parse(value) : NaN;
+    const exact = Number.isFinite(time) && new Date(time).toISOString() === String(value).replace('Z', '.000Z');
+    must(value === undefined || exact, `${key} is not a UTC time like 2025-11-30T12:00:00Z`);
   }
   const refresh = doc.refreshMinutes;
   must(refresh === undefined || (Number.isInteger(refresh) && Number(refresh) >= 5 && Number(refresh) <= 1440), 'refreshMinutes must be 5–1440');

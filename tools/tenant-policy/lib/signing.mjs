@@ -18,7 +18,7 @@ export function fromBase64(text, what) {
   return new Uint8Array(bytes);
 }
 
-/** First 8 bytes of SHA-256 over the raw public key, hex (as the extension computes it). @param {Uint8Array} raw */
+/** First 8 bytes of SHA-256 over the raw public key, hex (as the extension computes it). @param {Uint8Array<ArrayBuffer>} raw */
 export async function keyIdOf(raw) {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', raw));
   return Buffer.from(digest.subarray(0, 8)).toString('hex');
