@@ -95,7 +95,7 @@ export async function readManagedConfig(raw: unknown): Promise<ManagedConfig> {
   const groups = values.UserGroups;
   if (Array.isArray(groups)) {
     const valid = groups.filter((g): g is string => typeof g === 'string' && isValidPrincipal(g));
-    if (valid.length !== groups.length) ignore('UserGroups', `has ${groups.length - valid.length} invalid entries, which are`);
+    if (valid.length !== groups.length) ignore('UserGroups', `has ${groups.length - valid.length} entries that are not valid group names`);
     subject.groups = valid;
   } else if (groups !== undefined && groups !== null) ignore('UserGroups', 'is not a list of strings');
 
@@ -104,8 +104,9 @@ export async function readManagedConfig(raw: unknown): Promise<ManagedConfig> {
   const keyText = optionalString(values.TenantPolicyKey);
   const tenantIdText = optionalString(values.TenantId);
   if (urlText === undefined && keyText === undefined) {
+    const set = { TenantId: tenantIdText != null, UserPrincipal: subject.principal !== undefined, UserGroups: subject.groups.length > 0 };
     for (const key of ['TenantId', 'UserPrincipal', 'UserGroups'] as const) {
-      if (values[key] !== undefined && values[key] !== null && values[key] !== '') ignore(key, 'has no effect without TenantPolicyUrl');
+      if (set[key]) ignore(key, 'has no effect without TenantPolicyUrl');
     }
     return { e2eeMode, tenant: { kind: 'none' }, subject, issues };
   }
