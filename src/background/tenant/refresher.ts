@@ -101,7 +101,10 @@ export class TenantPolicyRefresher {
     return (this.loaded ??= this.loadStored());
   }
 
-  /** Fetches now; concurrent calls share one fetch. Never throws. */
+  /**
+   * Fetches now; concurrent calls share one fetch. Never throws. Every trigger fetches the same way; it is named
+   * so that call sites say why they refresh.
+   */
   refresh(_trigger: RefreshTrigger): Promise<TenantPolicyState> {
     return (this.inFlight ??= this.load()
       .then(() => this.fetchAndApply())

@@ -122,7 +122,7 @@ export function findDuplicateKey(text) {
     else if (c === ',' && top?.keys) top.expectKey = true;
     else if (c === '"') {
       let end = i + 1;
-      while (text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
       if (top?.keys && top.expectKey) {
         const key = JSON.parse(text.slice(i, end + 1));
         if (top.keys.has(key)) return key;
