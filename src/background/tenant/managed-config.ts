@@ -1,0 +1,130 @@
+/**
+ * The managed keys (public/managed-schema.json) as typed values. The browser already drops values that do not fit
+ * the schema; this checks again, because a wrong value must be ignored with a reason the popup can show, never
+ * crash the background. One deliberate exception (docs/admin.md §1): once `TenantPolicyUrl` or `TenantPolicyKey` is
+ * set, the admin has said "the tenant document decides", so an incomplete or invalid tenant setup is not ignored
+ * but reported as `misconfigured`, and the effective policy fails closed.
+ */
+import { isMode, isValidPrincipal, isValidTenantId, type Mode } from './document';
+import { PinnedPolicyKey, POLICY_KEY_PROBLEM_TEXT } from './policy-key';
+import type { PolicySubject } from './resolve';
+import { decodeStrictBase64 } from './strict-json';
+
+export const MANAGED_KEYS = ['E2EEMode', 'TenantPolicyUrl', 'TenantPolicyKey', 'TenantId', 'UserPrincipal', 'UserGroups'] as const;
+export type ManagedKey = (typeof MANAGED_KEYS)[number];
+
+export interface ManagedIssue {
+  key: ManagedKey;
+  /** A sentence in CallSeal's words: what was wrong and what CallSeal did. */
+  problem: string;
+}
+
+export type TenantSetup =
+  | { kind: 'none' }
+  | { kind: 'configured'; url: string; key: PinnedPolicyKey; tenantId?: string }
+  | { kind: 'misconfigured'; problems: ManagedIssue[] };
+
+export interface ManagedConfig {
+  /** `undefined`: not set (CallSeal then behaves as `allowed`). */
+  e2eeMode: Mode | undefined;
+  tenant: TenantSetup;
+  subject: PolicySubject;
+  /** Values that were ignored, and why. */
+  issues: ManagedIssue[];
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/** A trimmed non-empty string; `undefined` for absent or empty; `null` for a value of the wrong type. */
+function optionalString(value: unknown): string | undefined | null {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string') return null;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+export function checkPolicyUrl(text: string): string | { problem: string } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { problem: 'is not a URL' };
+  }
+  if (url.username !== '' || url.password !== '') return { problem: 'must not contain a user name or password' };
+  const loopbackHttp = url.protocol === 'http:' && LOOPBACK.has(url.hostname);
+  if (url.protocol !== 'https:' && !loopbackHttp) return { problem: 'must be https:// (http:// only for 127.0.0.1, [::1] or localhost)' };
+  url.hash = '';
+  return url.href;
+}
+
+async function readTenantKey(text: string): Promise<PinnedPolicyKey | string> {
+  let raw: Uint8Array;
+  try {
+    raw = decodeStrictBase64(text, 'TenantPolicyKey');
+  } catch {
+    return POLICY_KEY_PROBLEM_TEXT['not-base64'];
+  }
+  const key = await PinnedPolicyKey.fromRaw(raw);
+  return typeof key === 'string' ? POLICY_KEY_PROBLEM_TEXT[key] : key;
+}
+
+/** Reads `storage.managed.get()`'s result (anything: it is checked). */
+export async function readManagedConfig(raw: unknown): Promise<ManagedConfig> {
+  const values = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const issues: ManagedIssue[] = [];
+  const ignore = (key: ManagedKey, problem: string): void => void issues.push({ key, problem: `${key} ${problem}; ignored.` });
+  const str = (key: ManagedKey): string | undefined => {
+    const value = optionalString(values[key]);
+    if (value === null) ignore(key, 'is not a string');
+    return value ?? undefined;
+  };
+
+  let e2eeMode: Mode | undefined;
+  const mode = str('E2EEMode');
+  if (mode !== undefined) {
+    if (isMode(mode)) e2eeMode = mode;
+    else ignore('E2EEMode', 'is not disabled, allowed, onByDefault or required');
+  }
+
+  const subject: PolicySubject = { groups: [] };
+  const principal = str('UserPrincipal');
+  if (principal !== undefined) {
+    if (isValidPrincipal(principal)) subject.principal = principal;
+    else ignore('UserPrincipal', 'is not a valid user name');
+  }
+  const groups = values.UserGroups;
+  if (Array.isArray(groups)) {
+    const valid = groups.filter((g): g is string => typeof g === 'string' && isValidPrincipal(g));
+    if (valid.length !== groups.length) ignore('UserGroups', `has ${groups.length - valid.length} entries that are not valid group names`);
+    subject.groups = valid;
+  } else if (groups !== undefined && groups !== null) ignore('UserGroups', 'is not a list of strings');
+
+  // The tenant keys: a value of the wrong type is a problem of the setup (null), not an ignored value.
+  const urlText = optionalString(values.TenantPolicyUrl);
+  const keyText = optionalString(values.TenantPolicyKey);
+  const tenantIdText = optionalString(values.TenantId);
+  if (urlText === undefined && keyText === undefined) {
+    const set = { TenantId: tenantIdText != null, UserPrincipal: subject.principal !== undefined, UserGroups: subject.groups.length > 0 };
+    for (const key of ['TenantId', 'UserPrincipal', 'UserGroups'] as const) {
+      if (set[key]) ignore(key, 'has no effect without TenantPolicyUrl');
+    }
+    return { e2eeMode, tenant: { kind: 'none' }, subject, issues };
+  }
+
+  const problems: ManagedIssue[] = [];
+  const wrong = (key: ManagedKey, problem: string): void => void problems.push({ key, problem: `${key} ${problem}.` });
+  const url =
+    urlText === undefined ? { problem: 'is not set' } : urlText === null ? { problem: 'is not a string' } : checkPolicyUrl(urlText);
+  if (typeof url !== 'string') wrong('TenantPolicyUrl', url.problem);
+  const key = keyText === undefined ? 'is not set' : keyText === null ? 'is not a string' : await readTenantKey(keyText);
+  if (typeof key === 'string') wrong('TenantPolicyKey', key);
+  if (tenantIdText === null || (tenantIdText !== undefined && !isValidTenantId(tenantIdText))) {
+    wrong('TenantId', 'is not 1–128 printable characters without spaces');
+  }
+  if (typeof url !== 'string' || typeof key === 'string' || problems.length > 0) {
+    return { e2eeMode, tenant: { kind: 'misconfigured', problems }, subject, issues };
+  }
+  const tenant: TenantSetup = { kind: 'configured', url, key };
+  if (typeof tenantIdText === 'string') tenant.tenantId = tenantIdText;
+  return { e2eeMode, tenant, subject, issues };
+}
