@@ -3,7 +3,7 @@
  * need to know about a session without its machinery.
  */
 import { requireBytes } from './bytes';
-import { DEFAULT_SFRAME_SUITE, ED25519_PUBLIC_KEY_LENGTH } from './constants';
+import { DEFAULT_SFRAME_SUITE, ED25519_PUBLIC_KEY_LENGTH, PID_LENGTH } from './constants';
 import { E2eeError } from './errors';
 
 export const PAIR_LIMIT = 8;
@@ -92,4 +92,9 @@ export function checkPolicy(policy: SessionPolicy): SessionPolicy {
     throw new E2eeError('invalid-argument', 'allowPlaintextFallback must be a boolean');
   }
   return { fallbackAfterMs: policy.fallbackAfterMs, allowPlaintextFallback: policy.allowPlaintextFallback };
+}
+
+/** A fresh participant id (§4): 8 random bytes. */
+export function randomPid(): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(PID_LENGTH));
 }

@@ -16,7 +16,6 @@
  * unit-testable. It holds no key bytes: confirmed pairs' secrets (non-extractable CryptoKeys) go to the key ring.
  */
 import { equalBytes, toHex } from './bytes';
-import { PID_LENGTH } from './constants';
 import { isE2eeError } from './errors';
 import { decodeHandshakePacket, encodeHandshakePacket, isVersion1Hello } from './handshake-packet';
 import { Pair, packRecords } from './pair';
@@ -32,6 +31,7 @@ import {
   SIGN_RETRY_MS,
   checkPolicy,
   checkSessionOptions,
+  randomPid,
   type SessionOptions,
   type SessionPolicy,
   type SessionStats,
@@ -56,7 +56,7 @@ export class CallSession {
   private readonly pairs = new Map<string, Entry>();
   private readonly retired = new RetiredPids(RETIRED_PID_LIMIT);
   private readonly budget = new TokenBucket(PAIR_BURST, PAIR_REFILL_MS);
-  private readonly evidence = new FallbackEvidence();
+  private evidence = new FallbackEvidence();
   private current: Entry | null = null;
   private epoch = 0;
   private everConfirmed = false;
@@ -132,13 +132,17 @@ export class CallSession {
     for (const entry of this.pairs.values()) if (entry.pair.id === pairId) entry.pair.noteMediaDecrypted();
   }
 
-  /** No frame for a while: the call ended. Its warning ends with it (§6.2); a resumed call starts from the current pair. */
+  /**
+   * No frame for a while: the call ended. Its warning ends with it (§6.2: a resumed call starts from the current
+   * pair), and so does a fallback (§6.4: the next call's peer gets no plaintext on this one's evidence).
+   */
   noteCallEnded(): void {
     const identity = this.current?.pair.peerIdentity ?? null;
-    if (this.reference !== identity) {
-      this.reference = identity;
-      this.emit();
-    }
+    const changed = this.reference !== identity || this.fellBack !== null;
+    this.reference = identity;
+    this.fellBack = null;
+    this.evidence = new FallbackEvidence();
+    if (changed) this.emit();
   }
 
   /** Timeouts, retirements, signature retries and the fallback, against now(). */
@@ -391,8 +395,4 @@ export class CallSession {
       // A listener failing must not break negotiation.
     }
   }
-}
-
-function randomPid(): Uint8Array {
-  return globalThis.crypto.getRandomValues(new Uint8Array(PID_LENGTH));
 }

@@ -139,6 +139,17 @@ describe('fallback on evidence (§6.4)', () => {
     }
   });
 
+  it('ends a fallback with its call: the next call gathers its own evidence', async () => {
+    const { clock, a } = await plainFor(5000, 20);
+    expect(a.session.status().state).toBe('unencrypted');
+    a.session.noteCallEnded();
+    expect(a.session.status()).toEqual({ state: 'negotiating', epoch: 0 });
+    a.session.notePlainFrame();
+    clock.advance(3000);
+    a.session.notePlainFrame();
+    expect(a.session.status().state).toBe('negotiating');
+  });
+
   it('probes once a second while unencrypted, and only then', async () => {
     const { clock, a } = await plainFor(5000, 20);
     expect(kinds(a.session.takeProbe())).toEqual([]);
