@@ -21,7 +21,7 @@ import {
   type WorkerCallState,
 } from './call-status';
 import { isIdentityKeyBase64, isSecurityCode, isSessionId, isBase64Of } from './formats';
-import { SIGNING_INPUT_LENGTH } from './signing';
+import { SIGNING_INPUT_LENGTH } from '../e2ee/constants';
 
 /** Runtime port names, which tell the background which kind of client connected. */
 export const BRIDGE_PORT = 'callseal-bridge';
