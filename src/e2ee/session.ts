@@ -60,6 +60,8 @@ export class CallSession {
   private current: Entry | null = null;
   private epoch = 0;
   private everConfirmed = false;
+  /** A pair was confirmed during the current call (§6.4: only then is the call beyond the fallback). */
+  private confirmedThisCall = false;
   /** The call's reference identity (§6.2): the first confirmed since the call began. */
   private reference: Uint8Array | null = null;
   private fellBack: FallbackVerdict = null;
@@ -141,6 +143,7 @@ export class CallSession {
     const changed = this.reference !== identity || this.fellBack !== null;
     this.reference = identity;
     this.fellBack = null;
+    this.confirmedThisCall = false;
     this.evidence = new FallbackEvidence();
     if (changed) this.emit();
   }
@@ -360,6 +363,7 @@ export class CallSession {
     this.current = entry;
     this.epoch++;
     this.everConfirmed = true;
+    this.confirmedThisCall = true;
     this.fellBack = null;
     this.failure = null;
     this.signFailed = false;
@@ -367,10 +371,20 @@ export class CallSession {
     this.emit();
   }
 
+  /**
+   * §6.4. A call in which a pair confirmed is never downgraded; neither is a fallback undone but by a pair. A pair
+   * kept from an earlier call does not protect the next one from the evidence: if that call's peer has no CallSeal
+   * (no trailer at all for 4 s), the old pair stops being current — its receive keys live out their grace — and the
+   * call falls back like any other. A returning peer of the old pair sends trailers, so it never triggers this.
+   */
   private evaluate(now: number): void {
-    if (this.everConfirmed || this.fellBack !== null) return; // sticky until a pair confirms (§6.3, §6.4)
+    if (this.confirmedThisCall || this.fellBack !== null) return;
     const verdict = this.evidence.verdict(now, this.policy.fallbackAfterMs);
     if (verdict !== null) {
+      if (this.current !== null) {
+        this.current.retireAt = now + PREVIOUS_PAIR_GRACE_MS;
+        this.current = null;
+      }
       this.fellBack = verdict;
       this.emit();
     }

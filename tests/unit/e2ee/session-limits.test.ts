@@ -150,6 +150,34 @@ describe('fallback on evidence (§6.4)', () => {
     expect(a.session.status().state).toBe('negotiating');
   });
 
+  it('lets a later call fall back: a pair kept from an earlier call does not hold the next peer hostage', async () => {
+    const clock = new FakeClock();
+    const a = await harness(clock);
+    const b = await harness(clock);
+    await handshake(clock, a, b);
+    expect(a.session.status()).toMatchObject({ state: 'encrypted', epoch: 1 });
+    a.session.noteCallEnded();
+
+    // The next call's peer sends only plain media: sustained evidence, and the kept pair stops being current.
+    for (let t = 0; t < 4000; t += 20) {
+      a.session.notePlainFrame();
+      clock.advance(20);
+    }
+    a.session.notePlainFrame();
+    expect(a.session.status()).toEqual({ state: 'unencrypted', epoch: 1, detail: 'no-key-exchange' });
+
+    // Within a call that confirmed a pair, the same evidence changes nothing (never downgraded mid-call).
+    const c = await harness(clock);
+    const d = await harness(clock);
+    await handshake(clock, c, d);
+    for (let t = 0; t < 6000; t += 20) {
+      c.session.notePlainFrame();
+      clock.advance(20);
+    }
+    c.session.tick();
+    expect(c.session.status().state).toBe('encrypted');
+  });
+
   it('probes once a second while unencrypted, and only then', async () => {
     const { clock, a } = await plainFor(5000, 20);
     expect(kinds(a.session.takeProbe())).toEqual([]);
