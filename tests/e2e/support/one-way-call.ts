@@ -44,7 +44,8 @@ export const ONE_WAY_FLAGS = ['--disable-popup-blocking'];
 /** A same-origin URL whose navigation never commits (204): frames and popups that load it stay on about:blank. */
 export const NO_CONTENT_PATH = '/no-content';
 
-const PAGE = `<!doctype html><html><body><video id="remote" autoplay muted playsinline></video><script>
+/** The call page; `firstScript` (a whole <script> element) runs before anything else the page does. */
+export const oneWayPage = (firstScript = ''): string => `<!doctype html><html><head>${firstScript}</head><body><video id="remote" autoplay muted playsinline></video><script>
   // Loopback candidates only, and the whole SDP at once (no trickle): the test carries it between the browsers.
   const settled = async (pc) => {
     if (pc.iceGatheringState !== 'complete') {
@@ -106,8 +107,12 @@ const PAGE = `<!doctype html><html><body><video id="remote" autoplay muted plays
     await pc.setLocalDescription();
     return settled(pc);
   };
-  window.receive = async (offer) => {
+  window.receive = async (offer, sendBack) => {
     const pc = (window.pc = new RTCPeerConnection());
+    if (sendBack) {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: true });
+      pc.addTrack(stream.getVideoTracks()[0], stream);
+    }
     pc.ontrack = (e) => { document.getElementById('remote').srcObject = new MediaStream([e.track]); };
     await pc.setRemoteDescription({ type: 'offer', sdp: offer });
     await pc.setLocalDescription();
@@ -125,7 +130,7 @@ const PAGE = `<!doctype html><html><body><video id="remote" autoplay muted plays
 </script></body></html>`;
 
 /** Routes for a static server: the call page at `/` and the never-committing URL. */
-export const ONE_WAY_ROUTES: Record<string, Route> = { '/': { body: PAGE } };
+export const ONE_WAY_ROUTES: Record<string, Route> = { '/': { body: oneWayPage() } };
 
 /** A handler for `startStaticServer` that answers NO_CONTENT_PATH with 204 (the navigation never commits). */
 export function noContentHandler(req: { url?: string | undefined }, res: { writeHead(status: number): { end(): void } }): boolean {
@@ -150,12 +155,16 @@ export const sawOnPath = (page: Page): Promise<Record<string, unknown>> =>
   page.evaluate(() => (window as unknown as { saw: Record<string, unknown> }).saw);
 
 /**
- * Bob offers through `path`, Alice answers; resolves once Bob's connection is up. Both pages must show the
- * ONE_WAY_ROUTES page already.
+ * Bob offers through `path`, Alice answers (sending her own camera back if `aliceSendsBack`); resolves once Bob's
+ * connection is up. Both pages must show a `oneWayPage()` already.
  */
-export async function connectOneWay(bob: Page, alice: Page, path: SendPath): Promise<void> {
+export async function connectOneWay(bob: Page, alice: Page, path: SendPath, aliceSendsBack = false): Promise<void> {
   const offer = await bob.evaluate((p) => (window as unknown as { send(p: string): Promise<string> }).send(p), path);
-  const answer = await alice.evaluate((sdp) => (window as unknown as { receive(o: string): Promise<string> }).receive(sdp), offer);
+  const answer = await alice.evaluate(
+    (sdp, back) => (window as unknown as { receive(o: string, b: boolean): Promise<string> }).receive(sdp, back),
+    offer,
+    aliceSendsBack,
+  );
   await bob.evaluate((sdp) => (window as unknown as { accept(a: string): Promise<void> }).accept(sdp), answer);
   await waitFor(async () => (await rtp(bob)).connection === 'connected', { timeout: 15_000, message: "Bob's connection to Alice" });
 }
