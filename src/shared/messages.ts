@@ -18,6 +18,7 @@ import {
   type TabCallStatus,
   type WorkerCallState,
 } from './call-status';
+import { isPageSettings } from './worker-messages';
 
 /** Runtime port names, which tell the background which kind of client connected. */
 export const BRIDGE_PORT = 'callseal-bridge';
@@ -142,6 +143,21 @@ export function isPopupToBackground(value: unknown): value is PopupToBackground 
       return isInt(value.tabId);
     case 'set-enabled':
       return typeof value.enabled === 'boolean';
+    default:
+      return false;
+  }
+}
+
+/** Shape check for everything the bridge receives from the background (byte strings are checked when decoded). */
+export function isBackgroundToPage(value: unknown): value is BackgroundToPage {
+  if (!isRecord(value)) return false;
+  switch (value.kind) {
+    case 'settings':
+      return isPageSettings(value.settings) && (value.identityPublicKey === null || isString(value.identityPublicKey, 64));
+    case 'signed':
+      return isInt(value.requestId) && isString(value.signature, 128);
+    case 'sign-refused':
+      return isInt(value.requestId) && isString(value.code, 64);
     default:
       return false;
   }

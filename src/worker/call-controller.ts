@@ -15,9 +15,9 @@
 import { codecClearPrefixLength, encodeCallSealFrame, parseCallSealFrame } from '../e2ee/frame-container';
 import { CallSession, type SessionStatus } from '../e2ee/session';
 import { bytesToBase64 } from '../shared/base64';
-import { ZERO_COUNTERS, type FrameCounters, type PageSettings } from '../shared/call-status';
+import { ZERO_COUNTERS, type CodecName, type DetailCode, type FrameCounters, type PageSettings } from '../shared/call-status';
 import type { SessionReport } from '../shared/messages';
-import type { WorkerToMain } from '../shared/worker-messages';
+import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { HelloSigner } from './hello-signer';
 import { KeyRing } from './key-ring';
 
@@ -25,19 +25,17 @@ export type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
 
 const EMPTY = new Uint8Array(0);
 
-/** What the session's reason codes mean to the user. */
-const REASONS: Record<string, string> = {
-  'peer-media-without-callseal': 'The other side is sending media without CallSeal.',
-  'epoch-install-failed': 'New keys could not be installed.',
-  'sign-failed': 'The extension could not sign the key exchange.',
+/** The session's reason codes as the report's detail codes. */
+const REASONS: Record<string, DetailCode> = {
+  'peer-media-without-callseal': 'no-key-exchange',
+  'epoch-install-failed': 'keys-failed',
+  'sign-failed': 'sign-failed',
 };
 const REPORT_INTERVAL_MS = 1000;
 /** How long without a decrypted frame, while plain ones arrive, before the user is told the peer stopped encrypting. */
 const PEER_SILENCE_MS = 2000;
 /** No frame in or out for this long means no call (audio sends frames even in silence, at least every 400 ms). */
 const IDLE_AFTER_MS = 5000;
-/** The longest frames are held back waiting for the first settings. */
-const SETTINGS_WAIT_MS = 2000;
 /** Wait before asking again for a hello signature that failed. */
 const SESSION_RETRY_MS = 3000;
 
@@ -45,7 +43,6 @@ export class CallController {
   private settings: PageSettings = { enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 };
   /** Until the first settings arrive, frames are held back (dropped): E2EE may be on, even required. */
   private settingsKnown = false;
-  private readonly startedAt = performance.now();
   private identityPublicKey: Uint8Array | undefined;
   private session: CallSession | undefined;
   /** Bumped whenever a session is dropped, so a late-finishing start does not install a stale one. */
@@ -54,8 +51,11 @@ export class CallController {
   private readonly signer: HelloSigner;
   private counters: FrameCounters = { ...ZERO_COUNTERS };
   private peerIdentityPublicKey: string | undefined;
-  private detail: string | undefined;
-  private lastReport = '';
+  private detail: DetailCode | undefined;
+  private codec: CodecName | undefined;
+  /** The worker session (protocol.md §7.4): fresh whenever E2EE is switched on; reports count up within it. */
+  private sessionId = randomSessionId();
+  private seq = 0;
   /** When the peer last sent plain media, and when a frame of theirs last decrypted (performance.now()). */
   private lastPlainAt = Number.NEGATIVE_INFINITY;
   /** When a frame last went through any transform, or a transform was attached: a call is on while this is recent. */
@@ -70,7 +70,7 @@ export class CallController {
   private readonly sessionRetryMs: number;
 
   constructor(
-    private readonly post: (message: WorkerToMain) => void,
+    private readonly post: (message: WorkerToBridge) => void,
     timing: { idleAfterMs?: number; sessionRetryMs?: number } = {},
   ) {
     this.idleAfterMs = timing.idleAfterMs ?? IDLE_AFTER_MS;
@@ -78,7 +78,7 @@ export class CallController {
     this.signer = new HelloSigner(post);
     this.timer = setInterval(() => {
       this.session?.tick();
-      this.report();
+      this.report(); // a heartbeat
     }, REPORT_INTERVAL_MS);
   }
 
@@ -91,11 +91,33 @@ export class CallController {
     return this.signer;
   }
 
-  applySettings(settings: PageSettings, identityPublicKey: Uint8Array): void {
+  /** A message from the bridge (checked by the worker's entry point). */
+  handleBridgeMessage(message: BridgeToWorker): void {
+    switch (message.kind) {
+      case 'settings':
+        this.applySettings(message.settings, message.identityPublicKey);
+        return;
+      case 'signed':
+      case 'sign-refused':
+        this.signer.settle(message);
+        return;
+      case 'detached':
+        // No settings will come any more; what is known stays in force (unknown settings: nothing is sent).
+        return;
+    }
+  }
+
+  applySettings(settings: PageSettings, identityPublicKey: Uint8Array | null): void {
+    if (settings.enabled && !identityPublicKey) return; // E2EE on comes with the identity key
+    if (settings.enabled && !this.settings.enabled) {
+      this.sessionId = randomSessionId();
+      this.seq = 0;
+    }
     this.settings = settings;
     this.settingsKnown = true;
-    const identityChanged = !this.identityPublicKey || bytesToBase64(this.identityPublicKey) !== bytesToBase64(identityPublicKey);
-    this.identityPublicKey = identityPublicKey;
+    const key = identityPublicKey ?? undefined;
+    const identityChanged = !key || !this.identityPublicKey || bytesToBase64(this.identityPublicKey) !== bytesToBase64(key);
+    this.identityPublicKey = key;
     if (!settings.enabled || identityChanged) this.dropSession();
     if (settings.enabled) this.ensureSession();
     this.report(true);
@@ -124,7 +146,10 @@ export class CallController {
     if (state === 'unencrypted') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
     const prefixLength = clearPrefixLength(frame, data.length);
-    if (prefixLength === null) return this.drop(`Unsupported codec ${mimeTypeOf(frame) ?? '(unknown)'}: not sent.`);
+    if (prefixLength === null) {
+      this.codec = codecName(mimeTypeOf(frame));
+      return this.drop('unsupported-codec');
+    }
     // A frame no longer than its clear prefix has nothing to encrypt; sent, it would be split differently on receipt.
     if (prefixLength >= data.length) return this.drop();
     const clearPrefix = data.subarray(0, prefixLength);
@@ -166,12 +191,11 @@ export class CallController {
   }
 
   /**
-   * The settings normally arrive before the first frame (the worker starts when the app asks for the camera). If
-   * they are late, frames are held back rather than sent in clear — for at most SETTINGS_WAIT_MS: an extension
-   * that cannot answer at all (it was just updated, say) must not leave the call dead.
+   * The settings normally arrive before the first frame (the worker starts when the app asks for the camera). Until
+   * they do, frames are held back rather than sent in clear: E2EE may be on, even required (protocol.md §7.3).
    */
   private settingsPending(): boolean {
-    return !this.settingsKnown && performance.now() - this.startedAt < SETTINGS_WAIT_MS;
+    return !this.settingsKnown;
   }
 
   /** A frame that could not be handled (bad tag, replay, malformed, unsupported) is dropped and counted. */
@@ -185,7 +209,7 @@ export class CallController {
     return frame;
   }
 
-  private drop(detail?: string, count = true): null {
+  private drop(detail?: DetailCode, count = true): null {
     if (count) this.counters.dropped++;
     if (detail && detail !== this.detail) {
       this.detail = detail;
@@ -235,9 +259,9 @@ export class CallController {
       this.session = session;
       this.sessionFailed = false;
       this.detail = undefined;
-    } catch (error) {
+    } catch {
       if (generation !== this.generation) return;
-      this.detail = `Encryption could not start: ${(error as Error).message}`;
+      this.detail = 'sign-failed';
       this.sessionFailed = true;
       // Most causes pass (a service worker restart lost the request, the signing budget was spent): try again.
       setTimeout(() => {
@@ -256,11 +280,18 @@ export class CallController {
     // No frames for a while: the call has ended (or not begun), and the popup must not show one.
     const inCall = performance.now() - this.lastActivityAt < this.idleAfterMs;
     if (this.settings.enabled && inCall) state = status?.state ?? (this.sessionFailed ? 'error' : 'negotiating');
-    const report: SessionReport = { state, epoch: status?.epoch ?? 0, counters: { ...this.counters } };
+    const report: SessionReport = {
+      session: this.sessionId,
+      seq: this.seq,
+      state,
+      epoch: status?.epoch ?? 0,
+      counters: { ...this.counters },
+    };
     if (status?.securityCode && state === 'encrypted') report.securityCode = status.securityCode;
     if (this.peerIdentityPublicKey && state === 'encrypted') report.peerIdentityPublicKey = this.peerIdentityPublicKey;
     const detail = (status?.reason && REASONS[status.reason]) ?? this.peerStoppedEncrypting(state) ?? this.detail;
     if (detail && state !== 'off') report.detail = detail;
+    if (detail === 'unsupported-codec' && this.codec && state !== 'off') report.codec = this.codec;
     return report;
   }
 
@@ -268,22 +299,32 @@ export class CallController {
    * An encrypted call stays encrypted (a downgrade mid-call would be an attacker's dream), but if the peer's media
    * now arrives only in clear — they switched CallSeal off — the user is told why they no longer see them.
    */
-  private peerStoppedEncrypting(state: SessionReport['state']): string | undefined {
+  private peerStoppedEncrypting(state: SessionReport['state']): DetailCode | undefined {
     const now = performance.now();
     const plainLately = now - this.lastPlainAt < PEER_SILENCE_MS;
     const decryptedLately = now - this.lastDecryptedAt < PEER_SILENCE_MS;
     if (state !== 'encrypted' || !plainLately || decryptedLately) return undefined;
-    return 'The other side is now sending unencrypted media; CallSeal does not play it.';
+    return 'peer-stopped-encrypting';
   }
 
-  /** Sends the status to the background when it changed (or always, when `force`). */
-  private report(force = false): void {
+  /** Sends the status to the background: on every change (`_force`) and once a second as a heartbeat. */
+  private report(_force = false): void {
     const report = this.statusReport();
-    const text = JSON.stringify(report);
-    if (!force && text === this.lastReport) return;
-    this.lastReport = text;
-    this.post({ kind: 'session', report });
+    this.seq++;
+    this.post({ kind: 'report', report });
   }
+}
+
+function randomSessionId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let hex = '';
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
+
+function codecName(mimeType: string | undefined): CodecName {
+  const subtype = (mimeType ?? '').split('/')[1]?.toUpperCase();
+  return subtype === 'H264' || subtype === 'AV1' || subtype === 'H265' ? subtype : 'other';
 }
 
 function mimeTypeOf(frame: EncodedFrame): string | undefined {

@@ -1,8 +1,8 @@
 /**
- * Asks the background (through the hook and the bridge) to sign a hello body with the identity key. The private
+ * Asks the background (through the bridge, on port B) to sign a hello body with the identity key. The private
  * key never comes here; only the body goes out and the signature comes back.
  */
-import type { MainToWorker, WorkerToMain } from '../shared/worker-messages';
+import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 
 export const SIGN_TIMEOUT_MS = 10_000;
 
@@ -20,7 +20,7 @@ export class HelloSigner {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve(s: Uint8Array): void; reject(e: Error): void }>();
 
-  constructor(private readonly post: (message: WorkerToMain) => void) {}
+  constructor(private readonly post: (message: WorkerToBridge) => void) {}
 
   sign(body: Uint8Array): Promise<Uint8Array> {
     const requestId = this.nextId++;
@@ -33,16 +33,16 @@ export class HelloSigner {
         resolve: (signature) => (clearTimeout(timer), resolve(signature)),
         reject: (error) => (clearTimeout(timer), reject(error)),
       });
-      this.post({ kind: 'sign-hello', requestId, body });
+      this.post({ kind: 'sign', requestId, input: body });
     });
   }
 
   /** Settles the request a reply belongs to; replies to unknown requests are ignored. */
-  settle(message: Extract<MainToWorker, { kind: 'hello-signed' | 'hello-refused' }>): void {
+  settle(message: Extract<BridgeToWorker, { kind: 'signed' | 'sign-refused' }>): void {
     const request = this.pending.get(message.requestId);
     if (!request) return;
     this.pending.delete(message.requestId);
-    if (message.kind === 'hello-signed') request.resolve(message.signature);
-    else request.reject(new HelloSignRefused(message.code, message.message));
+    if (message.kind === 'signed') request.resolve(message.signature);
+    else request.reject(new HelloSignRefused(message.code, 'The extension refused to sign.'));
   }
 }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CallController, type EncodedFrame } from '../../../src/worker/call-controller';
 import { parseCallSealFrame } from '../../../src/e2ee/frame-container';
 import type { SessionReport } from '../../../src/shared/messages';
-import type { WorkerToMain } from '../../../src/shared/worker-messages';
+import type { WorkerToBridge } from '../../../src/shared/worker-messages';
 import { makeIdentity, type TestIdentity } from '../e2ee/helpers';
 
 interface Party {
@@ -30,16 +30,16 @@ async function party(
   const reports: SessionReport[] = [];
   const box: { controller?: CallController } = {};
   let refusals = refuseFirstSignatures;
-  const post = (message: WorkerToMain): void => {
-    if (message.kind === 'session') reports.push(message.report);
-    if (message.kind === 'sign-hello' && refusals > 0) {
+  const post = (message: WorkerToBridge): void => {
+    if (message.kind === 'report') reports.push(message.report);
+    if (message.kind === 'sign' && refusals > 0) {
       refusals--;
-      const refusal = { kind: 'hello-refused', requestId: message.requestId, code: 'rate-limited', message: 'later' } as const;
+      const refusal = { kind: 'sign-refused', requestId: message.requestId, code: 'rate-limited' } as const;
       queueMicrotask(() => box.controller?.helloSigner.settle(refusal));
-    } else if (message.kind === 'sign-hello') {
+    } else if (message.kind === 'sign') {
       // The background's part, answered asynchronously as over the real bridge.
-      void identity.signHello(message.body).then((signature) =>
-        box.controller?.helloSigner.settle({ kind: 'hello-signed', requestId: message.requestId, signature }),
+      void identity.signHello(message.input).then((signature) =>
+        box.controller?.helloSigner.settle({ kind: 'signed', requestId: message.requestId, signature }),
       );
     }
   };
@@ -183,7 +183,7 @@ describe('CallController', () => {
   it('asks again when the background refused to sign, and then negotiates', async () => {
     const alice = await party(true, true, 4000, undefined, 1);
     await until(() => lastState(alice) === 'error', async () => undefined);
-    expect(alice.reports.at(-1)?.detail).toMatch(/could not start/);
+    expect(alice.reports.at(-1)?.detail).toBe('sign-failed');
     await until(() => sessionReady(alice), async () => undefined);
     expect(lastState(alice)).toBe('negotiating');
   });
