@@ -22,7 +22,7 @@ import {
   type WorkerToBridge,
 } from '../shared/worker-messages';
 import type { PageSettings } from '../shared/call-status';
-import { CHILD_REALM_EVENT, COVERED_MARK, FAIL_CLOSED, FAIL_OPEN, HOOK_OFFER_EVENT, isHookSignal } from './page-channel';
+import { CHILD_REALM_EVENT, COVERED_MARK, DOCUMENT_START_EVENT, FAIL_CLOSED, FAIL_OPEN, HOOK_OFFER_EVENT, isHookSignal } from './page-channel';
 
 let hookPort: MessagePort | undefined;
 let workerPort: MessagePort | undefined;
@@ -167,3 +167,5 @@ const coveredByOpener = (window as unknown as Record<string, unknown>)[COVERED_M
 // taken here; the opener's or parent's hook and worker cover it.
 if (!coveredByOpener) document.addEventListener(HOOK_OFFER_EVENT, onOffer);
 window.addEventListener(CHILD_REALM_EVENT, onChildRealm, true);
+// A hook that covers this Window (the opener's or parent's) hooks this new document now, before anything else runs.
+if (coveredByOpener) document.dispatchEvent(new Event(DOCUMENT_START_EVENT));

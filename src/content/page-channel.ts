@@ -11,7 +11,10 @@
  * scripts then run in a realm the page may have rigged. The hook of the page that reached it has already hooked that
  * realm (its transforms win there) and says so with CHILD_REALM_EVENT; the bridge of the opener or parent marks the
  * Window in the isolated world, where the page cannot see or forge marks, and the bridge that later starts in that
- * Window sees COVERED_MARK and takes no offer at all.
+ * Window sees COVERED_MARK and takes no offer at all. That bridge's first act, in every document, is to dispatch
+ * DOCUMENT_START_EVENT: the hook that covers the Window listens for it there (a listener on the Window outlives the
+ * document) and hooks the new document — its MutationObserver, for frames the parser makes — before the new
+ * document's own scripts run.
  */
 import type { BridgeSignal, HookSignal } from '../shared/worker-messages';
 
@@ -19,6 +22,9 @@ export const HOOK_OFFER_EVENT = 'callseal:hook-offer';
 
 /** Hook → its own bridge, a MessageEvent whose `source` is a child Window the hook has just hooked. */
 export const CHILD_REALM_EVENT = 'callseal:child-realm';
+
+/** Bridge → any hook covering this Window: a new document starts in it. */
+export const DOCUMENT_START_EVENT = 'callseal:document-start';
 
 /** Isolated-world property of a Window hooked by its parent's or opener's hook. */
 export const COVERED_MARK = '__callsealCoveredByOpener';

@@ -123,7 +123,10 @@ export const intrinsics = {
   createObjectURL: URL.createObjectURL,
 
   addEventListener: uncurry(EventTarget.prototype.addEventListener as (this: EventTarget, type: string, listener: (event: Event) => void) => void),
+  /** `target.addEventListener(type, listener, true)`: a capturing listener (a boolean, not an options dictionary). */
+  addCapturingListener: uncurry(EventTarget.prototype.addEventListener as (this: EventTarget, type: string, listener: (event: Event) => void, capture: true) => void),
   dispatchEvent: uncurry(EventTarget.prototype.dispatchEvent),
+  eventCurrentTarget: getterOf<Event, EventTarget | null>(Event.prototype, 'currentTarget'),
   channelPort1: getterOf<MessageChannel, MessagePort>(MessageChannel.prototype, 'port1'),
   channelPort2: getterOf<MessageChannel, MessagePort>(MessageChannel.prototype, 'port2'),
   portPostMessage: uncurry(MessagePort.prototype.postMessage as (this: MessagePort, message: unknown) => void),
@@ -134,22 +137,18 @@ export const intrinsics = {
   observe: uncurry(MutationObserver.prototype.observe as (this: MutationObserver, target: Node, options: MutationObserverInit) => void),
   /** `window.length` (an accessor of each window; page code may shadow it, this one it cannot). */
   windowLength: getterOf<Window, number>(globalThis, 'length'),
-
-  getUserMedia: ownDescriptor(proto(g.MediaDevices as { prototype: object }) ?? {}, 'getUserMedia')?.value as AnyFunction | undefined,
-  getDisplayMedia: ownDescriptor(proto(g.MediaDevices as { prototype: object }) ?? {}, 'getDisplayMedia')?.value as AnyFunction | undefined,
 };
 
-/** Elements whose `contentWindow`/`contentDocument` hand the page another realm, and their natives. */
+/** Elements whose `contentWindow`/`contentDocument` hand the page another realm, and their `contentWindow`. */
 export interface FrameAccessor {
   iface: string;
   windowGet: AnyFunction;
-  documentGet: AnyFunction | undefined;
 }
 export const frameAccessors: FrameAccessor[] = [];
 for (const iface of ['HTMLIFrameElement', 'HTMLFrameElement', 'HTMLObjectElement']) {
   const target = proto(g[iface] as { prototype: object } | undefined);
   const windowGet = target && ownDescriptor(target, 'contentWindow')?.get;
-  if (windowGet) frameAccessors[frameAccessors.length] = { iface, windowGet, documentGet: ownDescriptor(target, 'contentDocument')?.get };
+  if (windowGet) frameAccessors[frameAccessors.length] = { iface, windowGet };
 }
 
 /** WebRTC, where it exists (it does not in some frames, and without it there is nothing to hook). */
@@ -171,10 +170,6 @@ function captureRtc() {
     senderTransformSet: senderTransform?.set,
     receiverTransformGet: receiverTransform?.get,
     receiverTransformSet: receiverTransform?.set,
-    addTrack: required(ownDescriptor(RTCPeerConnection.prototype, 'addTrack')?.value as AnyFunction | undefined, 'addTrack'),
-    addTransceiver: required(ownDescriptor(RTCPeerConnection.prototype, 'addTransceiver')?.value as AnyFunction | undefined, 'addTransceiver'),
-    /** Legacy, non-standard; Chromium still has it. */
-    addStream: ownDescriptor(RTCPeerConnection.prototype, 'addStream')?.value as AnyFunction | undefined,
     getTransceivers: required(methodOf<RTCPeerConnection, [], RTCRtpTransceiver[]>(RTCPeerConnection.prototype, 'getTransceivers'), 'getTransceivers'),
   };
 }
@@ -187,7 +182,7 @@ try {
 }
 export const rtc = capturedRtc;
 
-/** DOM methods after which a new child frame may exist (protocol.md §7.3). Natives, keyed by prototype name. */
+/** DOM methods and setters after which a new child frame may exist (protocol.md §7.3), by interface. */
 const methodNames: Record<string, readonly string[]> = {
   Node: ['appendChild', 'insertBefore', 'replaceChild'],
   Element: ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren', 'insertAdjacentElement', 'insertAdjacentHTML', 'setHTMLUnsafe'],
@@ -204,28 +199,19 @@ const setterNames: Record<string, readonly string[]> = {
 };
 
 export interface DomInsertion {
-  /** Interface name (`Node`, `Element`…), member name, and the browser's own function. */
+  /** Interface name (`Node`, `Element`…) and member name. */
   iface: string;
   name: string;
   kind: 'method' | 'setter';
-  native: AnyFunction;
 }
 
-/** Every DOM insertion point this browser has, captured (an index loop over our own literal arrays). */
+/** Every DOM insertion point, as a list made now (an index loop over it later needs no iterator). */
 export const domInsertions: DomInsertion[] = [];
-for (const iface in methodNames) {
-  const target = proto(g[iface] as { prototype: object } | undefined);
-  const names = methodNames[iface] ?? [];
-  for (let i = 0; i < names.length; i++) {
-    const native = target && ownDescriptor(target, names[i] as string)?.value;
-    if (typeof native === 'function') domInsertions[domInsertions.length] = { iface, name: names[i] as string, kind: 'method', native: native as AnyFunction };
-  }
-}
-for (const iface in setterNames) {
-  const target = proto(g[iface] as { prototype: object } | undefined);
-  const names = setterNames[iface] ?? [];
-  for (let i = 0; i < names.length; i++) {
-    const native = target && ownDescriptor(target, names[i] as string)?.set;
-    if (native) domInsertions[domInsertions.length] = { iface, name: names[i] as string, kind: 'setter', native };
+for (const [names, kind] of [
+  [methodNames, 'method'],
+  [setterNames, 'setter'],
+] as const) {
+  for (const iface in names) {
+    for (const name of names[iface] ?? []) domInsertions[domInsertions.length] = { iface, name, kind };
   }
 }

@@ -20,7 +20,7 @@
  * attached only to an end that has none — the first installer's stays, and the guarded accessor keeps it.
  */
 import type { TransformOptions } from '../../shared/worker-messages';
-import { CHILD_REALM_EVENT } from '../page-channel';
+import { CHILD_REALM_EVENT, DOCUMENT_START_EVENT } from '../page-channel';
 import { domInsertions, frameAccessors, intrinsics as I, ownDescriptor, rtc, type AnyFunction } from './intrinsics';
 import type { TransformHost } from './worker-host';
 
@@ -57,7 +57,7 @@ export function createRealmHook(host: TransformHost): RealmHook {
   const ours = new I.WeakSet<object>();
   /** The app's own value of `transform` for an end whose CallSeal transform stays. */
   const appValues = new I.WeakMap<object, unknown>();
-  /** Ends whose transform is the app's own (only while this hook attaches none at all). */
+  /** Ends whose transform was assigned through this accessor while they had none (the app's, or another hook's). */
   const appApplied = new I.WeakSet<object>();
   /** `window.length` last seen, per window. */
   const frameCounts = new I.WeakMap<object, unknown>();
@@ -96,12 +96,17 @@ export function createRealmHook(host: TransformHost): RealmHook {
     for (let i = 0; i < transceivers.length; i++) attachTransceiver(transceivers[i] as RTCRtpTransceiver);
   };
 
-  /** Replaces a method or setter, keeping the property's attributes and the function's name and length. */
-  const replace = (target: object, name: string, kind: 'method' | 'setter' | 'getter', replacement: AnyFunction): void => {
+  /**
+   * Replaces a method or accessor half with `wrap(original)`, keeping the property's attributes and the function's
+   * name and length. `original` is what the realm has at the time — the browser's own function, or the wrapper of an
+   * installer that came first (it then keeps coming first).
+   */
+  const replace = (target: object, name: string, kind: 'method' | 'setter' | 'getter', wrap: (original: AnyFunction) => AnyFunction): void => {
     const descriptor = ownDescriptor(target, name);
     if (!descriptor) return;
     const original = kind === 'method' ? descriptor.value : kind === 'setter' ? descriptor.set : descriptor.get;
     if (typeof original !== 'function') return;
+    const replacement = wrap(original as AnyFunction);
     I.defineProperty(replacement, 'name', { __proto__: null, value: ownDescriptor(original, 'name')?.value, configurable: true } as PropertyDescriptor);
     I.defineProperty(replacement, 'length', { __proto__: null, value: ownDescriptor(original, 'length')?.value, configurable: true } as PropertyDescriptor);
     if (kind === 'method') descriptor.value = replacement;
@@ -123,24 +128,28 @@ export function createRealmHook(host: TransformHost): RealmHook {
     const proto = prototypeOf(win, 'RTCPeerConnection');
     if (typeof Native !== 'function' || !proto) return;
 
-    const { addTrack, addTransceiver, addStream } = api;
-    replace(proto, 'addTrack', 'method', function (this: RTCPeerConnection, ...args: unknown[]) {
-      const sender = I.apply(addTrack, this, args);
-      sweep(this);
-      return sender;
-    });
-    replace(proto, 'addTransceiver', 'method', function (this: RTCPeerConnection, ...args: unknown[]) {
-      const transceiver = I.apply(addTransceiver, this, args) as RTCRtpTransceiver;
-      attachTransceiver(transceiver);
-      return transceiver;
-    });
-    if (addStream) {
-      replace(proto, 'addStream', 'method', function (this: RTCPeerConnection, ...args: unknown[]) {
+    replace(proto, 'addTrack', 'method', (addTrack) =>
+      function (this: RTCPeerConnection, ...args: unknown[]) {
+        const sender = I.apply(addTrack, this, args);
+        sweep(this);
+        return sender;
+      },
+    );
+    replace(proto, 'addTransceiver', 'method', (addTransceiver) =>
+      function (this: RTCPeerConnection, ...args: unknown[]) {
+        const transceiver = I.apply(addTransceiver, this, args) as RTCRtpTransceiver;
+        attachTransceiver(transceiver);
+        return transceiver;
+      },
+    );
+    // Legacy and non-standard, but Chromium still has it; its senders exist when it returns.
+    replace(proto, 'addStream', 'method', (addStream) =>
+      function (this: RTCPeerConnection, ...args: unknown[]) {
         const result = I.apply(addStream, this, args);
         sweep(this);
         return result;
-      });
-    }
+      },
+    );
 
     const Hooked = new I.Proxy(Native, {
       __proto__: null,
@@ -175,39 +184,44 @@ export function createRealmHook(host: TransformHost): RealmHook {
   const guardTransform = (win: Realm, iface: string, nativeGet: AnyFunction | undefined, nativeSet: AnyFunction | undefined): void => {
     const proto = prototypeOf(win, iface);
     if (!proto || !nativeGet || !nativeSet) return;
-    replace(proto, 'transform', 'getter', function (this: End) {
-      if (I.weakMapHas(appValues, this)) return I.weakMapGet(appValues, this);
-      return I.apply(nativeGet, this, []);
-    });
-    replace(proto, 'transform', 'setter', function (this: End, value: unknown) {
-      const current = I.apply(nativeGet, this, []); // also the brand check the browser's setter makes
-      if (!I.weakSetHas(ours, this) && host.attachesNone() && (current === null || I.weakSetHas(appApplied, this))) {
-        // CallSeal attaches nothing in this page (fail-open, transform impossible): the app's transform applies.
-        I.apply(nativeSet, this, [value]);
-        I.weakSetAdd(appApplied, this);
-        return;
-      }
-      I.weakMapSet(appValues, this, value);
-      host.signalOnce('app-transform');
-    });
+    replace(proto, 'transform', 'getter', () =>
+      function (this: End) {
+        if (I.weakMapHas(appValues, this)) return I.weakMapGet(appValues, this);
+        return I.apply(nativeGet, this, []);
+      },
+    );
+    replace(proto, 'transform', 'setter', () =>
+      function (this: End, value: unknown) {
+        const current = I.apply(nativeGet, this, []); // also the brand check the browser's setter makes
+        if (current === null || I.weakSetHas(appApplied, this)) {
+          // No transform here (CallSeal attaches none in this page, or another CallSeal hook of this realm is
+          // attaching its own through this accessor), or the one here is the app's: the value applies.
+          I.apply(nativeSet, this, [value]);
+          I.weakSetAdd(appApplied, this);
+          I.weakMapDelete(appValues, this);
+          return;
+        }
+        // CallSeal's transform stays; the app reads back what it assigned.
+        I.weakMapSet(appValues, this, value);
+        host.signalOnce('app-transform');
+      },
+    );
   };
 
   const hookMediaRequests = (win: Realm): void => {
     const proto = prototypeOf(win, 'MediaDevices');
     if (!proto) return;
-    const wrap = (name: string, native: AnyFunction | undefined): void => {
-      if (!native) return;
-      replace(proto, name, 'method', function (this: MediaDevices, ...args: unknown[]) {
+    const wrap = (request: AnyFunction): AnyFunction =>
+      function (this: MediaDevices, ...args: unknown[]) {
         try {
           host.mediaRequested();
         } catch {
           // Never let CallSeal break the app's media request.
         }
-        return I.apply(native, this, args);
-      });
-    };
-    wrap('getUserMedia', I.getUserMedia);
-    wrap('getDisplayMedia', I.getDisplayMedia);
+        return I.apply(request, this, args);
+      };
+    replace(proto, 'getUserMedia', 'method', wrap);
+    replace(proto, 'getDisplayMedia', 'method', wrap);
   };
 
   /** Hooks a window the page has just been handed (or may reach through `frames`), and tells the bridge. */
@@ -237,46 +251,57 @@ export function createRealmHook(host: TransformHost): RealmHook {
 
   const hookChildRealms = (win: Realm): void => {
     for (let i = 0; i < frameAccessors.length; i++) {
-      const { iface, windowGet, documentGet } = frameAccessors[i]!;
-      const proto = prototypeOf(win, iface);
+      const proto = prototypeOf(win, frameAccessors[i]!.iface);
       if (!proto) continue;
-      replace(proto, 'contentWindow', 'getter', function (this: HTMLElement) {
-        const child = I.apply(windowGet, this, []) as Window | null;
-        reached(child);
-        return child;
-      });
-      if (documentGet) {
-        replace(proto, 'contentDocument', 'getter', function (this: HTMLElement) {
-          reached(I.apply(windowGet, this, []) as Window | null);
-          return I.apply(documentGet, this, []);
-        });
-      }
+      replace(proto, 'contentWindow', 'getter', (getWindow) =>
+        function (this: HTMLElement) {
+          const child = I.apply(getWindow, this, []) as Window | null;
+          reached(child);
+          return child;
+        },
+      );
+      const getWindow = frameAccessors[i]!.windowGet;
+      replace(proto, 'contentDocument', 'getter', (getDocument) =>
+        function (this: HTMLElement) {
+          reached(I.apply(getWindow, this, []) as Window | null);
+          return I.apply(getDocument, this, []);
+        },
+      );
     }
 
-    const open = ownDescriptor(win, 'open')?.value;
-    if (typeof open === 'function') {
-      replace(win, 'open', 'method', function (this: Window, ...args: unknown[]) {
+    replace(win, 'open', 'method', (open) =>
+      function (this: Window, ...args: unknown[]) {
         const opened = I.apply(open, this, args) as Window | null;
         reached(opened);
         return opened;
-      });
-    }
+      },
+    );
 
     for (let i = 0; i < domInsertions.length; i++) {
-      const { iface, name, kind, native } = domInsertions[i]!;
+      const { iface, name, kind } = domInsertions[i]!;
       const proto = prototypeOf(win, iface);
       if (!proto) continue;
       const mayReplace = replacing(name);
-      replace(proto, name, kind, function (this: unknown, ...args: unknown[]) {
-        const result = I.apply(native, this, args);
-        checkFrames(win, mayReplace);
-        return result;
-      });
+      replace(proto, name, kind, (insert) =>
+        function (this: unknown, ...args: unknown[]) {
+          const result = I.apply(insert, this, args);
+          checkFrames(win, mayReplace);
+          return result;
+        },
+      );
     }
 
     const observer = new I.MutationObserver(() => checkFrames(win, false));
     I.observe(observer, win.document, { __proto__: null, childList: true, subtree: true } as MutationObserverInit);
+    // A child Window reused by its first navigation gets a new document: hook that one too, before its scripts run.
+    if (win !== I.window) I.addCapturingListener(win, DOCUMENT_START_EVENT, onDocumentStart, true);
   };
+
+  /** One listener for every Window (adding it twice to one Window adds it once). */
+  function onDocumentStart(event: Event): void {
+    const win = I.eventCurrentTarget?.(event);
+    if (win) installInto(win as Window);
+  }
 
   function installInto(win: Window): boolean {
     let realm: Realm;

@@ -27,8 +27,6 @@ export interface TransformHost {
   mediaRequested(): void;
   /** Must `new RTCPeerConnection` be refused (no transform can be attached, and the page must fail closed)? */
   refusePeerConnections(): boolean;
-  /** True when this hook attaches no transform at all from now on: the app's own transforms may then apply. */
-  attachesNone(): boolean;
   signalOnce(signal: HookSignal): void;
 }
 
@@ -91,9 +89,6 @@ export function createTransformHost(link: BridgeLink): TransformHost {
     },
     refusePeerConnections() {
       return link.failClosed() && (!supported || (blocked && worker === undefined));
-    },
-    attachesNone() {
-      return !supported || ((blocked || !link.handedOver) && !link.failClosed());
     },
     signalOnce,
   };

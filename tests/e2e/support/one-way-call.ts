@@ -8,7 +8,7 @@
  * `SEND_PATHS` names every path; the page's `send(path)` makes the peer connection in the realm the path names, in
  * one task after getUserMedia (the task that creates a sender is where its transform must be attached).
  */
-import type { Page } from 'puppeteer';
+import type { Frame, Page } from 'puppeteer';
 import type { Rgb } from './fake-camera';
 import { averageColor, formatColor, isColorNear } from './picture';
 import type { Route } from './static-server';
@@ -148,17 +148,20 @@ export interface RtpCounts {
   decoded: number;
 }
 
-export const rtp = (page: Page): Promise<RtpCounts> => page.evaluate(() => (window as unknown as { rtp(): Promise<RtpCounts> }).rtp());
+/** Bob's side may be a frame of a page (a child realm that has its own document). */
+export type Side = Page | Frame;
+
+export const rtp = (page: Side): Promise<RtpCounts> => page.evaluate(() => (window as unknown as { rtp(): Promise<RtpCounts> }).rtp());
 
 /** What Bob's page saw on the path (read-back of its transform, createEncodedStreams' outcome). */
-export const sawOnPath = (page: Page): Promise<Record<string, unknown>> =>
+export const sawOnPath = (page: Side): Promise<Record<string, unknown>> =>
   page.evaluate(() => (window as unknown as { saw: Record<string, unknown> }).saw);
 
 /**
  * Bob offers through `path`, Alice answers (sending her own camera back if `aliceSendsBack`); resolves once Bob's
  * connection is up. Both pages must show a `oneWayPage()` already.
  */
-export async function connectOneWay(bob: Page, alice: Page, path: SendPath, aliceSendsBack = false): Promise<void> {
+export async function connectOneWay(bob: Side, alice: Page, path: SendPath, aliceSendsBack = false): Promise<void> {
   const offer = await bob.evaluate((p) => (window as unknown as { send(p: string): Promise<string> }).send(p), path);
   const answer = await alice.evaluate(
     (sdp, back) => (window as unknown as { receive(o: string, b: boolean): Promise<string> }).receive(sdp, back),
@@ -187,7 +190,7 @@ export async function waitForPicture(alice: Page, color: Rgb, timeout = 15_000):
  * Watches Alice's picture while Bob's encoder produces `frames` more frames over the live connection, and returns
  * every colour she showed (none may be Bob's). Bob's frames went into his transforms whatever became of them.
  */
-export async function picturesWhileBobSends(bob: Page, alice: Page, frames = 90): Promise<(Rgb | null)[]> {
+export async function picturesWhileBobSends(bob: Side, alice: Page, frames = 90): Promise<(Rgb | null)[]> {
   const seen: (Rgb | null)[] = [];
   const start = (await rtp(bob)).encoded;
   await waitFor(
