@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame, Page } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIST_DIR, launchBrowser, type TestBrowser } from '../support/browser';
 import { ONE_WAY_FLAGS } from '../support/one-way-call';
 import { startStaticServer, type StaticServer } from '../support/static-server';
@@ -60,6 +60,21 @@ const FIRST_IN_BLANK = `(w) => {
 }`;
 
 let server: StaticServer;
+/** The browser of the running describe block; each test closes every page it opened (popups included). */
+let current: TestBrowser | undefined;
+const firstTabs = new Set<Page>();
+
+async function newTop(browser: TestBrowser, path: string): Promise<Page> {
+  if (firstTabs.size === 0) for (const tab of await browser.browser.pages()) firstTabs.add(tab);
+  current = browser;
+  const top = await browser.newPage();
+  await top.goto(server.url(path));
+  return top;
+}
+
+afterEach(async () => {
+  for (const page of (await current?.browser.pages()) ?? []) if (!firstTabs.has(page)) await page.close().catch(() => {});
+});
 
 beforeAll(async () => {
   server = await startStaticServer({
@@ -120,13 +135,13 @@ describe('Chromium: isolated script, then MAIN-world script, then the page (a pr
   });
   afterAll(async () => {
     await browser?.close();
+    firstTabs.clear();
     await rm(probeDir, { recursive: true, force: true });
   });
 
   for (const [kind, make] of Object.entries(KINDS)) {
     it(`${kind}: B H P`, async () => {
-      const top = await browser.newPage();
-      await top.goto(server.url('/'));
+      const top = await newTop(browser, '/');
       if (make) await top.evaluate(make);
       const frame = make ? await frameOf(browser, top, kind) : top.mainFrame();
       expect(await orderIn(frame)).toBe('BHP');
@@ -140,8 +155,7 @@ describe('Chromium: isolated script, then MAIN-world script, then the page (a pr
 
   for (const [kind, make] of Object.entries(BLANK_KINDS)) {
     it(`${kind}: B H, before the page's first access`, async () => {
-      const top = await browser.newPage();
-      await top.goto(server.url('/'));
+      const top = await newTop(browser, '/');
       expect(await top.evaluate(`(${FIRST_IN_BLANK})(${make})`)).toBe('BHP');
     });
   }
@@ -166,6 +180,7 @@ describe('CallSeal: transforms before the first script, and the handover in ever
   });
   afterAll(async () => {
     await browser?.close();
+    firstTabs.clear();
   });
 
   const traffic = async (from: (url: string) => boolean, kind?: string): Promise<number> => {
@@ -185,9 +200,8 @@ describe('CallSeal: transforms before the first script, and the handover in ever
 
   for (const [kind, make] of Object.entries(KINDS)) {
     it(`${kind}: the first script finds transforms, and the right worker reports`, async () => {
-      const top = await browser.newPage();
       const topUrl = server.url(`/?${encodeURIComponent(kind)}`);
-      await top.goto(topUrl);
+      const top = await newTop(browser, `/?${encodeURIComponent(kind)}`);
       if (make) await top.evaluate(make);
       const frame = make ? await frameOf(browser, top, kind) : top.mainFrame();
       expect(await frame.evaluate(() => (window as unknown as { transformed?: boolean }).transformed)).toBe(true);
@@ -210,8 +224,7 @@ describe('CallSeal: transforms before the first script, and the handover in ever
 
   for (const [kind, make] of Object.entries(BLANK_KINDS)) {
     it(`${kind}: the first access finds transforms, and the frame's own worker reports`, async () => {
-      const top = await browser.newPage();
-      await top.goto(server.url('/'));
+      const top = await newTop(browser, '/');
       const before = await reportsFrom((u) => u === 'about:blank');
       expect(await top.evaluate(`(${FIRST_IN_BLANK})(${make})`)).toBe('P');
       await waitFor(async () => (await reportsFrom((u) => u === 'about:blank')) > before, {
