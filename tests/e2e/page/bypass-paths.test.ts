@@ -77,5 +77,7 @@ describe.each(SEND_PATHS)('%s', (path) => {
     // The app reads back what it assigned, although CallSeal's transform stays.
     const saw = await sawOnPath(bobPage);
     if ('readBack' in saw) expect(saw.readBack).toBe(true);
+    // The path really reused the transceiver the legacy offer made.
+    if ('reused' in saw) expect(saw.reused).toBe(true);
   });
 });

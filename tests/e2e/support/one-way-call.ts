@@ -35,6 +35,8 @@ export const SEND_PATHS = [
   'open-url',
   /** The RTCPeerConnection of `window.open('')`. */
   'open-blank',
+  /** Legacy `createOffer({ offerToReceiveVideo: true })` makes a transceiver; addTrack then reuses its sender. */
+  'offer-to-receive',
 ] as const;
 export type SendPath = (typeof SEND_PATHS)[number];
 
@@ -76,13 +78,17 @@ export const oneWayPage = (firstScript = ''): string => `<!doctype html><html><h
     const W = window.realmFor(path);
     const pc = (window.pc = new W.RTCPeerConnection(path === 'encoded-insertable-streams' ? { encodedInsertableStreams: true } : {}));
     let sender;
+    const saw = { path };
     if (path === 'add-stream') {
       pc.addStream(stream);
       sender = pc.getSenders()[0];
+    } else if (path === 'offer-to-receive') {
+      await pc.createOffer({ offerToReceiveVideo: true });
+      sender = pc.addTrack(track, stream);
+      saw.reused = pc.getTransceivers().length === 1;
     } else {
       sender = pc.addTrack(track, stream);
     }
-    const saw = { path };
     if (path === 'transform-null') {
       Object.getOwnPropertyDescriptor(RTCRtpSender.prototype, 'transform').set.call(sender, null);
       sender.transform = null;
