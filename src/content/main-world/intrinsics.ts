@@ -185,12 +185,12 @@ export const rtc = capturedRtc;
 /** DOM methods and setters after which a new child frame may exist (protocol.md §7.3), by interface. */
 const methodNames: Record<string, readonly string[]> = {
   Node: ['appendChild', 'insertBefore', 'replaceChild'],
-  Element: ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren', 'insertAdjacentElement', 'insertAdjacentHTML', 'setHTMLUnsafe'],
+  Element: ['append', 'prepend', 'before', 'after', 'replaceWith', 'replaceChildren', 'insertAdjacentElement', 'insertAdjacentHTML', 'setHTMLUnsafe', 'setHTML'],
   CharacterData: ['before', 'after', 'replaceWith'],
   DocumentType: ['before', 'after', 'replaceWith'],
   Document: ['append', 'prepend', 'replaceChildren', 'write', 'writeln', 'execCommand'],
   DocumentFragment: ['append', 'prepend', 'replaceChildren'],
-  ShadowRoot: ['setHTMLUnsafe'],
+  ShadowRoot: ['setHTMLUnsafe', 'setHTML'],
   Range: ['insertNode', 'surroundContents'],
 };
 const setterNames: Record<string, readonly string[]> = {

@@ -42,6 +42,7 @@ const REPLACING = {
   innerHTML: true,
   outerHTML: true,
   setHTMLUnsafe: true,
+  setHTML: true,
   write: true,
   writeln: true,
   execCommand: true,
