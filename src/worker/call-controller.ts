@@ -21,7 +21,7 @@ import { encodeCallSealFrame, hasCallSealTrailer, parseCallSealFrame } from '../
 import { CallSession, type SessionStatus } from '../e2ee/session';
 import { bytesToBase64 } from '../shared/base64';
 import { toHex } from '../shared/bytes';
-import { ZERO_COUNTERS, type CodecName, type FrameCounters, type PageSettings } from '../shared/call-status';
+import { isPageSettings, ZERO_COUNTERS, type CodecName, type FrameCounters, type PageSettings } from '../shared/call-status';
 import type { SessionReport } from '../shared/messages';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { KeyFrameRequests } from './key-frames';
@@ -327,14 +327,3 @@ function randomSessionId(): string {
   return toHex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
 }
 
-function isPageSettings(value: unknown): value is PageSettings {
-  if (typeof value !== 'object' || value === null) return false;
-  const s = value as Record<string, unknown>;
-  return (
-    typeof s.enabled === 'boolean' &&
-    typeof s.allowPlaintextFallback === 'boolean' &&
-    typeof s.fallbackAfterMs === 'number' &&
-    Number.isFinite(s.fallbackAfterMs) &&
-    s.fallbackAfterMs >= 0
-  );
-}

@@ -17,6 +17,8 @@ export { CHROME_PATH, CHROMIUM_FLAGS };
 export interface LaunchOptions {
   /** Load the built extension (default true). */
   withExtension?: boolean;
+  /** Load this unpacked extension instead of dist/ (e.g. a probe made for one test). */
+  extensionDir?: string;
   /** Extra command-line flags, e.g. `--use-file-for-fake-video-capture=…`. */
   args?: string[];
 }
@@ -47,7 +49,7 @@ export async function tabIdOf(test: TestBrowser, page: Page): Promise<number> {
 }
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBrowser> {
-  const withExtension = options.withExtension ?? true;
+  const withExtension = (options.withExtension ?? true) && options.extensionDir === undefined;
   const userDataDir = await mkdtemp(join(tmpdir(), 'callseal-profile-'));
   const browser = await puppeteer.launch({
     executablePath: CHROME_PATH,
@@ -55,6 +57,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
     userDataDir,
     args: [...CHROMIUM_FLAGS, ...(options.args ?? [])],
     ...(withExtension ? { enableExtensions: [DIST_DIR] } : {}),
+    ...(options.extensionDir ? { enableExtensions: [options.extensionDir] } : {}),
   });
   let extensionId: string | undefined;
   const serviceWorker = async (): Promise<WebWorker> => {
