@@ -88,13 +88,15 @@ async function startStrictCall(test: TestBrowser): Promise<Page> {
   return page;
 }
 
-async function popupState(test: TestBrowser, page: Page, wanted: string): Promise<string> {
+/** Waits for the popup of `page`'s tab to show `wanted`; returns the state and the detail sentence shown. */
+async function popupState(test: TestBrowser, page: Page, wanted: string): Promise<{ state: string; detail: string }> {
   const tabId = await tabIdOf(test, page);
   const popup = await test.newPage();
   await popup.goto(`chrome-extension://${test.extensionId}/src/popup/index.html?tabId=${tabId}`);
   await page.bringToFront();
   const state = await popup.waitForSelector(`[data-testid="call-state"][data-state="${wanted}"]`, { timeout: 15_000 });
-  return (await state?.evaluate((el) => el.getAttribute('data-state'))) ?? '';
+  const detail = await popup.$eval('[data-testid="call-detail"]', (el) => el.textContent ?? '').catch(() => '');
+  return { state: (await state?.evaluate((el) => el.getAttribute('data-state'))) ?? '', detail };
 }
 
 describe('fail-open: the switch on, plaintext fallback allowed', () => {
@@ -103,10 +105,14 @@ describe('fail-open: the switch on, plaintext fallback allowed', () => {
     await waitFor(async () => (await rtp(page)).shown > 10, { timeout: 15_000, message: 'the remote video to show frames' });
   });
 
-  it('the popup says the call is not encrypted (needs the v2 background)', async () => {
+  it('the popup says the call is not encrypted, and why', async () => {
     const test = await launch('switch-on');
     const page = await startStrictCall(test);
-    expect(await popupState(test, page, 'unencrypted')).toBe('unencrypted');
+    // `error`: "Not encrypted: CallSeal could not set up encryption on this page", with the CSP as the reason.
+    expect(await popupState(test, page, 'error')).toEqual({
+      state: 'error',
+      detail: "This page's security settings keep CallSeal's encryption from running here.",
+    });
   });
 });
 
@@ -120,9 +126,12 @@ describe('fail-closed: E2EE required by policy', () => {
     expect({ received: end.received, shown: end.shown }, `RTP packets sent: ${end.packets}`).toEqual({ received: 0, shown: 0 });
   });
 
-  it('the popup says the call is blocked (needs the v2 background)', async () => {
+  it('the popup says the call is blocked, and why', async () => {
     const test = await launch('required');
     const page = await startStrictCall(test);
-    expect(await popupState(test, page, 'blocked')).toBe('blocked');
+    expect(await popupState(test, page, 'blocked')).toEqual({
+      state: 'blocked',
+      detail: "This page's security settings keep CallSeal's encryption from running here.",
+    });
   });
 });

@@ -157,7 +157,7 @@ describe('a hostile page with recording accessors', () => {
   }, 90_000);
 
   /** Needs the version-2 core and background (other branches): run after the merge. */
-  it('still has its call encrypted between two CallSeal users (after the v2 merge)', async () => {
+  it('still has its call encrypted between two CallSeal users', async () => {
     const [bob, alice] = await Promise.all([browser({ callseal: true, color: BLUE }), browser({ callseal: true, color: RED })]);
     const [bobPage, alicePage] = await Promise.all([open(bob, '/hostile-record'), open(alice, '/')]);
     await connectOneWay(bobPage, alicePage, 'add-track', true);
