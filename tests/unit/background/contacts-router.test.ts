@@ -64,7 +64,7 @@ describe('the display name', () => {
     const [signed] = bridge.ofKind('signed');
     const extensions = encodeDisplayNameExtension('Alice');
     expect(signed?.extensions).toBe(Buffer.from(extensions).toString('base64'));
-    const settings = bridge.ofKind('settings')[0] as { identityPublicKey: string };
+    const settings = bridge.ofKind('settings')[0] as unknown as { identityPublicKey: string };
     const key = await crypto.subtle.importKey('raw', Buffer.from(settings.identityPublicKey, 'base64'), 'Ed25519', false, ['verify']);
     const message = signatureMessage(new Uint8Array(Buffer.from(input, 'base64')), extensions);
     expect(await crypto.subtle.verify('Ed25519', key, Buffer.from(signed?.signature as string, 'base64'), message)).toBe(true);
