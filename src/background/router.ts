@@ -26,10 +26,15 @@ import {
   type SessionReport,
   type SignRefusalCode,
 } from '../shared/messages';
-import { FAILURE_MESSAGES } from '../shared/status-text';
+import { encodeDisplayNameExtension, normalizeDisplayName } from '../e2ee/display-name';
+import { OPTIONS_PORT } from '../shared/options-messages';
+import { failureMessage, nameProblemMessage } from '../shared/status-text';
 import { CallRegistry } from './call-registry';
+import type { Contact } from './contacts';
 import { identityFingerprint } from './fingerprint';
 import { LazyIdentity, type IdentityStore } from './identity';
+import { connectOptionsPage, type OptionsChannel } from './options-channel';
+import type { ProfileStore } from './profile';
 import type { EffectiveSettings } from './policy';
 import { hasPair } from './report-rules';
 import { bridgeSenderOf, isOwnExtensionPage, type BridgeSender, type SenderLike } from './sender-check';
@@ -60,10 +65,29 @@ export interface RouterDeps {
   clock: Clock;
   settings: { load(): Promise<EffectiveSettings>; saveEnabled(enabled: boolean): Promise<void> };
   identityStore: IdentityStore;
-  verifiedPeers: { has(key: string): boolean; add(key: string): Promise<void>; ready?(): Promise<void> };
+  /** The user's contacts (contacts.ts): verified identity keys, by key and by name. */
+  verifiedPeers: ContactsLike;
+  /** The user's own display name (profile.ts); none without it. */
+  profile?: ProfileStore;
   toolbar: { show(tabId: number, status: TabCallStatus): Promise<void> };
+  /** Raises a browser notification for a tab's warning (notifications.ts); called once per warning. */
+  notify?(tabId: number, status: TabCallStatus): void;
   /** Operational problems (never keys or page content). */
   warn?(message: string, error?: unknown): void;
+}
+
+/** What the router needs of the contact book (contacts.ts's ContactBook fits). */
+export interface ContactsLike {
+  has(key: string): boolean;
+  get?(key: string): Contact | undefined;
+  named?(name: string): Contact | undefined;
+  list?(): Contact[];
+  /** "Codes match": remember `key` under `name` ('' keeps or takes the claimed one). */
+  add(key: string, name?: string, claimedName?: string): Promise<unknown>;
+  rename?(key: string, name: string): Promise<string>;
+  forget?(key: string): Promise<boolean>;
+  onChange?(listener: () => void): () => void;
+  ready?(): Promise<void>;
 }
 
 export interface BackgroundRouter {
@@ -88,7 +112,10 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
   const calls = new CallRegistry(() => clock.now());
   const budgets = new SigningBudgets(() => clock.now());
   const identity = new LazyIdentity(deps.identityStore);
+  const profile: ProfileStore = deps.profile ?? { load: async () => '', save: async () => undefined };
   let settings = deps.settings.load();
+  /** Warnings already notified: tab|frame|session|warning|peer key. */
+  const notified = new Set<string>();
 
   /** The connection that speaks for each frame now; an older one (a document being replaced) is not listened to. */
   const frameOwners = new Map<string, BridgeClient>();
@@ -126,9 +153,12 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
       enabled: page.enabled,
       failClosed: page.enabled && !page.allowPlaintextFallback,
       isVerifiedPeer: (key) => deps.verifiedPeers.has(key),
+      contactOf: (key) => deps.verifiedPeers.get?.(key),
+      contactNamed: (name) => deps.verifiedPeers.named?.(name),
     });
     scheduleExpiry(tabId);
-    const toolbarKey = `${status.state}|${status.detail ?? ''}`;
+    notifyWarning(tabId, status);
+    const toolbarKey = [status.state, status.detail, status.warning, status.warningName, status.contact?.name].join('|');
     if (onToolbar.get(tabId) !== toolbarKey) {
       onToolbar.set(tabId, toolbarKey);
       // The toolbar must never keep the popup from updating.
@@ -139,7 +169,21 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     }
     const view: PopupView = { tabId, status, enabled: page.enabled, canToggle };
     if (policyNote) view.policyNote = policyNote;
+    view.displayName = await profile.load().catch(() => '');
     for (const [port, watched] of popups) if (watched === tabId) post(port, { kind: 'view', view });
+  }
+
+  /** Each warning of a frame's call is notified once (protocol.md §7.4), even with the popup closed. */
+  function notifyWarning(tabId: number, status: TabCallStatus): void {
+    if (!status.warning || !deps.notify) return;
+    const key = [tabId, status.frameId, status.session, status.warning, status.peerIdentityPublicKey].join('|');
+    if (notified.has(key)) return;
+    notified.add(key);
+    try {
+      deps.notify(tabId, status);
+    } catch (error) {
+      warn('notification failed', error);
+    }
   }
 
   /** Reports expire without a message: refresh the tab when its next one does. */
@@ -232,8 +276,15 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     if (!bytes) return 'malformed-input';
     if (!budgets.take(client.tabId, client.origin)) return 'rate-limited';
     try {
-      const signature = await (await identity.get()).sign(bytes);
-      post(client.port, { kind: 'signed', requestId, signature: bytesToBase64(signature) });
+      // The background appends the extensions itself: the user's display name, as it is now (protocol.md §4.3).
+      const extensions = encodeDisplayNameExtension(await profile.load().catch(() => ''));
+      const signature = await (await identity.get()).sign(bytes, extensions);
+      post(client.port, {
+        kind: 'signed',
+        requestId,
+        signature: bytesToBase64(signature),
+        extensions: bytesToBase64(extensions),
+      });
       return undefined;
     } catch (error) {
       warn('signing failed', error instanceof RangeError ? 'bad length' : error);
@@ -261,8 +312,59 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     port.onDisconnect.addListener(() => popups.delete(port));
   }
 
-  const fail = (port: PortLike, code: PopupFailureCode): void =>
-    post(port, { kind: 'failed', code, message: FAILURE_MESSAGES[code] });
+  const fail = (port: PortLike, code: PopupFailureCode, message = failureMessage(code)): void =>
+    post(port, { kind: 'failed', code, message });
+
+  /** The user's own display name, from the popup or the options page; false (and a failure posted) if refused. */
+  async function setDisplayName(port: PortLike, typed: string): Promise<boolean> {
+    const normalized = normalizeDisplayName(typed);
+    if ('problem' in normalized) {
+      fail(port, 'name-invalid', nameProblemMessage(normalized.problem));
+      return false;
+    }
+    await profile.save(normalized.name);
+    refreshWatched();
+    options.broadcast();
+    return true;
+  }
+
+  function refreshWatched(): void {
+    for (const tabId of new Set([...popups.values()].filter((t): t is number => t !== undefined))) refresh(tabId);
+  }
+
+  /** A new identity key: every open page gets it (a new worker session), so every peer sees the change. */
+  async function resetIdentity(): Promise<void> {
+    await identity.reset();
+    pushSettings();
+  }
+
+  function pushSettings(): void {
+    track(
+      (async () => {
+        const message = await settingsMessage();
+        for (const client of frameOwners.values()) post(client.port, message);
+        const watched = [...popups.values()].filter((t): t is number => t !== undefined);
+        for (const tabId of new Set([...calls.tabIds(), ...watched])) refresh(tabId);
+      })(),
+    );
+  }
+
+  const options: OptionsChannel = connectOptionsPage({
+    extensionId: deps.extensionId,
+    extensionUrl: deps.extensionUrl,
+    contacts: deps.verifiedPeers,
+    profile,
+    identity,
+    setDisplayName,
+    resetIdentity,
+    track,
+    warn,
+  });
+  deps.verifiedPeers.onChange?.(() => {
+    for (const tabId of calls.tabIds()) refresh(tabId);
+    refreshWatched();
+    options.broadcast();
+  });
 
   async function onPopupMessage(port: PortLike, message: PopupToBackground): Promise<void> {
     switch (message.kind) {
@@ -275,19 +377,28 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
         await deps.settings.saveEnabled(message.enabled); // storage.onChanged pushes the new settings everywhere.
         return;
       case 'mark-verified': {
-        const { kind: _kind, ...shown } = message;
+        const { kind: _kind, contactName, ...shown } = message;
         // Only what the user saw, and only while it is still the frame's current call.
+        const claimed = calls.claimedName(shown);
         if (!(await settings).page.enabled || !calls.confirm(shown)) {
           fail(port, 'call-changed');
         } else {
-          await deps.verifiedPeers.add(shown.peerIdentityPublicKey).catch((error: unknown) => {
-            warn('could not store a verified peer', error);
-            fail(port, 'verify-failed');
-          });
+          const typed = normalizeDisplayName(contactName ?? '');
+          if ('problem' in typed) {
+            fail(port, 'name-invalid', nameProblemMessage(typed.problem));
+          } else {
+            await deps.verifiedPeers.add(shown.peerIdentityPublicKey, typed.name, claimed).catch((error: unknown) => {
+              warn('could not store a verified peer', error);
+              fail(port, 'verify-failed');
+            });
+          }
         }
         refresh(message.tabId);
         return;
       }
+      case 'set-display-name':
+        await setDisplayName(port, message.name);
+        return;
     }
   }
 
@@ -297,23 +408,18 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     connect(port) {
       if (port.name === BRIDGE_PORT) return connectBridge(port);
       if (port.name === POPUP_PORT) return connectPopup(port);
+      if (port.name === OPTIONS_PORT) return options.connect(port);
       port.disconnect();
     },
 
     settingsChanged() {
       settings = deps.settings.load();
-      track(
-        (async () => {
-          const message = await settingsMessage();
-          for (const client of frameOwners.values()) post(client.port, message);
-          const watched = [...popups.values()].filter((t): t is number => t !== undefined);
-          for (const tabId of new Set([...calls.tabIds(), ...watched])) refresh(tabId);
-        })(),
-      );
+      pushSettings();
     },
 
     tabRemoved(tabId) {
       calls.forgetTab(tabId);
+      for (const key of [...notified]) if (key.startsWith(`${tabId}|`)) notified.delete(key);
       budgets.forgetTab(tabId);
       onToolbar.delete(tabId);
       const timer = expiryTimers.get(tabId);

@@ -12,6 +12,7 @@
 import browser, { type Runtime } from 'webextension-polyfill';
 import { base64ToBytes, bytesToBase64 } from '../shared/base64';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from '../e2ee/constants';
+import { isSendableExtensions } from '../e2ee/display-name';
 import {
   BRIDGE_PORT,
   copySessionReport,
@@ -89,8 +90,9 @@ function fromBackground(message: BackgroundToPage): void {
     }
     case 'signed': {
       const signature = base64ToBytes(message.signature);
-      if (signature?.length !== ED25519_SIGNATURE_LENGTH) return;
-      toWorker({ kind: 'signed', requestId: message.requestId, signature });
+      const extensions = base64ToBytes(message.extensions);
+      if (signature?.length !== ED25519_SIGNATURE_LENGTH || !isSendableExtensions(extensions)) return;
+      toWorker({ kind: 'signed', requestId: message.requestId, signature, extensions });
       return;
     }
     case 'sign-refused':

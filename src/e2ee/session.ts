@@ -36,6 +36,7 @@ import {
   type SessionPolicy,
   type SessionStats,
   type SessionStatus,
+  type SignedConfirm,
 } from './session-options';
 
 export * from './session-options';
@@ -177,12 +178,16 @@ export class CallSession {
     if (current !== null) {
       const identity = current.pair.peerIdentity as Uint8Array;
       const changed = this.reference !== null && !equalBytes(identity, this.reference);
-      return {
+      const status: SessionStatus = {
         state: changed ? 'identity-changed' : 'encrypted',
         epoch,
         securityCode: (current.pair.secrets as NonNullable<Pair['secrets']>).securityCode,
         peerIdentityPublicKey: identity.slice(),
+        suite: this.suite,
       };
+      const name = current.pair.peerDisplayName;
+      if (name !== null) status.peerName = name;
+      return status;
     }
     if (this.failure !== null) return { state: 'error', epoch, detail: this.failure };
     if (this.fellBack === 'peer-protocol-1') return { state: 'blocked', epoch, detail: 'peer-protocol-1' };
@@ -256,6 +261,7 @@ export class CallSession {
       if (this.pairs.get(key) !== entry) return;
       const outcome = await entry.pair.handle(record);
       if (outcome !== 'accepted' && outcome !== 'duplicate') this.reject(outcome);
+      if (outcome === 'accepted' && record.kind === 'confirm' && entry.pair.peerNameDropped) this.reject('bad-name');
     }
     if (this.pairs.get(key) === entry) this.progress(entry);
   }
@@ -310,7 +316,7 @@ export class CallSession {
   private startSigning(entry: Entry): void {
     entry.signPending = true;
     delete entry.signFailedAt;
-    let signature: Promise<Uint8Array>;
+    let signature: Promise<Uint8Array | SignedConfirm>;
     try {
       signature = Promise.resolve(this.opts.sign(entry.pair.signingInput()));
     } catch (error) {
@@ -327,7 +333,9 @@ export class CallSession {
         this.enqueue(async () => {
           if (this.pairs.get(entry.key) !== entry) return;
           try {
-            await entry.pair.setSignature(value);
+            if (value instanceof Uint8Array) await entry.pair.setSignature(value);
+            else if (typeof value === 'object' && value !== null) await entry.pair.setSignature(value.signature, value.extensions);
+            else return failed();
           } catch (error) {
             if (isE2eeError(error, 'sign-failed') || isE2eeError(error, 'invalid-argument')) return failed();
             throw error;

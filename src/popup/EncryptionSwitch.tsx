@@ -1,3 +1,5 @@
+import { t } from '../shared/i18n';
+
 interface Props {
   enabled: boolean;
   canToggle: boolean;
@@ -22,7 +24,7 @@ export function EncryptionSwitch({ enabled, canToggle, pending, policyNote, onTo
         disabled={!canToggle}
         onClick={() => onToggle(!enabled)}
       >
-        <span class="switch-label">End-to-end encrypted calls</span>
+        <span class="switch-label">{t('popup_switch')}</span>
         <span class="switch-track" aria-hidden="true">
           <span class="switch-knob" />
         </span>

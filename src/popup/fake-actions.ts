@@ -4,7 +4,7 @@
  */
 import { NO_CALL, type TabCallStatus } from '../shared/call-status';
 import type { PopupToBackground, PopupView, ShownCall } from '../shared/messages';
-import { FAILURE_MESSAGES } from '../shared/status-text';
+import { failureMessage } from '../shared/status-text';
 import type { ExtensionActions, FailureHandler, ViewHandler } from './actions';
 import { shownCallOf } from './shown-call';
 
@@ -59,19 +59,38 @@ export class FakeActions implements ExtensionActions {
     for (const view of [...this.views.values()]) this.push({ ...view, enabled });
   }
 
+  /** Texts put on the clipboard; how often the options page was opened. */
+  readonly copied: string[] = [];
+  optionsOpened = 0;
+
   /** Like the background: verifies only if exactly what was shown is still the tab's call, else `call-changed`. */
-  markVerified(shown: ShownCall): void {
-    this.sent.push({ kind: 'mark-verified', ...shown });
+  markVerified(shown: ShownCall, contactName?: string): void {
+    this.sent.push(contactName ? { kind: 'mark-verified', ...shown, contactName } : { kind: 'mark-verified', ...shown });
     const view = this.views.get(shown.tabId);
     const current = view && shownCallOf(view.tabId, view.status);
     const same =
       current !== undefined &&
       (Object.keys(shown) as Array<keyof ShownCall>).every((key) => current[key] === shown[key]);
     if (!view || !same) {
-      this.fail('call-changed', FAILURE_MESSAGES['call-changed']);
+      this.fail('call-changed', failureMessage('call-changed'));
       return;
     }
-    this.push({ ...view, status: { ...view.status, state: 'verified' } });
+    const name = contactName || view.status.peerName || '';
+    this.push({ ...view, status: { ...view.status, state: 'verified', contact: { name, verifiedAt: 0 } } });
+  }
+
+  /** Like the background: saves the name for every tab's view. */
+  setDisplayName(name: string): void {
+    this.sent.push({ kind: 'set-display-name', name });
+    for (const view of [...this.views.values()]) this.push({ ...view, displayName: name.trim() });
+  }
+
+  openOptions(): void {
+    this.optionsOpened++;
+  }
+
+  async copy(text: string): Promise<void> {
+    this.copied.push(text);
   }
 
   /** Test control: the background sends a new view for its tab. */

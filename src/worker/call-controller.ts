@@ -21,12 +21,20 @@ import { encodeCallSealFrame, hasCallSealTrailer, parseCallSealFrame } from '../
 import { CallSession, type SessionStatus } from '../e2ee/session';
 import { bytesToBase64 } from '../shared/base64';
 import { toHex } from '../shared/bytes';
-import { isPageSettings, ZERO_COUNTERS, type CodecName, type FrameCounters, type PageSettings } from '../shared/call-status';
+import {
+  isPageSettings,
+  MEDIA_CODECS,
+  ZERO_COUNTERS,
+  type CodecName,
+  type FrameCounters,
+  type MediaCodec,
+  type PageSettings,
+} from '../shared/call-status';
 import type { SessionReport } from '../shared/messages';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { KeyFrameRequests } from './key-frames';
 import { KeyRing } from './key-ring';
-import { clearPrefixLength, codecName, isVideo, probeFrame, type EncodedFrame } from './frames';
+import { clearPrefixLength, codecName, isVideo, mediaCodecOf, probeFrame, type EncodedFrame } from './frames';
 import { Signer } from './signer';
 
 export type { EncodedFrame } from './frames';
@@ -47,6 +55,9 @@ const EMPTY = new Uint8Array(0);
 const PEER_SILENCE_MS = 2000;
 /** An unsupported codec is named while its frames were dropped this recently. */
 const UNSUPPORTED_RECENT_MS = 2000;
+/** The call's details name the codecs seen this recently; each stream kind is sampled at most this often. */
+const CODEC_RECENT_MS = 5000;
+const CODEC_SAMPLE_MS = 1000;
 
 type SettingsState = 'pending' | 'known' | 'detached';
 
@@ -68,6 +79,9 @@ export class CallController {
   private lastPlainAt = Number.NEGATIVE_INFINITY;
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
   private unsupported: { codec: CodecName; at: number } | null = null;
+  /** When each codec was last seen, and when each direction and kind was last sampled (for the call's details). */
+  private readonly codecsSeen = new Map<MediaCodec, number>();
+  private readonly codecSampledAt = new Map<string, number>();
   private nextSenderIndex = 0;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly idleAfterMs: number;
@@ -126,6 +140,7 @@ export class CallController {
 
   async outgoing(frame: EncodedFrame, senderIndex: number | undefined): Promise<EncodedFrame | null> {
     this.touch();
+    this.sampleCodec(frame, 'send');
     const session = this.activeSession();
     if (session === 'drop') return this.drop();
     if (session === 'pass') return this.passPlain(frame);
@@ -155,6 +170,7 @@ export class CallController {
 
   async incoming(frame: EncodedFrame): Promise<EncodedFrame | null> {
     this.touch();
+    this.sampleCodec(frame, 'receive');
     const session = this.activeSession();
     if (session === 'drop') return this.drop();
     if (session === 'pass') return this.passPlain(frame);
@@ -251,6 +267,15 @@ export class CallController {
     }
   }
 
+  /** Notes the frame's codec for the call's details, at most once a second per direction and kind (cheap). */
+  private sampleCodec(frame: EncodedFrame, side: 'send' | 'receive'): void {
+    const key = `${side}:${isVideo(frame) ? 'video' : 'audio'}`;
+    const now = this.lastActivityAt;
+    if (now - (this.codecSampledAt.get(key) ?? Number.NEGATIVE_INFINITY) < CODEC_SAMPLE_MS) return;
+    this.codecSampledAt.set(key, now);
+    this.codecsSeen.set(mediaCodecOf(frame), now);
+  }
+
   private passPlain(frame: EncodedFrame): EncodedFrame {
     this.counters.plaintext++;
     return frame;
@@ -296,8 +321,12 @@ export class CallController {
     if ((state === 'encrypted' || state === 'identity-changed') && status?.peerIdentityPublicKey !== undefined) {
       report.securityCode = status.securityCode as string;
       report.peerIdentityPublicKey = bytesToBase64(status.peerIdentityPublicKey);
+      if (status.peerName !== undefined) report.peerName = status.peerName;
+      if (status.suite !== undefined) report.suite = status.suite;
     }
     if (state === 'off') return report;
+    const codecs = MEDIA_CODECS.filter((codec) => now - (this.codecsSeen.get(codec) ?? Number.NEGATIVE_INFINITY) < CODEC_RECENT_MS);
+    if (codecs.length > 0) report.codecs = codecs;
     const unsupported = this.unsupported !== null && now - this.unsupported.at < UNSUPPORTED_RECENT_MS;
     const peerStopped =
       (state === 'encrypted' || state === 'identity-changed') &&

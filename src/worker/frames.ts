@@ -3,7 +3,7 @@
  * §2), and how a probe frame looks (§6.4). No keys here.
  */
 import { codecClearPrefixLength, encodeCallSealFrame } from '../e2ee/frame-container';
-import type { CodecName } from '../shared/call-status';
+import type { CodecName, MediaCodec } from '../shared/call-status';
 
 export type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
 
@@ -30,6 +30,16 @@ export function codecName(frame: EncodedFrame): CodecName {
   if (mime === 'video/av1') return 'AV1';
   if (mime === 'video/h265' || mime === 'video/hevc') return 'H265';
   return 'other';
+}
+
+/** The codec a frame carries, for the call's details (a fixed list: the page never chooses the words). */
+export function mediaCodecOf(frame: EncodedFrame): MediaCodec {
+  const mime = (mimeTypeOf(frame) ?? (isVideo(frame) ? '' : 'audio/opus')).split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mime === 'audio/opus') return 'opus';
+  if (mime === 'video/vp8') return 'VP8';
+  if (mime === 'video/vp9') return 'VP9';
+  const name = codecName(frame);
+  return name === 'other' ? 'other' : name;
 }
 
 /**

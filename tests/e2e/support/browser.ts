@@ -21,6 +21,8 @@ export interface LaunchOptions {
   extensionDir?: string;
   /** Extra command-line flags, e.g. `--use-file-for-fake-video-capture=…`. */
   args?: string[];
+  /** Extra environment for the browser process (on Linux the UI language follows LANGUAGE, not `--lang`). */
+  env?: Record<string, string>;
 }
 
 export interface TestBrowser {
@@ -56,6 +58,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
     headless: true,
     userDataDir,
     args: [...CHROMIUM_FLAGS, ...(options.args ?? [])],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     ...(withExtension ? { enableExtensions: [DIST_DIR] } : {}),
     ...(options.extensionDir ? { enableExtensions: [options.extensionDir] } : {}),
   });

@@ -119,6 +119,8 @@ export async function popupFor(testBrowser: TestBrowser, page: Page): Promise<Po
   }
   const tabId = active[0];
   const popupPage = await testBrowser.newPage();
+  // A popup that throws renders nothing: say why in the test's output.
+  popupPage.on('pageerror', (error) => console.warn(`[popup of tab ${tabId}: page error]`, error));
   await popupPage.goto(`chrome-extension://${extensionId}/src/popup/index.html?tabId=${tabId}`);
   await page.bringToFront();
 

@@ -24,18 +24,21 @@ import {
 } from '../../../src/e2ee/constants';
 import { hasCallSealTrailer } from '../../../src/e2ee/frame-container';
 import { CallSession, type SessionStatus } from '../../../src/e2ee/session';
+import { encodeDisplayNameExtension } from '../../../src/e2ee/display-name';
 import { signatureMessage } from '../../../src/e2ee/signing';
 import type { RelayFrame } from './relay';
 
 export interface MitmIdentity {
   publicKey: Uint8Array;
-  /** Signs label || input, as CallSeal's background does (protocol.md §4.3). */
-  sign(input: Uint8Array): Promise<Uint8Array>;
+  /** Signs label || input || extensions, as CallSeal's background does (protocol.md §4.3). */
+  sign(input: Uint8Array, extensions?: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface HandshakeMitmOptions {
   /** The identity shown to both sides (default: a fresh one, the same for both). */
   identity?: MitmIdentity;
+  /** The display name the relay claims in its CONFIRMs to both sides (protocol.md §4.5), signed like a real one. */
+  displayName?: string;
   /** Monotonic milliseconds (default Date.now). */
   now?: () => number;
 }
@@ -57,8 +60,8 @@ export async function makeMitmIdentity(): Promise<MitmIdentity> {
   const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   return {
     publicKey,
-    sign: async (input) =>
-      new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, signatureMessage(input))),
+    sign: async (input, extensions) =>
+      new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, signatureMessage(input, extensions))),
   };
 }
 
@@ -93,6 +96,7 @@ function rebuild(body: Uint8Array, packet: Uint8Array | null, flags: number): Ui
 export async function createHandshakeMitm(options: HandshakeMitmOptions = {}): Promise<HandshakeMitm> {
   const identity = options.identity ?? (await makeMitmIdentity());
   const now = options.now ?? (() => Date.now());
+  const extensions = encodeDisplayNameExtension(options.displayName);
   const sessions = new Map<string, CallSession>();
   const pending = new Set<Promise<void>>();
   const counts = { rewritten: 0, dropped: 0 };
@@ -103,7 +107,7 @@ export async function createHandshakeMitm(options: HandshakeMitmOptions = {}): P
     if (session === undefined) {
       session = new CallSession({
         identityPublicKey: identity.publicKey,
-        sign: (input) => identity.sign(input),
+        sign: async (input) => ({ signature: await identity.sign(input, extensions), extensions }),
         now,
         fallbackAfterMs: 4000,
         allowPlaintextFallback: false,

@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { CALL_STATES, CODEC_NAMES, DETAIL_CODES } from '../../../src/shared/call-status';
 import {
   detailSentence,
-  FAILURE_MESSAGES,
+  failureMessage,
+  identityChangedInstruction,
   ICON_SIZES,
   ICON_VARIANTS,
-  IDENTITY_CHANGED_INSTRUCTION,
   STATUS_WORDS,
   iconPath,
   offHint,
@@ -76,7 +76,7 @@ describe('status words', () => {
     expect(words.sentence).toMatch(/compare the new code/i);
     expect(words.title).toMatch(/^CallSeal: WARNING/);
     expect(words).toMatchObject({ badge: '!', badgeColor: '#d93025', tone: 'bad', icon: 'identity-changed' });
-    expect(IDENTITY_CHANGED_INSTRUCTION).toMatch(/Codes match/);
+    expect(identityChangedInstruction()).toMatch(/Codes match/);
   });
 
   it('badges only the states that need attention', () => {
@@ -118,7 +118,7 @@ describe('status words', () => {
   });
 
   it('explains the failures the background reports', () => {
-    expect(FAILURE_MESSAGES['call-changed']).toMatch(/changed.*nothing was marked as verified/);
+    expect(failureMessage('call-changed')).toMatch(/changed.*nothing was marked as verified/);
   });
 
   it('hints differently with the switch on and off', () => {
