@@ -86,6 +86,32 @@ export function encodeCallSealFrame(parts: CallSealFrameParts): Uint8Array<Array
   return concatBytes(parts.clearPrefix, parts.payload, filler, handshakePart, Uint8Array.of(flags), MAGIC);
 }
 
+/** Bytes the trailer takes: [handshake | len] | flags | magic (§2). */
+export function trailerLength(handshake: Uint8Array | null): number {
+  return (handshake === null ? 0 : handshake.length + FRAME_HANDSHAKE_LENGTH_FIELD) + FRAME_TRAILER_LENGTH;
+}
+
+/**
+ * Writes the trailer into `out` from `at` to its end (exactly `trailerLength(handshake)` bytes): the zero-copy form
+ * of `encodeCallSealFrame` for a frame whose prefix and payload are already in place.
+ */
+export function writeTrailer(out: Uint8Array, at: number, hasMedia: boolean, handshake: Uint8Array | null): void {
+  let flags = hasMedia ? FRAME_FLAG_HAS_MEDIA : 0;
+  let position = at;
+  if (handshake !== null) {
+    if (handshake.length === 0 || handshake.length > MAX_FRAME_HANDSHAKE_LENGTH) {
+      throw new E2eeError('invalid-argument', `handshake must be 1..${MAX_FRAME_HANDSHAKE_LENGTH} bytes`);
+    }
+    flags |= FRAME_FLAG_HAS_HANDSHAKE;
+    out.set(handshake, position);
+    position += handshake.length;
+    out[position++] = handshake.length >>> 8;
+    out[position++] = handshake.length & 0xff;
+  }
+  out[position++] = flags;
+  out.set(MAGIC, position);
+}
+
 function malformed(why: string): E2eeError {
   return new E2eeError('malformed-frame', why);
 }

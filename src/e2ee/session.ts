@@ -76,6 +76,7 @@ export class CallSession {
   private disposed = false;
   private readonly rejections = new Map<string, number>();
   private lastRejection: string | undefined;
+  private lastDecryptedPairId = 0;
 
   constructor(private readonly opts: SessionOptions) {
     this.suite = checkSessionOptions(opts);
@@ -98,9 +99,20 @@ export class CallSession {
     return this.enqueue(() => this.process(snapshot));
   }
 
+  /**
+   * What outgoing media does now, without building a status (this runs per frame): 'encrypt' under the current pair
+   * (`encrypted` and `identity-changed`), 'plain' in `unencrypted`, 'hold' otherwise (handshake-only or dropped).
+   */
+  sendMode(): 'encrypt' | 'plain' | 'hold' {
+    if (this.current !== null) return 'encrypt';
+    if (this.failure === null && this.fellBack === 'no-key-exchange' && this.policy.allowPlaintextFallback) return 'plain';
+    return 'hold';
+  }
+
   /** The packet to attach to the next outgoing frame, or null when there is nothing to say (§6.1). */
   outgoingPacket(): Uint8Array | null {
     if (this.disposed) return null;
+    if (this.current !== null && this.quiet()) return null; // the common case, per frame: nothing to build
     const pairs = [...this.pairs.values()].filter((entry) => entry.retireAt === undefined).map((entry) => entry.pair);
     const records = packRecords(pairs, this.rotation++, this.opts.now());
     // A side with no confirmed pair announces itself in every frame (§6.1).
@@ -131,6 +143,8 @@ export class CallSession {
 
   /** A media frame decrypted under a pair: the peer holds our CONFIRM, which stops repeating (§6.1). */
   noteMediaDecrypted(pairId: number): void {
+    if (pairId === this.lastDecryptedPairId) return; // already noted: a pair's flag never goes back
+    this.lastDecryptedPairId = pairId;
     for (const entry of this.pairs.values()) if (entry.pair.id === pairId) entry.pair.noteMediaDecrypted();
   }
 
@@ -217,6 +231,12 @@ export class CallSession {
   }
 
   // ---- internals ---------------------------------------------------------------------------------------------
+
+  /** No live pair has a record left to send, now or later (each has all it needs from the peer). */
+  private quiet(): boolean {
+    for (const entry of this.pairs.values()) if (entry.retireAt === undefined && !entry.pair.settled) return false;
+    return true;
+  }
 
   private enqueue(task: () => Promise<void> | void): Promise<void> {
     this.queue = this.queue

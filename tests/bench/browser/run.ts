@@ -28,8 +28,9 @@ import { renderBenchmarks, summarize, type FramesReport, type MemoryReport } fro
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const IMPLS: Impl[] = ['floor', 'livekit', 'callseal'];
-/** Frames per sample, so that one sample takes about 100-150 ms. */
+/** At most this many frames per sample, and at most SAMPLE_MS of them (a loaded machine is much slower). */
 const FRAMES_PER_SAMPLE = [3000, 2500, 1200, 400, 250];
+const SAMPLE_MS = 150;
 
 /** livekit-client's TypeScript source folder (shipped in the package; its exports name only bundles). */
 function livekitSource(): string {
@@ -37,7 +38,7 @@ function livekitSource(): string {
   return join(dirname(entry), '..', 'src', 'e2ee');
 }
 
-export async function buildBenchWorker(): Promise<string> {
+export async function buildBenchWorker(minify = true): Promise<string> {
   const output = await build({
     configFile: false,
     root: ROOT,
@@ -47,7 +48,7 @@ export async function buildBenchWorker(): Promise<string> {
     build: {
       write: false,
       target: 'chrome141',
-      minify: true,
+      minify,
       lib: { entry: join(ROOT, 'tests/bench/browser/bench-worker.ts'), formats: ['iife'], name: 'CallSealBench' },
     },
   });
@@ -140,7 +141,7 @@ export interface BenchRun {
 export async function runBench(options: BenchOptions, log: (line: string) => void = console.log): Promise<BenchRun> {
   const started = Date.now();
   log('building the bench worker (vite, the transform worker settings)…');
-  const code = await buildBenchWorker();
+  const code = await buildBenchWorker(!options.profile); // a profile wants the functions' names
   const server = await startStaticServer({
     '/': { body: PAGE, headers: ISOLATED },
     '/bench-worker.js': { body: code, type: 'text/javascript', headers: ISOLATED },
@@ -168,18 +169,19 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     const cpu: Record<string, number[]> = {};
     const scale = options.smoke ? 0.02 : 1;
     // A warm-up round (not counted), then the measured ones.
-    for (let round = -1; round < rounds; round++) {
+    for (let round = rounds > 0 ? -1 : 0; round < rounds; round++) {
       for (let index = 0; index < cases.length; index++) {
-        const frames = Math.max(5, Math.round((FRAMES_PER_SAMPLE[index] ?? 200) * scale * (round < 0 ? 0.3 : 1)));
+        const maxFrames = Math.max(5, Math.round((FRAMES_PER_SAMPLE[index] ?? 200) * scale));
+        const budgetMs = options.smoke ? 20 : round < 0 ? 40 : SAMPLE_MS;
         for (let k = 0; k < IMPLS.length; k++) {
           const impl = IMPLS[(k + round + 1 + index) % IMPLS.length] as Impl;
           const before = await cpuNs(pids);
-          const us = (await call({ op: 'run', impl, index, frames })) as number;
+          const sample = (await call({ op: 'run', impl, index, frames: maxFrames, budgetMs })) as { frames: number; us: number };
           const cpuUs = (await cpuNs(pids)) - before;
           if (round < 0) continue;
           const key = `${impl}:${index}`;
-          (wall[key] ??= []).push(us);
-          (cpu[key] ??= []).push(cpuUs / 1000 / frames);
+          (wall[key] ??= []).push(sample.us);
+          (cpu[key] ??= []).push(cpuUs / 1000 / sample.frames);
         }
       }
       if (round >= 0) log(`round ${round + 1}/${rounds} done`);
@@ -213,7 +215,7 @@ async function profile(session: CDPSession, call: Call, cases: BenchCase[], log:
     await session.send('Profiler.enable');
     await session.send('Profiler.setSamplingInterval', { interval: 50 });
     await session.send('Profiler.start');
-    await call({ op: 'run', impl: 'callseal', index, frames: index === 0 ? 20_000 : 2_000 });
+    await call({ op: 'run', impl: 'callseal', index, frames: index === 0 ? 20_000 : 2_000, budgetMs: 4000 });
     const { profile } = (await session.send('Profiler.stop')) as { profile: CpuProfile };
     const file = join(ROOT, '.tmp', `bench-${c.size}.cpuprofile`);
     await writeFile(file, JSON.stringify(profile));
