@@ -17,6 +17,7 @@
  */
 import { equalBytes, toHex } from './bytes';
 import { isE2eeError } from './errors';
+import { VERSION_2 } from './constants';
 import { decodeHandshakePacket, encodeHandshakePacket, isVersion1Hello } from './handshake-packet';
 import { Pair, packRecords } from './pair';
 import { FallbackEvidence, RetiredPids, TokenBucket, type FallbackVerdict } from './session-limits';
@@ -199,7 +200,9 @@ export class CallSession {
       };
     }
     if (this.failure !== null) return { state: 'error', epoch, detail: this.failure };
-    if (this.fellBack === 'peer-protocol-1') return { state: 'blocked', epoch, detail: 'peer-protocol-1' };
+    if (this.fellBack === 'peer-protocol-1' || this.fellBack === 'peer-protocol-2') {
+      return { state: 'blocked', epoch, detail: this.fellBack };
+    }
     if (this.fellBack === 'no-key-exchange') {
       return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'no-key-exchange' };
     }
@@ -250,9 +253,10 @@ export class CallSession {
   private async process(bytes: Uint8Array | null): Promise<void> {
     const now = this.opts.now();
     if (bytes === null) return this.reject('invalid-argument');
-    if (isVersion1Hello(bytes)) {
-      this.evidence.noteVersion1(now);
-      this.reject('version-1');
+    if (isVersion1Hello(bytes) || bytes[0] === VERSION_2) {
+      const version = bytes[0] === VERSION_2 ? 2 : 1;
+      this.evidence.noteOlderVersion(now, version);
+      this.reject(`version-${version}`);
       return this.evaluate(now);
     }
     let packet;

@@ -135,6 +135,7 @@ const DETAIL_SENTENCES: Readonly<Record<Exclude<DetailCode, 'unsupported-codec'>
   'no-key-exchange':
     'No key exchange received — the other side may not have CallSeal, or something on the network is blocking it.',
   'peer-protocol-1': 'The other side runs an older CallSeal (protocol 1). Both of you need to update CallSeal.',
+  'peer-protocol-2': 'The other side runs an older CallSeal (protocol 2). Both of you need to update CallSeal.',
   'peer-stopped-encrypting':
     "The other side's media now arrives unencrypted. CallSeal does not play it: the call stays protected, but you " +
     'may not hear or see them.',

@@ -17,7 +17,14 @@
  * increasing, a heartbeat every second once a transform exists and a report on every change; reasons are codes.
  */
 import { equalBytes } from '../e2ee/bytes';
-import { encodeCallSealFrame, hasCallSealTrailer, parseCallSealFrame, trailerLength, writeTrailer } from '../e2ee/frame-container';
+import {
+  encodeCallSealFrame,
+  endsInMediaMarker,
+  hasCallSealTrailer,
+  parseCallSealFrame,
+  trailerLength,
+  writeTrailer,
+} from '../e2ee/frame-container';
 import { CallSession, type SessionStatus } from '../e2ee/session';
 import { bytesToBase64 } from '../shared/base64';
 import { toHex } from '../shared/bytes';
@@ -166,28 +173,41 @@ export class CallController {
     if (session === 'drop') return this.drop();
     if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
-    if (!hasCallSealTrailer(data)) {
-      session.notePlainFrame();
-      this.lastPlainAt = now;
-      return session.sendMode() === 'plain' ? this.passPlain(frame) : this.drop();
-    }
-    session.noteCallSealFrame();
+    const withPacket = hasCallSealTrailer(data);
+    if (!withPacket && !endsInMediaMarker(data)) return this.plainIncoming(session, frame, now);
     const prefixLength = clearPrefixLength(frame, data.length);
     if (prefixLength === null) return this.unsupportedCodec(frame);
     const parsed = parseCallSealFrame(data, prefixLength); // malformed: throws, the worker counts it dropped
-    if (parsed === null) return this.drop();
+    if (parsed === null) return withPacket ? this.drop() : this.plainIncoming(session, frame, now);
+    if (withPacket) session.noteCallSealFrame();
     if (parsed.handshake !== undefined) await session.receivePacket(parsed.handshake);
     this.keyFrames.flush();
     if (!parsed.hasMedia) return null; // handshake-only: never to the decoder
     const prefix = parsed.clearPrefix;
     const start = prefix.length;
-    const { pairId, frame: out } = await this.keys.open(data, start, start + parsed.payload.length, prefix, start);
+    let opened;
+    try {
+      opened = await this.keys.open(data, start, start + parsed.payload.length, prefix, start);
+    } catch (error) {
+      // A media-only frame is CallSeal's only if it decrypts (§2): one that does not is plain media to the session.
+      if (parsed.candidate) return this.plainIncoming(session, frame, now);
+      throw error;
+    }
+    const { pairId, frame: out } = opened;
+    if (parsed.candidate) session.noteCallSealFrame();
     out.set(prefix, 0);
     session.noteMediaDecrypted(pairId);
     frame.data = out.buffer;
     this.counters.decrypted++;
     this.lastDecryptedAt = now;
     return frame;
+  }
+
+  /** A peer frame that is not CallSeal's: evidence (§6.4), passed only in `unencrypted`. */
+  private plainIncoming(session: CallSession, frame: EncodedFrame, now: number): EncodedFrame | null {
+    session.notePlainFrame();
+    this.lastPlainAt = now;
+    return session.sendMode() === 'plain' ? this.passPlain(frame) : this.drop();
   }
 
   /** A frame that could not be handled (bad tag, replay, malformed) is dropped and counted. */

@@ -4,18 +4,20 @@
  * - Sending: under the current pair only. Each local sender index has its own KID, base key and SFrame counter, and
  *   a pair keeps its senders for its whole life, so an index used again under the same pair goes on counting where
  *   it stopped: no (key, nonce) is ever used twice.
- * - Receiving: each pair has its own SFrameReceiver. A KID's key is derived the first time a frame with it arrives,
- *   and installed once: its replay window lives exactly as long as the pair, which never comes back once removed
- *   (the session retires its pid), so a recorded frame never decrypts twice (§8.5).
- * - KID tags only speed up the lookup. Several pairs may share a tag (by chance, or ground by a man in the middle):
- *   every pair whose tag matches is tried, newest first, and the one that authenticates wins (§5.3).
+ * - Receiving: per pair and KID one opener (key and replay window). A KID's key is derived the first time a frame
+ *   with it arrives, and installed once: its replay window lives exactly as long as the pair, which never comes back
+ *   once removed (the session retires its pid), so a recorded frame never decrypts twice (§8.5).
+ * - The KID is the sender index (version 3, §5.3); the pair is found by trial decryption: every confirmed pair is
+ *   tried, newest first, and the one that authenticates wins. Normally one pair is live; a frame in flight under the
+ *   previous one during its 10 s grace costs one extra attempt.
  *
- *   KID (24 bits) = kidTag (16 bits, th[0..2) of the pair) << 8 | sender index (8 bits)
+ * The per-frame work is sframe/hot-path.ts: sealers and openers are made once and kept as objects, so a frame costs
+ * one WebCrypto operation and one copy, no await on a settled promise.
  *
  * Only confirmed pairs are ever added (the session calls `install` on key confirmation), so frames under a pair that
  * is derived but not confirmed find no key and are dropped.
  */
-import { isCallSealKid, kidFromTag, senderBaseKey } from '../e2ee/key-schedule';
+import { isCallSealKid, kidFor, senderBaseKey } from '../e2ee/key-schedule';
 import type { ConfirmedPairKeys } from '../e2ee/session';
 import { FrameOpener, FrameSealer, SFrameError, deriveSFrameKeys, readFastHeader, type FastHeader } from '../sframe';
 
@@ -123,19 +125,17 @@ export class KeyRing {
   }
 
   /**
-   * Decrypts the peer's SFrame at `data[offset..end)`: every confirmed pair whose KID tag matches is tried, newest
-   * first (§5.3); returns `before` free bytes then the plaintext. Throws SFrameError: 'truncated-header',
-   * 'unknown-kid' (no pair with that tag), 'replay' or 'authentication-failed'.
+   * Decrypts the peer's SFrame at `data[offset..end)`: the confirmed pairs are tried newest first (§5.3, the KID
+   * names only the sender); returns `before` free bytes then the plaintext. Throws SFrameError: 'truncated-header',
+   * 'unknown-kid' (not a CallSeal KID, or no pair), 'replay' or 'authentication-failed'.
    */
   async open(data: Uint8Array, offset: number, end: number, metadata: Uint8Array, before: number): Promise<OpenedMedia> {
     const header = readFastHeader(data, offset, end);
     if (header === null) throw new SFrameError('truncated-header', 'no SFrame header');
     if (!isCallSealKid(BigInt(header.kid))) throw new SFrameError('unknown-kid', 'not a CallSeal KID');
-    const tag = header.kid >>> 8;
     const sframe = data.subarray(offset, end);
     let failure: SFrameError | undefined;
     for (const pair of this.newestFirst) {
-      if (pair.keys.kidTag !== tag) continue;
       try {
         const made = this.opener(pair, header);
         const opener = made instanceof FrameOpener ? made : await made;
@@ -146,7 +146,7 @@ export class KeyRing {
         if (failure === undefined || failure.code === 'unknown-kid' || error.code === 'replay') failure = error;
       }
     }
-    throw failure ?? new SFrameError('unknown-kid', 'no pair has this KID tag');
+    throw failure ?? new SFrameError('unknown-kid', 'no confirmed pair');
   }
 
   /** Decrypts a peer's SFrame (see `open`). */
@@ -160,7 +160,7 @@ export class KeyRing {
   }
 
   private makeSealer(pair: PairKeys, senderIndex: number): Promise<FrameSealer> {
-    const kid = kidFromTag(pair.keys.kidTag, senderIndex); // validates the index
+    const kid = kidFor(senderIndex); // validates the index
     const made = senderBaseKey(pair.keys.sendSecret, kid)
       .then((baseKey) => deriveSFrameKeys(SFRAME_SUITE, kid, baseKey))
       .then((keys) => new FrameSealer(keys, Number(kid)));
