@@ -56,5 +56,36 @@ export function benchmarksMarkdown(reports: Reports): string {
       '',
     );
   }
+  out.push(
+    '## Where the time went, and what changed (issue 11)',
+    '',
+    'Profiled with `npm run bench -- --profile --rounds 0` (a CDP CPU profile of the bench worker while CallSeal runs,',
+    'unminified; top self-time functions printed, the profile in `.tmp/`). Before (version 2, commit 18d5381):',
+    '',
+    '- **100 B**: 20 % garbage collection; `concatBytes` 7 %; an `SFrameError` (with its stack trace) constructed for',
+    '  *every* received frame as the key ring\'s default failure, 5 %; `bufferSource` 6 %; bigint header, nonce and',
+    '  replay-window arithmetic; a status object (with a copy of the peer\'s identity key) and a handshake packet',
+    '  pass (pairs filtered and mapped into arrays) built for every outgoing frame; an `await` on an already settled',
+    '  sender promise per frame.',
+    '- **50 KB**: `concatBytes` 15 % and two more whole-frame copies: the SFrame output (`header || sealed`), the',
+    '  container (`prefix || payload || trailer`), the receiver\'s `prefix || plaintext`.',
+    '',
+    'After: `src/sframe/hot-path.ts` (number KIDs and counters, nonce and AAD in reused scratch buffers — WebCrypto',
+    'copies its inputs before returning —, output with room for the clear prefix and trailer), sealers and openers kept',
+    'as objects in the key ring, `sendMode()` instead of a status per frame, no packet work while every pair is settled,',
+    'key-frame flush and `noteMediaDecrypted` free in the steady state, one clock read per frame. What is left per frame',
+    'is one WebCrypto operation each way, one copy of the frame each way (into the one ArrayBuffer the frame must',
+    'be), and a handful of small objects.',
+    '',
+    '**Bytes added** (protocol.md §2, §3, §9): 27 in version 2, 18 to 21 in version 3 (1-byte SFrame header with the',
+    'KID inline, 0–3 CTR bytes, the 16-byte GCM tag, a 1-byte media marker). A 64-bit audio tag (suite 2) would be',
+    'sound (protocol.md §3.1) and was not adopted: it doubles the WebCrypto operations of the most frequent frame.',
+    '',
+    '**Content scripts** (every frame of every page loads them): the bridge uses `chrome.*` directly instead of',
+    'webextension-polyfill and the build minifies: `bridge.js` 48 KB → 6 KB, `main-world.js` 74 KB → 60 KB (of which',
+    'about 45 KB is the minified transform worker it starts lazily, as a string, on the first `getUserMedia` or peer',
+    'connection).',
+    '',
+  );
   return `${out.join('\n')}\n`;
 }

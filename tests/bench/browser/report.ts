@@ -56,6 +56,7 @@ export interface PageReport {
 }
 
 export function spread(values: number[]): Spread {
+  if (values.length === 0) return { median: NaN, min: NaN, max: NaN };
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
