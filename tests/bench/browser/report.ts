@@ -7,6 +7,7 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BenchCase, Impl } from './bench-worker';
+import { benchmarksMarkdown } from './markdown';
 
 export interface Spread {
   median: number;
@@ -190,7 +191,6 @@ export async function renderBenchmarks(fresh: Reports, options: { dir: string; w
   const table = all.frames ? framesTable(all.frames) : '';
   if (options.write) {
     if (all.frames) await writeFile(join(options.dir, 'frames.svg'), `${framesChart(all.frames)}\n`);
-    const { benchmarksMarkdown } = await import('./markdown');
     await writeFile(join(options.dir, '..', 'benchmarks.md'), benchmarksMarkdown(all));
   }
   return { table };
