@@ -235,6 +235,11 @@ export class Pair {
   }
 
   /** What this pair has to say now (§6.1 repetition rules). */
+  /** Nothing left to send for this pair, ever: the peer has shown it holds our COMMIT, REVEAL and CONFIRM. */
+  get settled(): boolean {
+    return this.peerHasMyCommit && this.peerHasMyReveal && this.peerHasMyConfirm;
+  }
+
   records(now: number): HandshakeRecord[] {
     const to = this.peerPid;
     const out: HandshakeRecord[] = [];

@@ -17,6 +17,7 @@
  */
 import { equalBytes, toHex } from './bytes';
 import { isE2eeError } from './errors';
+import { VERSION_2 } from './constants';
 import { decodeHandshakePacket, encodeHandshakePacket, isVersion1Hello } from './handshake-packet';
 import { Pair, packRecords } from './pair';
 import { FallbackEvidence, RetiredPids, TokenBucket, type FallbackVerdict } from './session-limits';
@@ -77,6 +78,7 @@ export class CallSession {
   private disposed = false;
   private readonly rejections = new Map<string, number>();
   private lastRejection: string | undefined;
+  private lastDecryptedPairId = 0;
 
   constructor(private readonly opts: SessionOptions) {
     this.suite = checkSessionOptions(opts);
@@ -99,9 +101,20 @@ export class CallSession {
     return this.enqueue(() => this.process(snapshot));
   }
 
+  /**
+   * What outgoing media does now, without building a status (this runs per frame): 'encrypt' under the current pair
+   * (`encrypted` and `identity-changed`), 'plain' in `unencrypted`, 'hold' otherwise (handshake-only or dropped).
+   */
+  sendMode(): 'encrypt' | 'plain' | 'hold' {
+    if (this.current !== null) return 'encrypt';
+    if (this.failure === null && this.fellBack === 'no-key-exchange' && this.policy.allowPlaintextFallback) return 'plain';
+    return 'hold';
+  }
+
   /** The packet to attach to the next outgoing frame, or null when there is nothing to say (§6.1). */
   outgoingPacket(): Uint8Array | null {
     if (this.disposed) return null;
+    if (this.current !== null && this.quiet()) return null; // the common case, per frame: nothing to build
     const pairs = [...this.pairs.values()].filter((entry) => entry.retireAt === undefined).map((entry) => entry.pair);
     const records = packRecords(pairs, this.rotation++, this.opts.now());
     // A side with no confirmed pair announces itself in every frame (§6.1).
@@ -132,6 +145,8 @@ export class CallSession {
 
   /** A media frame decrypted under a pair: the peer holds our CONFIRM, which stops repeating (§6.1). */
   noteMediaDecrypted(pairId: number): void {
+    if (pairId === this.lastDecryptedPairId) return; // already noted: a pair's flag never goes back
+    this.lastDecryptedPairId = pairId;
     for (const entry of this.pairs.values()) if (entry.pair.id === pairId) entry.pair.noteMediaDecrypted();
   }
 
@@ -190,7 +205,9 @@ export class CallSession {
       return status;
     }
     if (this.failure !== null) return { state: 'error', epoch, detail: this.failure };
-    if (this.fellBack === 'peer-protocol-1') return { state: 'blocked', epoch, detail: 'peer-protocol-1' };
+    if (this.fellBack === 'peer-protocol-1' || this.fellBack === 'peer-protocol-2') {
+      return { state: 'blocked', epoch, detail: this.fellBack };
+    }
     if (this.fellBack === 'no-key-exchange') {
       return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'no-key-exchange' };
     }
@@ -223,6 +240,12 @@ export class CallSession {
 
   // ---- internals ---------------------------------------------------------------------------------------------
 
+  /** No live pair has a record left to send, now or later (each has all it needs from the peer). */
+  private quiet(): boolean {
+    for (const entry of this.pairs.values()) if (entry.retireAt === undefined && !entry.pair.settled) return false;
+    return true;
+  }
+
   private enqueue(task: () => Promise<void> | void): Promise<void> {
     this.queue = this.queue
       .then(async () => {
@@ -235,9 +258,10 @@ export class CallSession {
   private async process(bytes: Uint8Array | null): Promise<void> {
     const now = this.opts.now();
     if (bytes === null) return this.reject('invalid-argument');
-    if (isVersion1Hello(bytes)) {
-      this.evidence.noteVersion1(now);
-      this.reject('version-1');
+    if (isVersion1Hello(bytes) || bytes[0] === VERSION_2) {
+      const version = bytes[0] === VERSION_2 ? 2 : 1;
+      this.evidence.noteOlderVersion(now, version);
+      this.reject(`version-${version}`);
       return this.evaluate(now);
     }
     let packet;

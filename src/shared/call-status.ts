@@ -29,6 +29,7 @@ export const DETAIL_CODES = [
   'no-key-exchange',
   /** The peer speaks protocol version 1 (protocol.md §4.1). */
   'peer-protocol-1',
+  'peer-protocol-2',
   /** Encrypted call, but the peer's media now arrives only in clear; CallSeal does not play it. */
   'peer-stopped-encrypting',
   /** Frames of a codec CallSeal cannot encrypt are dropped (see `codec`). */

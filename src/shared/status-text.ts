@@ -189,6 +189,7 @@ export function identityChangedInstruction(): string {
 const DETAIL_KEYS: Readonly<Record<Exclude<DetailCode, 'unsupported-codec'>, MessageKey>> = {
   'no-key-exchange': 'detail_no_key_exchange',
   'peer-protocol-1': 'detail_peer_protocol_1',
+  'peer-protocol-2': 'detail_peer_protocol_2',
   'peer-stopped-encrypting': 'detail_peer_stopped_encrypting',
   'worker-blocked': 'detail_worker_blocked',
   'unsupported-browser': 'detail_unsupported_browser',

@@ -17,7 +17,14 @@
  * increasing, a heartbeat every second once a transform exists and a report on every change; reasons are codes.
  */
 import { equalBytes } from '../e2ee/bytes';
-import { encodeCallSealFrame, hasCallSealTrailer, parseCallSealFrame } from '../e2ee/frame-container';
+import {
+  encodeCallSealFrame,
+  endsInMediaMarker,
+  hasCallSealTrailer,
+  parseCallSealFrame,
+  trailerLength,
+  writeTrailer,
+} from '../e2ee/frame-container';
 import { CallSession, type SessionStatus } from '../e2ee/session';
 import { bytesToBase64 } from '../shared/base64';
 import { toHex } from '../shared/bytes';
@@ -81,7 +88,8 @@ export class CallController {
   private unsupported: { codec: CodecName; at: number } | null = null;
   /** When each codec was last seen, and when each direction and kind was last sampled (for the call's details). */
   private readonly codecsSeen = new Map<MediaCodec, number>();
-  private readonly codecSampledAt = new Map<string, number>();
+  /** When the codec was last sampled, per direction and kind: [send audio, send video, receive audio, receive video]. */
+  private readonly codecSampledAt = new Float64Array(4).fill(Number.NEGATIVE_INFINITY);
   private nextSenderIndex = 0;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly idleAfterMs: number;
@@ -138,6 +146,11 @@ export class CallController {
     return this.keyFrames.register(request);
   }
 
+  /*
+   * The two methods below run for every frame of every call (protocol.md §2, §3): one copy of the frame's bytes in
+   * each direction (WebCrypto's output into the frame that goes on), no bigint work, no status object, no packet
+   * built while there is nothing to say, and one await on WebCrypto once keys are made.
+   */
   async outgoing(frame: EncodedFrame, senderIndex: number | undefined): Promise<EncodedFrame | null> {
     this.touch();
     this.sampleCodec(frame, 'send');
@@ -147,56 +160,71 @@ export class CallController {
     const data = new Uint8Array(frame.data);
     const prefixLength = clearPrefixLength(frame, data.length);
     if (prefixLength === null) return this.unsupportedCodec(frame);
-    const { state } = session.status();
-    if (state === 'unencrypted') {
+    const mode = session.sendMode();
+    if (mode === 'plain') {
       const probe = isVideo(frame) ? null : session.takeProbe();
       if (probe === null) return this.passPlain(frame);
       frame.data = probeFrame(data, probe).buffer;
       return frame;
     }
-    const clearPrefix = data.subarray(0, prefixLength);
     const packet = session.outgoingPacket();
-    const canEncrypt = senderIndex !== undefined && prefixLength < data.length && this.keys.current !== null;
-    if ((state === 'encrypted' || state === 'identity-changed') && canEncrypt) {
-      const payload = await this.keys.encrypt(senderIndex, data.subarray(prefixLength), clearPrefix);
-      frame.data = encodeCallSealFrame({ clearPrefix, payload, handshake: packet }).buffer;
+    if (mode === 'encrypt' && senderIndex !== undefined && prefixLength < data.length && this.keys.current !== null) {
+      const clearPrefix = data.subarray(0, prefixLength);
+      const tail = trailerLength(packet);
+      const out = await this.keys.seal(senderIndex, data.subarray(prefixLength), clearPrefix, prefixLength, tail);
+      out.set(clearPrefix, 0);
+      writeTrailer(out, out.length - tail, true, packet);
+      frame.data = out.buffer;
       this.counters.encrypted++;
       return frame;
     }
     if (packet === null) return this.drop();
-    frame.data = encodeCallSealFrame({ clearPrefix, payload: EMPTY, handshake: packet }).buffer;
+    frame.data = encodeCallSealFrame({ clearPrefix: data.subarray(0, prefixLength), payload: EMPTY, handshake: packet }).buffer;
     return frame;
   }
 
   async incoming(frame: EncodedFrame): Promise<EncodedFrame | null> {
-    this.touch();
+    const now = this.touch();
     this.sampleCodec(frame, 'receive');
     const session = this.activeSession();
     if (session === 'drop') return this.drop();
     if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
-    if (!hasCallSealTrailer(data)) {
-      session.notePlainFrame();
-      this.lastPlainAt = this.now();
-      return session.status().state === 'unencrypted' ? this.passPlain(frame) : this.drop();
-    }
-    session.noteCallSealFrame();
+    const withPacket = hasCallSealTrailer(data);
+    if (!withPacket && !endsInMediaMarker(data)) return this.plainIncoming(session, frame, now);
     const prefixLength = clearPrefixLength(frame, data.length);
     if (prefixLength === null) return this.unsupportedCodec(frame);
     const parsed = parseCallSealFrame(data, prefixLength); // malformed: throws, the worker counts it dropped
-    if (parsed === null) return this.drop();
+    if (parsed === null) return withPacket ? this.drop() : this.plainIncoming(session, frame, now);
+    if (withPacket) session.noteCallSealFrame();
     if (parsed.handshake !== undefined) await session.receivePacket(parsed.handshake);
     this.keyFrames.flush();
     if (!parsed.hasMedia) return null; // handshake-only: never to the decoder
-    const { pairId, plaintext } = await this.keys.decrypt(parsed.payload, parsed.clearPrefix);
+    const prefix = parsed.clearPrefix;
+    const start = prefix.length;
+    let opened;
+    try {
+      opened = await this.keys.open(data, start, start + parsed.payload.length, prefix, start);
+    } catch (error) {
+      // A media-only frame is CallSeal's only if it decrypts (§2): one that does not is plain media to the session.
+      if (parsed.candidate) return this.plainIncoming(session, frame, now);
+      throw error;
+    }
+    const { pairId, frame: out } = opened;
+    if (parsed.candidate) session.noteCallSealFrame();
+    out.set(prefix, 0);
     session.noteMediaDecrypted(pairId);
-    const out = new Uint8Array(parsed.clearPrefix.length + plaintext.length);
-    out.set(parsed.clearPrefix);
-    out.set(plaintext, parsed.clearPrefix.length);
     frame.data = out.buffer;
     this.counters.decrypted++;
-    this.lastDecryptedAt = this.now();
+    this.lastDecryptedAt = now;
     return frame;
+  }
+
+  /** A peer frame that is not CallSeal's: evidence (§6.4), passed only in `unencrypted`. */
+  private plainIncoming(session: CallSession, frame: EncodedFrame, now: number): EncodedFrame | null {
+    session.notePlainFrame();
+    this.lastPlainAt = now;
+    return session.sendMode() === 'plain' ? this.passPlain(frame) : this.drop();
   }
 
   /** A frame that could not be handled (bad tag, replay, malformed) is dropped and counted. */
@@ -259,20 +287,22 @@ export class CallController {
 
   // ---- frames --------------------------------------------------------------------------------------------------
 
-  private touch(): void {
-    this.lastActivityAt = this.now();
+  private touch(): number {
+    const now = this.now();
+    this.lastActivityAt = now;
     if (!this.inCall) {
       this.inCall = true;
       this.report();
     }
+    return now;
   }
 
   /** Notes the frame's codec for the call's details, at most once a second per direction and kind (cheap). */
   private sampleCodec(frame: EncodedFrame, side: 'send' | 'receive'): void {
-    const key = `${side}:${isVideo(frame) ? 'video' : 'audio'}`;
+    const slot = (side === 'send' ? 0 : 2) + (isVideo(frame) ? 1 : 0);
     const now = this.lastActivityAt;
-    if (now - (this.codecSampledAt.get(key) ?? Number.NEGATIVE_INFINITY) < CODEC_SAMPLE_MS) return;
-    this.codecSampledAt.set(key, now);
+    if (now - (this.codecSampledAt[slot] ?? Number.NEGATIVE_INFINITY) < CODEC_SAMPLE_MS) return;
+    this.codecSampledAt[slot] = now;
     this.codecsSeen.set(mediaCodecOf(frame), now);
   }
 

@@ -46,6 +46,7 @@ ROWS = [
  # --- details (codes from the worker)
  ("detail_no_key_exchange", "No key exchange received — the other side may not have CallSeal, or something on the network is blocking it.", "Kein Schlüsselaustausch empfangen — die Gegenseite hat CallSeal vielleicht nicht, oder etwas im Netz blockiert ihn.", {}),
  ("detail_peer_protocol_1", "The other side runs an older CallSeal (protocol 1). Both of you need to update CallSeal.", "Die Gegenseite verwendet ein älteres CallSeal (Protokoll 1). Sie beide müssen CallSeal aktualisieren.", {}),
+ ("detail_peer_protocol_2", "The other side runs an older CallSeal (protocol 2). Both of you need to update CallSeal.", "Die Gegenseite verwendet ein älteres CallSeal (Protokoll 2). Sie beide müssen CallSeal aktualisieren.", {}),
  ("detail_peer_stopped_encrypting", "The other side's media now arrives unencrypted. CallSeal does not play it: the call stays protected, but you may not hear or see them.", "Die Medien der Gegenseite kommen jetzt unverschlüsselt an. CallSeal spielt sie nicht ab: Der Anruf bleibt geschützt, aber Sie hören oder sehen die Person vielleicht nicht.", {}),
  ("detail_worker_blocked", "This page's security settings keep CallSeal's encryption from running here.", "Die Sicherheitseinstellungen dieser Seite verhindern, dass die Verschlüsselung von CallSeal hier läuft.", {}),
  ("detail_unsupported_browser", "This browser cannot encrypt calls: CallSeal needs Chrome or Edge 141 or later.", "Dieser Browser kann Anrufe nicht verschlüsseln: CallSeal braucht Chrome oder Edge 141 oder neuer.", {}),

@@ -124,7 +124,7 @@ export async function createHandshakeMitm(options: HandshakeMitmOptions = {}): P
     counts,
     rewrite(frame: RelayFrame): Uint8Array | null {
       const data = frame.payload;
-      if (!hasCallSealTrailer(data)) return data; // plain media: not ours to touch
+      if (!hasCallSealTrailer(data)) return data; // plain media, or a media-only frame (§2): no packet to touch
       const parts = split(data);
       if (parts === null) {
         counts.dropped++;
