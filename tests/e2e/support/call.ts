@@ -161,13 +161,20 @@ export async function popupFor(testBrowser: TestBrowser, page: Page): Promise<Po
       }, SECURITY_CODE),
     async waitForState(wanted, timeout = 20_000) {
       const accepted: readonly string[] = typeof wanted === 'string' ? [wanted] : wanted;
+      let seen: string | undefined;
       return waitFor(
         async () => {
           const current = await state();
+          seen = current;
           return current !== undefined && accepted.includes(current) ? current : undefined;
         },
         { timeout, interval: 200, message: `popup of tab ${tabId} to show ${accepted.join(' or ')}` },
-      );
+      ).catch(async (error: unknown) => {
+        const detail = await popupPage
+          .$eval('[data-testid="call-detail"]', (el) => el.textContent ?? '')
+          .catch(() => 'none');
+        throw new Error(`${(error as Error).message}; the popup shows ${seen ?? 'nothing'} (detail: ${detail})`);
+      });
     },
     close: () => popupPage.close(),
   };
