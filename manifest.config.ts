@@ -64,6 +64,8 @@ export default defineManifest({
       ...EVERY_FRAME,
     },
   ],
-  permissions: ['storage'],
+  // storage: the switch, the remembered policy, managed keys; alarms: the tenant policy refresh. No host permission:
+  // the tenant server answers with Access-Control-Allow-Origin (docs/admin.md §3.8).
+  permissions: ['storage', 'alarms'],
   storage: { managed_schema: 'managed-schema.json' },
 });

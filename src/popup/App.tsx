@@ -5,7 +5,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { PopupView } from '../shared/messages';
 import { BAD_MESSAGE, CONNECTION_LOST, type ExtensionActions } from './actions';
-import { PopupScreen, type Failure } from './PopupScreen';
+import { PopupScreen, type Failure, type Pending } from './PopupScreen';
 
 /** Failures about the connection itself, which the next view from the background makes obsolete. */
 const CONNECTION_FAILURES = new Set(['no-tab', CONNECTION_LOST, BAD_MESSAGE]);
@@ -15,7 +15,7 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
 export function App({ actions }: { actions: ExtensionActions }) {
   const [view, setView] = useState<PopupView | undefined>(undefined);
   const [failure, setFailure] = useState<Failure | undefined>(undefined);
-  const [pending, setPending] = useState<'switch' | 'verify' | undefined>(undefined);
+  const [pending, setPending] = useState<Pending | undefined>(undefined);
 
   useEffect(() => {
     let cancelled = false;
@@ -55,6 +55,11 @@ export function App({ actions }: { actions: ExtensionActions }) {
         setFailure(undefined);
         setPending('switch');
         actions.setEnabled(next);
+      }}
+      onRefreshPolicy={() => {
+        setFailure(undefined);
+        setPending('refresh');
+        actions.refreshPolicy();
       }}
       onVerify={(shown) => {
         setFailure(undefined);

@@ -8,8 +8,11 @@ import { CallStateView } from './CallStateView';
 import { EncryptionSwitch } from './EncryptionSwitch';
 import { FrameCounters } from './FrameCounters';
 import { Header } from './Header';
+import { PolicyPanel } from './PolicyPanel';
 import { SecurityCode } from './SecurityCode';
 import { shownCallOf } from './shown-call';
+
+export type Pending = 'switch' | 'verify' | 'refresh';
 
 export interface Failure {
   code: string;
@@ -20,14 +23,16 @@ export interface PopupScreenProps {
   view: PopupView | undefined;
   failure: Failure | undefined;
   /** A click whose answer (the next view, or a failure) has not arrived yet. */
-  pending: 'switch' | 'verify' | undefined;
+  pending: Pending | undefined;
   onToggle(next: boolean): void;
+  /** "Refresh" the organization's policy. */
+  onRefreshPolicy(): void;
   /** "Codes match", with exactly what is on screen. */
   onVerify(shown: ShownCall): void;
   onDismiss(): void;
 }
 
-export function PopupScreen({ view, failure, pending, onToggle, onVerify, onDismiss }: PopupScreenProps) {
+export function PopupScreen({ view, failure, pending, onToggle, onRefreshPolicy, onVerify, onDismiss }: PopupScreenProps) {
   const failureBanner = failure && (
     <div class="failure" role="alert" data-testid="failure" data-code={failure.code}>
       <span>{failure.message}</span>
@@ -61,9 +66,10 @@ export function PopupScreen({ view, failure, pending, onToggle, onVerify, onDism
         enabled={view.enabled}
         canToggle={view.canToggle}
         pending={pending === 'switch'}
-        policyNote={view.policyNote}
+        describedByPolicy={view.policy.lines.length > 0}
         onToggle={onToggle}
       />
+      <PolicyPanel policy={view.policy} pending={pending === 'refresh'} onRefresh={onRefreshPolicy} />
       {failureBanner}
       <CallStateView status={status} enabled={view.enabled} />
       {securityCode !== undefined && securityCode !== '' && (

@@ -21,6 +21,7 @@ import {
   type WorkerCallState,
 } from './call-status';
 import { isIdentityKeyBase64, isSecurityCode, isSessionId, isBase64Of } from './formats';
+import type { PolicyView } from './policy-view';
 import { SIGNING_INPUT_LENGTH } from './signing';
 
 /** Runtime port names, which tell the background which kind of client connected. */
@@ -91,13 +92,15 @@ export interface PopupView {
   enabled: boolean;
   /** False when an admin policy fixes the switch. */
   canToggle: boolean;
-  /** Why the switch is fixed, or what the admin requires. */
-  policyNote?: string;
+  /** Which policy applies to the tab's site, decided by whom, why the switch is locked, how refreshing went. */
+  policy: PolicyView;
 }
 
 export type PopupToBackground =
   | { kind: 'watch'; tabId: number }
   | { kind: 'set-enabled'; enabled: boolean }
+  /** The user clicked "Refresh": fetch the tenant policy document now (the new view follows). */
+  | { kind: 'refresh-policy' }
   /** "Codes match": exactly what the popup showed, so the background verifies only if it is still current. */
   | {
       kind: 'mark-verified';
@@ -211,6 +214,8 @@ export function isPopupToBackground(value: unknown): value is PopupToBackground 
       );
     case 'set-enabled':
       return typeof value.enabled === 'boolean';
+    case 'refresh-policy':
+      return true;
     default:
       return false;
   }

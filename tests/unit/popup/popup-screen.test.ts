@@ -6,7 +6,7 @@
 import { h } from 'preact';
 import { describe, expect, it } from 'vitest';
 import { FakeActions, fakeView } from '../../../src/popup/fake-actions';
-import { PopupScreen, type Failure } from '../../../src/popup/PopupScreen';
+import { PopupScreen, type Failure, type Pending } from '../../../src/popup/PopupScreen';
 import { DETAIL_CODES, ZERO_COUNTERS, type TabCallStatus } from '../../../src/shared/call-status';
 import type { PopupView } from '../../../src/shared/messages';
 import { byTestId, click, findAll, renderTree, textOf } from './render-tree';
@@ -30,7 +30,7 @@ const call = (over: Partial<TabCallStatus> = {}): Partial<TabCallStatus> => ({
 /** What App does with the actions, around the hook-free screen. */
 async function mount(views: PopupView[], tabId = 1) {
   const actions = new FakeActions(tabId, views);
-  const state: { view?: PopupView; failure?: Failure; pending?: 'switch' | 'verify' } = {};
+  const state: { view?: PopupView; failure?: Failure; pending?: Pending } = {};
   actions.watch(
     tabId,
     (view) => {
@@ -50,6 +50,10 @@ async function mount(views: PopupView[], tabId = 1) {
         failure: state.failure,
         pending: state.pending,
         onToggle: (next: boolean) => actions.setEnabled(next),
+        onRefreshPolicy: () => {
+          state.pending = 'refresh';
+          actions.refreshPolicy();
+        },
         onVerify: (shown) => {
           state.pending = 'verify';
           actions.markVerified(shown);

@@ -1,0 +1,56 @@
+/**
+ * Whether a policy may still be on its way (docs/admin.md §3.9, protocol.md §10). Chromium hands an extension its
+ * managed storage some time after the extension starts — on a fresh profile, after the extension was installed by
+ * the very policy that configures it — and until then `storage.managed` reads as empty. An empty read is therefore
+ * not "no policy" until the browser has had its chance to deliver.
+ *
+ * Evidence that a policy may be coming, in the order it is checked:
+ * - the browser already delivered in this browser session (`storage.session`, which survives service-worker
+ *   restarts and is cleared when the browser or the extension restarts): then an empty read is the truth;
+ * - a policy was seen before (remembered in `storage.local`): it applies at once, and is dropped only if the
+ *   browser still has not delivered one when the grace ends;
+ * - CallSeal was installed by policy (`management.getSelf().installType === 'admin'`; no permission needed), or a
+ *   tenant document is cached: settings are held — no frame is sent or played — until the policy arrives or the
+ *   grace ends.
+ * Pure: storage and the browser are read by the caller.
+ */
+
+/** How long after the service worker starts an empty managed storage may still mean "not delivered yet". */
+export const POLICY_GRACE_MS = 15_000;
+
+export interface DeliveryEvidence {
+  /** `storage.managed.get(null)` now. */
+  managed: unknown;
+  /** The browser delivered (or had its full chance to) earlier in this browser session. */
+  settledThisSession: boolean;
+  /** The last managed policy seen, remembered in storage.local. */
+  remembered: unknown;
+  installedByAdmin: boolean;
+  tenantDocumentCached: boolean;
+}
+
+export type DeliveryDecision =
+  /** Managed storage has a policy: use it (and remember it). */
+  | { kind: 'delivered'; policy: Record<string, unknown> }
+  /** Nothing was delivered and nothing may be coming: no policy. */
+  | { kind: 'none' }
+  /** Nothing delivered yet; the remembered policy applies until the browser delivers or the grace ends. */
+  | { kind: 'remembered'; policy: Record<string, unknown> }
+  /** Nothing delivered yet, and a policy may be coming: hold every frame until it does or the grace ends. */
+  | { kind: 'held' };
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A managed object with at least one key (the browser passes only keys of the schema). */
+export function isPolicy(value: unknown): value is Record<string, unknown> {
+  return isRecord(value) && Object.keys(value).length > 0;
+}
+
+export function decideDelivery(evidence: DeliveryEvidence): DeliveryDecision {
+  if (isPolicy(evidence.managed)) return { kind: 'delivered', policy: evidence.managed };
+  if (evidence.settledThisSession) return { kind: 'none' };
+  if (isPolicy(evidence.remembered)) return { kind: 'remembered', policy: evidence.remembered };
+  if (evidence.installedByAdmin || evidence.tenantDocumentCached) return { kind: 'held' };
+  return { kind: 'none' };
+}
