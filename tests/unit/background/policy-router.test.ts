@@ -212,7 +212,7 @@ describe('refresh', () => {
     const port = b.open(bridgePort({ url: MEET }));
     port.send({ kind: 'attach' });
     await b.settle();
-    const notAfter = Date.parse('2026-03-01T00:00:00Z');
+    const notAfter = Date.parse('2027-12-01T00:00:00Z');
     world.server.respond = 'down';
     b.h.clock.advance(notAfter - EXAMPLE_NOW);
     await b.settle();
