@@ -34,7 +34,7 @@ afterEach(() => closeAllCalls());
 
 async function callUnder(mode: string, bobHasCallSeal = true): Promise<Call> {
   await deployment.setExtensionPolicy({ E2EEMode: mode });
-  const id = deployment.packed.extensionId;
+  const id = deployment.extensionId;
   return startCall({
     topology: 'single',
     alice: { forceInstalled: id },
@@ -48,7 +48,7 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
     const worker = await call.alice.browser.serviceWorker();
     expect(await worker.evaluate(async () => (await chrome.management.getSelf()).installType)).toBe('admin');
     expect(await worker.evaluate(() => chrome.storage.managed.get(null))).toEqual({ E2EEMode: 'required' });
-    expect(deployment.host.downloads()).toBeGreaterThanOrEqual(2);
+    expect(deployment.downloads()).toBeGreaterThanOrEqual(2);
   }, 90_000);
 
   it('disabled: the switch is locked off, and every frame goes in clear', async () => {

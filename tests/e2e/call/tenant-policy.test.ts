@@ -94,7 +94,7 @@ beforeAll(async () => {
     UserPrincipal: 'alice@contoso.example',
     UserGroups: ['finance'],
   });
-  const id = deployment.packed.extensionId;
+  const id = deployment.extensionId;
   call = await startCall({ topology: 'single', alice: { forceInstalled: id }, bob: { forceInstalled: id } });
   [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
 }, 150_000);
