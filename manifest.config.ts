@@ -39,7 +39,7 @@ export default defineManifest({
   short_name: 'CallSeal',
   description: 'End-to-end encryption for calls in web call apps. Both parties need CallSeal.',
   version: pkg.version,
-  minimum_chrome_version: '120',
+  minimum_chrome_version: '141',
   key: EXTENSION_PUBLIC_KEY,
   icons: { 16: 'icons/shield-off-16.png', 32: 'icons/shield-off-32.png', 48: 'icons/shield-off-48.png', 128: 'icons/shield-off-128.png' },
   action: {

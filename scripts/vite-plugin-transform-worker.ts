@@ -26,7 +26,7 @@ export function transformWorkerPlugin(): Plugin {
         build: {
           outDir: resolve(root, 'build'),
           emptyOutDir: false,
-          target: 'chrome120',
+          target: 'chrome141',
           // The source ships as a string inside the MAIN-world script, which every frame of every page loads.
           minify: true,
           lib: {

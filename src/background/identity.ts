@@ -1,10 +1,10 @@
 /**
  * The user's long-term Ed25519 identity. Made on first use — which the router makes happen only while E2EE is on —
  * kept non-extractable in IndexedDB, and used for one thing only: signing `"CallSeal-v2 signature\0" || th || pid`
- * (protocol.md §4.3; shared/signing.ts). The 40-byte length is enforced here too, so no code path can get a
+ * (protocol.md §4.3; e2ee/signing.ts). The 40-byte length is enforced here too, so no code path can get a
  * signature over anything else, whatever checks a caller forgot.
  */
-import { signedMessage } from '../shared/signing';
+import { signatureMessage } from '../e2ee/signing';
 import type { CallSealDatabase, StoredIdentity } from './database';
 
 export interface IdentityStore {
@@ -37,9 +37,9 @@ export class Identity {
     return this.stored.publicKey;
   }
 
-  /** Signs label || input; rejects with a RangeError unless `input` is exactly `th || pid` (40 bytes). */
+  /** Signs label || input; rejects with E2eeError 'invalid-argument' unless `input` is exactly `th || pid` (40 bytes). */
   async sign(input: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-    const message = signedMessage(input); // a private copy: the bytes signed are the bytes checked
+    const message = signatureMessage(input); // a private copy: the bytes signed are the bytes checked
     return new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, this.stored.privateKey, message));
   }
 }

@@ -1,56 +1,170 @@
 /**
- * The isolated-world bridge: relays typed messages between the MAIN-world hook (private MessagePort, see
- * shared/page-channel.ts) and the background (runtime port). It adds nothing and holds nothing secret; it only
- * drops what is not a well-formed message. It connects to the background only once the page has made a peer
- * connection, so ordinary pages never wake the service worker.
+ * The isolated-world bridge (protocol.md §7.2). It takes the hook's one offer at document_start — port A (hook,
+ * strings only) and port B (the transform worker) — and relays between the worker and the background: signing
+ * requests, signatures, settings, reports. Bytes are Uint8Arrays on port B and base64 on the runtime port; this
+ * world's btoa/atob are its own, out of the page's reach. It checks the shape of every message either way and holds
+ * nothing secret.
+ *
+ * It connects to the background only when the worker attaches or the hook says the page asked for media or cannot
+ * run the worker, so ordinary pages never wake the service worker. It tells the hook one bit: whether a page where
+ * the transform cannot run must carry no media. If the extension goes away, it tells the worker (`detached`).
  */
 import browser, { type Runtime } from 'webextension-polyfill';
-import { BRIDGE_PORT, isPageToBackground, type BackgroundToPage, type PageToBackground } from '../shared/messages';
-import { BRIDGE_READY_EVENT, documentIsPristine, HOOK_OFFER_EVENT } from '../shared/page-channel';
+import { base64ToBytes, bytesToBase64 } from '../shared/base64';
+import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from '../e2ee/constants';
+import {
+  BRIDGE_PORT,
+  copySessionReport,
+  isBackgroundToPage,
+  type BackgroundToPage,
+  type PageToBackground,
+} from '../shared/messages';
+import { isWorkerToBridge, type BridgeToWorker, type HookSignal, type WorkerToBridge } from '../shared/worker-messages';
+import type { PageSettings } from '../shared/call-status';
+import { CHILD_REALM_EVENT, COVERED_MARK, DOCUMENT_START_EVENT, FAIL_CLOSED, FAIL_OPEN, HOOK_OFFER_EVENT, isHookSignal } from './page-channel';
 
 let hookPort: MessagePort | undefined;
+let workerPort: MessagePort | undefined;
 let background: Runtime.Port | undefined;
-/** The extension was reloaded or removed: this page's bridge is done for good. */
-let orphaned = false;
+/** The background accepted the current port (it answered): worth reconnecting when it drops. */
+let backgroundAnswered = false;
+/** The extension was updated, disabled or removed: nothing will ever answer again. */
+let detached = false;
+let workerAttached = false;
+let settings: { settings: PageSettings; identityPublicKey: Uint8Array | null } | undefined;
 
-function connectBackground(): Runtime.Port | undefined {
-  if (background) return background;
+function toWorker(message: BridgeToWorker): void {
+  if (workerAttached) workerPort?.postMessage(message);
+}
+
+function detach(): void {
+  if (detached) return;
+  detached = true;
+  background = undefined;
+  toWorker({ kind: 'detached' });
+}
+
+function connect(): Runtime.Port | undefined {
+  if (background || detached) return background;
   let port: Runtime.Port;
   try {
     port = browser.runtime.connect({ name: BRIDGE_PORT });
   } catch {
-    orphaned = true; // The extension was reloaded or removed: this page keeps running without it.
+    detach(); // The extension context is gone.
     return undefined;
   }
   background = port;
-  port.onMessage.addListener((message: unknown) => hookPort?.postMessage(message as BackgroundToPage));
-  port.onDisconnect.addListener(() => {
-    background = undefined;
-    // The service worker restarted: reconnect and re-attach, so settings flow again. (A message lost in the
-    // switch is made good by the worker: it reports every second and asks again for a signature it did not get.)
-    if (attached) send({ kind: 'attach' });
+  backgroundAnswered = false;
+  port.onMessage.addListener((message: unknown) => {
+    backgroundAnswered = true;
+    if (isBackgroundToPage(message)) fromBackground(message);
   });
+  port.onDisconnect.addListener(() => {
+    if (background !== port) return;
+    background = undefined;
+    if (!browser.runtime?.id) return detach();
+    // The service worker restarted: connect again and ask for the settings, so they flow again. (The worker makes
+    // good what was lost in between: it reports every second and asks again for a signature it did not get.) A
+    // port that never got an answer was refused: no retry loop.
+    if (backgroundAnswered) send({ kind: 'attach' });
+  });
+  port.postMessage({ kind: 'attach' } satisfies PageToBackground);
   return port;
 }
 
-let attached = false;
-
 function send(message: PageToBackground): void {
-  if (orphaned) return;
-  if (message.kind === 'attach') attached = true;
-  connectBackground()?.postMessage(message);
+  connect()?.postMessage(message);
 }
 
-function onHookOffer(event: Event): void {
-  if (hookPort || !documentIsPristine(document)) return;
-  const port = (event as MessageEvent).ports[0];
-  if (!port) return;
-  hookPort = port;
-  document.removeEventListener(HOOK_OFFER_EVENT, onHookOffer);
-  port.onmessage = (message) => {
-    if (isPageToBackground(message.data)) send(message.data);
+function fromBackground(message: BackgroundToPage): void {
+  switch (message.kind) {
+    case 'settings': {
+      const key = message.identityPublicKey === null ? null : base64ToBytes(message.identityPublicKey);
+      if (key !== null && key.length !== ED25519_PUBLIC_KEY_LENGTH) return;
+      const { enabled, allowPlaintextFallback, fallbackAfterMs } = message.settings;
+      settings = { settings: { enabled, allowPlaintextFallback, fallbackAfterMs }, identityPublicKey: key };
+      hookPort?.postMessage(enabled && !allowPlaintextFallback ? FAIL_CLOSED : FAIL_OPEN);
+      toWorker({ kind: 'settings', ...settings });
+      return;
+    }
+    case 'signed': {
+      const signature = base64ToBytes(message.signature);
+      if (signature?.length !== ED25519_SIGNATURE_LENGTH) return;
+      toWorker({ kind: 'signed', requestId: message.requestId, signature });
+      return;
+    }
+    case 'sign-refused':
+      toWorker({ kind: 'sign-refused', requestId: message.requestId, code: message.code });
+      return;
+  }
+}
+
+function fromWorker(message: WorkerToBridge): void {
+  switch (message.kind) {
+    case 'attach':
+      if (workerAttached) return;
+      workerAttached = true;
+      if (detached) return toWorker({ kind: 'detached' });
+      if (settings) toWorker({ kind: 'settings', ...settings });
+      if (background) send({ kind: 'attach' });
+      else connect();
+      return;
+    case 'sign':
+      if (workerAttached) send({ kind: 'sign', requestId: message.requestId, input: bytesToBase64(message.input) });
+      return;
+    case 'report':
+      if (workerAttached) send({ kind: 'session', report: copySessionReport(message.report) });
+      return;
+  }
+}
+
+function fromHook(signal: HookSignal): void {
+  switch (signal) {
+    case 'media-requested':
+      connect();
+      return;
+    case 'worker-blocked':
+    case 'unsupported-browser':
+    case 'app-transform':
+      send({ kind: 'page-error', code: signal });
+      return;
+  }
+}
+
+/** The first offer only, whatever it is: a later one is necessarily the page's. */
+function onOffer(event: Event): void {
+  document.removeEventListener(HOOK_OFFER_EVENT, onOffer);
+  if (!(event instanceof MessageEvent) || event.ports.length !== 2) return;
+  const a = event.ports[0];
+  const b = event.ports[1];
+  if (!(a instanceof MessagePort) || !(b instanceof MessagePort)) return;
+  event.preventDefault(); // dispatchEvent returns false: the hook knows the handover happened
+  event.stopImmediatePropagation();
+  hookPort = a;
+  workerPort = b;
+  a.onmessage = (m: MessageEvent) => {
+    if (isHookSignal(m.data)) fromHook(m.data);
+  };
+  b.onmessage = (m: MessageEvent) => {
+    if (isWorkerToBridge(m.data)) fromWorker(m.data);
   };
 }
 
-document.addEventListener(HOOK_OFFER_EVENT, onHookOffer);
-document.dispatchEvent(new Event(BRIDGE_READY_EVENT));
+/** The hook reached a child realm: mark its Window, where only this world can see the mark (../page-channel.ts). */
+function onChildRealm(event: Event): void {
+  const source = event instanceof MessageEvent ? event.source : null;
+  if (!source || source === window) return;
+  try {
+    Object.defineProperty(source, COVERED_MARK, { value: true, configurable: false });
+  } catch {
+    // Cross-origin, or marked already.
+  }
+}
+
+const coveredByOpener = (window as unknown as Record<string, unknown>)[COVERED_MARK] === true;
+// A Window its opener or parent hooked before this document came (and the page may have rigged): no offer is
+// taken here; the opener's or parent's hook and worker cover it.
+if (!coveredByOpener) document.addEventListener(HOOK_OFFER_EVENT, onOffer);
+window.addEventListener(CHILD_REALM_EVENT, onChildRealm, true);
+// A hook that covers this Window (the opener's or parent's) hooks this new document now, before anything else runs.
+if (coveredByOpener) document.dispatchEvent(new Event(DOCUMENT_START_EVENT));

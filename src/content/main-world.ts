@@ -1,24 +1,21 @@
 /**
  * CallSeal's MAIN-world hook, built as one self-contained IIFE and run by Chromium at document_start in every
- * frame, before the page's first script. It captures the built-ins it needs (intrinsics.ts), opens a private
- * channel to the isolated-world bridge (bridge-link.ts), and hooks RTCPeerConnection (peer-connection-hook.ts) so
- * that every sender and receiver is given an encoded-frame transform running in the transform worker.
+ * frame, before the page's first script. It does wiring only (protocol.md §7.1): it captures the built-ins it needs
+ * (intrinsics.ts), hands the isolated-world bridge its private ports in one offer (bridge-link.ts), and hooks the
+ * page's realm and every realm the page opens (realm-hook.ts) so that every sender and receiver gets an
+ * encoded-frame transform running in the transform worker (worker-host.ts). Keys, signatures, settings and
+ * reports never pass through here: the worker and the bridge talk directly.
  *
- * It must never break the page: any failure here leaves WebRTC as the browser made it.
+ * It must never break the page; where it cannot set up encryption, the page fails closed or open as the bridge says.
  */
 import { openBridgeLink } from './main-world/bridge-link';
-import { warmUpOnMediaRequests } from './main-world/media-warmup';
-import { installPeerConnectionHook } from './main-world/peer-connection-hook';
-import { createWorkerHost, type WorkerHost } from './main-world/worker-host';
+import { createRealmHook } from './main-world/realm-hook';
+import { createTransformHost } from './main-world/worker-host';
 
 try {
-  const hostRef: { current?: WorkerHost } = {};
-  const link = openBridgeLink((message) => hostRef.current?.fromBackground(message));
-  const host = createWorkerHost(link);
-  hostRef.current = host;
-  installPeerConnectionHook(() => host.worker());
-  warmUpOnMediaRequests(() => host.warmUp());
+  const link = openBridgeLink();
+  createRealmHook(createTransformHost(link)).installInto(window);
 } catch (error) {
-  // Reported to the page's console only; the page keeps the browser's own WebRTC.
+  // At document_start, before any page script: the page's console is still the browser's.
   console.error('CallSeal could not start on this page:', error instanceof Error ? error.message : error);
 }

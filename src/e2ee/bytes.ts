@@ -65,6 +65,12 @@ export function u64be(value: bigint): Uint8Array<ArrayBuffer> {
   return out;
 }
 
+/** A little-endian unsigned integer (curve encodings are little-endian, RFC 7748 §5, RFC 8032 §5.1.2). */
+export function littleEndianToBigInt(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i] ?? 0);
+  return value;
+}
 
 /** ASCII-only text to bytes (labels are ASCII by construction; this refuses anything else). */
 export function asciiBytes(text: string): Uint8Array<ArrayBuffer> {

@@ -1,87 +1,97 @@
 /**
- * Protocol constants of CallSeal's in-band key agreement, version 1.
+ * Protocol constants of CallSeal's in-band key agreement, version 2 (docs/protocol.md).
  *
- * Why one place: every label below is a domain-separation string. Each cryptographic use of a key or hash gets
- * its own ASCII label so that a value computed for one purpose can never be replayed as another (a hello
- * signature is not a transcript hash is not a security code). Changing any of these is a protocol version bump.
- * Sizes are here too because the codecs, the key schedule and the tests must agree on them exactly.
+ * Why one place: every label below is a domain-separation string. Each cryptographic use of a key or hash gets its
+ * own ASCII label, so a value computed for one purpose can never be taken for another (a commitment is not a
+ * transcript hash is not a security code; a signature for version 1 is not one for version 2, §4.3). Changing any of
+ * these is a protocol version bump. Sizes are here because the codecs, the key schedule and the tests must agree.
  */
 import { asciiBytes } from './bytes';
 
-// ---- Labels (ASCII) --------------------------------------------------------------------------------------
+// ---- Labels (ASCII), protocol.md §4 and §5 ------------------------------------------------------------------
 
-/** Prefix of what the background's Ed25519 identity key signs: label || hello body. Note the trailing NUL. */
-export const HELLO_SIGNATURE_LABEL = 'CallSeal-v1 hello signature\0';
-/** Prefix of the transcript whose SHA-256 is the epoch's transcript hash. */
-export const TRANSCRIPT_LABEL = 'CallSeal-v1 transcript';
-/** HKDF info prefix of a direction secret, followed by that direction's sender ephemeral public key. */
-export const SENDER_LABEL = 'CallSeal-v1 sender';
-/** HKDF info prefix of an SFrame base key, followed by the KID as u64 big-endian. */
-export const SFRAME_BASE_KEY_LABEL = 'CallSeal-v1 sframe base key';
-/** SHA-256 prefix of the short authentication string the two people compare. */
-export const SECURITY_CODE_LABEL = 'CallSeal-v1 security code';
+/** Prefix of a COMMIT's hash (§4): label || suite || from pid || to pid || ephemeral public key. */
+export const COMMIT_LABEL_BYTES = asciiBytes('CallSeal-v2 commit');
+/** Prefix of the transcript hash th (§5.1). */
+export const TRANSCRIPT_LABEL_BYTES = asciiBytes('CallSeal-v2 transcript');
+/** HKDF info prefix of a participant's confirm key, followed by its pid (§5.1). */
+export const CONFIRM_KEY_LABEL_BYTES = asciiBytes('CallSeal-v2 confirm');
+/** HKDF info prefix of a participant's media secret, followed by its pid (§5.1). */
+export const MEDIA_SECRET_LABEL_BYTES = asciiBytes('CallSeal-v2 media');
+/** HKDF info prefix of an SFrame base key, followed by the KID as u64 big-endian (§5.3). */
+export const SFRAME_BASE_KEY_LABEL_BYTES = asciiBytes('CallSeal-v2 sframe base key');
+/** SHA-256 prefix of the security code (§5.2). */
+export const SECURITY_CODE_LABEL_BYTES = asciiBytes('CallSeal-v2 security code');
+/** What the identity key signs is this label || th || pid (§4, §4.3). Note the trailing NUL. */
+export const SIGNATURE_LABEL_BYTES = asciiBytes('CallSeal-v2 signature\0');
 
-export const HELLO_SIGNATURE_LABEL_BYTES = asciiBytes(HELLO_SIGNATURE_LABEL);
-export const TRANSCRIPT_LABEL_BYTES = asciiBytes(TRANSCRIPT_LABEL);
-export const SENDER_LABEL_BYTES = asciiBytes(SENDER_LABEL);
-export const SFRAME_BASE_KEY_LABEL_BYTES = asciiBytes(SFRAME_BASE_KEY_LABEL);
-export const SECURITY_CODE_LABEL_BYTES = asciiBytes(SECURITY_CODE_LABEL);
+// ---- Handshake packet, §4 ------------------------------------------------------------------------------------
 
-// ---- Hello -----------------------------------------------------------------------------------------------
+export const PROTOCOL_VERSION = 2;
+/** Version 1's hello (§4.1, §9): first byte 1, 179 bytes. */
+export const VERSION_1 = 1;
+export const VERSION_1_HELLO_LENGTH = 179;
 
-export const HELLO_VERSION = 1;
-/** SFrame cipher suite AES_128_GCM_SHA256_128 (RFC 9605, section 4.5). */
+export const PID_LENGTH = 8;
+/** version u8 | from pid. */
+export const PACKET_HEADER_LENGTH = 1 + PID_LENGTH;
+/** Senders keep packets at or under this (§4.2). */
+export const MAX_PACKET_LENGTH = 1024;
+/** type u8 | length u16. */
+export const RECORD_HEADER_LENGTH = 3;
+
+export const RECORD_COMMIT = 0x01;
+export const RECORD_REVEAL = 0x02;
+export const RECORD_CONFIRM = 0x03;
+
+/** SFrame cipher suite AES_128_GCM_SHA256_128 (RFC 9605 §4.5), the one CallSeal uses (§3). */
 export const DEFAULT_SFRAME_SUITE = 4;
-/** Cipher suites registered by RFC 9605 (1..5). A hello naming anything else is 'unsupported-suite'. */
-export const KNOWN_SFRAME_SUITES: readonly number[] = [1, 2, 3, 4, 5];
 
-export const SESSION_ID_LENGTH = 16;
 export const X25519_PUBLIC_KEY_LENGTH = 32;
 export const ED25519_PUBLIC_KEY_LENGTH = 32;
 export const ED25519_SIGNATURE_LENGTH = 64;
 export const SHA256_LENGTH = 32;
-export const HELLO_ACK_LENGTH = SHA256_LENGTH;
+export const COMMITMENT_LENGTH = SHA256_LENGTH;
 
-/** Offsets inside the 83-byte signed hello body. */
-export const HELLO_BODY_OFFSETS = {
-  version: 0,
-  suite: 1,
-  flags: 2,
-  sessionId: 3,
-  ephemeralPublicKey: 3 + SESSION_ID_LENGTH,
-  identityPublicKey: 3 + SESSION_ID_LENGTH + X25519_PUBLIC_KEY_LENGTH,
-} as const;
+/** COMMIT body: to pid | suite u8 | commitment. 41 bytes. */
+export const COMMIT_BODY_LENGTH = PID_LENGTH + 1 + COMMITMENT_LENGTH;
+/** REVEAL body: to pid | ephemeral public key. 40 bytes. */
+export const REVEAL_BODY_LENGTH = PID_LENGTH + X25519_PUBLIC_KEY_LENGTH;
+/** CONFIRM plaintext without extensions: identity key | signature. 96 bytes. */
+export const CONFIRM_PLAINTEXT_MIN_LENGTH = ED25519_PUBLIC_KEY_LENGTH + ED25519_SIGNATURE_LENGTH;
+/** AES-GCM tag. */
+export const CONFIRM_TAG_LENGTH = 16;
+/** CONFIRM ciphertext: at least the plaintext and the tag, 112 bytes. */
+export const CONFIRM_SEALED_MIN_LENGTH = CONFIRM_PLAINTEXT_MIN_LENGTH + CONFIRM_TAG_LENGTH;
+/** The AAD's first byte: the protocol version (§4). */
+export const CONFIRM_AAD_VERSION = PROTOCOL_VERSION;
+/** What the worker sends the background to sign: th || pid (§4.3). */
+export const SIGNING_INPUT_LENGTH = SHA256_LENGTH + PID_LENGTH;
 
-/** 3 + 16 + 32 + 32 = 83 bytes. */
-export const HELLO_BODY_LENGTH = 3 + SESSION_ID_LENGTH + X25519_PUBLIC_KEY_LENGTH + ED25519_PUBLIC_KEY_LENGTH;
-/** body || signature: what is signed-over-and-hashed, and what enters the transcript. 147 bytes. */
-export const SIGNED_HELLO_LENGTH = HELLO_BODY_LENGTH + ED25519_SIGNATURE_LENGTH;
-/** body || signature || ack: 179 bytes on the wire. */
-export const HELLO_LENGTH = SIGNED_HELLO_LENGTH + HELLO_ACK_LENGTH;
-
-// ---- Keys ------------------------------------------------------------------------------------------------
+// ---- Keys, §5 ------------------------------------------------------------------------------------------------
 
 export const X25519_SHARED_SECRET_BITS = 256;
-export const DIRECTION_SECRET_LENGTH = 32;
+export const CONFIRM_KEY_BITS = 128;
+export const MEDIA_SECRET_LENGTH = 32;
 export const SFRAME_BASE_KEY_LENGTH = 32;
-/** Largest sender index a KID can carry (one byte). */
+/** Largest sender index a KID can carry (one byte, §5.3). */
 export const MAX_SENDER_INDEX = 0xff;
 
-// ---- Frame container -------------------------------------------------------------------------------------
+// ---- Frame container, §2 -------------------------------------------------------------------------------------
 
 /** Last four bytes of every CallSeal frame. */
 export const FRAME_MAGIC: readonly number[] = [0xca, 0x11, 0x5e, 0xa1];
 export const FRAME_MAGIC_LENGTH = 4;
 export const FRAME_FLAG_HAS_MEDIA = 0x01;
-export const FRAME_FLAG_HAS_HELLO = 0x02;
-export const FRAME_KNOWN_FLAGS = FRAME_FLAG_HAS_MEDIA | FRAME_FLAG_HAS_HELLO;
+export const FRAME_FLAG_HAS_HANDSHAKE = 0x02;
+export const FRAME_KNOWN_FLAGS = FRAME_FLAG_HAS_MEDIA | FRAME_FLAG_HAS_HANDSHAKE;
 /** flags u8 + magic. */
 export const FRAME_TRAILER_LENGTH = 1 + FRAME_MAGIC_LENGTH;
-/** The hello length field (u16 BE) that precedes the flags when HAS_HELLO is set. */
-export const FRAME_HELLO_LENGTH_FIELD = 2;
-export const MAX_FRAME_HELLO_LENGTH = 0xffff;
+/** The handshake length field (u16 BE) that precedes the flags when HAS_HANDSHAKE is set. */
+export const FRAME_HANDSHAKE_LENGTH_FIELD = 2;
+export const MAX_FRAME_HANDSHAKE_LENGTH = 0xffff;
 
-// ---- Security code ---------------------------------------------------------------------------------------
+// ---- Security code, §5.2 -------------------------------------------------------------------------------------
 
 export const SECURITY_CODE_GROUPS = 4;
 export const SECURITY_CODE_GROUP_DIGITS = 5;

@@ -2,37 +2,37 @@
  * Errors of the in-band key agreement, as values with names.
  *
  * Why: everything in this folder handles bytes chosen by the adversary (the call infrastructure sees, alters,
- * drops and replays every frame). Callers must be able to tell "the peer's hello was forged" from "the frame is
- * garbage" from "this is a bug in our own call", without parsing messages and without a stray TypeError leaking
- * from deep inside a decoder. So every failure this module raises is an `E2eeError` with a stable `code`.
- * Messages never contain key material.
+ * drops and replays every frame). Callers must be able to tell "the peer's CONFIRM was forged" from "the packet is
+ * garbage" from "this is a bug in our own call", without parsing messages and without a stray TypeError or
+ * RangeError leaking from deep inside a decoder. So every failure this module raises is an `E2eeError` with a
+ * stable `code`. Messages never contain key material or media bytes.
  */
 
-/** Every reason an e2ee operation can fail. Stable strings: the worker reports them in status messages. */
+/** Every reason an e2ee operation can fail. Stable strings: the session counts them. */
 export type E2eeErrorCode =
   /** A caller passed a value of the wrong type, length or range (a bug on our side, not the peer's). */
   | 'invalid-argument'
-  /** A hello has the wrong length or inconsistent fields. */
-  | 'malformed-hello'
-  /** A hello (or hello body) carries a version this code does not speak. */
+  /** A handshake packet or one of its known records has the wrong length or inconsistent fields (§4). */
+  | 'malformed-packet'
+  /** A packet of a protocol version this code does not speak (§4.1). */
   | 'unsupported-version'
-  /** A hello names an SFrame cipher suite we do not use. */
+  /** A COMMIT names an SFrame cipher suite we do not use. */
   | 'unsupported-suite'
-  /** An Ed25519 signature did not verify (or the signer returned something that is not one). */
-  | 'bad-signature'
-  /** The background was asked to sign a hello body that carries someone else's identity key. */
-  | 'identity-mismatch'
-  /** The X25519 exchange produced the all-zero secret (low-order point), or WebCrypto refused the point. */
+  /** A public key or curve point failed §4.4: non-canonical, of small order, or an all-zero shared secret. */
   | 'weak-key'
-  /** A hello of our own came back to us (identity and session, or ephemeral key, equal to ours). */
-  | 'reflected-hello'
-  /** A hello from a peer session that was already superseded, or a second different hello for one session. */
-  | 'replayed-hello'
-  /** A frame carries the CallSeal magic but its trailer is inconsistent. */
+  /** An Ed25519 signature did not verify, or its S is not canonical (§4.4). */
+  | 'bad-signature'
+  /** A CONFIRM carries our own identity key (§4.4). */
+  | 'own-identity'
+  /** A REVEAL does not open the COMMIT received for the pair (§6.1). */
+  | 'bad-commitment'
+  /** A CONFIRM does not decrypt under the pair's keys, or its plaintext is malformed (§4). */
+  | 'bad-confirm'
+  /** A frame carries the CallSeal magic but its trailer is inconsistent (§2). */
   | 'malformed-frame'
-  /** The runtime lacks WebCrypto or one of the algorithms we need (X25519, Ed25519, HKDF, SHA-256). */
+  /** The runtime lacks WebCrypto or one of the algorithms we need (X25519, Ed25519, HKDF, SHA-256, AES-GCM). */
   | 'crypto-unavailable'
-  /** The background could not sign our hello. */
+  /** The background could not sign (refused, timed out, or the extension went away). */
   | 'sign-failed';
 
 export class E2eeError extends Error {

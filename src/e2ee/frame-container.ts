@@ -1,87 +1,98 @@
 /**
- * The CallSeal frame container: how an encoded media frame looks on the wire once CallSeal has touched it.
+ * The CallSeal frame container (protocol.md §2): how an encoded media frame looks on the wire once CallSeal has
+ * touched it.
  *
- * Why: the hello has to travel inside media frames (the web app is not ours), and a receiver has to tell, per
- * frame, "plain media from a peer without CallSeal" from "CallSeal frame, maybe with SFrame media, maybe with
- * a hello". Everything CallSeal adds is therefore a trailer read from the END of the frame, while the start of
- * the frame keeps the codec's clear prefix (the bytes packetizers, SFUs and depacketizers look at: Opus TOC,
- * VP8 payload header) untouched.
+ * Why: the handshake has to travel inside media frames (the web app is not ours), and a receiver has to tell, per
+ * frame, "plain media from a peer without CallSeal" from "CallSeal frame, maybe with SFrame media, maybe with a
+ * handshake packet". Everything CallSeal adds is therefore a trailer read from the END of the frame, while the start
+ * of the frame keeps the codec's clear prefix (the bytes packetizers, SFUs and depacketizers look at: Opus TOC, VP8
+ * payload header) untouched.
  *
- *   +----------------+------------------------+- - - - - - - - - - - - - - - - - - -+--------+------------------+
- *   | clearPrefix    | payload                | hello (L bytes) | helloLength u16 BE | flags  | magic            |
- *   | N bytes, codec | SFrame ciphertext, or  | present iff flags has HAS_HELLO      | u8     | CA 11 5E A1      |
- *   | dependent      | empty                  |                                      |        |                  |
- *   +----------------+------------------------+- - - - - - - - - - - - - - - - - - -+--------+------------------+
+ *   +----------------+------------------------+- - - - - - - - - - - - - - - - - - - - - -+--------+-------------+
+ *   | clearPrefix    | payload                | handshake (L bytes) | L: u16 BE             | flags  | magic       |
+ *   | N bytes, codec | SFrame, or ignored     | present iff flags has HAS_HANDSHAKE         | u8     | CA 11 5E A1 |
+ *   +----------------+------------------------+- - - - - - - - - - - - - - - - - - - - - -+--------+-------------+
  *
- *   flags: bit0 HAS_MEDIA (payload is an SFrame, non-empty), bit1 HAS_HELLO; other bits must be 0.
+ *   flags: bit0 HAS_MEDIA (payload is a non-empty SFrame), bit1 HAS_HANDSHAKE; other bits must be 0.
  *
- * A frame that does not end with the magic is not a CallSeal frame (plain media): parse returns null. A frame
- * that ends with the magic but whose trailer is inconsistent is 'malformed-frame'. Plain media that happens to
- * end in these four bytes (odds 2^-32 per frame) is reported malformed too; the worker drops such frames.
+ * A frame without HAS_MEDIA is handshake-only: the bytes between its clear prefix and its handshake are ignored by
+ * receivers (a probe frame puts the rest of an invalid Opus packet there, §6.4); `filler` writes them.
  *
- * The receiver passes the codec's nominal clear-prefix length; it is clamped to the bytes in front of the
- * trailer, mirroring the sender's clamp to the original frame length (a frame shorter than its nominal
- * prefix has nothing left to encrypt). Parsed parts are views into `data`, not copies (this runs per frame).
+ * A frame that does not end with the magic is not a CallSeal frame (plain media): parse returns null. A frame that
+ * ends with the magic but whose trailer is inconsistent is 'malformed-frame'. Plain media that happens to end in
+ * these four bytes (odds 2^-32 per frame) is reported malformed too; the worker drops such frames.
+ *
+ * The receiver passes the codec's nominal clear-prefix length; it is clamped to the bytes in front of the trailer,
+ * mirroring the sender's clamp to the original frame length (a frame shorter than its nominal prefix has nothing
+ * left to encrypt). Parsed parts are views into `data`, not copies (this runs per frame).
  */
 import { concatBytes, requireBytes } from './bytes';
 import {
-  FRAME_FLAG_HAS_HELLO,
+  FRAME_FLAG_HAS_HANDSHAKE,
   FRAME_FLAG_HAS_MEDIA,
-  FRAME_HELLO_LENGTH_FIELD,
+  FRAME_HANDSHAKE_LENGTH_FIELD,
   FRAME_KNOWN_FLAGS,
   FRAME_MAGIC,
   FRAME_MAGIC_LENGTH,
   FRAME_TRAILER_LENGTH,
-  MAX_FRAME_HELLO_LENGTH,
+  MAX_FRAME_HANDSHAKE_LENGTH,
 } from './constants';
 import { E2eeError } from './errors';
 
 export interface CallSealFrameParts {
   /** The codec's clear prefix, copied from the original frame. */
   clearPrefix: Uint8Array;
-  /** The SFrame ciphertext, or empty for a frame that only carries a hello. HAS_MEDIA iff non-empty. */
+  /** The SFrame ciphertext, or empty for a handshake-only frame. HAS_MEDIA iff non-empty. */
   payload: Uint8Array;
-  /** Encoded hello to attach (null/undefined: none). */
-  hello?: Uint8Array | null | undefined;
+  /** Handshake packet to attach (null/undefined: none). */
+  handshake?: Uint8Array | null | undefined;
+  /** Bytes receivers ignore, between the prefix and the handshake; only in frames without media. */
+  filler?: Uint8Array | undefined;
 }
 
 export interface ParsedCallSealFrame {
   clearPrefix: Uint8Array;
+  /** The SFrame when `hasMedia`; otherwise the ignored bytes. */
   payload: Uint8Array;
-  hello?: Uint8Array;
+  handshake?: Uint8Array;
   hasMedia: boolean;
 }
 
 const MAGIC = Uint8Array.from(FRAME_MAGIC);
 
-/** Builds clearPrefix | payload | [hello | len] | flags | magic. */
+/** Builds clearPrefix | payload or filler | [handshake | len] | flags | magic. */
 export function encodeCallSealFrame(parts: CallSealFrameParts): Uint8Array<ArrayBuffer> {
   if (typeof parts !== 'object' || parts === null) {
     throw new E2eeError('invalid-argument', 'frame parts must be an object');
   }
   requireBytes(parts.clearPrefix, 'clear prefix');
   requireBytes(parts.payload, 'payload');
-  const hello = parts.hello ?? null;
-  let flags = parts.payload.length > 0 ? FRAME_FLAG_HAS_MEDIA : 0;
-  let helloPart: Uint8Array = new Uint8Array(0);
-  if (hello !== null) {
-    requireBytes(hello, 'hello');
-    if (hello.length === 0 || hello.length > MAX_FRAME_HELLO_LENGTH) {
-      throw new E2eeError('invalid-argument', `hello must be 1..${MAX_FRAME_HELLO_LENGTH} bytes`);
-    }
-    flags |= FRAME_FLAG_HAS_HELLO;
-    helloPart = concatBytes(hello, Uint8Array.of(hello.length >>> 8, hello.length & 0xff));
+  const filler = parts.filler ?? new Uint8Array(0);
+  requireBytes(filler, 'filler');
+  if (filler.length > 0 && parts.payload.length > 0) {
+    throw new E2eeError('invalid-argument', 'a frame with media carries no filler');
   }
-  return concatBytes(parts.clearPrefix, parts.payload, helloPart, Uint8Array.of(flags), MAGIC);
+  const handshake = parts.handshake ?? null;
+  let flags = parts.payload.length > 0 ? FRAME_FLAG_HAS_MEDIA : 0;
+  let handshakePart: Uint8Array = new Uint8Array(0);
+  if (handshake !== null) {
+    requireBytes(handshake, 'handshake');
+    if (handshake.length === 0 || handshake.length > MAX_FRAME_HANDSHAKE_LENGTH) {
+      throw new E2eeError('invalid-argument', `handshake must be 1..${MAX_FRAME_HANDSHAKE_LENGTH} bytes`);
+    }
+    flags |= FRAME_FLAG_HAS_HANDSHAKE;
+    handshakePart = concatBytes(handshake, Uint8Array.of(handshake.length >>> 8, handshake.length & 0xff));
+  }
+  return concatBytes(parts.clearPrefix, parts.payload, filler, handshakePart, Uint8Array.of(flags), MAGIC);
 }
 
 function malformed(why: string): E2eeError {
   return new E2eeError('malformed-frame', why);
 }
 
-/** True when `data` ends with CallSeal's trailer (flags byte and magic); everything else is plain media. */
+/** True when `data` ends with CallSeal's magic (§2); everything else is plain media. */
 export function hasCallSealTrailer(data: Uint8Array): boolean {
-  if (data.length < FRAME_TRAILER_LENGTH) return false;
+  if (!(data instanceof Uint8Array) || data.length < FRAME_TRAILER_LENGTH) return false;
   const magicAt = data.length - FRAME_MAGIC_LENGTH;
   for (let i = 0; i < FRAME_MAGIC_LENGTH; i++) {
     if (data[magicAt + i] !== MAGIC[i]) return false;
@@ -90,8 +101,8 @@ export function hasCallSealTrailer(data: Uint8Array): boolean {
 }
 
 /**
- * Splits a received frame. null: not a CallSeal frame (no magic, i.e. plain media). Throws 'malformed-frame'
- * when the magic is present but the trailer is inconsistent.
+ * Splits a received frame. null: not a CallSeal frame (no magic, i.e. plain media). Throws 'malformed-frame' when
+ * the magic is present but the trailer is inconsistent.
  */
 export function parseCallSealFrame(data: Uint8Array, clearPrefixLength: number): ParsedCallSealFrame | null {
   requireBytes(data, 'frame data');
@@ -102,23 +113,22 @@ export function parseCallSealFrame(data: Uint8Array, clearPrefixLength: number):
   const flags = data[data.length - FRAME_TRAILER_LENGTH] ?? 0;
   if ((flags & ~FRAME_KNOWN_FLAGS) !== 0) throw malformed(`unknown flag bits 0x${flags.toString(16)}`);
   let end = data.length - FRAME_TRAILER_LENGTH;
-  let hello: Uint8Array | undefined;
-  if ((flags & FRAME_FLAG_HAS_HELLO) !== 0) {
-    if (end < FRAME_HELLO_LENGTH_FIELD) throw malformed('hello length field is missing');
-    const helloLength = ((data[end - 2] ?? 0) << 8) | (data[end - 1] ?? 0);
-    end -= FRAME_HELLO_LENGTH_FIELD;
-    if (helloLength === 0) throw malformed('hello length is zero');
-    if (helloLength > end) throw malformed('hello length exceeds the frame');
-    hello = data.subarray(end - helloLength, end);
-    end -= helloLength;
+  let handshake: Uint8Array | undefined;
+  if ((flags & FRAME_FLAG_HAS_HANDSHAKE) !== 0) {
+    if (end < FRAME_HANDSHAKE_LENGTH_FIELD) throw malformed('handshake length field is missing');
+    const handshakeLength = ((data[end - 2] ?? 0) << 8) | (data[end - 1] ?? 0);
+    end -= FRAME_HANDSHAKE_LENGTH_FIELD;
+    if (handshakeLength === 0) throw malformed('handshake length is zero');
+    if (handshakeLength > end) throw malformed('handshake length exceeds the frame');
+    handshake = data.subarray(end - handshakeLength, end);
+    end -= handshakeLength;
   }
   const prefixLength = Math.min(clearPrefixLength, end);
   const payload = data.subarray(prefixLength, end);
   const hasMedia = (flags & FRAME_FLAG_HAS_MEDIA) !== 0;
   if (hasMedia && payload.length === 0) throw malformed('HAS_MEDIA without a payload');
-  if (!hasMedia && payload.length > 0) throw malformed('payload bytes without HAS_MEDIA');
   const parsed: ParsedCallSealFrame = { clearPrefix: data.subarray(0, prefixLength), payload, hasMedia };
-  if (hello !== undefined) parsed.hello = hello;
+  if (handshake !== undefined) parsed.handshake = handshake;
   return parsed;
 }
 

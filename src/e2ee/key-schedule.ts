@@ -1,36 +1,33 @@
 /**
- * The key schedule: from two signed hellos to per-direction secrets and SFrame base keys.
+ * The key schedule of one pair (protocol.md §5): from the two commitments and ephemeral keys to the transcript hash,
+ * the confirm keys, the media secrets, the SFrame base keys and the security code.
  *
- * Why: each side's hello carries a fresh X25519 ephemeral key signed by its identity key; both sides can then
- * compute the same shared secret, bind it to everything that was said (the transcript of both signed hellos)
- * and split it into one secret per direction, so that the two senders never share a key and a reflected frame
- * never decrypts. Direction secrets stay inside WebCrypto as non-extractable HKDF keys; only the per-KID SFrame
- * base keys (what the SFrame core consumes) leave it as bytes.
+ *   commitment_P = SHA-256("CallSeal-v2 commit" || suite || pid_P || pid_other || ephemeral_P)          §4
+ *   shared       = X25519(my ephemeral private, peer ephemeral public)               §4.4: checked before and after
+ *   lo, hi       = the two participants ordered by pid bytewise
+ *   th           = SHA-256("CallSeal-v2 transcript" || suite || pid_lo || commitment_lo || ephemeral_lo
+ *                                                             || pid_hi || commitment_hi || ephemeral_hi)
+ *   confirm key of P = HKDF-SHA256(shared, salt th, info "CallSeal-v2 confirm" || pid_P)    16 bytes, AES-128-GCM
+ *   media secret of P = HKDF-SHA256(shared, salt th, info "CallSeal-v2 media" || pid_P)     32 bytes
+ *   KID          = u16(th[0..2)) << 8 | sender index                                                     §5.3
+ *   base key     = HKDF-SHA256(media secret of the sender, salt "", info "CallSeal-v2 sframe base key" || u64 KID)
  *
- *   shared  = X25519(my ephemeral private, peer ephemeral public)          reject all-zero ('weak-key')
- *   A, B    = the two signed hellos (body || signature, acks excluded), A < B lexicographically
- *   th      = SHA-256("CallSeal-v1 transcript" || u16 len(A) || A || u16 len(B) || B)
- *   send    = HKDF-SHA256(IKM = shared, salt = th, info = "CallSeal-v1 sender" || my ephemeral public)   32 B
- *   receive = HKDF-SHA256(IKM = shared, salt = th, info = "CallSeal-v1 sender" || peer ephemeral public) 32 B
- *   base    = HKDF-SHA256(IKM = direction secret, salt = "", info = "CallSeal-v1 sframe base key" || u64 BE kid)
- *
- * KID layout (24 bits used of SFrame's u64):
- *
- *   23              8 7        0
- *   +----------------+----------+
- *   | kidTag = th[0..2) u16 BE  | senderIndex u8 |
- *   +----------------+----------+
- *
- * The tag tells epochs apart on receive (the worker keeps the previous epoch's receive keys briefly); the
- * sender index separates the page's several senders (audio, video, more peer connections), each with its own
- * base key and so its own SFrame counter space.
+ * Why this shape: th binds both commitments and both fresh ephemerals, so the code and every key depend on values
+ * neither side could choose after seeing the other's (§8.1); per-participant labels give each direction its own
+ * confirm key and media secret, so a reflected CONFIRM or frame never opens. Secrets stay inside WebCrypto: the
+ * shared secret and media secrets as non-extractable HKDF keys, the confirm keys as non-extractable AES-GCM keys;
+ * only the per-KID base keys (what the SFrame core consumes) leave it as bytes.
  */
-import { compareBytes, concatBytes, copyBytes, equalBytes, isAllZero, requireBytes, u16be, u64be } from './bytes';
+import { compareBytes, concatBytes, copyBytes, equalBytes, isAllZero, requireBytes, u64be } from './bytes';
 import {
-  DIRECTION_SECRET_LENGTH,
-  ED25519_SIGNATURE_LENGTH,
+  COMMITMENT_LENGTH,
+  COMMIT_LABEL_BYTES,
+  CONFIRM_KEY_BITS,
+  CONFIRM_KEY_LABEL_BYTES,
   MAX_SENDER_INDEX,
-  SENDER_LABEL_BYTES,
+  MEDIA_SECRET_LABEL_BYTES,
+  MEDIA_SECRET_LENGTH,
+  PID_LENGTH,
   SFRAME_BASE_KEY_LABEL_BYTES,
   SFRAME_BASE_KEY_LENGTH,
   SHA256_LENGTH,
@@ -39,43 +36,50 @@ import {
   X25519_SHARED_SECRET_BITS,
 } from './constants';
 import { E2eeError } from './errors';
-import { decodeHelloBody, verifyHelloSignature } from './hello';
-import type { DecodedHello, HelloBodyInfo } from './hello';
+import { checkX25519PublicKey } from './key-validation';
 import { securityCode } from './security-code';
-import { cryptoCall, hkdfSha256, importHkdfKey, sha256, subtle } from './webcrypto';
+import { cryptoCall, hkdfSha256, importHkdfKey, importX25519PublicKey, sha256, subtle } from './webcrypto';
 
 export interface EphemeralKeyPair {
   /** X25519 private key, non-extractable, usable for deriveBits only. */
   privateKey: CryptoKey;
-  /** Raw 32-byte X25519 public key, as carried in the hello. */
+  /** Raw 32-byte X25519 public key, as carried in a REVEAL. */
   publicKey: Uint8Array;
 }
 
-export interface EpochSecrets {
-  /** SHA-256 of the ordered transcript of both signed hellos; identical on both sides. */
+/** One participant's contribution to a pair's transcript. */
+export interface TranscriptSide {
+  pid: Uint8Array;
+  commitment: Uint8Array;
+  ephemeralPublicKey: Uint8Array;
+}
+
+export interface PairSecrets {
+  /** th: identical on both sides unless someone is in the middle. */
   transcriptHash: Uint8Array;
-  /** th[0..2) as u16 BE: the upper 16 bits of every KID of this epoch. */
+  /** th[0..2) as u16 BE: the upper 16 bits of every KID of this pair. */
   kidTag: number;
-  /** Non-extractable HKDF key: our sending direction (equals the peer's receiveSecret). */
-  sendSecret: CryptoKey;
-  /** Non-extractable HKDF key: the peer's sending direction. */
-  receiveSecret: CryptoKey;
-  /** "ddddd ddddd ddddd ddddd", identical on both sides unless someone is in the middle. */
+  /** "ddddd ddddd ddddd ddddd" (§5.2). */
   securityCode: string;
-  peerIdentityPublicKey: Uint8Array;
-  peerSessionId: Uint8Array;
+  /** Non-extractable AES-128-GCM key that seals our CONFIRM. */
+  myConfirmKey: CryptoKey;
+  /** Non-extractable AES-128-GCM key that opens the peer's CONFIRM. */
+  peerConfirmKey: CryptoKey;
+  /** Non-extractable HKDF key: our media secret (the peer's receive secret). */
+  sendSecret: CryptoKey;
+  /** Non-extractable HKDF key: the peer's media secret. */
+  receiveSecret: CryptoKey;
 }
 
-export interface DeriveEpochInput {
-  /** Our ephemeral X25519 private key (from generateEphemeral). */
+export interface DerivePairInput {
+  suite: number;
+  /** Our ephemeral X25519 private key for this pair (from generateEphemeral). */
   myPrivateKey: CryptoKey;
-  /** Our own decoded hello (its ephemeral key must be myPrivateKey's public key). */
-  myHello: DecodedHello;
-  /** The peer's decoded hello. Its signature is verified here. */
-  peerHello: DecodedHello;
+  mine: TranscriptSide;
+  peer: TranscriptSide;
 }
 
-/** A fresh X25519 key pair; the private half never leaves WebCrypto. */
+/** A fresh X25519 key pair; the private half never leaves WebCrypto (§6.1: one per pair). */
 export async function generateEphemeral(): Promise<EphemeralKeyPair> {
   return cryptoCall('X25519 generateKey', 'crypto-unavailable', async () => {
     const pair = await subtle().generateKey({ name: 'X25519' }, false, ['deriveBits']);
@@ -87,6 +91,19 @@ export async function generateEphemeral(): Promise<EphemeralKeyPair> {
   });
 }
 
+function requireSuite(suite: unknown): asserts suite is number {
+  if (!Number.isInteger(suite) || (suite as number) < 0 || (suite as number) > 0xff) {
+    throw new E2eeError('invalid-argument', 'suite must be a u8');
+  }
+}
+
+function requireSide(side: TranscriptSide, what: string): void {
+  if (typeof side !== 'object' || side === null) throw new E2eeError('invalid-argument', `${what} is missing`);
+  requireBytes(side.pid, `${what} pid`, PID_LENGTH);
+  requireBytes(side.commitment, `${what} commitment`, COMMITMENT_LENGTH);
+  requireBytes(side.ephemeralPublicKey, `${what} ephemeral key`, X25519_PUBLIC_KEY_LENGTH);
+}
+
 function requireKey(key: unknown, what: string, algorithm: string, type: KeyType): asserts key is CryptoKey {
   const k = key as Partial<CryptoKey> | null;
   if (typeof k !== 'object' || k === null || k.type !== type || k.algorithm?.name !== algorithm) {
@@ -94,30 +111,49 @@ function requireKey(key: unknown, what: string, algorithm: string, type: KeyType
   }
 }
 
-function signedHello(hello: DecodedHello, what: string): { info: HelloBodyInfo; signed: Uint8Array } {
-  if (typeof hello !== 'object' || hello === null) throw new E2eeError('invalid-argument', `${what} is missing`);
-  requireBytes(hello.signature, `${what} signature`, ED25519_SIGNATURE_LENGTH, 'malformed-hello');
-  const info = decodeHelloBody(hello.body); // re-derive the fields from the signed bytes themselves
-  return { info, signed: concatBytes(hello.body, hello.signature) };
+/** commitment = SHA-256("CallSeal-v2 commit" || suite || from pid || to pid || ephemeral public key) (§4). */
+export async function commitmentOf(
+  suite: number,
+  fromPid: Uint8Array,
+  toPid: Uint8Array,
+  ephemeralPublicKey: Uint8Array,
+): Promise<Uint8Array<ArrayBuffer>> {
+  requireSuite(suite);
+  requireBytes(fromPid, 'from pid', PID_LENGTH);
+  requireBytes(toPid, 'to pid', PID_LENGTH);
+  requireBytes(ephemeralPublicKey, 'ephemeral public key', X25519_PUBLIC_KEY_LENGTH);
+  return sha256(COMMIT_LABEL_BYTES, Uint8Array.of(suite), fromPid, toPid, ephemeralPublicKey);
 }
 
-/** th = SHA-256(label || u16 len(A) || A || u16 len(B) || B), A < B. The same on both sides. */
-export async function transcriptHash(signedHelloX: Uint8Array, signedHelloY: Uint8Array): Promise<Uint8Array> {
-  requireBytes(signedHelloX, 'signed hello');
-  requireBytes(signedHelloY, 'signed hello');
-  const xFirst = compareBytes(signedHelloX, signedHelloY) <= 0;
-  const [a, b] = xFirst ? [signedHelloX, signedHelloY] : [signedHelloY, signedHelloX];
-  return sha256(TRANSCRIPT_LABEL_BYTES, u16be(a.length), a, u16be(b.length), b);
+/** th over both sides, ordered by pid, so both participants compute the same value (§5.1). */
+export async function transcriptHash(suite: number, x: TranscriptSide, y: TranscriptSide): Promise<Uint8Array> {
+  requireSuite(suite);
+  requireSide(x, 'first side');
+  requireSide(y, 'second side');
+  const order = compareBytes(x.pid, y.pid);
+  if (order === 0) throw new E2eeError('invalid-argument', 'the two sides of a pair have the same pid');
+  const [lo, hi] = order < 0 ? [x, y] : [y, x];
+  return sha256(
+    TRANSCRIPT_LABEL_BYTES,
+    Uint8Array.of(suite),
+    lo.pid,
+    lo.commitment,
+    lo.ephemeralPublicKey,
+    hi.pid,
+    hi.commitment,
+    hi.ephemeralPublicKey,
+  );
 }
 
 async function x25519(myPrivateKey: CryptoKey, peerPublicKey: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-  const shared = await cryptoCall('X25519', 'weak-key', async () => {
-    const peer = await subtle().importKey('raw', copyBytes(peerPublicKey), { name: 'X25519' }, false, []);
-    return new Uint8Array(
-      await subtle().deriveBits({ name: 'X25519', public: peer }, myPrivateKey, X25519_SHARED_SECRET_BITS),
-    );
-  });
-  // WebCrypto implementations may or may not refuse low-order points themselves; check either way.
+  const peer = await importX25519PublicKey(peerPublicKey);
+  const shared = await cryptoCall(
+    'X25519',
+    'weak-key',
+    async () =>
+      new Uint8Array(await subtle().deriveBits({ name: 'X25519', public: peer }, myPrivateKey, X25519_SHARED_SECRET_BITS)),
+  );
+  // §4.4: the shared secret must not be all zero (WebCrypto implementations may or may not refuse it themselves).
   if (shared.length !== X25519_SHARED_SECRET_BITS / 8 || isAllZero(shared)) {
     shared.fill(0);
     throw new E2eeError('weak-key', 'X25519 produced the all-zero shared secret');
@@ -125,9 +161,20 @@ async function x25519(myPrivateKey: CryptoKey, peerPublicKey: Uint8Array): Promi
   return shared;
 }
 
-async function directionSecret(sharedKey: CryptoKey, th: Uint8Array, senderEphemeral: Uint8Array): Promise<CryptoKey> {
-  const info = concatBytes(SENDER_LABEL_BYTES, senderEphemeral);
-  const bits = await hkdfSha256(sharedKey, th, info, DIRECTION_SECRET_LENGTH);
+async function confirmKey(shared: CryptoKey, th: Uint8Array, pid: Uint8Array, usage: KeyUsage): Promise<CryptoKey> {
+  const params: HkdfParams = {
+    name: 'HKDF',
+    hash: 'SHA-256',
+    salt: copyBytes(th),
+    info: concatBytes(CONFIRM_KEY_LABEL_BYTES, pid),
+  };
+  return cryptoCall('HKDF confirm key', 'crypto-unavailable', () =>
+    subtle().deriveKey(params, shared, { name: 'AES-GCM', length: CONFIRM_KEY_BITS }, false, [usage]),
+  );
+}
+
+async function mediaSecret(shared: CryptoKey, th: Uint8Array, pid: Uint8Array): Promise<CryptoKey> {
+  const bits = await hkdfSha256(shared, th, concatBytes(MEDIA_SECRET_LABEL_BYTES, pid), MEDIA_SECRET_LENGTH);
   try {
     return await importHkdfKey(bits);
   } finally {
@@ -136,59 +183,64 @@ async function directionSecret(sharedKey: CryptoKey, th: Uint8Array, senderEphem
 }
 
 /**
- * Derives one epoch's secrets from our hello, the peer's hello and our ephemeral private key. Verifies the
- * peer's signature ('bad-signature'), requires both hellos to name the same suite ('unsupported-suite'), refuses
- * a peer ephemeral equal to ours ('reflected-hello') and a low-order peer key ('weak-key').
+ * Derives a pair's secrets once both ephemerals are known. Validates the peer's ephemeral key (§4.4, 'weak-key'),
+ * refuses a peer side equal to ours ('invalid-argument': the caller must never get here with a reflection).
+ * Does not check commitments: the pair does that before (pair.ts).
  */
-export async function deriveEpoch(input: DeriveEpochInput): Promise<EpochSecrets> {
+export async function derivePairSecrets(input: DerivePairInput): Promise<PairSecrets> {
   if (typeof input !== 'object' || input === null) throw new E2eeError('invalid-argument', 'input is missing');
+  requireSuite(input.suite);
   requireKey(input.myPrivateKey, 'myPrivateKey', 'X25519', 'private');
-  const mine = signedHello(input.myHello, 'my hello');
-  const peer = signedHello(input.peerHello, 'peer hello');
-  if (equalBytes(mine.info.ephemeralPublicKey, peer.info.ephemeralPublicKey)) {
-    throw new E2eeError('reflected-hello', 'peer ephemeral key equals ours');
+  requireSide(input.mine, 'my side');
+  requireSide(input.peer, 'peer side');
+  if (equalBytes(input.mine.pid, input.peer.pid)) throw new E2eeError('invalid-argument', 'peer pid equals ours');
+  checkX25519PublicKey(input.peer.ephemeralPublicKey);
+  if (equalBytes(input.mine.ephemeralPublicKey, input.peer.ephemeralPublicKey)) {
+    throw new E2eeError('weak-key', 'peer ephemeral key equals ours');
   }
-  if (mine.info.suite !== peer.info.suite) {
-    throw new E2eeError('unsupported-suite', `peer uses suite ${peer.info.suite}, we use ${mine.info.suite}`);
-  }
-  if (!(await verifyHelloSignature(input.peerHello))) {
-    throw new E2eeError('bad-signature', 'peer hello signature does not verify');
-  }
-
-  const shared = await x25519(input.myPrivateKey, peer.info.ephemeralPublicKey);
+  const shared = await x25519(input.myPrivateKey, input.peer.ephemeralPublicKey);
   let sharedKey: CryptoKey;
   try {
-    sharedKey = await importHkdfKey(shared);
+    sharedKey = await importHkdfKey(shared, ['deriveBits', 'deriveKey']);
   } finally {
     shared.fill(0);
   }
-  const th = await transcriptHash(mine.signed, peer.signed);
-  const [sendSecret, receiveSecret, code] = await Promise.all([
-    directionSecret(sharedKey, th, mine.info.ephemeralPublicKey),
-    directionSecret(sharedKey, th, peer.info.ephemeralPublicKey),
+  const th = await transcriptHash(input.suite, input.mine, input.peer);
+  const [myConfirmKey, peerConfirmKey, sendSecret, receiveSecret, code] = await Promise.all([
+    confirmKey(sharedKey, th, input.mine.pid, 'encrypt'),
+    confirmKey(sharedKey, th, input.peer.pid, 'decrypt'),
+    mediaSecret(sharedKey, th, input.mine.pid),
+    mediaSecret(sharedKey, th, input.peer.pid),
     securityCode(th),
   ]);
   return {
     transcriptHash: th,
     kidTag: ((th[0] ?? 0) << 8) | (th[1] ?? 0),
+    securityCode: code,
+    myConfirmKey,
+    peerConfirmKey,
     sendSecret,
     receiveSecret,
-    securityCode: code,
-    peerIdentityPublicKey: peer.info.identityPublicKey,
-    peerSessionId: peer.info.sessionId,
   };
 }
 
 const KID_LIMIT = 1n << 24n;
 
-/** KID = (u16 BE of th[0..2)) << 8 | senderIndex. */
+/** KID = (u16 BE of th[0..2)) << 8 | senderIndex (§5.3). */
 export function kidFor(transcriptHashBytes: Uint8Array, senderIndex: number): bigint {
   requireBytes(transcriptHashBytes, 'transcript hash', SHA256_LENGTH);
+  return kidFromTag(((transcriptHashBytes[0] ?? 0) << 8) | (transcriptHashBytes[1] ?? 0), senderIndex);
+}
+
+/** KID = kidTag << 8 | senderIndex. */
+export function kidFromTag(kidTag: number, senderIndex: number): bigint {
+  if (!Number.isInteger(kidTag) || kidTag < 0 || kidTag > 0xffff) {
+    throw new E2eeError('invalid-argument', 'KID tag must be a u16');
+  }
   if (!Number.isInteger(senderIndex) || senderIndex < 0 || senderIndex > MAX_SENDER_INDEX) {
     throw new E2eeError('invalid-argument', `sender index must be 0..${MAX_SENDER_INDEX}`);
   }
-  const tag = ((transcriptHashBytes[0] ?? 0) << 8) | (transcriptHashBytes[1] ?? 0);
-  return (BigInt(tag) << 8n) | BigInt(senderIndex);
+  return (BigInt(kidTag) << 8n) | BigInt(senderIndex);
 }
 
 /** True when `kid` fits CallSeal's 24-bit KID layout (use on KIDs read from the wire before the two below). */
@@ -210,10 +262,10 @@ export function kidTagOf(kid: bigint): number {
   return Number(kid >> 8n);
 }
 
-/** The SFrame base_key of one sender: 32 bytes from a direction secret and the sender's KID. */
-export async function senderBaseKey(directionSecretKey: CryptoKey, kid: bigint): Promise<Uint8Array> {
-  requireKey(directionSecretKey, 'direction secret', 'HKDF', 'secret');
-  if (typeof kid !== 'bigint') throw new E2eeError('invalid-argument', 'KID must be a bigint');
+/** The SFrame base_key of one sender: 32 bytes from the sender's media secret and its KID (§5.3). */
+export async function senderBaseKey(mediaSecretKey: CryptoKey, kid: bigint): Promise<Uint8Array> {
+  requireKey(mediaSecretKey, 'media secret', 'HKDF', 'secret');
+  requireKid(kid);
   const info = concatBytes(SFRAME_BASE_KEY_LABEL_BYTES, u64be(kid));
-  return hkdfSha256(directionSecretKey, new Uint8Array(0), info, SFRAME_BASE_KEY_LENGTH);
+  return hkdfSha256(mediaSecretKey, new Uint8Array(0), info, SFRAME_BASE_KEY_LENGTH);
 }

@@ -1,12 +1,12 @@
 /**
  * The short authentication strings the two people compare.
  *
- * Why: the hellos are signed, but nobody has certified whose identity key is whose. A call infrastructure that
- * swaps both hellos for its own (a man in the middle) produces valid signatures; what it cannot do is make the
- * two sides compute the same transcript hash. So both screens show a code derived from the transcript hash
- * (symmetric: both sides order the hellos the same way) and the people read it to each other.
+ * Why: the CONFIRMs are signed, but nobody has certified whose identity key is whose. A man in the middle that runs
+ * one pair with each side produces valid signatures; what it cannot do is make the two sides compute the same
+ * transcript hash, because each side committed before it revealed (protocol.md §8.1). So both screens show a code
+ * derived from th (symmetric: both sides order the transcript by pid) and the people read it to each other.
  *
- *   d = SHA-256("CallSeal-v1 security code" || th)
+ *   d = SHA-256("CallSeal-v2 security code" || th)                                              protocol.md §5.2
  *
  *   d:  | d[0..5) | d[5..10) | d[10..15) | d[15..20) | unused ... |
  *          40-bit big-endian integers, each mod 100000, zero-padded to 5 digits

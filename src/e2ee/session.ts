@@ -1,320 +1,412 @@
 /**
- * The negotiation state machine of one page call: the brain the transform worker drives.
+ * The session of one page's call (protocol.md §6): its participant id, its pairs, the current pair and epoch, the
+ * state the user is shown, the fallback, and the bounds on everything a peer can make it hold.
  *
- * Why it is shaped like this: the hellos ride inside media frames that the call infrastructure may drop,
- * reorder, replay or forge, and there is no side channel. So the session (1) keeps attaching its signed hello
- * to outgoing frames until it has evidence the peer has it and the peer has learnt we have theirs, (2) turns
- * every verified hello from a new peer session into a new key epoch, (3) ignores anything forged, reflected or
- * replayed without ever throwing at the worker, and (4) only gives up on encryption on evidence: plain media
- * from the peer and no valid hello within `fallbackAfterMs`. Alone in a room nothing ever goes out in clear.
- * It holds no timers of its own: time comes from `now()`, and the worker calls `tick()`, which keeps it pure
- * and unit-testable.
+ *   negotiating ──a pair confirms──▶ encrypted ──a pair of another identity confirms──▶ identity-changed
+ *        │  ▲                           ▲   └──a pair of the same identity confirms (epoch + 1, smooth)
+ *        ▼  └──a pair confirms (probes keep going while unencrypted)
+ *   unencrypted / blocked (sustained evidence, §6.4; blocked also for a version-1 peer, §4.1)
  *
- *                 verified hello from a new peer session (epoch + 1)
- *   negotiating ------------------------------------------------------> encrypted <--+ new peer session:
- *        |  plain peer media, then no valid hello for fallbackAfterMs       ^     +----+ epoch + 1
- *        v                                                                  |
- *   unencrypted (allowPlaintextFallback) / blocked (otherwise) -------------+ a late hello upgrades the call
- *
- * When to attach our hello (outgoingHello non-null):
- *   - the peer's latest hello does not ack our hello (or no peer hello yet);
- *   - for HELLO_ACK_LINGER_MS after a peer hello brought news (a new peer session, or a changed ack), so that
- *     the peer sees our ack of its hello. Re-arming only on news, not on every peer hello, avoids two sessions
- *     keeping each other sending forever;
- *   - a keepalive every HELLO_KEEPALIVE_MS, which also repairs the case where all our acks were lost.
- * `minHelloIntervalMs` (default 0: every frame that asks) rate-limits attachment across all senders.
+ * Why it is shaped like this: packets ride inside media frames that the infrastructure may drop, reorder, replay or
+ * forge, and there is no side channel. So every record is taken at most once and only in order (pair.ts), pairs are
+ * per participant id and never come back once retired (so neither keys nor replay windows ever return, §8.5), the
+ * state moves to `encrypted` only on key confirmation, a new identity is loud for the rest of the call (§6.2), the
+ * fallback needs sustained evidence, and all of it is bounded and rate-limited (§6.5). The session never throws at
+ * the worker for anything the network sent; time comes from `now()` and the worker calls `tick()`, so it is pure and
+ * unit-testable. It holds no key bytes: confirmed pairs' secrets (non-extractable CryptoKeys) go to the key ring.
  */
-import { copyBytes, concatBytes, equalBytes, requireBytes, toHex } from './bytes';
+import { equalBytes, toHex } from './bytes';
+import { isE2eeError } from './errors';
+import { decodeHandshakePacket, encodeHandshakePacket, isVersion1Hello } from './handshake-packet';
+import { Pair, packRecords } from './pair';
+import { FallbackEvidence, RetiredPids, TokenBucket, type FallbackVerdict } from './session-limits';
 import {
-  DEFAULT_SFRAME_SUITE,
-  ED25519_PUBLIC_KEY_LENGTH,
-  ED25519_SIGNATURE_LENGTH,
-  SESSION_ID_LENGTH,
-} from './constants';
-import { E2eeError, isE2eeError } from './errors';
-import { decodeHello, encodeHello, encodeHelloBody, helloDigest, verifyHelloSignature, zeroAck } from './hello';
-import type { DecodedHello } from './hello';
-import { deriveEpoch, generateEphemeral } from './key-schedule';
-import type { EphemeralKeyPair, EpochSecrets } from './key-schedule';
-import { identityFingerprint } from './security-code';
+  PAIR_BURST,
+  PAIR_LIMIT,
+  PAIR_REFILL_MS,
+  PENDING_PAIR_TIMEOUT_MS,
+  PREVIOUS_PAIR_GRACE_MS,
+  PROBE_INTERVAL_MS,
+  RETIRED_PID_LIMIT,
+  SIGN_RETRY_MS,
+  checkPolicy,
+  checkSessionOptions,
+  randomPid,
+  type SessionOptions,
+  type SessionPolicy,
+  type SessionStats,
+  type SessionStatus,
+} from './session-options';
 
-export type CallState = 'negotiating' | 'encrypted' | 'unencrypted' | 'blocked' | 'error';
+export * from './session-options';
 
-export interface SessionStatus {
-  state: CallState;
-  securityCode?: string;
-  /** Number of epochs so far (0 before the first verified peer hello). */
-  epoch: number;
-  peerIdentityFingerprint?: string;
-  /** Why the state is what it is: 'peer-media-without-callseal' (unencrypted/blocked), an error code (error). */
-  reason?: string;
-  hellosSent: number;
-  /** Every peer hello handed to receivePeerHello, accepted or not. */
-  hellosReceived: number;
-  /** The subset of hellosReceived that was rejected or ignored (malformed, forged, reflected, replayed...). */
-  hellosRejected: number;
-  /** E2eeError code of the most recently rejected hello. Informational; changes do not trigger onStatus. */
-  lastRejection?: string;
-}
-
-export interface SessionOptions {
-  /** Our Ed25519 identity public key (raw, 32 bytes), from the background. */
-  identityPublicKey: Uint8Array;
-  /** The background signs HELLO_SIGNATURE_LABEL || body and returns the 64-byte signature. */
-  signHello(body: Uint8Array): Promise<Uint8Array>;
-  /** Monotonic milliseconds (performance.now() in the worker, a fake clock in tests). */
-  now(): number;
-  /** How long after the first plain peer frame we wait for a valid hello before falling back (e.g. 4000). */
-  fallbackAfterMs: number;
-  /** false: 'blocked' instead of 'unencrypted' when the peer turns out not to speak CallSeal. */
-  allowPlaintextFallback: boolean;
-  /** Called on every change of state, epoch or security code. Exceptions it throws are ignored. */
-  onStatus(status: SessionStatus): void;
-  /** New keys to install (called before the matching onStatus). If it throws, the state becomes 'error'. */
-  onEpoch(epoch: EpochSecrets, epochNumber: number): void;
-  /** SFrame cipher suite we announce and require from the peer. Default DEFAULT_SFRAME_SUITE (4). */
-  suite?: number;
-  /** Minimum spacing between two attached hellos, in ms. Default 0 (no rate limit). */
-  minHelloIntervalMs?: number;
-}
-
-/** Keep attaching hellos this long after a peer hello brought news, so the peer sees our ack. */
-export const HELLO_ACK_LINGER_MS = 1000;
-/** Attach a hello at least this often, even when both sides have acked each other. */
-export const HELLO_KEEPALIVE_MS = 2000;
-
-const PLAIN_PEER_REASON = 'peer-media-without-callseal';
-
-interface PeerSession {
-  /** Hex of the peer hello's sessionId. */
+interface Entry {
   key: string;
-  /** body || signature of the current peer hello (what we ack, what the transcript holds). */
-  signed: Uint8Array;
+  pair: Pair;
+  promoted: boolean;
+  retireAt?: number;
+  signPending: boolean;
+  signFailedAt?: number;
 }
 
 export class CallSession {
-  private state: CallState = 'negotiating';
+  private myPid: Uint8Array = randomPid();
+  private readonly suite: number;
+  private policy: SessionPolicy;
+  private readonly pairs = new Map<string, Entry>();
+  private readonly retired = new RetiredPids(RETIRED_PID_LIMIT);
+  private readonly budget = new TokenBucket(PAIR_BURST, PAIR_REFILL_MS);
+  private evidence = new FallbackEvidence();
+  private current: Entry | null = null;
   private epoch = 0;
-  private securityCode: string | undefined;
-  private peerFingerprint: string | undefined;
-  private reason: string | undefined;
-  private lastRejection: string | undefined;
-  private hellosSent = 0;
-  private hellosReceived = 0;
-  private hellosRejected = 0;
-
-  private peer: PeerSession | null = null;
-  /**
-   * The peer session the current one displaced. It may come back once: if the displacing hello was a stale
-   * one injected by the infrastructure (say, the peer's hello from an earlier call), the real peer's next
-   * keepalive hello restores the call instead of being refused as a replay for good. Older sessions stay refused.
-   */
-  private previousPeerSession: string | null = null;
-  private readonly seenPeerSessions = new Set<string>();
-  /** What our outgoing hellos ack: the digest of the current peer hello, or zeros. */
-  private ack: Uint8Array = zeroAck();
-  /** The ack carried by the latest accepted peer hello. */
-  private peerAck: Uint8Array | null = null;
-  private lingerUntil = Number.NEGATIVE_INFINITY;
-  private lastSentAt: number | null = null;
-  private plainMediaSince: number | null = null;
+  private everConfirmed = false;
+  /** A pair was confirmed during the current call (§6.4: only then is the call beyond the fallback). */
+  private confirmedThisCall = false;
+  /** The call's reference identity (§6.2): the first confirmed since the call began. */
+  private reference: Uint8Array | null = null;
+  private fellBack: FallbackVerdict = null;
+  private failure: 'keys-failed' | 'internal-error' | null = null;
+  private signFailed = false;
+  private lastProbeAt = Number.NEGATIVE_INFINITY;
+  private nextPairId = 1;
+  private rotation = 0;
   private queue: Promise<void> = Promise.resolve();
+  /** Signatures asked of the background and not answered yet. */
+  private readonly signing = new Set<Promise<unknown>>();
+  private disposed = false;
+  private readonly rejections = new Map<string, number>();
+  private lastRejection: string | undefined;
 
-  private constructor(
-    private readonly opts: SessionOptions,
-    private readonly suite: number,
-    private readonly minHelloIntervalMs: number,
-    private readonly ephemeral: EphemeralKeyPair,
-    private readonly myHello: DecodedHello,
-    private readonly myDigest: Uint8Array,
-  ) {}
-
-  /** Makes the ephemeral pair and sessionId and asks the background to sign our hello, once. */
-  static async create(opts: SessionOptions): Promise<CallSession> {
-    if (typeof opts !== 'object' || opts === null) throw new E2eeError('invalid-argument', 'options are missing');
-    requireBytes(opts.identityPublicKey, 'identity public key', ED25519_PUBLIC_KEY_LENGTH);
-    for (const fn of ['signHello', 'now', 'onStatus', 'onEpoch'] as const) {
-      if (typeof opts[fn] !== 'function') throw new E2eeError('invalid-argument', `${fn} must be a function`);
-    }
-    if (!Number.isFinite(opts.fallbackAfterMs) || opts.fallbackAfterMs < 0) {
-      throw new E2eeError('invalid-argument', 'fallbackAfterMs must be a non-negative number');
-    }
-    if (typeof opts.allowPlaintextFallback !== 'boolean') {
-      throw new E2eeError('invalid-argument', 'allowPlaintextFallback must be a boolean');
-    }
-    const minInterval = opts.minHelloIntervalMs ?? 0;
-    if (!Number.isFinite(minInterval) || minInterval < 0) {
-      throw new E2eeError('invalid-argument', 'minHelloIntervalMs must be a non-negative number');
-    }
-    const suite = opts.suite ?? DEFAULT_SFRAME_SUITE;
-
-    const ephemeral = await generateEphemeral();
-    const sessionId = globalThis.crypto.getRandomValues(new Uint8Array(SESSION_ID_LENGTH));
-    const body = encodeHelloBody({
-      suite,
-      sessionId,
-      ephemeralPublicKey: ephemeral.publicKey,
-      identityPublicKey: opts.identityPublicKey,
-    });
-    let signature: unknown;
-    try {
-      signature = await opts.signHello(copyBytes(body));
-    } catch (error) {
-      throw new E2eeError('sign-failed', 'the background did not sign our hello', { cause: error });
-    }
-    if (!(signature instanceof Uint8Array) || signature.length !== ED25519_SIGNATURE_LENGTH) {
-      throw new E2eeError('bad-signature', 'the background returned something that is not a signature');
-    }
-    if (!(await verifyHelloSignature({ body, signature }))) {
-      throw new E2eeError('bad-signature', 'our own hello signature does not verify with our identity key');
-    }
-    const myHello = decodeHello(encodeHello(body, signature, zeroAck()));
-    const myDigest = await helloDigest(body, signature);
-    const session = new CallSession(opts, suite, minInterval, ephemeral, myHello, myDigest);
-    session.emit();
-    return session;
+  constructor(private readonly opts: SessionOptions) {
+    this.suite = checkSessionOptions(opts);
+    this.policy = checkPolicy(opts);
   }
 
-  /** Hello bytes to attach to the next outgoing frame (with the current ack), or null when none is needed. */
-  outgoingHello(): Uint8Array | null {
+  /** Our participant id (§4): fresh per session, renewed when a session that never confirmed runs out of pairs. */
+  get pid(): Uint8Array {
+    return this.myPid.slice();
+  }
+
+  updatePolicy(policy: SessionPolicy): void {
+    this.policy = checkPolicy(policy);
+    this.emit();
+  }
+
+  /** Handles the handshake slot of a peer frame. Never rejects; packets are processed one at a time, in order. */
+  receivePacket(bytes: Uint8Array): Promise<void> {
+    const snapshot = bytes instanceof Uint8Array ? bytes.slice() : null;
+    return this.enqueue(() => this.process(snapshot));
+  }
+
+  /** The packet to attach to the next outgoing frame, or null when there is nothing to say (§6.1). */
+  outgoingPacket(): Uint8Array | null {
+    if (this.disposed) return null;
+    const pairs = [...this.pairs.values()].filter((entry) => entry.retireAt === undefined).map((entry) => entry.pair);
+    const records = packRecords(pairs, this.rotation++, this.opts.now());
+    // A side with no confirmed pair announces itself in every frame (§6.1).
+    if (records.length === 0 && this.current !== null) return null;
+    return encodeHandshakePacket({ from: this.myPid, records });
+  }
+
+  /** In `unencrypted`, at most once a second: the packet for a probe frame (§6.4); null otherwise. */
+  takeProbe(): Uint8Array | null {
+    if (this.status().state !== 'unencrypted') return null;
     const now = this.opts.now();
-    if (this.lastSentAt !== null && now - this.lastSentAt < this.minHelloIntervalMs) return null;
-    const unacked = this.peerAck === null || !equalBytes(this.peerAck, this.myDigest);
-    const lingering = now < this.lingerUntil;
-    const keepalive = this.lastSentAt === null || now - this.lastSentAt >= HELLO_KEEPALIVE_MS;
-    if (!unacked && !lingering && !keepalive) return null;
-    this.lastSentAt = now;
-    this.hellosSent++;
-    return encodeHello(this.myHello.body, this.myHello.signature, this.ack);
+    if (now - this.lastProbeAt < PROBE_INTERVAL_MS) return null;
+    this.lastProbeAt = now;
+    return this.outgoingPacket();
+  }
+
+  /** A peer frame without CallSeal's trailer (§6.4 evidence). */
+  notePlainFrame(): void {
+    const now = this.opts.now();
+    this.evidence.notePlain(now);
+    this.evaluate(now);
+  }
+
+  /** A peer frame with CallSeal's trailer, valid or not (§6.4: it ends any plain run). */
+  noteCallSealFrame(): void {
+    this.evidence.noteTrailer(this.opts.now());
+  }
+
+  /** A media frame decrypted under a pair: the peer holds our CONFIRM, which stops repeating (§6.1). */
+  noteMediaDecrypted(pairId: number): void {
+    for (const entry of this.pairs.values()) if (entry.pair.id === pairId) entry.pair.noteMediaDecrypted();
   }
 
   /**
-   * Handles a hello found in a peer frame. Never rejects: forged, malformed, reflected and replayed hellos are
-   * counted and ignored. Hellos are processed one at a time, in arrival order; the bytes are copied at once.
+   * No frame for a while: the call ended. Its warning ends with it (§6.2: a resumed call starts from the current
+   * pair), and so does a fallback (§6.4: the next call's peer gets no plaintext on this one's evidence).
    */
-  receivePeerHello(bytes: Uint8Array): Promise<void> {
-    const snapshot = bytes instanceof Uint8Array ? copyBytes(bytes) : null;
-    this.queue = this.queue.then(() => this.process(snapshot)).catch((error: unknown) => this.fail(error));
-    return this.queue;
+  noteCallEnded(): void {
+    const identity = this.current?.pair.peerIdentity ?? null;
+    const changed = this.reference !== identity || this.fellBack !== null;
+    this.reference = identity;
+    this.fellBack = null;
+    this.confirmedThisCall = false;
+    this.evidence = new FallbackEvidence();
+    if (changed) this.emit();
   }
 
-  /** A peer media frame without a CallSeal trailer arrived: evidence the peer may not run CallSeal. */
-  notePlainPeerMedia(): void {
-    if (this.state === 'negotiating' && this.plainMediaSince === null) this.plainMediaSince = this.opts.now();
-    this.evaluateFallback();
-  }
-
-  /** Re-evaluates the fallback timer against now(). */
+  /** Timeouts, retirements, signature retries and the fallback, against now(). */
   tick(): void {
-    this.evaluateFallback();
+    if (this.disposed) return;
+    const now = this.opts.now();
+    let dropped = false;
+    for (const entry of [...this.pairs.values()]) {
+      const expired = !entry.promoted && now - entry.pair.createdAt >= PENDING_PAIR_TIMEOUT_MS;
+      if (expired || (entry.retireAt !== undefined && now >= entry.retireAt)) {
+        this.drop(entry);
+        dropped = true;
+      } else if (entry.signFailedAt !== undefined && !entry.signPending && now - entry.signFailedAt >= SIGN_RETRY_MS) {
+        this.startSigning(entry);
+      }
+    }
+    // §6.5: a session that never confirmed a pair and has none left takes a fresh pid, so a peer that retired ours
+    // (its pair with us failed too) meets us as a new participant instead of never again.
+    if (dropped && !this.everConfirmed && this.pairs.size === 0) {
+      this.myPid = randomPid();
+      this.retired.clear();
+    }
+    this.evaluate(now);
   }
 
   status(): SessionStatus {
-    const status: SessionStatus = {
-      state: this.state,
-      epoch: this.epoch,
-      hellosSent: this.hellosSent,
-      hellosReceived: this.hellosReceived,
-      hellosRejected: this.hellosRejected,
-    };
-    if (this.securityCode !== undefined) status.securityCode = this.securityCode;
-    if (this.peerFingerprint !== undefined) status.peerIdentityFingerprint = this.peerFingerprint;
-    if (this.reason !== undefined) status.reason = this.reason;
-    if (this.lastRejection !== undefined) status.lastRejection = this.lastRejection;
-    return status;
+    const epoch = this.epoch;
+    const current = this.current;
+    if (current !== null) {
+      const identity = current.pair.peerIdentity as Uint8Array;
+      const changed = this.reference !== null && !equalBytes(identity, this.reference);
+      return {
+        state: changed ? 'identity-changed' : 'encrypted',
+        epoch,
+        securityCode: (current.pair.secrets as NonNullable<Pair['secrets']>).securityCode,
+        peerIdentityPublicKey: identity.slice(),
+      };
+    }
+    if (this.failure !== null) return { state: 'error', epoch, detail: this.failure };
+    if (this.fellBack === 'peer-protocol-1') return { state: 'blocked', epoch, detail: 'peer-protocol-1' };
+    if (this.fellBack === 'no-key-exchange') {
+      return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'no-key-exchange' };
+    }
+    return this.signFailed ? { state: 'negotiating', epoch, detail: 'sign-failed' } : { state: 'negotiating', epoch };
   }
 
-  // ---- internals ---------------------------------------------------------------------------------------
+  /** Counts for tests and diagnostics (no key material). */
+  stats(): SessionStats {
+    const rejections = Object.fromEntries(this.rejections);
+    const out: SessionStats = { pid: toHex(this.myPid), pairs: this.pairs.size, retired: this.retired.size, rejections };
+    if (this.lastRejection !== undefined) out.lastRejection = this.lastRejection;
+    return out;
+  }
+
+  /** Resolves once every packet and signature in flight has been handled (for tests, and orderly shutdowns). */
+  async settled(): Promise<void> {
+    for (;;) {
+      await this.queue;
+      if (this.signing.size === 0) return;
+      await Promise.allSettled([...this.signing]);
+    }
+  }
+
+  /** Stops everything: later packets, signatures and ticks are ignored. */
+  dispose(): void {
+    this.disposed = true;
+    this.pairs.clear();
+    this.current = null;
+  }
+
+  // ---- internals ---------------------------------------------------------------------------------------------
+
+  private enqueue(task: () => Promise<void> | void): Promise<void> {
+    this.queue = this.queue
+      .then(async () => {
+        if (!this.disposed) await task();
+      })
+      .catch((error: unknown) => this.fail(error));
+    return this.queue;
+  }
 
   private async process(bytes: Uint8Array | null): Promise<void> {
-    this.hellosReceived++;
+    const now = this.opts.now();
+    if (bytes === null) return this.reject('invalid-argument');
+    if (isVersion1Hello(bytes)) {
+      this.evidence.noteVersion1(now);
+      this.reject('version-1');
+      return this.evaluate(now);
+    }
+    let packet;
     try {
-      if (bytes === null) throw new E2eeError('invalid-argument', 'hello must be a Uint8Array');
-      const hello = decodeHello(bytes);
-      if (hello.suite !== this.suite) throw new E2eeError('unsupported-suite', `peer suite ${hello.suite}`);
-      const mine = this.myHello;
-      if (
-        (equalBytes(hello.identityPublicKey, mine.identityPublicKey) && equalBytes(hello.sessionId, mine.sessionId)) ||
-        equalBytes(hello.ephemeralPublicKey, mine.ephemeralPublicKey)
-      ) {
-        throw new E2eeError('reflected-hello', 'a hello of our own came back');
-      }
-      const signed = concatBytes(hello.body, hello.signature);
-      if (this.peer !== null && equalBytes(signed, this.peer.signed)) {
-        this.noteAck(hello.ack); // the current peer hello again: only the unsigned ack may have changed
-        return;
-      }
-      const sessionKey = toHex(hello.sessionId);
-      if (this.seenPeerSessions.has(sessionKey) && sessionKey !== this.previousPeerSession) {
-        throw new E2eeError('replayed-hello', 'hello from a superseded (or conflicting) peer session');
-      }
-      const secrets = await deriveEpoch({ myPrivateKey: this.ephemeral.privateKey, myHello: mine, peerHello: hello });
-      const [fingerprint, digest] = await Promise.all([
-        identityFingerprint(hello.identityPublicKey),
-        helloDigest(hello.body, hello.signature),
-      ]);
-      this.adoptEpoch(sessionKey, signed, digest, hello.ack, secrets, fingerprint);
+      packet = decodeHandshakePacket(bytes);
     } catch (error) {
-      if (!isE2eeError(error) || error.code === 'crypto-unavailable') throw error;
-      this.hellosRejected++;
-      this.lastRejection = error.code;
+      if (isE2eeError(error)) return this.reject(error.code);
+      throw error;
     }
+    if (equalBytes(packet.from, this.myPid)) return this.reject('reflected');
+    this.evidence.noteVersion2(now);
+    const key = toHex(packet.from);
+    let entry = this.pairs.get(key) ?? null;
+    if (entry === null) {
+      if (this.retired.has(key)) return this.reject('retired-pid'); // pairs never come back (§6.2)
+      entry = await this.createPair(packet.from, key, now);
+      if (entry === null) return;
+    }
+    for (const record of packet.records) {
+      if (!equalBytes(record.to, this.myPid)) continue; // addressed to someone else's session (§4)
+      if (this.pairs.get(key) !== entry) return;
+      const outcome = await entry.pair.handle(record);
+      if (outcome !== 'accepted' && outcome !== 'duplicate') this.reject(outcome);
+    }
+    if (this.pairs.get(key) === entry) this.progress(entry);
   }
 
-  private adoptEpoch(
-    sessionKey: string,
-    signed: Uint8Array,
-    digest: Uint8Array,
-    peerAck: Uint8Array,
-    secrets: EpochSecrets,
-    fingerprint: string,
-  ): void {
-    this.seenPeerSessions.add(sessionKey);
-    this.previousPeerSession = this.peer?.key ?? null;
-    this.peer = { key: sessionKey, signed };
-    this.ack = digest;
-    this.peerAck = null; // a new peer session: whatever it acks is news
-    this.noteAck(peerAck);
-    this.epoch++;
+  /** A new pair for `pid`, within the bounds of §6.5; null (counted) when the budget or the table says no. */
+  private async createPair(pid: Uint8Array, key: string, now: number): Promise<Entry | null> {
+    if (this.pairs.size >= PAIR_LIMIT && this.evictable() === undefined) {
+      this.reject('too-many-pairs');
+      return null;
+    }
+    if (!this.budget.take(now)) {
+      this.reject('rate-limited');
+      return null;
+    }
+    const myPid = this.myPid;
+    const context = { suite: this.suite, myPid, identityPublicKey: this.opts.identityPublicKey };
+    const pair = await Pair.create(this.nextPairId++, context, pid, now);
+    if (this.disposed || myPid !== this.myPid || this.pairs.has(key)) return null;
+    while (this.pairs.size >= PAIR_LIMIT) {
+      const victim = this.evictable();
+      if (victim === undefined) return null;
+      this.drop(victim);
+    }
+    const entry: Entry = { key, pair, promoted: false, signPending: false };
+    this.pairs.set(key, entry);
+    return entry;
+  }
+
+  /** The oldest pair that is not confirmed (a confirmed one is current, or retiring on its own). */
+  private evictable(): Entry | undefined {
+    let oldest: Entry | undefined;
+    for (const entry of this.pairs.values()) {
+      if (!entry.promoted && (oldest === undefined || entry.pair.createdAt < oldest.pair.createdAt)) oldest = entry;
+    }
+    return oldest;
+  }
+
+  private drop(entry: Entry): void {
+    if (this.pairs.get(entry.key) !== entry) return;
+    this.pairs.delete(entry.key);
+    this.retired.add(entry.key);
+    if (entry.promoted) this.opts.onPairRetired(entry.pair.id);
+  }
+
+  /** After a pair moved: ask for our signature once keys exist, and promote it once confirmed. */
+  private progress(entry: Entry): void {
+    const pair = entry.pair;
+    if (pair.needsSignature && !entry.signPending && entry.signFailedAt === undefined) this.startSigning(entry);
+    if (pair.confirmed && !entry.promoted) this.promote(entry);
+  }
+
+  private startSigning(entry: Entry): void {
+    entry.signPending = true;
+    delete entry.signFailedAt;
+    let signature: Promise<Uint8Array>;
     try {
-      this.opts.onEpoch(secrets, this.epoch);
-    } catch {
-      this.setState('error', 'epoch-install-failed');
-      return;
+      signature = Promise.resolve(this.opts.sign(entry.pair.signingInput()));
+    } catch (error) {
+      signature = Promise.reject(error instanceof Error ? error : new Error('sign threw'));
     }
-    this.securityCode = secrets.securityCode;
-    this.peerFingerprint = fingerprint;
-    this.setState('encrypted', undefined);
+    const failed = (): void => {
+      entry.signPending = false;
+      entry.signFailedAt = this.opts.now();
+      this.signFailed = true;
+      this.emit();
+    };
+    const handled = signature.then(
+      (value) =>
+        this.enqueue(async () => {
+          if (this.pairs.get(entry.key) !== entry) return;
+          try {
+            await entry.pair.setSignature(value);
+          } catch (error) {
+            if (isE2eeError(error, 'sign-failed') || isE2eeError(error, 'invalid-argument')) return failed();
+            throw error;
+          }
+          entry.signPending = false;
+          this.signFailed = false;
+          this.progress(entry);
+          this.emit();
+        }),
+      () => this.enqueue(failed),
+    );
+    this.signing.add(handled);
+    void handled.finally(() => this.signing.delete(handled));
   }
 
-  private noteAck(peerAck: Uint8Array): void {
-    const news = this.peerAck === null || !equalBytes(this.peerAck, peerAck);
-    this.peerAck = copyBytes(peerAck);
-    if (news) this.lingerUntil = Math.max(this.lingerUntil, this.opts.now() + HELLO_ACK_LINGER_MS);
+  private promote(entry: Entry): void {
+    entry.promoted = true;
+    const pair = entry.pair;
+    const secrets = pair.secrets as NonNullable<Pair['secrets']>;
+    try {
+      this.opts.onPairConfirmed({
+        id: pair.id,
+        kidTag: secrets.kidTag,
+        sendSecret: secrets.sendSecret,
+        receiveSecret: secrets.receiveSecret,
+      });
+    } catch {
+      this.failure = 'keys-failed';
+      this.drop(entry);
+      return this.emit();
+    }
+    if (this.current !== null) this.current.retireAt = this.opts.now() + PREVIOUS_PAIR_GRACE_MS;
+    this.current = entry;
+    this.epoch++;
+    this.everConfirmed = true;
+    this.confirmedThisCall = true;
+    this.fellBack = null;
+    this.failure = null;
+    this.signFailed = false;
+    this.reference ??= pair.peerIdentity;
+    this.emit();
   }
 
-  private evaluateFallback(): void {
-    if (this.state !== 'negotiating' || this.plainMediaSince === null) return;
-    if (this.opts.now() - this.plainMediaSince < this.opts.fallbackAfterMs) return;
-    this.setState(this.opts.allowPlaintextFallback ? 'unencrypted' : 'blocked', PLAIN_PEER_REASON);
+  /**
+   * §6.4. A call in which a pair confirmed is never downgraded; neither is a fallback undone but by a pair. A pair
+   * kept from an earlier call does not protect the next one from the evidence: if that call's peer has no CallSeal
+   * (no trailer at all for 4 s), the old pair stops being current — its receive keys live out their grace — and the
+   * call falls back like any other. A returning peer of the old pair sends trailers, so it never triggers this.
+   */
+  private evaluate(now: number): void {
+    if (this.confirmedThisCall || this.fellBack !== null) return;
+    const verdict = this.evidence.verdict(now, this.policy.fallbackAfterMs);
+    if (verdict !== null) {
+      if (this.current !== null) {
+        this.current.retireAt = now + PREVIOUS_PAIR_GRACE_MS;
+        this.current = null;
+      }
+      this.fellBack = verdict;
+      this.emit();
+    }
   }
 
-  /** An unexpected failure while processing a hello (a bug, or WebCrypto missing): state 'error'. */
+  private reject(reason: string): void {
+    this.rejections.set(reason, (this.rejections.get(reason) ?? 0) + 1);
+    this.lastRejection = reason;
+  }
+
+  /** A failure that is not the network's doing (a bug, or WebCrypto missing): state 'error', no media in clear. */
   private fail(error: unknown): void {
-    this.setState('error', isE2eeError(error) ? error.code : 'internal-error');
-  }
-
-  private setState(state: CallState, reason: string | undefined): void {
-    this.state = state;
-    this.reason = reason;
+    this.failure = 'internal-error';
+    this.lastRejection = isE2eeError(error) ? error.code : 'internal-error';
     this.emit();
   }
 
   private emit(): void {
     try {
-      this.opts.onStatus(this.status());
+      this.opts.onChange();
     } catch {
-      // A status listener failing must not break negotiation.
+      // A listener failing must not break negotiation.
     }
   }
 }

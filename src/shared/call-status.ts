@@ -112,3 +112,17 @@ export interface PageSettings {
 }
 
 export const DEFAULT_FALLBACK_AFTER_MS = 4000;
+
+/** Shape check for settings received from another context (the bridge, the worker). */
+export function isPageSettings(value: unknown): value is PageSettings {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.enabled === 'boolean' &&
+    typeof v.allowPlaintextFallback === 'boolean' &&
+    typeof v.fallbackAfterMs === 'number' &&
+    Number.isFinite(v.fallbackAfterMs) &&
+    v.fallbackAfterMs >= 0 &&
+    v.fallbackAfterMs <= 600_000
+  );
+}

@@ -11,6 +11,7 @@
  */
 import {
   isCallState,
+  isPageSettings,
   isCodecName,
   isDetailCode,
   type CodecName,
@@ -21,8 +22,8 @@ import {
   type WorkerCallState,
 } from './call-status';
 import { isIdentityKeyBase64, isSecurityCode, isSessionId, isBase64Of } from './formats';
+import { ED25519_SIGNATURE_LENGTH, SIGNING_INPUT_LENGTH } from '../e2ee/constants';
 import type { PolicyView } from './policy-view';
-import { SIGNING_INPUT_LENGTH } from './signing';
 
 /** Runtime port names, which tell the background which kind of client connected. */
 export const BRIDGE_PORT = 'callseal-bridge';
@@ -67,6 +68,10 @@ export const SIGN_REFUSAL_CODES = [
   'sign-failed',
 ] as const;
 export type SignRefusalCode = (typeof SIGN_REFUSAL_CODES)[number];
+
+export function isSignRefusalCode(value: unknown): value is SignRefusalCode {
+  return typeof value === 'string' && (SIGN_REFUSAL_CODES as readonly string[]).includes(value);
+}
 
 /** Bridge → background, on the runtime port (JSON: bytes are base64). */
 export type PageToBackground =
@@ -161,6 +166,23 @@ export function isSessionReport(value: unknown): value is SessionReport {
   );
 }
 
+/** A copy of a checked report with exactly the contract's fields: nothing else travels on (the bridge uses it). */
+export function copySessionReport(report: SessionReport): SessionReport {
+  const { encrypted, decrypted, dropped, plaintext } = report.counters;
+  const copy: SessionReport = {
+    session: report.session,
+    seq: report.seq,
+    state: report.state,
+    epoch: report.epoch,
+    counters: { encrypted, decrypted, dropped, plaintext },
+  };
+  if (report.securityCode !== undefined) copy.securityCode = report.securityCode;
+  if (report.peerIdentityPublicKey !== undefined) copy.peerIdentityPublicKey = report.peerIdentityPublicKey;
+  if (report.detail !== undefined) copy.detail = report.detail;
+  if (report.codec !== undefined) copy.codec = report.codec;
+  return copy;
+}
+
 export function isPageErrorCode(value: unknown): value is PageErrorCode {
   return typeof value === 'string' && (PAGE_ERROR_CODES as readonly string[]).includes(value);
 }
@@ -216,6 +238,21 @@ export function isPopupToBackground(value: unknown): value is PopupToBackground 
       return typeof value.enabled === 'boolean';
     case 'refresh-policy':
       return true;
+    default:
+      return false;
+  }
+}
+
+/** Shape check for everything the bridge receives from the background (byte strings are checked when decoded). */
+export function isBackgroundToPage(value: unknown): value is BackgroundToPage {
+  if (!isRecord(value)) return false;
+  switch (value.kind) {
+    case 'settings':
+      return isPageSettings(value.settings) && (value.identityPublicKey === null || isIdentityKeyBase64(value.identityPublicKey));
+    case 'signed':
+      return isInt(value.requestId) && isBase64Of(value.signature, ED25519_SIGNATURE_LENGTH);
+    case 'sign-refused':
+      return isInt(value.requestId) && isSignRefusalCode(value.code);
     default:
       return false;
   }

@@ -10,8 +10,9 @@
  *
  * Transforms themselves are announced to the worker by `rtctransform` events carrying `TransformOptions`.
  */
-import type { PageSettings } from './call-status';
-import type { SessionReport } from './messages';
+import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, SIGNING_INPUT_LENGTH } from '../e2ee/constants';
+import { isPageSettings, type PageSettings } from './call-status';
+import { isSessionReport, type SessionReport } from './messages';
 
 /** Worker → bridge. */
 export type WorkerToBridge =
@@ -63,4 +64,46 @@ export function isTransformOptions(value: unknown): value is TransformOptions {
     (v.media === 'audio' || v.media === 'video') &&
     Number.isSafeInteger(v.id)
   );
+}
+
+// ---- Shape checks: every side validates what it receives (protocol.md §7.4). ----
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const isIndex = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
+const isBytes = (value: unknown, length: number): value is Uint8Array => value instanceof Uint8Array && value.length === length;
+const isShortString = (value: unknown, max: number): value is string => typeof value === 'string' && value.length <= max;
+
+/** What the bridge accepts from the worker on port B. */
+export function isWorkerToBridge(value: unknown): value is WorkerToBridge {
+  if (!isRecord(value)) return false;
+  switch (value.kind) {
+    case 'attach':
+      return true;
+    case 'sign':
+      return isIndex(value.requestId) && isBytes(value.input, SIGNING_INPUT_LENGTH);
+    case 'report':
+      return isSessionReport(value.report);
+    default:
+      return false;
+  }
+}
+
+/** What the worker accepts from the bridge on port B. */
+export function isBridgeToWorker(value: unknown): value is BridgeToWorker {
+  if (!isRecord(value)) return false;
+  switch (value.kind) {
+    case 'settings':
+      return (
+        isPageSettings(value.settings) &&
+        (value.identityPublicKey === null || isBytes(value.identityPublicKey, ED25519_PUBLIC_KEY_LENGTH))
+      );
+    case 'signed':
+      return isIndex(value.requestId) && isBytes(value.signature, ED25519_SIGNATURE_LENGTH);
+    case 'sign-refused':
+      return isIndex(value.requestId) && isShortString(value.code, 64);
+    case 'detached':
+      return true;
+    default:
+      return false;
+  }
 }

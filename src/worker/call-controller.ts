@@ -1,183 +1,254 @@
 /**
- * The page's call as the transform worker sees it: the settings, the key-agreement session, the keys, and what
- * happens to each frame. One controller serves every transform of the page (all its peer connections).
+ * The page's call as the transform worker sees it: the settings, the session, the keys, what happens to each frame,
+ * and what is reported. One controller serves every transform of the page (all its peer connections).
  *
- * Outgoing frame, E2EE on:
- *   session not ready, or negotiating  → hello-only frame (clear prefix + hello), or dropped: nothing in clear
- *   encrypted                          → clear prefix + SFrame(body, AAD = clear prefix) [+ hello while needed]
- *   unencrypted (fallback allowed)     → unaltered
- *   blocked / error                    → hello-only frame or dropped
+ * Outgoing frame, E2EE on (protocol.md §6.3):
+ *   negotiating, blocked, error → handshake-only frame (clear prefix + packet), or dropped: nothing in clear
+ *   encrypted, identity-changed → clear prefix + SFrame(rest, AAD = prefix) [+ packet while a record is pending]
+ *   unencrypted (fallback)      → unaltered, but one audio frame a second becomes a probe frame (§6.4)
  * Incoming frame, E2EE on:
- *   CallSeal frame  → hello to the session; media decrypted (failures dropped); hello-only frames dropped
- *   plain frame     → evidence for the fallback; passed only in `unencrypted`, dropped otherwise
- * With E2EE off every frame passes unaltered.
+ *   CallSeal frame → packet to the session; media decrypted under a confirmed pair (failures throw: dropped);
+ *                    handshake-only frames never reach the decoder
+ *   plain frame    → evidence (§6.4); passed only in `unencrypted`
+ * Before the first settings every frame is dropped (E2EE may be on, even required); if the extension went away
+ * before any settings came, frames pass unaltered; with E2EE off, everything passes unaltered and no session runs.
+ *
+ * Reports (§7.4): a random session id per E2EE session (new when E2EE goes on or the identity changes), `seq`
+ * increasing, a heartbeat every second once a transform exists and a report on every change; reasons are codes.
  */
-import { codecClearPrefixLength, encodeCallSealFrame, parseCallSealFrame } from '../e2ee/frame-container';
+import { equalBytes } from '../e2ee/bytes';
+import { encodeCallSealFrame, hasCallSealTrailer, parseCallSealFrame } from '../e2ee/frame-container';
 import { CallSession, type SessionStatus } from '../e2ee/session';
 import { bytesToBase64 } from '../shared/base64';
-import { ZERO_COUNTERS, type FrameCounters, type PageSettings } from '../shared/call-status';
+import { toHex } from '../shared/bytes';
+import { isPageSettings, ZERO_COUNTERS, type CodecName, type FrameCounters, type PageSettings } from '../shared/call-status';
 import type { SessionReport } from '../shared/messages';
-import type { WorkerToMain } from '../shared/worker-messages';
-import { HelloSigner } from './hello-signer';
+import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
+import { KeyFrameRequests } from './key-frames';
 import { KeyRing } from './key-ring';
+import { clearPrefixLength, codecName, isVideo, probeFrame, type EncodedFrame } from './frames';
+import { Signer } from './signer';
 
-export type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
+export type { EncodedFrame } from './frames';
+
+export interface ControllerTiming {
+  /** No frame in or out for this long means no call (audio sends frames even in silence). Default 5000. */
+  idleAfterMs?: number;
+  /** Heartbeat period. Default 1000. */
+  reportIntervalMs?: number;
+  /** How long a signature may take. Default 10 000. */
+  signTimeoutMs?: number;
+  /** Monotonic milliseconds. Default performance.now(). */
+  now?: () => number;
+}
 
 const EMPTY = new Uint8Array(0);
-
-/** What the session's reason codes mean to the user. */
-const REASONS: Record<string, string> = {
-  'peer-media-without-callseal': 'The other side is sending media without CallSeal.',
-  'epoch-install-failed': 'New keys could not be installed.',
-  'sign-failed': 'The extension could not sign the key exchange.',
-};
-const REPORT_INTERVAL_MS = 1000;
-/** How long without a decrypted frame, while plain ones arrive, before the user is told the peer stopped encrypting. */
+/** The peer's media only in clear for this long, in an encrypted call: the user is told (§6.3). */
 const PEER_SILENCE_MS = 2000;
-/** No frame in or out for this long means no call (audio sends frames even in silence, at least every 400 ms). */
-const IDLE_AFTER_MS = 5000;
-/** The longest frames are held back waiting for the first settings. */
-const SETTINGS_WAIT_MS = 2000;
-/** Wait before asking again for a hello signature that failed. */
-const SESSION_RETRY_MS = 3000;
+/** An unsupported codec is named while its frames were dropped this recently. */
+const UNSUPPORTED_RECENT_MS = 2000;
+
+type SettingsState = 'pending' | 'known' | 'detached';
 
 export class CallController {
+  private settingsState: SettingsState = 'pending';
   private settings: PageSettings = { enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 };
-  /** Until the first settings arrive, frames are held back (dropped): E2EE may be on, even required. */
-  private settingsKnown = false;
-  private readonly startedAt = performance.now();
-  private identityPublicKey: Uint8Array | undefined;
-  private session: CallSession | undefined;
-  /** Bumped whenever a session is dropped, so a late-finishing start does not install a stale one. */
-  private generation = 0;
+  private identity: Uint8Array | null = null;
+  private session: CallSession | null = null;
   private readonly keys = new KeyRing();
-  private readonly signer: HelloSigner;
-  private counters: FrameCounters = { ...ZERO_COUNTERS };
-  private peerIdentityPublicKey: string | undefined;
-  private detail: string | undefined;
+  private readonly signer: Signer;
+  private readonly keyFrames: KeyFrameRequests;
+  private reportSession = randomSessionId();
+  private seq = 0;
   private lastReport = '';
-  /** When the peer last sent plain media, and when a frame of theirs last decrypted (performance.now()). */
-  private lastPlainAt = Number.NEGATIVE_INFINITY;
-  /** When a frame last went through any transform, or a transform was attached: a call is on while this is recent. */
+  private counters: FrameCounters = { ...ZERO_COUNTERS };
+  private transformSeen = false;
   private lastActivityAt = Number.NEGATIVE_INFINITY;
+  private inCall = false;
+  private lastPlainAt = Number.NEGATIVE_INFINITY;
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
-  private readonly keyFrameRequesters = new Set<() => void>();
+  private unsupported: { codec: CodecName; at: number } | null = null;
   private nextSenderIndex = 0;
-
   private readonly timer: ReturnType<typeof setInterval>;
-
   private readonly idleAfterMs: number;
-  private readonly sessionRetryMs: number;
+  private readonly now: () => number;
 
   constructor(
-    private readonly post: (message: WorkerToMain) => void,
-    timing: { idleAfterMs?: number; sessionRetryMs?: number } = {},
+    private readonly post: (message: WorkerToBridge) => void,
+    timing: ControllerTiming = {},
   ) {
-    this.idleAfterMs = timing.idleAfterMs ?? IDLE_AFTER_MS;
-    this.sessionRetryMs = timing.sessionRetryMs ?? SESSION_RETRY_MS;
-    this.signer = new HelloSigner(post);
-    this.timer = setInterval(() => {
-      this.session?.tick();
-      this.report();
-    }, REPORT_INTERVAL_MS);
+    this.idleAfterMs = timing.idleAfterMs ?? 5000;
+    this.now = timing.now ?? (() => performance.now());
+    this.signer = new Signer(post, timing.signTimeoutMs);
+    this.keyFrames = new KeyFrameRequests(this.now);
+    this.timer = setInterval(() => this.heartbeat(), timing.reportIntervalMs ?? 1000);
   }
 
-  /** Stops the status timer (the worker never needs this; tests do). */
+  /** Stops the heartbeat and the session (the worker never needs this; tests do). */
   dispose(): void {
     clearInterval(this.timer);
+    this.session?.dispose();
+    this.signer.detach();
   }
 
-  get helloSigner(): HelloSigner {
-    return this.signer;
-  }
-
-  applySettings(settings: PageSettings, identityPublicKey: Uint8Array): void {
-    this.settings = settings;
-    this.settingsKnown = true;
-    const identityChanged = !this.identityPublicKey || bytesToBase64(this.identityPublicKey) !== bytesToBase64(identityPublicKey);
-    this.identityPublicKey = identityPublicKey;
-    if (!settings.enabled || identityChanged) this.dropSession();
-    if (settings.enabled) this.ensureSession();
-    this.report(true);
+  handleBridgeMessage(message: BridgeToWorker): void {
+    if (typeof message !== 'object' || message === null) return;
+    switch (message.kind) {
+      case 'settings':
+        return this.applySettings(message.settings, message.identityPublicKey);
+      case 'signed':
+      case 'sign-refused':
+        return this.signer.settle(message);
+      case 'detached':
+        // No settings will ever come: with none yet, frames pass (the extension is gone); else nothing changes.
+        this.signer.detach();
+        if (this.settingsState === 'pending') this.settingsState = 'detached';
+        return this.report();
+    }
   }
 
   /** A transform was attached: the page is setting up a call. */
   noteTransform(): void {
-    this.lastActivityAt = performance.now();
+    this.transformSeen = true;
+    this.touch();
+    this.report();
   }
 
-  /** A new local sender: its own index, hence its own KID and key. Undefined once 256 were handed out. */
+  /** A new local sender: its own index, hence its own KID and key (§5.3). Undefined once 256 were handed out. */
   allocateSenderIndex(): number | undefined {
     return this.nextSenderIndex <= 0xff ? this.nextSenderIndex++ : undefined;
   }
 
-  /** Receivers of video register here: after new keys, each asks the peer for a key frame. */
+  /** Video receivers register here: when a pair becomes current, each asks for a key frame (≤ 1 per 500 ms, §6.5). */
   onKeyFrameNeeded(request: () => void): () => void {
-    this.keyFrameRequesters.add(request);
-    return () => void this.keyFrameRequesters.delete(request);
+    return this.keyFrames.register(request);
   }
 
   async outgoing(frame: EncodedFrame, senderIndex: number | undefined): Promise<EncodedFrame | null> {
-    this.lastActivityAt = performance.now();
-    if (!this.settings.enabled) return this.settingsPending() ? this.drop() : this.passPlain(frame);
-    const state = this.session?.status().state;
-    if (state === 'unencrypted') return this.passPlain(frame);
+    this.touch();
+    const session = this.activeSession();
+    if (session === 'drop') return this.drop();
+    if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
     const prefixLength = clearPrefixLength(frame, data.length);
-    if (prefixLength === null) return this.drop(`Unsupported codec ${mimeTypeOf(frame) ?? '(unknown)'}: not sent.`);
-    // A frame no longer than its clear prefix has nothing to encrypt; sent, it would be split differently on receipt.
-    if (prefixLength >= data.length) return this.drop();
+    if (prefixLength === null) return this.unsupportedCodec(frame);
+    const { state } = session.status();
+    if (state === 'unencrypted') {
+      const probe = isVideo(frame) ? null : session.takeProbe();
+      if (probe === null) return this.passPlain(frame);
+      frame.data = probeFrame(data, probe).buffer;
+      return frame;
+    }
     const clearPrefix = data.subarray(0, prefixLength);
-    const hello = this.session?.outgoingHello() ?? undefined;
-    if (state === 'encrypted' && this.keys.hasKeys && senderIndex !== undefined) {
-      const sender = await this.keys.sender(senderIndex);
-      const payload = await sender.encrypt(data.subarray(prefixLength), clearPrefix);
-      frame.data = encodeCallSealFrame(hello ? { clearPrefix, payload, hello } : { clearPrefix, payload }).buffer;
+    const packet = session.outgoingPacket();
+    const canEncrypt = senderIndex !== undefined && prefixLength < data.length && this.keys.current !== null;
+    if ((state === 'encrypted' || state === 'identity-changed') && canEncrypt) {
+      const payload = await this.keys.encrypt(senderIndex, data.subarray(prefixLength), clearPrefix);
+      frame.data = encodeCallSealFrame({ clearPrefix, payload, handshake: packet }).buffer;
       this.counters.encrypted++;
       return frame;
     }
-    if (!hello) return this.drop();
-    frame.data = encodeCallSealFrame({ clearPrefix, payload: EMPTY, hello }).buffer;
+    if (packet === null) return this.drop();
+    frame.data = encodeCallSealFrame({ clearPrefix, payload: EMPTY, handshake: packet }).buffer;
     return frame;
   }
 
   async incoming(frame: EncodedFrame): Promise<EncodedFrame | null> {
-    this.lastActivityAt = performance.now();
-    if (!this.settings.enabled) return this.settingsPending() ? this.drop() : this.passPlain(frame);
+    this.touch();
+    const session = this.activeSession();
+    if (session === 'drop') return this.drop();
+    if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
-    const prefixLength = clearPrefixLength(frame, data.length);
-    const parsed = prefixLength === null ? null : parseCallSealFrame(data, prefixLength);
-    const session = this.session;
-    if (!parsed) {
-      session?.notePlainPeerMedia();
-      this.lastPlainAt = performance.now();
-      return session?.status().state === 'unencrypted' ? this.passPlain(frame) : this.drop();
+    if (!hasCallSealTrailer(data)) {
+      session.notePlainFrame();
+      this.lastPlainAt = this.now();
+      return session.status().state === 'unencrypted' ? this.passPlain(frame) : this.drop();
     }
-    if (parsed.hello && session) await session.receivePeerHello(parsed.hello);
-    if (!parsed.hasMedia) return this.drop(undefined, false);
-    const { plaintext } = await this.keys.decrypt(parsed.payload, parsed.clearPrefix);
+    session.noteCallSealFrame();
+    const prefixLength = clearPrefixLength(frame, data.length);
+    if (prefixLength === null) return this.unsupportedCodec(frame);
+    const parsed = parseCallSealFrame(data, prefixLength); // malformed: throws, the worker counts it dropped
+    if (parsed === null) return this.drop();
+    if (parsed.handshake !== undefined) await session.receivePacket(parsed.handshake);
+    this.keyFrames.flush();
+    if (!parsed.hasMedia) return null; // handshake-only: never to the decoder
+    const { pairId, plaintext } = await this.keys.decrypt(parsed.payload, parsed.clearPrefix);
+    session.noteMediaDecrypted(pairId);
     const out = new Uint8Array(parsed.clearPrefix.length + plaintext.length);
     out.set(parsed.clearPrefix);
     out.set(plaintext, parsed.clearPrefix.length);
     frame.data = out.buffer;
     this.counters.decrypted++;
-    this.lastDecryptedAt = performance.now();
+    this.lastDecryptedAt = this.now();
     return frame;
   }
 
-  /**
-   * The settings normally arrive before the first frame (the worker starts when the app asks for the camera). If
-   * they are late, frames are held back rather than sent in clear — for at most SETTINGS_WAIT_MS: an extension
-   * that cannot answer at all (it was just updated, say) must not leave the call dead.
-   */
-  private settingsPending(): boolean {
-    return !this.settingsKnown && performance.now() - this.startedAt < SETTINGS_WAIT_MS;
-  }
-
-  /** A frame that could not be handled (bad tag, replay, malformed, unsupported) is dropped and counted. */
+  /** A frame that could not be handled (bad tag, replay, malformed) is dropped and counted. */
   frameFailed(): null {
     this.counters.dropped++;
     return null;
+  }
+
+  // ---- settings and session ------------------------------------------------------------------------------------
+
+  private applySettings(settings: PageSettings, identity: Uint8Array | null): void {
+    if (!isPageSettings(settings) || !(identity === null || (identity instanceof Uint8Array && identity.length === 32))) {
+      return; // not from our bridge: ignored (frames stay as they are)
+    }
+    const wasOn = this.settingsState === 'known' && this.settings.enabled;
+    this.settings = { ...settings };
+    this.settingsState = 'known';
+    if (!settings.enabled || identity === null) {
+      this.stopSession();
+      this.identity = null;
+    } else if (!wasOn || this.session === null || this.identity === null || !equalBytes(this.identity, identity)) {
+      this.startSession(identity.slice());
+    } else {
+      this.session.updatePolicy(settings);
+    }
+    this.report();
+  }
+
+  private startSession(identity: Uint8Array): void {
+    this.stopSession();
+    this.identity = identity;
+    this.reportSession = randomSessionId(); // §7.4: a new session replaces the frame's old one
+    this.session = new CallSession({
+      identityPublicKey: identity,
+      sign: (input) => this.signer.sign(input),
+      now: this.now,
+      fallbackAfterMs: this.settings.fallbackAfterMs,
+      allowPlaintextFallback: this.settings.allowPlaintextFallback,
+      onPairConfirmed: (keys) => {
+        this.keys.install(keys);
+        this.keyFrames.requestAll();
+      },
+      onPairRetired: (pairId) => this.keys.remove(pairId),
+      onChange: () => this.report(),
+    });
+  }
+
+  private stopSession(): void {
+    this.session?.dispose();
+    this.session = null;
+    this.keys.clear();
+  }
+
+  /** The session frames go through; or 'drop' (settings pending, or E2EE on without a session); or 'pass'. */
+  private activeSession(): CallSession | 'drop' | 'pass' {
+    if (this.settingsState === 'pending') return 'drop';
+    if (this.settingsState === 'detached' || !this.settings.enabled) return 'pass';
+    return this.session ?? 'drop';
+  }
+
+  // ---- frames --------------------------------------------------------------------------------------------------
+
+  private touch(): void {
+    this.lastActivityAt = this.now();
+    if (!this.inCall) {
+      this.inCall = true;
+      this.report();
+    }
   }
 
   private passPlain(frame: EncodedFrame): EncodedFrame {
@@ -185,114 +256,74 @@ export class CallController {
     return frame;
   }
 
-  private drop(detail?: string, count = true): null {
-    if (count) this.counters.dropped++;
-    if (detail && detail !== this.detail) {
-      this.detail = detail;
-      this.report(true);
-    }
+  private drop(): null {
+    this.counters.dropped++;
     return null;
   }
 
-  /** Starts a session unless one exists or is being made (each start costs a signature from the background). */
-  private ensureSession(): void {
-    if (this.session || this.starting) return;
-    const starting = this.startSession().finally(() => {
-      if (this.starting === starting) this.starting = undefined;
-    });
-    this.starting = starting;
+  /** Frames of a codec CallSeal cannot encrypt are never sent or played in clear while E2EE is on. */
+  private unsupportedCodec(frame: EncodedFrame): null {
+    const codec = codecName(frame);
+    const changed = this.unsupported?.codec !== codec;
+    this.unsupported = { codec, at: this.now() };
+    if (changed) this.report();
+    return this.drop();
   }
 
-  private dropSession(): void {
-    this.generation++;
-    this.session = undefined;
-    this.starting = undefined; // a start still in flight is for the old generation and will be discarded
-    this.keys.clear();
-    this.peerIdentityPublicKey = undefined;
-    this.detail = undefined;
-  }
+  // ---- reports -------------------------------------------------------------------------------------------------
 
-  private async startSession(): Promise<void> {
-    const identityPublicKey = this.identityPublicKey;
-    if (!identityPublicKey) return;
-    const generation = ++this.generation;
-    try {
-      const session = await CallSession.create({
-        identityPublicKey,
-        signHello: (body) => this.signer.sign(body),
-        now: () => performance.now(),
-        fallbackAfterMs: this.settings.fallbackAfterMs,
-        allowPlaintextFallback: this.settings.allowPlaintextFallback,
-        onStatus: () => this.report(true),
-        onEpoch: (secrets, epoch) => {
-          if (generation !== this.generation) return;
-          this.keys.install(secrets, epoch);
-          this.peerIdentityPublicKey = bytesToBase64(secrets.peerIdentityPublicKey);
-          for (const request of this.keyFrameRequesters) request();
-        },
-      });
-      if (generation !== this.generation) return;
-      this.session = session;
-      this.sessionFailed = false;
-      this.detail = undefined;
-    } catch (error) {
-      if (generation !== this.generation) return;
-      this.detail = `Encryption could not start: ${(error as Error).message}`;
-      this.sessionFailed = true;
-      // Most causes pass (a service worker restart lost the request, the signing budget was spent): try again.
-      setTimeout(() => {
-        if (generation === this.generation) this.ensureSession();
-      }, this.sessionRetryMs);
-    }
+  private heartbeat(): void {
+    this.session?.tick();
+    this.keyFrames.flush();
+    const inCall = this.now() - this.lastActivityAt < this.idleAfterMs;
+    if (this.inCall && !inCall) this.session?.noteCallEnded(); // the call ended: its warning ends too (§6.2)
+    this.inCall = inCall;
     this.report(true);
   }
 
-  private sessionFailed = false;
-  private starting: Promise<void> | undefined;
-
-  private statusReport(): SessionReport {
-    const status: SessionStatus | undefined = this.session?.status();
+  private statusReport(): Omit<SessionReport, 'seq'> {
+    const now = this.now();
+    const status: SessionStatus | undefined = this.inCall && this.session !== null ? this.session.status() : undefined;
     let state: SessionReport['state'] = 'off';
-    // No frames for a while: the call has ended (or not begun), and the popup must not show one.
-    const inCall = performance.now() - this.lastActivityAt < this.idleAfterMs;
-    if (this.settings.enabled && inCall) state = status?.state ?? (this.sessionFailed ? 'error' : 'negotiating');
-    const report: SessionReport = { state, epoch: status?.epoch ?? 0, counters: { ...this.counters } };
-    if (status?.securityCode && state === 'encrypted') report.securityCode = status.securityCode;
-    if (this.peerIdentityPublicKey && state === 'encrypted') report.peerIdentityPublicKey = this.peerIdentityPublicKey;
-    const detail = (status?.reason && REASONS[status.reason]) ?? this.peerStoppedEncrypting(state) ?? this.detail;
-    if (detail && state !== 'off') report.detail = detail;
+    if (this.inCall && this.settingsState === 'pending') state = 'negotiating'; // frames held back
+    else if (this.inCall && this.settingsState === 'known' && this.settings.enabled) state = status?.state ?? 'error';
+    const report: Omit<SessionReport, 'seq'> = {
+      session: this.reportSession,
+      state,
+      epoch: status?.epoch ?? 0,
+      counters: { ...this.counters },
+    };
+    if ((state === 'encrypted' || state === 'identity-changed') && status?.peerIdentityPublicKey !== undefined) {
+      report.securityCode = status.securityCode as string;
+      report.peerIdentityPublicKey = bytesToBase64(status.peerIdentityPublicKey);
+    }
+    if (state === 'off') return report;
+    const unsupported = this.unsupported !== null && now - this.unsupported.at < UNSUPPORTED_RECENT_MS;
+    const peerStopped =
+      (state === 'encrypted' || state === 'identity-changed') &&
+      now - this.lastPlainAt < PEER_SILENCE_MS &&
+      now - this.lastDecryptedAt >= PEER_SILENCE_MS;
+    if (status?.detail !== undefined) report.detail = status.detail;
+    else if (state === 'error') report.detail = 'internal-error';
+    else if (unsupported && this.unsupported !== null) {
+      report.detail = 'unsupported-codec';
+      report.codec = this.unsupported.codec;
+    } else if (peerStopped) report.detail = 'peer-stopped-encrypting';
     return report;
   }
 
-  /**
-   * An encrypted call stays encrypted (a downgrade mid-call would be an attacker's dream), but if the peer's media
-   * now arrives only in clear — they switched CallSeal off — the user is told why they no longer see them.
-   */
-  private peerStoppedEncrypting(state: SessionReport['state']): string | undefined {
-    const now = performance.now();
-    const plainLately = now - this.lastPlainAt < PEER_SILENCE_MS;
-    const decryptedLately = now - this.lastDecryptedAt < PEER_SILENCE_MS;
-    if (state !== 'encrypted' || !plainLately || decryptedLately) return undefined;
-    return 'The other side is now sending unencrypted media; CallSeal does not play it.';
-  }
-
-  /** Sends the status to the background when it changed (or always, when `force`). */
-  private report(force = false): void {
+  /** Posts the status when it changed, or always (`heartbeat`); only once a transform exists (§7.4). */
+  private report(heartbeat = false): void {
+    if (!this.transformSeen) return;
     const report = this.statusReport();
-    const text = JSON.stringify(report);
-    if (!force && text === this.lastReport) return;
+    const text = JSON.stringify(report, (_, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
+    if (!heartbeat && text === this.lastReport) return;
     this.lastReport = text;
-    this.post({ kind: 'session', report });
+    this.post({ kind: 'report', report: { ...report, seq: ++this.seq } });
   }
 }
 
-function mimeTypeOf(frame: EncodedFrame): string | undefined {
-  return (frame.getMetadata() as { mimeType?: string }).mimeType;
+function randomSessionId(): string {
+  return toHex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
 }
 
-function clearPrefixLength(frame: EncodedFrame, length: number): number | null {
-  const isVideo = 'type' in frame;
-  // Audio frames that do not name their codec are Opus, WebRTC's mandatory audio codec.
-  const mimeType = mimeTypeOf(frame) ?? (isVideo ? '' : 'audio/opus');
-  return codecClearPrefixLength(mimeType, isVideo && frame.type === 'key', length);
-}

@@ -3,35 +3,43 @@
  * page's calls (`rtctransform` events) and runs them through the CallController. No secret ever leaves it: the
  * ephemeral keys, the shared secret and all SFrame keys live here only.
  *
+ * Its first message carries port B, its private channel to the isolated-world bridge (protocol.md §7.2): settings,
+ * signatures and reports travel there, checked on arrival, and never through the page. Everything else posted to
+ * the worker itself is ignored. Until the port and then the settings have come, no frame goes out or in.
+ *
  * A frame that fails (bad tag, replay, malformed) is dropped and counted; a stream never errors, because an errored
  * stream would stop the media for good.
  */
-import { isTransformOptions, type MainToWorker, type WorkerToMain } from '../shared/worker-messages';
+import { isBridgeToWorker, isTransformOptions, type WorkerToBridge } from '../shared/worker-messages';
 import { CallController, type EncodedFrame } from './call-controller';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-const post = (message: WorkerToMain): void => self.postMessage(message);
+// The hook reads an `error` event at the Worker object as "this worker could not run" (the page's CSP): errors at
+// run time are not that, so they stay here.
+self.addEventListener('error', (event) => event.preventDefault());
+
+let port: MessagePort | undefined;
+const post = (message: WorkerToBridge): void => port?.postMessage(message);
 const controller = new CallController(post);
 
-self.onmessage = (event: MessageEvent<MainToWorker>) => {
-  const message = event.data;
-  switch (message.kind) {
-    case 'settings':
-      controller.applySettings(message.settings, message.identityPublicKey);
-      return;
-    case 'hello-signed':
-    case 'hello-refused':
-      controller.helloSigner.settle(message);
-      return;
-  }
+const onFirstMessage = (event: MessageEvent): void => {
+  self.removeEventListener('message', onFirstMessage);
+  const [first] = event.ports;
+  if (event.ports.length !== 1 || !first) return; // not the hook's: this worker never gets a bridge
+  port = first;
+  port.onmessage = (message: MessageEvent) => {
+    if (isBridgeToWorker(message.data)) controller.handleBridgeMessage(message.data);
+  };
+  post({ kind: 'attach' });
 };
+self.addEventListener('message', onFirstMessage);
 
 self.onrtctransform = (event: RTCTransformEvent) => {
   const transformer = event.transformer;
   const options: unknown = transformer.options;
   if (!isTransformOptions(options)) {
-    void transformer.readable.pipeTo(transformer.writable);
+    // Not a transform of the hook's; its frames go nowhere.
     return;
   }
   controller.noteTransform();
@@ -51,7 +59,8 @@ self.onrtctransform = (event: RTCTransformEvent) => {
     async transform(frame, out) {
       let result: EncodedFrame | null;
       try {
-        result = await handle(frame);
+        // Without the bridge there are no settings, ever: nothing goes out or in.
+        result = port ? await handle(frame) : controller.frameFailed();
       } catch {
         result = controller.frameFailed();
       }
@@ -64,4 +73,3 @@ self.onrtctransform = (event: RTCTransformEvent) => {
     .catch(() => undefined)
     .finally(unregister);
 };
-

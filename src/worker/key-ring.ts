@@ -1,126 +1,143 @@
 /**
- * The SFrame keys of the page's call, per epoch. Sending: one SFrameSender per local sender (its own KID, so no two
- * senders ever share a key and nonce sequence). Receiving: one SFrameReceiver; the key for a KID is derived the
- * first time a frame with it arrives, from the epoch whose tag the KID carries. The previous epoch's receive keys
- * live on for RETAIN_PREVIOUS_MS, so frames in flight at a switch still decrypt.
+ * The SFrame keys of the page's call, per confirmed pair (protocol.md §3, §5.3, §6.2).
  *
- * An epoch can come back (the session lets the displaced peer session return, see e2ee/session.ts): same
- * transcript, same keys. Its senders are then the very same objects, so their counters go on and no nonce is
- * ever used twice under one key. Senders are therefore remembered per transcript for the worker's lifetime.
+ * - Sending: under the current pair only. Each local sender index has its own KID, base key and SFrame counter, and
+ *   a pair keeps its senders for its whole life, so an index used again under the same pair goes on counting where
+ *   it stopped: no (key, nonce) is ever used twice.
+ * - Receiving: each pair has its own SFrameReceiver. A KID's key is derived the first time a frame with it arrives,
+ *   and installed once: its replay window lives exactly as long as the pair, which never comes back once removed
+ *   (the session retires its pid), so a recorded frame never decrypts twice (§8.5).
+ * - KID tags only speed up the lookup. Several pairs may share a tag (by chance, or ground by a man in the middle):
+ *   every pair whose tag matches is tried, newest first, and the one that authenticates wins (§5.3).
  *
- *   KID (24 bits) = kidTag (16 bits, from the epoch's transcript hash) << 8 | sender index (8 bits)
+ *   KID (24 bits) = kidTag (16 bits, th[0..2) of the pair) << 8 | sender index (8 bits)
+ *
+ * Only confirmed pairs are ever added (the session calls `install` on key confirmation), so frames under a pair that
+ * is derived but not confirmed find no key and are dropped.
  */
-import { toHex } from '../shared/bytes';
-import { kidFor, kidTagOf, senderBaseKey, type EpochSecrets } from '../e2ee/key-schedule';
-import { decodeHeader, isSFrameError, SFrameReceiver, SFrameSender, type DecryptedFrame } from '../sframe';
+import { isCallSealKid, kidFromTag, kidTagOf, senderBaseKey } from '../e2ee/key-schedule';
+import type { ConfirmedPairKeys } from '../e2ee/session';
+import { SFrameError, SFrameReceiver, SFrameSender, decodeHeader, isSFrameError } from '../sframe';
 
-export const SFRAME_SUITE = 4; // AES_128_GCM_SHA256_128
-export const RETAIN_PREVIOUS_MS = 10_000;
+export const SFRAME_SUITE = 4; // AES_128_GCM_SHA256_128 (protocol.md §3)
 
-interface Epoch {
-  number: number;
-  secrets: EpochSecrets;
-  /** Hex of the transcript hash: the epoch's identity. */
-  id: string;
-  /** When the epoch's receive keys are dropped; set once a newer epoch arrives. */
-  retireAt?: number;
+interface PairKeys {
+  keys: ConfirmedPairKeys;
+  /** Confirmation order: trial decryption goes newest first. */
+  order: number;
+  receiver: SFrameReceiver;
+  /** One installation per KID, ever: the replay window is never reset while the pair lives. */
+  receiveKids: Map<bigint, Promise<void>>;
+  /** Per sender index, for the pair's life. */
+  senders: Map<number, Promise<SFrameSender>>;
 }
 
-type Senders = Map<number, Promise<SFrameSender>>;
+export interface DecryptedMedia {
+  /** The pair the frame authenticated under. */
+  pairId: number;
+  plaintext: Uint8Array;
+}
+
+function requirePairKeys(keys: ConfirmedPairKeys): void {
+  const k = keys as Partial<ConfirmedPairKeys> | null;
+  if (
+    typeof k !== 'object' ||
+    k === null ||
+    !Number.isSafeInteger(k.id) ||
+    !Number.isInteger(k.kidTag) ||
+    (k.kidTag as number) < 0 ||
+    (k.kidTag as number) > 0xffff ||
+    typeof k.sendSecret !== 'object' ||
+    typeof k.receiveSecret !== 'object'
+  ) {
+    throw new SFrameError('invalid-argument', 'pair keys are malformed');
+  }
+}
 
 export class KeyRing {
-  private epochs: Epoch[] = [];
-  /** Per transcript: the senders made under it. Never forgotten, so counters are never restarted for a key. */
-  private sendersByEpoch = new Map<string, Senders>();
-  private senders: Senders = new Map();
-  private receiver = new SFrameReceiver({ suite: SFRAME_SUITE });
-  private pendingKids = new Map<bigint, Promise<boolean>>();
+  private readonly pairs = new Map<number, PairKeys>();
+  private currentId: number | null = null;
+  private order = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
-
-  get hasKeys(): boolean {
-    return this.epochs.length > 0;
+  /** The pair media is sent under, or null. */
+  get current(): number | null {
+    return this.currentId;
   }
 
-  install(secrets: EpochSecrets, number: number): void {
-    const id = toHex(secrets.transcriptHash);
-    const retireAt = this.now() + RETAIN_PREVIOUS_MS;
-    this.epochs = this.epochs.filter((e) => e.id !== id);
-    for (const epoch of this.epochs) epoch.retireAt ??= retireAt;
-    this.epochs.push({ number, secrets, id });
-    let senders = this.sendersByEpoch.get(id);
-    if (!senders) this.sendersByEpoch.set(id, (senders = new Map()));
-    this.senders = senders;
+  /** A confirmed pair: it becomes the current one (§6.2). Installing the same pair again changes nothing else. */
+  install(keys: ConfirmedPairKeys): void {
+    requirePairKeys(keys);
+    if (!this.pairs.has(keys.id)) {
+      this.pairs.set(keys.id, {
+        keys,
+        order: ++this.order,
+        receiver: new SFrameReceiver({ suite: SFRAME_SUITE }),
+        receiveKids: new Map(),
+        senders: new Map(),
+      });
+    }
+    this.currentId = keys.id;
   }
 
-  /** Forgets everything: only when the session itself is dropped (its ephemeral key goes with it). */
+  /** A retired pair: its keys, windows and senders are gone for good. */
+  remove(pairId: number): void {
+    this.pairs.delete(pairId);
+    if (this.currentId === pairId) this.currentId = null;
+  }
+
+  /** Forgets everything: only when the session itself is dropped. */
   clear(): void {
-    this.epochs = [];
-    this.sendersByEpoch = new Map();
-    this.senders = new Map();
-    this.receiver = new SFrameReceiver({ suite: SFRAME_SUITE });
-    this.pendingKids = new Map();
+    this.pairs.clear();
+    this.currentId = null;
   }
 
-  /** The current epoch's sender for a local sender index, made on first use. */
-  sender(senderIndex: number): Promise<SFrameSender> {
-    let sender = this.senders.get(senderIndex);
-    if (!sender) {
-      const current = this.epochs[this.epochs.length - 1];
-      if (!current) return Promise.reject(new Error('no keys'));
-      const kid = kidFor(current.secrets.transcriptHash, senderIndex);
-      sender = senderBaseKey(current.secrets.sendSecret, kid).then((baseKey) =>
+  /** Encrypts one frame under the current pair for a local sender (SFrameError 'unknown-kid' when there is none). */
+  async encrypt(senderIndex: number, plaintext: Uint8Array, metadata: Uint8Array): Promise<Uint8Array> {
+    const pair = this.currentId === null ? undefined : this.pairs.get(this.currentId);
+    if (pair === undefined) throw new SFrameError('unknown-kid', 'no current pair to encrypt to');
+    let sender = pair.senders.get(senderIndex);
+    if (sender === undefined) {
+      const kid = kidFromTag(pair.keys.kidTag, senderIndex); // validates the index
+      sender = senderBaseKey(pair.keys.sendSecret, kid).then((baseKey) =>
         SFrameSender.create({ suite: SFRAME_SUITE, kid, baseKey }),
       );
-      this.senders.set(senderIndex, sender);
+      pair.senders.set(senderIndex, sender);
+      sender.catch(() => pair.senders.delete(senderIndex)); // a failed derivation may be retried
     }
-    return sender;
+    return (await sender).encrypt(plaintext, metadata);
   }
 
-  /** Decrypts an SFrame from the peer (throws SFrameError: unknown-kid, authentication-failed, replay, …). */
-  async decrypt(sframe: Uint8Array, metadata: Uint8Array): Promise<DecryptedFrame> {
-    this.retire();
-    try {
-      return await this.receiver.decrypt(sframe, metadata);
-    } catch (error) {
-      if (!isSFrameError(error, 'unknown-kid')) throw error;
-      const { kid } = decodeHeader(sframe);
-      if (!(await this.learnKid(kid))) throw error;
-      return this.receiver.decrypt(sframe, metadata);
+  /**
+   * Decrypts a peer's SFrame: every confirmed pair whose KID tag matches is tried, newest first (§5.3). Throws
+   * SFrameError: 'truncated-header', 'unknown-kid' (no pair with that tag), 'replay' or 'authentication-failed'.
+   */
+  async decrypt(sframe: Uint8Array, metadata: Uint8Array): Promise<DecryptedMedia> {
+    const { kid } = decodeHeader(sframe);
+    if (!isCallSealKid(kid)) throw new SFrameError('unknown-kid', 'not a CallSeal KID');
+    const tag = kidTagOf(kid);
+    const candidates = [...this.pairs.values()].filter((p) => p.keys.kidTag === tag).sort((a, b) => b.order - a.order);
+    let failure: SFrameError = new SFrameError('unknown-kid', 'no pair has this KID tag');
+    for (const pair of candidates) {
+      try {
+        await this.receiveKey(pair, kid);
+        const { plaintext } = await pair.receiver.decrypt(sframe, metadata);
+        return { pairId: pair.keys.id, plaintext };
+      } catch (error) {
+        if (!isSFrameError(error)) throw error;
+        // A replay verdict under one pair says nothing about another: keep trying, report the most telling.
+        if (failure.code === 'unknown-kid' || error.code === 'replay') failure = error;
+      }
     }
+    throw failure;
   }
 
-  private learnKid(kid: bigint): Promise<boolean> {
-    let pending = this.pendingKids.get(kid);
-    if (!pending) {
-      pending = (async () => {
-        const tag = kidTagOf(kid);
-        const epoch = [...this.epochs].reverse().find((e) => e.secrets.kidTag === tag);
-        if (!epoch) return false;
-        await this.receiver.addKey(kid, await senderBaseKey(epoch.secrets.receiveSecret, kid));
-        return true;
-      })().finally(() => this.pendingKids.delete(kid));
-      this.pendingKids.set(kid, pending);
+  private receiveKey(pair: PairKeys, kid: bigint): Promise<void> {
+    let installed = pair.receiveKids.get(kid);
+    if (installed === undefined) {
+      installed = senderBaseKey(pair.keys.receiveSecret, kid).then((baseKey) => pair.receiver.addKey(kid, baseKey));
+      pair.receiveKids.set(kid, installed);
+      installed.catch(() => pair.receiveKids.delete(kid));
     }
-    return pending;
+    return installed;
   }
-
-  /** Drops epochs whose time is up, and their receive keys. */
-  private retire(): void {
-    const now = this.now();
-    const [gone, kept] = partition(this.epochs, (e) => e.retireAt !== undefined && e.retireAt <= now);
-    if (gone.length === 0) return;
-    this.epochs = kept;
-    const liveTags = new Set(kept.map((e) => e.secrets.kidTag));
-    for (const kid of this.receiver.kids()) {
-      if (!liveTags.has(kidTagOf(kid))) this.receiver.removeKey(kid);
-    }
-  }
-}
-
-function partition<T>(items: T[], test: (item: T) => boolean): [T[], T[]] {
-  const yes: T[] = [];
-  const no: T[] = [];
-  for (const item of items) (test(item) ? yes : no).push(item);
-  return [yes, no];
 }

@@ -1,17 +1,24 @@
 /**
- * A page whose Content-Security-Policy forbids blob: workers cannot run CallSeal's transform worker. The call must
- * go on (unencrypted) rather than go black, and the popup must say plainly that it is not encrypted and why.
- * The page calls itself (two peer connections in one page), which is enough to see whether media flows.
+ * A page whose Content-Security-Policy forbids blob: workers cannot run CallSeal's transform worker
+ * (protocol.md §7.3). The page calls itself (two peer connections in one page), which is enough to see whether media
+ * flows:
+ * - fail-open (the user's switch, plaintext fallback allowed): no transform is attached, the call goes on in clear;
+ * - fail-closed (managed policy E2EEMode = required, in a real policy file): transforms are attached to the worker
+ *   that never runs, and not one frame is sent or shown.
+ * The popup's words for each (`unencrypted`, `blocked`) come from the version-2 background: those two tests need the
+ * merge.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { Page } from 'puppeteer';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, tabIdOf, type TestBrowser } from './support/browser';
+import { writeExtensionPolicy, type ManagedPolicy } from './support/managed-policy';
 import { startStaticServer, type StaticServer } from './support/static-server';
 import { waitFor } from './support/wait';
 
 const LOOPBACK_CALL = `<!doctype html><html><body><video id="remote" autoplay muted playsinline></video><script>
 window.startCall = async () => {
   const stream = await navigator.mediaDevices.getUserMedia({ video: true });
-  const a = new RTCPeerConnection(), b = new RTCPeerConnection();
+  const a = (window.a = new RTCPeerConnection()), b = (window.b = new RTCPeerConnection());
   // Loopback candidates only: the media stays on 127.0.0.1.
   const loopback = (e) => e.candidate && e.candidate.address === '127.0.0.1';
   a.onicecandidate = (e) => loopback(e) && b.addIceCandidate(e.candidate);
@@ -21,40 +28,110 @@ window.startCall = async () => {
   await a.setLocalDescription(); await b.setRemoteDescription(a.localDescription);
   await b.setLocalDescription(); await a.setRemoteDescription(b.localDescription);
 };
-window.framesShown = () => document.getElementById('remote').getVideoPlaybackQuality().totalVideoFrames;
+window.rtp = async () => {
+  const out = { connection: window.b.connectionState, encoded: 0, packets: 0, received: 0, shown: 0 };
+  (await window.a.getStats()).forEach((s) => { if (s.type === 'outbound-rtp') { out.encoded = s.framesEncoded ?? 0; out.packets = s.packetsSent ?? 0; } });
+  (await window.b.getStats()).forEach((s) => { if (s.type === 'inbound-rtp') out.received = s.framesReceived ?? 0; });
+  out.shown = document.getElementById('remote').getVideoPlaybackQuality().totalVideoFrames;
+  return out;
+};
 </script></body></html>`;
 
+interface Rtp {
+  connection: string;
+  encoded: number;
+  packets: number;
+  received: number;
+  shown: number;
+}
+const rtp = (page: Page): Promise<Rtp> => page.evaluate(() => (window as unknown as { rtp(): Promise<Rtp> }).rtp());
+
 let server: StaticServer;
-let browser: TestBrowser;
+let browser: TestBrowser | undefined;
+let policy: ManagedPolicy | undefined;
 
 beforeAll(async () => {
   server = await startStaticServer({
     '/strict': { body: LOOPBACK_CALL, headers: { 'content-security-policy': "script-src 'self' 'unsafe-inline'" } },
   });
-  browser = await launchBrowser();
-  const worker = await browser.serviceWorker();
-  await worker.evaluate(() => chrome.storage.local.set({ e2eeEnabled: true }));
 });
-
-afterAll(async () => {
+afterEach(async () => {
   await browser?.close();
+  browser = undefined;
+  await policy?.remove();
+  policy = undefined;
+});
+afterAll(async () => {
   await server?.close();
 });
 
-it('keeps the call going, unencrypted, and the popup says why', async () => {
-  const page = await browser.newPage();
+/** A browser with CallSeal: the user's switch on, or the admin's policy `required` (delivered before the page). */
+async function launch(mode: 'switch-on' | 'required'): Promise<TestBrowser> {
+  if (mode === 'required') policy = await writeExtensionPolicy({ E2EEMode: 'required' });
+  browser = await launchBrowser();
+  const worker = await browser.serviceWorker();
+  if (mode === 'switch-on') await worker.evaluate(() => chrome.storage.local.set({ e2eeEnabled: true }));
+  else {
+    await waitFor(() => worker.evaluate(async () => (await chrome.storage.managed.get('E2EEMode')).E2EEMode === 'required'), {
+      timeout: 15_000,
+      message: 'the browser to deliver the policy',
+    });
+  }
+  return browser;
+}
+
+async function startStrictCall(test: TestBrowser): Promise<Page> {
+  const page = await test.newPage();
   await page.goto(server.url('/strict'));
   await page.evaluate(() => (window as unknown as { startCall(): Promise<void> }).startCall());
-  await waitFor(() => page.evaluate(() => (window as unknown as { framesShown(): number }).framesShown() > 10), {
-    timeout: 15_000,
-    message: 'the remote video to show frames',
+  await waitFor(async () => (await rtp(page)).connection === 'connected', { timeout: 15_000, message: 'the loopback call to connect' });
+  return page;
+}
+
+/** Waits for the popup of `page`'s tab to show `wanted`; returns the state and the detail sentence shown. */
+async function popupState(test: TestBrowser, page: Page, wanted: string): Promise<{ state: string; detail: string }> {
+  const tabId = await tabIdOf(test, page);
+  const popup = await test.newPage();
+  await popup.goto(`chrome-extension://${test.extensionId}/src/popup/index.html?tabId=${tabId}`);
+  await page.bringToFront();
+  const state = await popup.waitForSelector(`[data-testid="call-state"][data-state="${wanted}"]`, { timeout: 15_000 });
+  const detail = await popup.$eval('[data-testid="call-detail"]', (el) => el.textContent ?? '').catch(() => '');
+  return { state: (await state?.evaluate((el) => el.getAttribute('data-state'))) ?? '', detail };
+}
+
+describe('fail-open: the switch on, plaintext fallback allowed', () => {
+  it('attaches no transform: the call goes on, unencrypted', async () => {
+    const page = await startStrictCall(await launch('switch-on'));
+    await waitFor(async () => (await rtp(page)).shown > 10, { timeout: 15_000, message: 'the remote video to show frames' });
   });
 
-  const tabId = await tabIdOf(browser, page);
-  const popup = await browser.newPage();
-  await popup.goto(`chrome-extension://${browser.extensionId}/src/popup/index.html?tabId=${tabId}`);
-  const state = await popup.waitForSelector('[data-testid="call-state"][data-state="error"]', { timeout: 10_000 });
-  const text = await state?.evaluate((el) => el.textContent ?? '');
-  expect(text).toMatch(/Not encrypted/);
-  expect(await popup.$eval('body', (el) => el.textContent ?? '')).toMatch(/Content-Security-Policy/);
+  it('the popup says the call is not encrypted, and why', async () => {
+    const test = await launch('switch-on');
+    const page = await startStrictCall(test);
+    // `error`: "Not encrypted: CallSeal could not set up encryption on this page", with the CSP as the reason.
+    expect(await popupState(test, page, 'error')).toEqual({
+      state: 'error',
+      detail: "This page's security settings keep CallSeal's encryption from running here.",
+    });
+  });
+});
+
+describe('fail-closed: E2EE required by policy', () => {
+  it('attaches transforms that carry nothing: not one frame arrives or is shown', async () => {
+    const page = await startStrictCall(await launch('required'));
+    const start = await rtp(page);
+    // The camera runs and the encoder works; nothing leaves the transform.
+    await waitFor(async () => (await rtp(page)).encoded >= start.encoded + 60, { timeout: 15_000, message: '60 more frames encoded' });
+    const end = await rtp(page);
+    expect({ received: end.received, shown: end.shown }, `RTP packets sent: ${end.packets}`).toEqual({ received: 0, shown: 0 });
+  });
+
+  it('the popup says the call is blocked, and why', async () => {
+    const test = await launch('required');
+    const page = await startStrictCall(test);
+    expect(await popupState(test, page, 'blocked')).toEqual({
+      state: 'blocked',
+      detail: "This page's security settings keep CallSeal's encryption from running here.",
+    });
+  });
 });

@@ -1,96 +1,95 @@
 /**
- * Starts the transform worker on the page's first peer connection and relays between it and the bridge.
+ * The transform worker as the hook sees it, and the decisions that depend on it (protocol.md §7.2, §7.3).
  *
- * The worker must come from a `blob:` URL of the page's own origin; its source is bundled into this script at
- * build time (vite-plugin-transform-worker). Everything is created with built-ins captured at document_start.
- * A page whose Content-Security-Policy forbids blob: workers makes the worker fail asynchronously: that is
- * reported to the background, which shows the call as not encrypted (see peer-connection-hook for the media).
+ * The worker's `blob:` URL is made at document_start (a worker in the page must come from the page's origin; its
+ * source is bundled into this script, see vite-plugin-transform-worker). The worker itself starts lazily, on the
+ * page's first getUserMedia, getDisplayMedia or RTCPeerConnection, and gets port B as its first message; from then
+ * on it talks to the bridge, never to the hook.
+ *
+ * Where transforms go:
+ * - the worker runs and the bridge took the handover → the worker (it decides what each frame becomes);
+ * - the worker cannot run (the page's CSP blocks blob: workers) or the handover failed → under fail-closed (policy
+ *   requires E2EE, or the settings are not known yet) still the worker: a transform on a worker that never runs, or
+ *   on one that never gets its port, carries no media at all; under fail-open, none (the call goes on in clear and
+ *   the background shows why);
+ * - the browser has no RTCRtpScriptTransform (before Chrome 141) → none; under fail-closed, new peer connections
+ *   are refused.
  */
 import workerSource from 'callseal:transform-worker-source';
-import { bytesToBase64, base64ToBytes } from '../../shared/base64';
-import type { BackgroundToPage } from '../../shared/messages';
-import type { MainToWorker, WorkerToMain } from '../../shared/worker-messages';
+import type { HookSignal } from '../../shared/worker-messages';
 import type { BridgeLink } from './bridge-link';
-import { intrinsics } from './intrinsics';
+import { intrinsics as I, rtc, sequence } from './intrinsics';
 
-export interface WorkerHost {
-  /** The worker, started on first use; undefined if it cannot run here (then no transforms are attached). */
-  worker(): Worker | undefined;
-  /**
-   * Starts the worker ahead of the first peer connection (on getUserMedia), so that a worker the page's CSP
-   * blocks is known to have failed before any transform would be attached to it: a transform on a dead worker
-   * would stop the media for good, while no transform leaves the call working, unencrypted, with the reason shown.
-   */
-  warmUp(): void;
-  fromBackground(message: BackgroundToPage): void;
+export interface TransformHost {
+  /** The worker new transforms go to, started on first use; undefined: attach none. */
+  transformWorker(): Worker | undefined;
+  /** The page asked for the camera, microphone or screen, or made a peer connection. */
+  mediaRequested(): void;
+  /** Must `new RTCPeerConnection` be refused (no transform can be attached, and the page must fail closed)? */
+  refusePeerConnections(): boolean;
+  signalOnce(signal: HookSignal): void;
 }
 
-export function createWorkerHost(link: BridgeLink): WorkerHost {
-  let worker: Worker | undefined;
-  let failed = false;
-  /** Where policy requires E2EE, a failed worker still gets the transforms: they then carry no media at all. */
-  let requireEncryption = false;
+export function createTransformHost(link: BridgeLink): TransformHost {
+  const supported = rtc?.RTCRtpScriptTransform !== undefined;
+  let url: string | undefined;
+  try {
+    const blob = new I.Blob(sequence([workerSource]) as unknown as BlobPart[], { __proto__: null, type: 'text/javascript' } as BlobPropertyBag);
+    url = I.createObjectURL(blob);
+  } catch {
+    url = undefined;
+  }
 
-  const post = (message: MainToWorker): void => {
-    if (worker) intrinsics.workerPostMessage(worker, message);
+  let worker: Worker | undefined;
+  /** The worker cannot run here: its constructor threw, or it failed to load (CSP). */
+  let blocked = false;
+  /** Signals already sent (each at most once); a null-prototype record. */
+  const sent = { __proto__: null } as unknown as Record<HookSignal, boolean | undefined>;
+  const signalOnce = (signal: HookSignal): void => {
+    if (sent[signal] === true) return;
+    sent[signal] = true;
+    link.signal(signal);
   };
 
-  const onWorkerMessage = (event: Event): void => {
-    const message = intrinsics.messageEventData(event as MessageEvent) as WorkerToMain;
-    switch (message.kind) {
-      case 'sign-hello':
-        link.send({ kind: 'sign-hello', requestId: message.requestId, body: bytesToBase64(message.body) });
-        return;
-      case 'session':
-        link.send({ kind: 'session', report: message.report });
-        return;
-    }
+  const onWorkerError = (): void => {
+    // The worker cancels its own runtime errors (worker/index.ts), so an error here means it never ran.
+    blocked = true;
+    signalOnce('worker-blocked');
   };
 
   const start = (): Worker | undefined => {
-    if (failed) return requireEncryption ? worker : undefined;
-    if (worker) return worker;
+    if (worker || blocked || !supported) return worker;
     try {
-      const url = intrinsics.createObjectURL(new intrinsics.Blob([workerSource], { type: 'text/javascript' }));
-      worker = new intrinsics.Worker(url, { name: 'CallSeal transform worker' });
-    } catch (error) {
-      failed = true;
-      link.send({ kind: 'page-error', code: 'worker-blocked', message: String(error).slice(0, 300) });
+      if (url === undefined) throw new I.DOMException('no blob URL', 'NotSupportedError');
+      worker = new I.Worker(url, { __proto__: null, name: 'CallSeal transform worker' } as WorkerOptions);
+    } catch {
+      blocked = true;
+      signalOnce('worker-blocked');
       return undefined;
     }
-    intrinsics.addEventListener(worker, 'message', onWorkerMessage);
-    intrinsics.addEventListener(worker, 'error', () => {
-      failed = true;
-      link.send({
-        kind: 'page-error',
-        code: 'worker-blocked',
-        message: 'This site does not allow CallSeal to run its encryption worker (Content-Security-Policy).',
-      });
-    });
-    link.send({ kind: 'attach' });
+    I.addEventListener(worker, 'error', onWorkerError);
+    // Port B is the worker's first message. Without a handover it gets none and drops every frame.
+    const port = link.workerPort;
+    if (port) I.workerPostMessage(worker, null, sequence([port]));
     return worker;
   };
 
+  if (rtc && !supported) signalOnce('unsupported-browser');
+
   return {
-    worker: start,
-    warmUp: () => void start(),
-    fromBackground(message) {
-      switch (message.kind) {
-        case 'settings': {
-          requireEncryption = message.settings.enabled && !message.settings.allowPlaintextFallback;
-          const identityPublicKey = base64ToBytes(message.identityPublicKey);
-          if (identityPublicKey) post({ kind: 'settings', settings: message.settings, identityPublicKey });
-          return;
-        }
-        case 'hello-signed': {
-          const signature = base64ToBytes(message.signature);
-          if (signature) post({ kind: 'hello-signed', requestId: message.requestId, signature });
-          return;
-        }
-        case 'hello-refused':
-          post(message);
-          return;
-      }
+    transformWorker() {
+      if (!supported) return undefined;
+      if (!blocked && link.handedOver) return start();
+      // The transform cannot run: transforms that carry no media, or none.
+      return link.failClosed() ? start() : undefined;
     },
+    mediaRequested() {
+      signalOnce('media-requested');
+      start();
+    },
+    refusePeerConnections() {
+      return link.failClosed() && (!supported || (blocked && worker === undefined));
+    },
+    signalOnce,
   };
 }

@@ -17,6 +17,8 @@ export { CHROME_PATH, CHROMIUM_FLAGS };
 export interface LaunchOptions {
   /** Load the built extension (default true). */
   withExtension?: boolean;
+  /** Load this unpacked extension instead of dist/ (e.g. a probe made for one test). */
+  extensionDir?: string;
   /**
    * CallSeal is not loaded from dist/ but force-installed by managed policy (ExtensionInstallForcelist, see
    * force-install.ts) with this ID: extensions and their updater (background networking) stay on, and the launch
@@ -57,7 +59,7 @@ const NO_EXTENSION_UPDATES = ['--disable-background-networking', '--disable-comp
 
 export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBrowser> {
   const forced = options.forceInstalled;
-  const withExtension = forced !== undefined || (options.withExtension ?? true);
+  const withExtension = forced !== undefined || ((options.withExtension ?? true) && options.extensionDir === undefined);
   const userDataDir = await mkdtemp(join(tmpdir(), 'callseal-profile-'));
   const flags = forced ? CHROMIUM_FLAGS.filter((flag) => !NO_EXTENSION_UPDATES.includes(flag)) : CHROMIUM_FLAGS;
   const browser = await puppeteer.launch({
@@ -70,6 +72,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
       : withExtension
         ? { enableExtensions: [DIST_DIR] }
         : {}),
+    ...(options.extensionDir ? { enableExtensions: [options.extensionDir] } : {}),
   });
   let extensionId: string | undefined;
   const workerPrefix = forced ? `chrome-extension://${forced}/` : 'chrome-extension://';

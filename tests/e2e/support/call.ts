@@ -6,6 +6,7 @@
  * `popupFor()` opens CallSeal's popup for a page's tab as a page of its own (`…/src/popup/index.html?tabId=N`).
  */
 import type { Page } from 'puppeteer';
+import type { CallState } from '../../../src/shared/call-status';
 import { startDemoServer, type DemoServer } from '../../../demo/server.mjs';
 import { launchBrowser, type TestBrowser } from './browser';
 import { BLUE, RED, fakeCameras, type FakeCameras, type Rgb } from './fake-camera';
@@ -15,7 +16,7 @@ import { waitFor } from './wait';
 export type Topology = 'p2p' | 'single' | 'split';
 
 /** Popup states (`data-state` of `[data-testid="call-state"]`). */
-export type PopupState = 'off' | 'negotiating' | 'encrypted' | 'verified' | 'unencrypted' | 'blocked' | 'error';
+export type PopupState = CallState;
 
 export interface Popup {
   page: Page;

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredIdentity } from '../../../src/background/database';
 import { Identity, type IdentityStore } from '../../../src/background/identity';
-import { signedMessage, SIGNATURE_LABEL } from '../../../src/shared/signing';
+import { signatureMessage } from '../../../src/e2ee/signing';
+import { isE2eeError } from '../../../src/e2ee/errors';
 
 function memoryStore(): IdentityStore & { saved: number } {
   let stored: StoredIdentity | undefined;
@@ -42,13 +43,13 @@ describe('Identity', () => {
     const identity = await Identity.loadOrCreate(memoryStore());
     const input = crypto.getRandomValues(new Uint8Array(40));
     const signature = await identity.sign(input);
-    expect(await verify(identity.publicKey, signature, signedMessage(input))).toBe(true);
-    expect(SIGNATURE_LABEL).toBe('CallSeal-v2 signature\0');
+    expect(await verify(identity.publicKey, signature, signatureMessage(input))).toBe(true);
+    expect(new TextDecoder().decode(signatureMessage(input).subarray(0, 22))).toBe('CallSeal-v2 signature\0');
     expect(await verify(identity.publicKey, signature, input)).toBe(false);
   });
 
   it.each([0, 39, 41, 83, 147])('refuses to sign %i bytes', async (length) => {
     const identity = await Identity.loadOrCreate(memoryStore());
-    await expect(identity.sign(new Uint8Array(length))).rejects.toThrow(RangeError);
+    await expect(identity.sign(new Uint8Array(length))).rejects.toSatisfy((e: unknown) => isE2eeError(e, 'invalid-argument'));
   });
 });

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRouter, type BackgroundRouter } from '../../../src/background/router';
 import type { PopupView } from '../../../src/shared/messages';
-import { SIGNATURE_LABEL } from '../../../src/shared/signing';
+import { signatureMessage } from '../../../src/e2ee/signing';
 import { bridgePort, EXTENSION_URL, harness, popupPort, type FakePort, type Harness } from './fakes';
 import { CODE_2, encrypted, KEY_1, KEY_2, report, SESSION_B, shownFrom } from './report-fixtures';
 
@@ -42,7 +42,7 @@ async function verifySignature(publicKeyBase64: string, signature: string, signe
   const key = await crypto.subtle.importKey('raw', Buffer.from(publicKeyBase64, 'base64'), 'Ed25519', false, [
     'verify',
   ]);
-  const message = Buffer.concat([Buffer.from(SIGNATURE_LABEL, 'latin1'), Buffer.from(signedInput, 'base64')]);
+  const message = Buffer.from(signatureMessage(new Uint8Array(Buffer.from(signedInput, 'base64'))));
   return crypto.subtle.verify('Ed25519', key, Buffer.from(signature, 'base64'), message);
 }
 

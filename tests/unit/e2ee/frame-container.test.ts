@@ -8,30 +8,30 @@ const MAGIC = [0xca, 0x11, 0x5e, 0xa1];
 const bytes = (...values: number[]) => Uint8Array.from(values);
 
 describe('encodeCallSealFrame / parseCallSealFrame', () => {
-  it('lays out prefix | payload | hello | len | flags | magic', () => {
-    const frame = encodeCallSealFrame({ clearPrefix: bytes(9), payload: bytes(1, 2), hello: bytes(7, 7, 7) });
+  it('lays out prefix | payload | handshake | len | flags | magic (protocol.md §2)', () => {
+    const frame = encodeCallSealFrame({ clearPrefix: bytes(9), payload: bytes(1, 2), handshake: bytes(7, 7, 7) });
     expect(Array.from(frame)).toEqual([9, 1, 2, 7, 7, 7, 0, 3, 0b11, ...MAGIC]);
     expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(5) }))).toEqual([5, 0b01, ...MAGIC]);
-    expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(1), payload: bytes(), hello: bytes(4) }))).toEqual([
+    expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(1), payload: bytes(), handshake: bytes(4) }))).toEqual([
       1, 4, 0, 1, 0b10, ...MAGIC,
     ]);
-    expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), hello: null }))).toEqual([0, ...MAGIC]);
+    expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), handshake: null }))).toEqual([0, ...MAGIC]);
   });
 
-  it('round-trips with and without hello, with and without media, for each codec prefix', () => {
-    const hello = Uint8Array.from({ length: 179 }, (_, i) => i);
+  it('round-trips with and without handshake, with and without media, for each codec prefix', () => {
+    const handshake = Uint8Array.from({ length: 179 }, (_, i) => i);
     for (const prefixLength of [0, 1, 3, 10]) {
       const clearPrefix = Uint8Array.from({ length: prefixLength }, (_, i) => 200 + i);
       for (const payload of [bytes(), bytes(0xca, 0x11, 0x5e, 0xa1, 1, 2, 3)]) {
-        for (const withHello of [false, true]) {
-          const frame = encodeCallSealFrame(withHello ? { clearPrefix, payload, hello } : { clearPrefix, payload });
+        for (const withHandshake of [false, true]) {
+          const frame = encodeCallSealFrame(withHandshake ? { clearPrefix, payload, handshake } : { clearPrefix, payload });
           const parsed = parseCallSealFrame(frame, prefixLength);
           expect(parsed).not.toBeNull();
           expect(parsed?.clearPrefix).toEqual(clearPrefix);
           expect(parsed?.payload).toEqual(payload);
           expect(parsed?.hasMedia).toBe(payload.length > 0);
-          expect(parsed?.hello).toEqual(withHello ? hello : undefined);
-          expect(parsed !== null && 'hello' in parsed).toBe(withHello);
+          expect(parsed?.handshake).toEqual(withHandshake ? handshake : undefined);
+          expect(parsed !== null && 'handshake' in parsed).toBe(withHandshake);
         }
       }
     }
@@ -43,14 +43,14 @@ describe('encodeCallSealFrame / parseCallSealFrame', () => {
         fc.uint8Array({ maxLength: 12 }),
         fc.uint8Array({ maxLength: 300 }),
         fc.option(fc.uint8Array({ minLength: 1, maxLength: 400 }), { nil: undefined }),
-        (clearPrefix, payload, hello) => {
-          const frame = encodeCallSealFrame({ clearPrefix, payload, hello });
+        (clearPrefix, payload, handshake) => {
+          const frame = encodeCallSealFrame({ clearPrefix, payload, handshake });
           const parsed = parseCallSealFrame(frame, clearPrefix.length);
           expect(parsed).toEqual({
             clearPrefix,
             payload,
             hasMedia: payload.length > 0,
-            ...(hello === undefined ? {} : { hello }),
+            ...(handshake === undefined ? {} : { handshake }),
           });
         },
       ),
@@ -59,11 +59,29 @@ describe('encodeCallSealFrame / parseCallSealFrame', () => {
 
   it('clamps the nominal prefix to the bytes in front of the trailer (short frames)', () => {
     // A 5-byte VP8 key frame: the sender kept all 5 bytes in clear, nothing left to encrypt.
-    const frame = encodeCallSealFrame({ clearPrefix: bytes(1, 2, 3, 4, 5), payload: bytes(), hello: bytes(8) });
+    const frame = encodeCallSealFrame({ clearPrefix: bytes(1, 2, 3, 4, 5), payload: bytes(), handshake: bytes(8) });
     const parsed = parseCallSealFrame(frame, 10);
     expect(parsed?.clearPrefix).toEqual(bytes(1, 2, 3, 4, 5));
     expect(parsed?.payload.length).toBe(0);
-    expect(parsed?.hello).toEqual(bytes(8));
+    expect(parsed?.handshake).toEqual(bytes(8));
+  });
+
+  it('lets handshake-only frames carry bytes receivers ignore (a probe frame, §6.4)', () => {
+    const frame = encodeCallSealFrame({ clearPrefix: bytes(0x7b), payload: bytes(), filler: bytes(0), handshake: bytes(2, 9) });
+    expect(Array.from(frame)).toEqual([0x7b, 0, 2, 9, 0, 2, 0b10, ...MAGIC]);
+    expect(parseCallSealFrame(frame, 1)).toEqual({
+      clearPrefix: bytes(0x7b),
+      payload: bytes(0),
+      handshake: bytes(2, 9),
+      hasMedia: false,
+    });
+    // Bytes in front of the trailer of a frame without HAS_MEDIA are not an error (version 1 called them malformed).
+    expect(parseCallSealFrame(bytes(1, 2, 0b00, ...MAGIC), 1)).toMatchObject({ hasMedia: false, payload: bytes(2) });
+    expectE2eeError(
+      () => encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(1), filler: bytes(0) }),
+      'invalid-argument',
+    );
+    expectE2eeError(() => encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), filler: 'x' as never }), 'invalid-argument');
   });
 
   it('returns null for plain media (no magic)', () => {
@@ -85,11 +103,10 @@ describe('encodeCallSealFrame / parseCallSealFrame', () => {
     expectE2eeError(() => parseCallSealFrame(m(1, 2, 0x80), 0), 'malformed-frame'); // unknown flag bit
     expectE2eeError(() => parseCallSealFrame(m(0b01), 0), 'malformed-frame'); // HAS_MEDIA, no payload
     expectE2eeError(() => parseCallSealFrame(m(1, 0b01), 1), 'malformed-frame'); // payload all prefix
-    expectE2eeError(() => parseCallSealFrame(m(1, 2, 0b00), 1), 'malformed-frame'); // payload without HAS_MEDIA
-    expectE2eeError(() => parseCallSealFrame(m(0b10), 0), 'malformed-frame'); // HAS_HELLO, no length field
+    expectE2eeError(() => parseCallSealFrame(m(0b10), 0), 'malformed-frame'); // HAS_HANDSHAKE, no length field
     expectE2eeError(() => parseCallSealFrame(m(3, 0b10), 0), 'malformed-frame'); // half a length field
-    expectE2eeError(() => parseCallSealFrame(m(0, 0, 0b10), 0), 'malformed-frame'); // hello length 0
-    expectE2eeError(() => parseCallSealFrame(m(7, 0, 2, 0b10), 0), 'malformed-frame'); // hello longer than frame
+    expectE2eeError(() => parseCallSealFrame(m(0, 0, 0b10), 0), 'malformed-frame'); // handshake length 0
+    expectE2eeError(() => parseCallSealFrame(m(7, 0, 2, 0b10), 0), 'malformed-frame'); // handshake longer than frame
     expectE2eeError(() => parseCallSealFrame(m(7, 0xff, 0xff, 0b11), 0), 'malformed-frame');
   });
 
@@ -120,9 +137,9 @@ describe('encodeCallSealFrame / parseCallSealFrame', () => {
     expectE2eeError(() => parseCallSealFrame(bytes(), -1), 'invalid-argument');
     expectE2eeError(() => parseCallSealFrame(bytes(), 1.5), 'invalid-argument');
     expectE2eeError(() => encodeCallSealFrame({ clearPrefix: bytes(), payload: 'x' as never }), 'invalid-argument');
-    expectE2eeError(() => encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), hello: bytes() }), 'invalid-argument');
+    expectE2eeError(() => encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), handshake: bytes() }), 'invalid-argument');
     expectE2eeError(
-      () => encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), hello: new Uint8Array(0x10000) }),
+      () => encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), handshake: new Uint8Array(0x10000) }),
       'invalid-argument',
     );
     expectE2eeError(() => encodeCallSealFrame(null as never), 'invalid-argument');

@@ -1,21 +1,18 @@
 /**
- * Test doubles for the e2ee suite: a stand-in for the background's identity key and a fake clock.
+ * Test doubles for the e2ee suite: a stand-in for the background's identity key, a fake clock, and error assertions.
  *
- * Why: the real identity key lives in the extension's background; here each simulated party holds a real
- * Ed25519 key pair generated in the test and signs exactly the way the background does (gate first with
- * checkHelloBodyForSigning, then sign label || body), so the tests exercise the real verification path.
+ * Why: the real identity key lives in the extension's background; here each simulated party holds a real Ed25519
+ * key pair generated in the test and signs exactly the way the background does (protocol.md §4.3: check that the
+ * input is the 40 bytes th || pid, prepend the label, sign), so the tests exercise the real verification path.
  */
 import { E2eeError } from '../../../src/e2ee/errors';
 import type { E2eeErrorCode } from '../../../src/e2ee/errors';
-import { checkHelloBodyForSigning, decodeHello, encodeHello, encodeHelloBody } from '../../../src/e2ee/hello';
-import type { DecodedHello } from '../../../src/e2ee/hello';
-import { generateEphemeral } from '../../../src/e2ee/key-schedule';
-import type { EphemeralKeyPair } from '../../../src/e2ee/key-schedule';
+import { signatureMessage } from '../../../src/e2ee/signing';
 
 export interface TestIdentity {
   publicKey: Uint8Array;
-  /** What the background does: check the body, then sign label || body. */
-  signHello(body: Uint8Array): Promise<Uint8Array>;
+  /** What the background does with a `sign` request: label || input (exactly 40 bytes), signed. */
+  sign(input: Uint8Array): Promise<Uint8Array>;
   /** Signs arbitrary bytes with the identity key (to build forged-but-well-signed inputs). */
   signRaw(message: Uint8Array): Promise<Uint8Array>;
 }
@@ -25,29 +22,7 @@ export async function makeIdentity(): Promise<TestIdentity> {
   const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   const signRaw = async (message: Uint8Array) =>
     new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, new Uint8Array(message)));
-  return {
-    publicKey,
-    signRaw,
-    signHello: (body) => signRaw(checkHelloBodyForSigning(body, publicKey)),
-  };
-}
-
-export interface TestParty {
-  identity: TestIdentity;
-  ephemeral: EphemeralKeyPair;
-  sessionId: Uint8Array;
-  hello: DecodedHello;
-  bytes: Uint8Array;
-}
-
-/** One side of a key exchange: identity, ephemeral, signed hello (ack zero unless given). */
-export async function makeParty(identity?: TestIdentity, ack = new Uint8Array(32)): Promise<TestParty> {
-  const id = identity ?? (await makeIdentity());
-  const ephemeral = await generateEphemeral();
-  const sessionId = crypto.getRandomValues(new Uint8Array(16));
-  const body = encodeHelloBody({ sessionId, ephemeralPublicKey: ephemeral.publicKey, identityPublicKey: id.publicKey });
-  const bytes = encodeHello(body, await id.signHello(body), ack);
-  return { identity: id, ephemeral, sessionId, hello: decodeHello(bytes), bytes };
+  return { publicKey, signRaw, sign: async (input) => signRaw(signatureMessage(input)) };
 }
 
 export class FakeClock {
@@ -87,4 +62,11 @@ export async function expectE2eeRejection(promise: () => Promise<unknown>, code:
   }
   if (!(thrown instanceof E2eeError)) throw new Error(`expected E2eeError(${code}), got ${String(thrown)}`);
   if (thrown.code !== code) throw new Error(`expected E2eeError(${code}), got ${thrown.code}: ${thrown.message}`);
+}
+
+/** Little-endian bytes of a bigint (curve encodings). */
+export function littleEndian(value: bigint, length = 32): Uint8Array {
+  const out = new Uint8Array(length);
+  for (let i = 0; i < length; i++) out[i] = Number((value >> BigInt(8 * i)) & 0xffn);
+  return out;
 }

@@ -1,269 +1,189 @@
+/** The version-2 key schedule (protocol.md §5), recomputed independently with Node's WebCrypto. */
 import { describe, expect, it } from 'vitest';
-import { E2eeError } from '../../../src/e2ee/errors';
-import { decodeHello, encodeHello, encodeHelloBody } from '../../../src/e2ee/hello';
-import type { DecodedHello } from '../../../src/e2ee/hello';
+import { openConfirm, sealConfirm } from '../../../src/e2ee/confirm';
 import {
-  deriveEpoch,
+  commitmentOf,
+  derivePairSecrets,
   generateEphemeral,
   isCallSealKid,
   kidFor,
+  kidFromTag,
   kidTagOf,
   senderBaseKey,
   senderIndexOf,
   transcriptHash,
+  type EphemeralKeyPair,
+  type PairSecrets,
 } from '../../../src/e2ee/key-schedule';
-import { expectE2eeError, expectE2eeRejection, flipBit, makeIdentity, makeParty } from './helpers';
-import type { TestIdentity, TestParty } from './helpers';
+import { securityCode } from '../../../src/e2ee/security-code';
+import { expectE2eeError, expectE2eeRejection, littleEndian } from './helpers';
 
 const ascii = (s: string) => new TextEncoder().encode(s);
 const cat = (...parts: Uint8Array[]) => new Uint8Array(parts.flatMap((p) => Array.from(p)));
-const u16 = (n: number) => Uint8Array.of(n >> 8, n & 0xff);
+const sha256 = async (...parts: Uint8Array[]) => new Uint8Array(await crypto.subtle.digest('SHA-256', cat(...parts)));
 const CODE = /^\d{5} \d{5} \d{5} \d{5}$/;
 
-async function epochOf(me: TestParty, peer: DecodedHello) {
-  return deriveEpoch({ myPrivateKey: me.ephemeral.privateKey, myHello: me.hello, peerHello: peer });
-}
-
-/** A validly signed hello from `identity` carrying an arbitrary ephemeral "public key". */
-async function helloWithEphemeral(identity: TestIdentity, ephemeralPublicKey: Uint8Array, suite = 4): Promise<DecodedHello> {
-  const body = encodeHelloBody({
-    suite,
-    sessionId: crypto.getRandomValues(new Uint8Array(16)),
-    ephemeralPublicKey,
-    identityPublicKey: identity.publicKey,
-  });
-  return decodeHello(encodeHello(body, await identity.signHello(body), new Uint8Array(32)));
-}
-
-async function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array): Promise<Uint8Array> {
+async function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, bytes = 32): Promise<Uint8Array> {
   const key = await crypto.subtle.importKey('raw', new Uint8Array(ikm), 'HKDF', false, ['deriveBits']);
   const params = { name: 'HKDF', hash: 'SHA-256', salt: new Uint8Array(salt), info: new Uint8Array(info) };
-  return new Uint8Array(await crypto.subtle.deriveBits(params, key, 256));
+  return new Uint8Array(await crypto.subtle.deriveBits(params, key, bytes * 8));
 }
 
-describe('generateEphemeral', () => {
-  it('makes a non-extractable X25519 private key and a raw 32-byte public key', async () => {
-    const { privateKey, publicKey } = await generateEphemeral();
-    expect(privateKey.extractable).toBe(false);
-    expect(privateKey.algorithm.name).toBe('X25519');
-    expect(privateKey.type).toBe('private');
-    expect(publicKey.length).toBe(32);
-    await expect(crypto.subtle.exportKey('raw', privateKey)).rejects.toThrow();
-  });
-});
+interface Side {
+  pid: Uint8Array;
+  ephemeral: EphemeralKeyPair;
+  commitment: Uint8Array;
+}
 
-describe('deriveEpoch between two parties', () => {
-  it('gives both sides matching keys, transcript hash, kid tag and security code', async () => {
-    const a = await makeParty();
-    const b = await makeParty();
-    const ea = await epochOf(a, b.hello);
-    const eb = await epochOf(b, a.hello);
+async function side(to: Uint8Array | null, pid = crypto.getRandomValues(new Uint8Array(8))): Promise<Side> {
+  const ephemeral = await generateEphemeral();
+  const commitment = to ? await commitmentOf(4, pid, to, ephemeral.publicKey) : new Uint8Array(32);
+  return { pid, ephemeral, commitment };
+}
 
-    expect(ea.transcriptHash).toEqual(eb.transcriptHash);
-    expect(ea.transcriptHash.length).toBe(32);
-    expect(ea.kidTag).toBe(eb.kidTag);
-    expect(ea.securityCode).toBe(eb.securityCode);
-    expect(ea.securityCode).toMatch(CODE);
-    expect(ea.peerIdentityPublicKey).toEqual(b.identity.publicKey);
-    expect(ea.peerSessionId).toEqual(b.sessionId);
-    expect(eb.peerIdentityPublicKey).toEqual(a.identity.publicKey);
+/** Two participants X and Y who committed to each other. */
+async function twoSides(): Promise<[Side, Side]> {
+  const xPid = crypto.getRandomValues(new Uint8Array(8));
+  const yPid = crypto.getRandomValues(new Uint8Array(8));
+  return Promise.all([side(yPid, xPid), side(xPid, yPid)]);
+}
 
-    for (const secret of [ea.sendSecret, ea.receiveSecret]) {
-      expect(secret.extractable).toBe(false);
-      expect(secret.algorithm.name).toBe('HKDF');
-    }
+const view = (s: Side) => ({ pid: s.pid, commitment: s.commitment, ephemeralPublicKey: s.ephemeral.publicKey });
+const derive = (me: Side, peer: Side): Promise<PairSecrets> =>
+  derivePairSecrets({ suite: 4, myPrivateKey: me.ephemeral.privateKey, mine: view(me), peer: view(peer) });
 
-    for (const index of [0, 1, 255]) {
-      const kid = kidFor(ea.transcriptHash, index);
-      const aSend = await senderBaseKey(ea.sendSecret, kid);
-      const bReceive = await senderBaseKey(eb.receiveSecret, kid);
-      const bSend = await senderBaseKey(eb.sendSecret, kid);
-      const aReceive = await senderBaseKey(ea.receiveSecret, kid);
-      expect(aSend.length).toBe(32);
-      expect(aSend).toEqual(bReceive);
-      expect(bSend).toEqual(aReceive);
-      expect(aSend).not.toEqual(bSend); // the two directions never share a key
-    }
-    const k0 = await senderBaseKey(ea.sendSecret, kidFor(ea.transcriptHash, 0));
-    const k1 = await senderBaseKey(ea.sendSecret, kidFor(ea.transcriptHash, 1));
-    expect(k0).not.toEqual(k1);
-  });
-
-  it('follows the specified formulas exactly (recomputed independently)', async () => {
-    const a = await makeParty();
-    const b = await makeParty();
-    const ea = await epochOf(a, b.hello);
-
-    const shared = new Uint8Array(
-      await crypto.subtle.deriveBits(
-        {
-          name: 'X25519',
-          public: await crypto.subtle.importKey('raw', new Uint8Array(b.hello.ephemeralPublicKey), { name: 'X25519' }, true, []),
-        },
-        a.ephemeral.privateKey,
-        256,
-      ),
+describe('commitments and the transcript hash', () => {
+  it('follow §4 and §5.1 exactly', async () => {
+    const [x, y] = await twoSides();
+    expect(x.commitment).toEqual(await sha256(ascii('CallSeal-v2 commit'), Uint8Array.of(4), x.pid, y.pid, x.ephemeral.publicKey));
+    const [lo, hi] = Buffer.compare(Buffer.from(x.pid), Buffer.from(y.pid)) < 0 ? [x, y] : [y, x];
+    const th = await sha256(
+      ascii('CallSeal-v2 transcript'),
+      Uint8Array.of(4),
+      lo.pid,
+      lo.commitment,
+      lo.ephemeral.publicKey,
+      hi.pid,
+      hi.commitment,
+      hi.ephemeral.publicKey,
     );
-    const sa = cat(a.hello.body, a.hello.signature);
-    const sb = cat(b.hello.body, b.hello.signature);
-    const [first, second] = Buffer.compare(Buffer.from(sa), Buffer.from(sb)) <= 0 ? [sa, sb] : [sb, sa];
-    const transcript = cat(ascii('CallSeal-v1 transcript'), u16(first.length), first, u16(second.length), second);
-    const th = new Uint8Array(await crypto.subtle.digest('SHA-256', transcript));
-    expect(ea.transcriptHash).toEqual(th);
-    expect(ea.kidTag).toBe((th[0]! << 8) | th[1]!);
-
-    const send = await hkdf(shared, th, cat(ascii('CallSeal-v1 sender'), a.hello.ephemeralPublicKey));
-    const kid = kidFor(th, 3);
-    const kidBytes = new Uint8Array(8);
-    new DataView(kidBytes.buffer).setBigUint64(0, kid);
-    const base = await hkdf(send, new Uint8Array(0), cat(ascii('CallSeal-v1 sframe base key'), kidBytes));
-    expect(await senderBaseKey(ea.sendSecret, kid)).toEqual(base);
-
-    const receive = await hkdf(shared, th, cat(ascii('CallSeal-v1 sender'), b.hello.ephemeralPublicKey));
-    const baseIn = await hkdf(receive, new Uint8Array(0), cat(ascii('CallSeal-v1 sframe base key'), kidBytes));
-    expect(await senderBaseKey(ea.receiveSecret, kid)).toEqual(baseIn);
+    expect(await transcriptHash(4, view(x), view(y))).toEqual(th);
+    expect(await transcriptHash(4, view(y), view(x))).toEqual(th);
   });
 
-  it('ignores the (unsigned) acks: the transcript covers body and signature only', async () => {
-    const a = await makeParty();
-    const b = await makeParty();
-    const bWithAck = decodeHello(encodeHello(b.hello.body, b.hello.signature, new Uint8Array(32).fill(7)));
-    expect((await epochOf(a, b.hello)).transcriptHash).toEqual((await epochOf(a, bWithAck)).transcriptHash);
-  });
-
-  it('makes the two codes differ when a man in the middle substitutes both hellos', async () => {
-    const a = await makeParty();
-    const b = await makeParty();
-    const mallory = await makeIdentity();
-    const toA = await makeParty(mallory); // what A receives instead of B's hello
-    const toB = await makeParty(mallory); // what B receives instead of A's hello
-    const ea = await epochOf(a, toA.hello);
-    const eb = await epochOf(b, toB.hello);
-    expect(ea.securityCode).not.toBe(eb.securityCode);
-    expect(ea.transcriptHash).not.toEqual(eb.transcriptHash);
-    // Mallory can talk to each side, but each side's code is the one it shares with Mallory, not with the other.
-    expect((await epochOf(toA, a.hello)).securityCode).toBe(ea.securityCode);
-    expect((await epochOf(toB, b.hello)).securityCode).toBe(eb.securityCode);
-  });
-
-  it('gives a new transcript, code and keys for a new peer session', async () => {
-    const a = await makeParty();
-    const b1 = await makeParty();
-    const b2 = await makeParty(b1.identity);
-    const e1 = await epochOf(a, b1.hello);
-    const e2 = await epochOf(a, b2.hello);
-    expect(e1.transcriptHash).not.toEqual(e2.transcriptHash);
-    expect(e1.securityCode).not.toBe(e2.securityCode);
-  });
-});
-
-describe('deriveEpoch refusals', () => {
-  it("rejects low-order peer ephemeral keys as 'weak-key'", async () => {
-    const a = await makeParty();
-    const mallory = await makeIdentity();
-    const pMinus1 = new Uint8Array(32).fill(0xff);
-    pMinus1[0] = 0xec;
-    pMinus1[31] = 0x7f;
-    for (const point of [new Uint8Array(32), Uint8Array.of(1, ...new Uint8Array(31)), pMinus1]) {
-      const evil = await helloWithEphemeral(mallory, point);
-      await expectE2eeRejection(() => epochOf(a, evil), 'weak-key');
+  it('binds both commitments: the code changes if either commitment does (§8.1)', async () => {
+    const [x, y] = await twoSides();
+    const code = await securityCode(await transcriptHash(4, view(x), view(y)));
+    for (const changed of [{ ...view(x), commitment: x.commitment.map((b) => b ^ 1) }, { ...view(x), pid: y.pid.map((b) => b ^ 1) }]) {
+      expect(await securityCode(await transcriptHash(4, changed, view(y)))).not.toBe(code);
     }
-  });
-
-  it("rejects a forged peer hello as 'bad-signature'", async () => {
-    const a = await makeParty();
-    const b = await makeParty();
-    const forged = { ...b.hello, signature: flipBit(b.hello.signature, 100) };
-    await expectE2eeRejection(() => epochOf(a, forged), 'bad-signature');
-    // Swapping in another ephemeral key under B's signature:
-    const other = await generateEphemeral();
-    const body = new Uint8Array(b.hello.body);
-    body.set(other.publicKey, 19);
-    await expectE2eeRejection(() => epochOf(a, { ...b.hello, body }), 'bad-signature');
-  });
-
-  it("rejects our own hello reflected back as 'reflected-hello'", async () => {
-    const a = await makeParty();
-    await expectE2eeRejection(() => epochOf(a, a.hello), 'reflected-hello');
-    const mallory = await makeIdentity();
-    const copycat = await helloWithEphemeral(mallory, a.hello.ephemeralPublicKey);
-    await expectE2eeRejection(() => epochOf(a, copycat), 'reflected-hello');
-  });
-
-  it("rejects a different suite as 'unsupported-suite'", async () => {
-    const a = await makeParty();
-    const b = await makeIdentity();
-    const other = await helloWithEphemeral(b, (await generateEphemeral()).publicKey, 5);
-    await expectE2eeRejection(() => epochOf(a, other), 'unsupported-suite');
+    expect(await securityCode(await transcriptHash(4, view(x), { ...view(y), commitment: y.commitment.map((b) => b ^ 1) }))).not.toBe(code);
   });
 
   it('validates its arguments', async () => {
-    const a = await makeParty();
-    const b = await makeParty();
-    const ed = await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
-    await expectE2eeRejection(() => deriveEpoch(null as never), 'invalid-argument');
+    const [x] = await twoSides();
+    await expectE2eeRejection(() => commitmentOf(256, x.pid, x.pid, x.ephemeral.publicKey), 'invalid-argument');
+    await expectE2eeRejection(() => commitmentOf(4, x.pid.subarray(1), x.pid, x.ephemeral.publicKey), 'invalid-argument');
+    await expectE2eeRejection(() => transcriptHash(4, view(x), view(x)), 'invalid-argument');
+    await expectE2eeRejection(() => transcriptHash(4, view(x), null as never), 'invalid-argument');
+  });
+});
+
+describe('derivePairSecrets', () => {
+  it('gives both sides the same th, tag and code, and per-direction keys that match across', async () => {
+    const [x, y] = await twoSides();
+    const [ex, ey] = await Promise.all([derive(x, y), derive(y, x)]);
+    expect(ex.transcriptHash).toEqual(ey.transcriptHash);
+    expect(ex.kidTag).toBe(ey.kidTag);
+    expect(ex.securityCode).toMatch(CODE);
+    expect(ex.securityCode).toBe(ey.securityCode);
+    for (const key of [ex.sendSecret, ex.receiveSecret, ex.myConfirmKey, ex.peerConfirmKey]) expect(key.extractable).toBe(false);
+    for (const index of [0, 1, 255]) {
+      const kid = kidFor(ex.transcriptHash, index);
+      expect(await senderBaseKey(ex.sendSecret, kid)).toEqual(await senderBaseKey(ey.receiveSecret, kid));
+      expect(await senderBaseKey(ey.sendSecret, kid)).toEqual(await senderBaseKey(ex.receiveSecret, kid));
+      expect(await senderBaseKey(ex.sendSecret, kid)).not.toEqual(await senderBaseKey(ey.sendSecret, kid));
+    }
+    // X's CONFIRM opens with Y's view of X's confirm key, and not as Y's own (no reflection).
+    const contents = { identityPublicKey: new Uint8Array(32).fill(7), signature: new Uint8Array(64).fill(8) };
+    const sealed = await sealConfirm(ex.myConfirmKey, x.pid, y.pid, contents);
+    expect(await openConfirm(ey.peerConfirmKey, x.pid, y.pid, sealed)).toEqual(contents);
+    await expectE2eeRejection(() => openConfirm(ex.peerConfirmKey, x.pid, y.pid, sealed), 'bad-confirm');
+    await expectE2eeRejection(() => openConfirm(ey.peerConfirmKey, y.pid, x.pid, sealed), 'bad-confirm');
+  });
+
+  it('follows §5.1 and §5.3 exactly (recomputed independently)', async () => {
+    const [x, y] = await twoSides();
+    const ex = await derive(x, y);
+    const peer = await crypto.subtle.importKey('raw', new Uint8Array(y.ephemeral.publicKey), { name: 'X25519' }, true, []);
+    const shared = new Uint8Array(await crypto.subtle.deriveBits({ name: 'X25519', public: peer }, x.ephemeral.privateKey, 256));
+    const th = ex.transcriptHash;
+    expect(ex.kidTag).toBe((th[0]! << 8) | th[1]!);
+
+    const kid = kidFor(th, 3);
+    const kidBytes = new Uint8Array(8);
+    new DataView(kidBytes.buffer).setBigUint64(0, kid);
+    for (const [secret, pid] of [[ex.sendSecret, x.pid], [ex.receiveSecret, y.pid]] as const) {
+      const media = await hkdf(shared, th, cat(ascii('CallSeal-v2 media'), pid));
+      const base = await hkdf(media, new Uint8Array(0), cat(ascii('CallSeal-v2 sframe base key'), kidBytes));
+      expect(await senderBaseKey(secret, kid)).toEqual(base);
+    }
+
+    const confirmKey = await hkdf(shared, th, cat(ascii('CallSeal-v2 confirm'), x.pid), 16);
+    const aes = await crypto.subtle.importKey('raw', new Uint8Array(confirmKey), 'AES-GCM', false, ['encrypt']);
+    const plaintext = crypto.getRandomValues(new Uint8Array(96));
+    const aad = cat(Uint8Array.of(2), x.pid, y.pid);
+    const expected = new Uint8Array(
+      await crypto.subtle.encrypt({ name: 'AES-GCM', iv: new Uint8Array(12), additionalData: aad }, aes, plaintext),
+    );
+    const contents = { identityPublicKey: plaintext.subarray(0, 32), signature: plaintext.subarray(32) };
+    expect(await sealConfirm(ex.myConfirmKey, x.pid, y.pid, contents)).toEqual(expected);
+  });
+
+  it("refuses small-order and non-canonical peer ephemerals as 'weak-key' (§4.4)", async () => {
+    const [x, y] = await twoSides();
+    for (const u of [0n, 1n, (1n << 255n) - 20n, (1n << 255n) - 19n]) {
+      await expectE2eeRejection(() => derive(x, { ...y, ephemeral: { ...y.ephemeral, publicKey: littleEndian(u) } }), 'weak-key');
+    }
+    await expectE2eeRejection(() => derive(x, { ...y, ephemeral: x.ephemeral }), 'weak-key');
+  });
+
+  it('validates its arguments', async () => {
+    const [x, y] = await twoSides();
+    const ed = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+    await expectE2eeRejection(() => derivePairSecrets(null as never), 'invalid-argument');
     await expectE2eeRejection(
-      () => deriveEpoch({ myPrivateKey: ed.privateKey, myHello: a.hello, peerHello: b.hello }),
+      () => derivePairSecrets({ suite: 4, myPrivateKey: ed.privateKey, mine: view(x), peer: view(y) }),
       'invalid-argument',
     );
-    await expectE2eeRejection(
-      () => deriveEpoch({ myPrivateKey: {} as never, myHello: a.hello, peerHello: b.hello }),
-      'invalid-argument',
-    );
-    await expectE2eeRejection(
-      () => deriveEpoch({ myPrivateKey: a.ephemeral.privateKey, myHello: a.hello, peerHello: null as never }),
-      'invalid-argument',
-    );
-    await expectE2eeRejection(
-      () => deriveEpoch({ myPrivateKey: a.ephemeral.privateKey, myHello: a.hello, peerHello: { ...b.hello, body: b.hello.body.subarray(1) } }),
-      'unsupported-version',
-    );
+    await expectE2eeRejection(() => derive(x, { ...y, pid: x.pid }), 'invalid-argument');
   });
 });
 
 describe('KIDs', () => {
   const th = new Uint8Array(32);
-  th[0] = 0xab;
-  th[1] = 0xcd;
-  th[2] = 0xff;
+  th.set([0xab, 0xcd, 0xff]);
 
   it('packs the transcript tag and the sender index', () => {
     expect(kidFor(th, 7)).toBe(0xabcd07n);
-    expect(kidFor(th, 0)).toBe(0xabcd00n);
-    expect(kidFor(th, 255)).toBe(0xabcdffn);
+    expect(kidFromTag(0xabcd, 255)).toBe(0xabcdffn);
     expect(senderIndexOf(0xabcd07n)).toBe(7);
     expect(kidTagOf(0xabcd07n)).toBe(0xabcd);
-    expect(kidTagOf(kidFor(new Uint8Array(32), 9))).toBe(0);
     expect(isCallSealKid(0xffffffn)).toBe(true);
     expect(isCallSealKid(0x1000000n)).toBe(false);
     expect(isCallSealKid(-1n)).toBe(false);
     expect(isCallSealKid(5)).toBe(false);
   });
 
-  it('refuses out-of-range input with invalid-argument', () => {
+  it('refuses out-of-range input with invalid-argument', async () => {
     for (const index of [-1, 256, 1.5, Number.NaN]) expectE2eeError(() => kidFor(th, index), 'invalid-argument');
+    expectE2eeError(() => kidFromTag(0x10000, 0), 'invalid-argument');
     expectE2eeError(() => kidFor(th.subarray(0, 2), 0), 'invalid-argument');
     expectE2eeError(() => kidTagOf(1n << 24n), 'invalid-argument');
-    expectE2eeError(() => senderIndexOf(-1n), 'invalid-argument');
     expectE2eeError(() => senderIndexOf(3 as never), 'invalid-argument');
-  });
-
-  it('senderBaseKey validates its arguments', async () => {
-    const a = await makeParty();
-    const b = await makeParty();
-    const e = await epochOf(a, b.hello);
-    await expectE2eeRejection(() => senderBaseKey(a.ephemeral.privateKey, 1n), 'invalid-argument');
-    await expectE2eeRejection(() => senderBaseKey(e.sendSecret, 1 as never), 'invalid-argument');
-    await expectE2eeRejection(() => senderBaseKey(e.sendSecret, -1n), 'invalid-argument');
-    expect(await senderBaseKey(e.sendSecret, 0xffff_ffff_ffff_ffffn)).toHaveLength(32);
-  });
-});
-
-describe('transcriptHash', () => {
-  it('is symmetric', async () => {
-    const x = crypto.getRandomValues(new Uint8Array(147));
-    const y = crypto.getRandomValues(new Uint8Array(147));
-    expect(await transcriptHash(x, y)).toEqual(await transcriptHash(y, x));
-    await expect(transcriptHash('x' as never, y)).rejects.toBeInstanceOf(E2eeError);
+    const [x, y] = await twoSides();
+    const ex = await derive(x, y);
+    await expectE2eeRejection(() => senderBaseKey(x.ephemeral.privateKey, 1n), 'invalid-argument');
+    await expectE2eeRejection(() => senderBaseKey(ex.sendSecret, 1n << 24n), 'invalid-argument');
   });
 });

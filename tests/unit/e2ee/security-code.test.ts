@@ -3,7 +3,7 @@ import { identityFingerprint, securityCode } from '../../../src/e2ee/security-co
 import { expectE2eeRejection } from './helpers';
 
 async function expectedCode(th: Uint8Array): Promise<string> {
-  const label = new TextEncoder().encode('CallSeal-v1 security code');
+  const label = new TextEncoder().encode('CallSeal-v2 security code');
   const d = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array([...label, ...th])));
   const groups: string[] = [];
   for (let g = 0; g < 4; g++) {
@@ -15,7 +15,7 @@ async function expectedCode(th: Uint8Array): Promise<string> {
 }
 
 describe('securityCode', () => {
-  it('is 20 digits in four groups of five, per the specified derivation', async () => {
+  it('is 20 digits in four groups of five, per the specified derivation (protocol.md §5.2)', async () => {
     for (let i = 0; i < 50; i++) {
       const th = crypto.getRandomValues(new Uint8Array(32));
       const code = await securityCode(th);

@@ -1,200 +1,230 @@
 /**
- * Two transform-worker controllers wired back to back, as two browsers in a call would be, with frames shaped like
- * Chromium's encoded frames and signatures made the way the background makes them. What goes over the "wire" is
- * inspected: nothing in clear while negotiating, only ciphertext once encrypted, plaintext only after the fallback.
+ * Two transform-worker controllers wired back to back, as two browsers in a call would be. What goes over the "wire"
+ * is inspected: nothing in clear while negotiating, only ciphertext once encrypted, plaintext only after the
+ * fallback. The controller's contract with the bridge (settings, signing, detached, reports) is checked too.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { CallController, type EncodedFrame } from '../../../src/worker/call-controller';
+import { describe, expect, it } from 'vitest';
 import { parseCallSealFrame } from '../../../src/e2ee/frame-container';
+import { decodeHandshakePacket } from '../../../src/e2ee/handshake-packet';
+import { DETAIL_CODES } from '../../../src/shared/call-status';
 import type { SessionReport } from '../../../src/shared/messages';
-import type { WorkerToMain } from '../../../src/shared/worker-messages';
-import { makeIdentity, type TestIdentity } from '../e2ee/helpers';
+import { CallController } from '../../../src/worker/call-controller';
+import {
+  MEDIA,
+  clock,
+  contains,
+  encodedFrame,
+  exchange,
+  party,
+  settle,
+  until,
+  untilBothEncrypted,
+  type Party,
+} from './support/call-harness';
 
-interface Party {
-  controller: CallController;
-  identity: TestIdentity;
-  reports: SessionReport[];
+const SECRET = MEDIA.subarray(1); // everything after the Opus TOC byte
+const settings = (enabled: boolean, allowPlaintextFallback = true) => ({ enabled, allowPlaintextFallback, fallbackAfterMs: 4000 });
+
+/** Frames from `from` reach `to` as the given fake media (plain), whatever `from` sent. */
+async function plainFrom(from: Party, to: Party): Promise<Uint8Array | null> {
+  await from.send();
+  return to.receive(MEDIA);
 }
 
-const controllers: CallController[] = [];
-afterEach(() => controllers.splice(0).forEach((c) => c.dispose()));
-
-async function party(
-  enabled = true,
-  allowPlaintextFallback = true,
-  fallbackAfterMs = 4000,
-  idleAfterMs?: number,
-  refuseFirstSignatures = 0,
-): Promise<Party> {
-  const identity = await makeIdentity();
-  const reports: SessionReport[] = [];
-  const box: { controller?: CallController } = {};
-  let refusals = refuseFirstSignatures;
-  const post = (message: WorkerToMain): void => {
-    if (message.kind === 'session') reports.push(message.report);
-    if (message.kind === 'sign-hello' && refusals > 0) {
-      refusals--;
-      const refusal = { kind: 'hello-refused', requestId: message.requestId, code: 'rate-limited', message: 'later' } as const;
-      queueMicrotask(() => box.controller?.helloSigner.settle(refusal));
-    } else if (message.kind === 'sign-hello') {
-      // The background's part, answered asynchronously as over the real bridge.
-      void identity.signHello(message.body).then((signature) =>
-        box.controller?.helloSigner.settle({ kind: 'hello-signed', requestId: message.requestId, signature }),
-      );
-    }
-  };
-  const controller = new CallController(post, idleAfterMs === undefined ? { sessionRetryMs: 20 } : { idleAfterMs, sessionRetryMs: 20 });
-  box.controller = controller;
-  controllers.push(controller);
-  controller.noteTransform(); // as the worker does when the page's first transform is attached
-  controller.applySettings({ enabled, allowPlaintextFallback, fallbackAfterMs }, identity.publicKey);
-  return { controller, identity, reports };
-}
-
-/** An audio frame as Chromium hands it to a transform: Opus, mutable `data`. */
-function opusFrame(payload: Uint8Array): EncodedFrame {
-  const frame = { data: payload.slice().buffer, getMetadata: () => ({ mimeType: 'audio/opus' }) };
-  return frame as unknown as EncodedFrame;
-}
-
-const MEDIA = new TextEncoder().encode('\x78 this is what alice said');
-const bytes = (frame: EncodedFrame) => new Uint8Array(frame.data);
-const contains = (haystack: Uint8Array, needle: Uint8Array) =>
-  Buffer.from(haystack).includes(Buffer.from(needle.subarray(1)));
-
-/** Sends one frame from `from` to `to`; returns what went on the wire and what `to` passed to its decoder. */
-async function send(from: Party, to: Party, media = MEDIA) {
-  const out = await from.controller.outgoing(opusFrame(media), 0);
-  const wire = out ? bytes(out).slice() : null;
-  const delivered = out ? await to.controller.incoming(out) : null;
-  return { wire, delivered: delivered ? bytes(delivered) : null };
-}
-
-/** Repeats `step` (sending frames, as a live call does) until `condition` holds; 2 s at most. */
-async function until(condition: () => boolean | Promise<boolean>, step: () => Promise<unknown>) {
-  const deadline = Date.now() + 2000;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await step();
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  throw new Error('condition not reached');
-}
-
-/** The session is ready once a frame goes out (a hello-only one) instead of being dropped. */
-const sessionReady = async (p: Party) => (await p.controller.outgoing(opusFrame(MEDIA), 0)) !== null;
-
-const lastState = (p: Party) => p.reports.at(-1)?.state;
-
-/** Frames both ways, as in a live call, until both sides report `encrypted`. */
-const untilBothEncrypted = (alice: Party, bob: Party) =>
-  until(
-    () => lastState(alice) === 'encrypted' && lastState(bob) === 'encrypted',
-    async () => {
-      await send(bob, alice);
-      await send(alice, bob);
-    },
-  );
-
-describe('CallController', () => {
-  it('sends only hello-only frames while negotiating, then ciphertext that decrypts on the other side', async () => {
+describe('CallController: frames', () => {
+  it('sends only handshake-only frames while negotiating, then ciphertext that decrypts on the other side', async () => {
     const [alice, bob] = await Promise.all([party(), party()]);
-    await until(async () => (await sessionReady(alice)) && lastState(bob) === 'negotiating', async () => undefined);
-    const first = await send(alice, bob);
-    expect(first.wire).not.toBeNull();
-    expect(contains(first.wire!, MEDIA)).toBe(false);
-    expect(parseCallSealFrame(first.wire!, 1)).toMatchObject({ hasMedia: false });
-    expect(first.delivered).toBeNull(); // hello-only frames never reach the decoder
+    const first = (await alice.send())!;
+    expect(contains(first, SECRET)).toBe(false);
+    expect(parseCallSealFrame(first, 1)).toMatchObject({ hasMedia: false });
+    expect(await bob.receive(first)).toBeNull(); // handshake-only frames never reach the decoder
 
     await untilBothEncrypted(alice, bob);
-    const { wire, delivered } = await send(alice, bob);
-    expect(parseCallSealFrame(wire!, 1)).toMatchObject({ hasMedia: true });
-    expect(contains(wire!, MEDIA)).toBe(false);
-    expect(delivered).toEqual(MEDIA);
-    expect(alice.reports.at(-1)?.securityCode).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
-    expect(alice.reports.at(-1)?.securityCode).toBe(bob.reports.at(-1)?.securityCode);
+    const wire = (await alice.send())!;
+    expect(parseCallSealFrame(wire, 1)).toMatchObject({ hasMedia: true });
+    expect(contains(wire, SECRET)).toBe(false);
+    expect(await bob.receive(wire)).toEqual(MEDIA);
+    expect(alice.code()).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
+    expect(alice.code()).toBe(bob.code());
+    expect(alice.peerKey()).toBe(Buffer.from(bob.identity.publicKey).toString('base64'));
+    // The background was asked to sign exactly th || pid (protocol.md §4.3).
+    expect(alice.signInputs.map((input) => input.length)).toEqual([40]);
   });
 
   it('drops a replayed frame and a tampered one', async () => {
     const [alice, bob] = await Promise.all([party(), party()]);
     await untilBothEncrypted(alice, bob);
-    const { wire } = await send(alice, bob);
-    expect(await bob.controller.incoming(opusFrame(wire!)).catch(() => null)).toBeNull();
-    const next = await alice.controller.outgoing(opusFrame(MEDIA), 0);
-    const tampered = bytes(next!).slice();
+    const wire = (await alice.send())!;
+    expect(await bob.receive(wire)).toEqual(MEDIA);
+    expect(await bob.receive(wire)).toBeNull();
+    const tampered = (await alice.send())!;
     tampered[3] = (tampered[3] ?? 0) ^ 0x40;
-    expect(await bob.controller.incoming(opusFrame(tampered)).catch(() => null)).toBeNull();
+    expect(await bob.receive(tampered)).toBeNull();
   });
 
-  it('passes everything unaltered with the switch off', async () => {
-    const [alice, bob] = await Promise.all([party(false), party(false)]);
-    const { wire, delivered } = await send(alice, bob);
+  it('passes everything unaltered with the switch off, and runs no session', async () => {
+    const [alice, bob] = await Promise.all([party({ enabled: false }), party({ enabled: false })]);
+    const wire = await alice.send();
     expect(wire).toEqual(MEDIA);
-    expect(delivered).toEqual(MEDIA);
-    expect(lastState(alice)).toBe('off');
+    expect(await bob.receive(wire!)).toEqual(MEDIA);
+    expect(alice.state()).toBe('off');
+    clock.advance(30_000);
+    expect(alice.signRequests).toBe(0);
   });
 
   it('refuses plain media from a peer without CallSeal until the fallback, then passes it both ways', async () => {
-    const alice = await party(true, true, 50);
-    const bob = await party(false); // no CallSeal on: sends plain media
-    await until(() => sessionReady(alice), async () => undefined);
-    const before = await alice.controller.outgoing(opusFrame(MEDIA), 0);
-    expect(contains(bytes(before!), MEDIA)).toBe(false); // alone, nothing leaves in clear
-    expect((await send(bob, alice)).delivered).toBeNull(); // evidence starts now; the fallback is 50 ms away
-    await until(() => lastState(alice) === 'unencrypted', () => send(bob, alice));
-    expect((await send(bob, alice)).delivered).toEqual(MEDIA);
-    expect((await send(alice, bob)).wire).toEqual(MEDIA);
+    const alice = await party();
+    const bob = await party({ enabled: false });
+    expect(contains((await alice.send())!, SECRET)).toBe(false); // alone, nothing leaves in clear
+    await until(() => alice.state() === 'unencrypted', async () => {
+      expect(await plainFrom(bob, alice)).toBeNull();
+      clock.advance(20);
+    });
+    expect(alice.detail()).toBe('no-key-exchange');
+    expect(await plainFrom(bob, alice)).toEqual(MEDIA);
+    let probes = 0;
+    for (let i = 0; i < 100; i++) {
+      const out = (await alice.send())!;
+      if (out.length !== MEDIA.length) {
+        probes++;
+        // Opus code 3 with no frames: an Opus decoder without CallSeal takes the probe for a lost packet.
+        expect([out[0]! & 0x03, out[1]]).toEqual([3, 0]);
+        expect(await bob.receive(out)).not.toBeNull(); // bob has no CallSeal: it reaches his decoder
+      } else expect(out).toEqual(MEDIA);
+      clock.advance(20);
+    }
+    expect(probes).toBe(2); // 2 s: one probe a second
   });
 
-  it('blocks instead when policy forbids the fallback: nothing in clear either way', async () => {
-    const alice = await party(true, false, 0);
-    const bob = await party(false);
-    await until(() => lastState(alice) === 'blocked', () => send(bob, alice));
-    expect((await send(bob, alice)).delivered).toBeNull();
-    const out = await alice.controller.outgoing(opusFrame(MEDIA), 0);
-    expect(out === null || !contains(bytes(out), MEDIA)).toBe(true);
+  it('blocks instead when policy forbids the fallback: nothing in clear either way, and no probes needed', async () => {
+    const alice = await party({ allowPlaintextFallback: false });
+    const bob = await party({ enabled: false });
+    await until(() => alice.state() === 'blocked', async () => {
+      await plainFrom(bob, alice);
+      clock.advance(20);
+    });
+    expect(await plainFrom(bob, alice)).toBeNull();
+    const out = await alice.send();
+    expect(out === null || !contains(out, SECRET)).toBe(true);
   });
 
-  it('stays encrypted when the peer switches off mid-call, drops their plain media, and says so', async () => {
+  it('stays encrypted when the peer switches off mid-call, drops its plain media, and says so', async () => {
     const [alice, bob] = await Promise.all([party(), party()]);
     await untilBothEncrypted(alice, bob);
-    bob.controller.applySettings({ enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 }, bob.identity.publicKey);
-    expect((await send(bob, alice)).delivered).toBeNull();
-    const outgoing = await alice.controller.outgoing(opusFrame(MEDIA), 0);
-    expect(contains(bytes(outgoing!), MEDIA)).toBe(false); // no downgrade of an encrypted call
-    expect(lastState(alice)).toBe('encrypted');
+    bob.controller.handleBridgeMessage({ kind: 'settings', settings: settings(false), identityPublicKey: null });
+    for (let i = 0; i < 150; i++) {
+      const wire = await bob.send();
+      expect(wire).toEqual(MEDIA);
+      expect(await alice.receive(wire!)).toBeNull();
+      expect(contains((await alice.send())!, SECRET)).toBe(false); // no downgrade of an encrypted call
+      clock.advance(20);
+    }
+    expect(alice.state()).toBe('encrypted');
+    expect(alice.detail()).toBe('peer-stopped-encrypting');
   });
 
-  it('reports no call once no frame has gone through for a while (the call ended)', async () => {
-    const [alice, bob] = await Promise.all([party(true, true, 4000, 50), party(true, true, 4000, 50)]);
+  it('drops frames of an unsupported codec and names the codec', async () => {
+    const alice = await party();
+    const h264 = encodedFrame(MEDIA, 'video');
+    (h264 as unknown as { getMetadata: () => object }).getMetadata = () => ({ mimeType: 'video/H264' });
+    expect(await alice.controller.outgoing(h264, 0)).toBeNull();
+    expect(alice.reports.at(-1)).toMatchObject({ detail: 'unsupported-codec', codec: 'H264' });
+  });
+
+  it('asks each video receiver for one key frame when a pair becomes current', async () => {
+    const [alice, bob] = await Promise.all([party(), party()]);
     await untilBothEncrypted(alice, bob);
-    // No more frames. A report is made every second, and whenever the settings arrive again.
-    const settings = { enabled: true, allowPlaintextFallback: true, fallbackAfterMs: 4000 };
-    await until(
-      () => lastState(alice) === 'off',
-      async () => alice.controller.applySettings(settings, alice.identity.publicKey),
-    );
-    expect(alice.reports.at(-1)).not.toHaveProperty('securityCode');
-    await send(bob, alice); // frames again: the same session, encrypted again
-    alice.controller.applySettings(settings, alice.identity.publicKey);
-    expect(lastState(alice)).toBe('encrypted');
+    expect(alice.keyFrameRequests).toBe(1);
+  });
+});
+
+describe('CallController: settings, signing and reports', () => {
+  it('drops every frame until the first settings arrive (E2EE may be on, even required)', async () => {
+    const alice = await party({ noSettings: true });
+    expect(await alice.send()).toBeNull();
+    expect(await alice.receive(MEDIA)).toBeNull();
+    clock.advance(10_000); // no timer ever releases plaintext
+    expect(await alice.send()).toBeNull();
+    alice.controller.handleBridgeMessage({ kind: 'settings', settings: settings(false), identityPublicKey: null });
+    expect(await alice.send()).toEqual(MEDIA);
+  });
+
+  it('passes frames unaltered when the extension went away before any settings; after settings nothing changes', async () => {
+    const early = await party({ noSettings: true });
+    early.controller.handleBridgeMessage({ kind: 'detached' });
+    expect(await early.send()).toEqual(MEDIA);
+    const [alice, bob] = await Promise.all([party(), party()]);
+    alice.controller.handleBridgeMessage({ kind: 'detached' }); // no signature can be had any more
+    for (let i = 0; i < 100; i++) await exchange(alice, bob);
+    expect(alice.state()).toBe('negotiating');
+    expect(alice.detail()).toBe('sign-failed');
+    expect(contains((await alice.send())!, SECRET)).toBe(false);
   });
 
   it('asks again when the background refused to sign, and then negotiates', async () => {
-    const alice = await party(true, true, 4000, undefined, 1);
-    await until(() => lastState(alice) === 'error', async () => undefined);
-    expect(alice.reports.at(-1)?.detail).toMatch(/could not start/);
-    await until(() => sessionReady(alice), async () => undefined);
-    expect(lastState(alice)).toBe('negotiating');
+    const [alice, bob] = await Promise.all([party({ refuseFirstSignatures: 1 }), party()]);
+    await until(() => alice.detail() === 'sign-failed', () => exchange(alice, bob));
+    await until(() => alice.state() === 'encrypted' && bob.state() === 'encrypted', () => exchange(alice, bob, 100));
+    expect(alice.signRequests).toBe(2);
   });
 
-  it('holds frames back until the first settings arrive (E2EE may be on, even required)', async () => {
-    const controller = new CallController(() => undefined);
-    controllers.push(controller);
-    expect(await controller.outgoing(opusFrame(MEDIA), 0)).toBeNull();
-    expect(await controller.incoming(opusFrame(MEDIA))).toBeNull();
-    const identity = await makeIdentity();
-    controller.applySettings({ enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 }, identity.publicKey);
-    expect(bytes((await controller.outgoing(opusFrame(MEDIA), 0))!)).toEqual(MEDIA);
+  it('reports per session: 32 hex digits, seq increasing, a heartbeat each second, codes only', async () => {
+    const [alice, bob] = await Promise.all([party(), party()]);
+    await untilBothEncrypted(alice, bob);
+    const first = alice.reports[0]!;
+    expect(first.session).toMatch(/^[0-9a-f]{32}$/);
+    const seqs = alice.reports.map((r) => r.seq);
+    expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    const count = alice.reports.length;
+    clock.advance(3000);
+    expect(alice.reports.length).toBe(count + 3); // heartbeats
+    for (const report of alice.reports) {
+      if (report.detail !== undefined) expect(DETAIL_CODES).toContain(report.detail);
+    }
+    // A new identity, or E2EE switched off and on, is a new session; switching off keeps reporting the old one.
+    const session = alice.reports.at(-1)!.session;
+    const other = (await party()).identity;
+    alice.controller.handleBridgeMessage({ kind: 'settings', settings: settings(true), identityPublicKey: other.publicKey });
+    const second = alice.reports.at(-1)!.session;
+    expect(second).not.toBe(session);
+    alice.controller.handleBridgeMessage({ kind: 'settings', settings: settings(false), identityPublicKey: null });
+    expect(alice.reports.at(-1)).toMatchObject({ session: second, state: 'off' });
+    alice.controller.handleBridgeMessage({ kind: 'settings', settings: settings(true), identityPublicKey: other.publicKey });
+    expect(alice.reports.at(-1)!.session).not.toBe(second);
+  });
+
+  it('reports no call once no frame has gone through for a while, and the same session resumes encrypted', async () => {
+    const timing = { idleAfterMs: 500 };
+    const [alice, bob] = await Promise.all([party({ timing }), party({ timing })]);
+    await untilBothEncrypted(alice, bob);
+    clock.advance(2000);
+    expect(alice.state()).toBe('off');
+    expect(alice.reports.at(-1)).not.toHaveProperty('securityCode');
+    await exchange(alice, bob);
+    expect(alice.state()).toBe('encrypted');
+  });
+
+  it('posts nothing before a transform exists, and ignores messages that are not the bridge’s', async () => {
+    const posted: unknown[] = [];
+    const controller = new CallController((message) => posted.push(message));
+    controller.handleBridgeMessage({ kind: 'settings', settings: settings(false), identityPublicKey: null });
+    controller.handleBridgeMessage({ kind: 'bogus' } as never);
+    controller.handleBridgeMessage(null as never);
+    await settle();
+    expect(posted).toEqual([]);
+    controller.noteTransform();
+    expect((posted.at(-1) as { report: SessionReport }).report.state).toBe('off');
+    controller.dispose();
+  });
+
+  it('keeps handshake packets addressed: one pid per session, in every negotiating frame', async () => {
+    const alice = await party();
+    const pids = new Set<string>();
+    for (let i = 0; i < 5; i++) {
+      const parsed = parseCallSealFrame((await alice.send())!, 1)!;
+      pids.add(Buffer.from(decodeHandshakePacket(parsed.handshake!).from).toString('hex'));
+    }
+    expect(pids.size).toBe(1);
   });
 });

@@ -1,61 +1,114 @@
-/** The worker's keys per epoch: per-sender KIDs, lazy receive keys, the previous epoch kept briefly, no nonce reuse. */
+/**
+ * The worker's keys per confirmed pair (protocol.md §3, §5.3): per-sender KIDs, lazily learnt receive keys, trial
+ * decryption across pairs that share a KID tag, replay windows that live as long as the pair, counters that never
+ * restart under one key.
+ */
 import { describe, expect, it } from 'vitest';
-import { deriveEpoch, kidTagOf, senderIndexOf, type EpochSecrets } from '../../../src/e2ee/key-schedule';
+import { commitmentOf, derivePairSecrets, generateEphemeral, kidTagOf, senderIndexOf } from '../../../src/e2ee/key-schedule';
+import type { ConfirmedPairKeys } from '../../../src/e2ee/session';
 import { decodeHeader, isSFrameError } from '../../../src/sframe';
-import { KeyRing, RETAIN_PREVIOUS_MS } from '../../../src/worker/key-ring';
-import { makeParty } from '../e2ee/helpers';
+import { KeyRing } from '../../../src/worker/key-ring';
 
-/** Both sides' secrets for one epoch between two fresh parties. */
-async function epoch(): Promise<{ alice: EpochSecrets; bob: EpochSecrets }> {
-  const [a, b] = await Promise.all([makeParty(), makeParty()]);
-  const [alice, bob] = await Promise.all([
-    deriveEpoch({ myPrivateKey: a.ephemeral.privateKey, myHello: a.hello, peerHello: b.hello }),
-    deriveEpoch({ myPrivateKey: b.ephemeral.privateKey, myHello: b.hello, peerHello: a.hello }),
+let nextId = 1;
+
+/** Both sides' keys for one pair; `kidTag` forces the tag (a collision, by chance or ground by a MITM). */
+async function pairKeys(kidTag?: number): Promise<{ alice: ConfirmedPairKeys; bob: ConfirmedPairKeys }> {
+  const sides = await Promise.all(
+    [0, 1].map(async () => ({ pid: crypto.getRandomValues(new Uint8Array(8)), ephemeral: await generateEphemeral() })),
+  );
+  const [a, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
+  const view = async (me: typeof a, other: typeof a) => ({
+    pid: me.pid,
+    commitment: await commitmentOf(4, me.pid, other.pid, me.ephemeral.publicKey),
+    ephemeralPublicKey: me.ephemeral.publicKey,
+  });
+  const [va, vb] = await Promise.all([view(a, b), view(b, a)]);
+  const [sa, sb] = await Promise.all([
+    derivePairSecrets({ suite: 4, myPrivateKey: a.ephemeral.privateKey, mine: va, peer: vb }),
+    derivePairSecrets({ suite: 4, myPrivateKey: b.ephemeral.privateKey, mine: vb, peer: va }),
   ]);
-  return { alice, bob };
+  const id = nextId++;
+  const tag = kidTag ?? sa.kidTag;
+  return {
+    alice: { id, kidTag: tag, sendSecret: sa.sendSecret, receiveSecret: sa.receiveSecret },
+    bob: { id, kidTag: tag, sendSecret: sb.sendSecret, receiveSecret: sb.receiveSecret },
+  };
 }
 
-const prefix = new Uint8Array([0x78]);
+const prefix = Uint8Array.of(0x78);
 const media = new TextEncoder().encode('media');
+const error = (promise: Promise<unknown>) => promise.then(() => null, (e: unknown) => e);
 
 describe('KeyRing', () => {
   it('gives each local sender its own KID, and the peer learns each key on first use', async () => {
-    const { alice, bob } = await epoch();
-    const sending = new KeyRing();
-    const receiving = new KeyRing();
-    sending.install(alice, 1);
-    receiving.install(bob, 1);
-    const frames = await Promise.all([0, 1].map(async (i) => (await sending.sender(i)).encrypt(media, prefix)));
+    const { alice, bob } = await pairKeys();
+    const [sending, receiving] = [new KeyRing(), new KeyRing()];
+    sending.install(alice);
+    receiving.install(bob);
+    const frames = await Promise.all([0, 1].map((i) => sending.encrypt(i, media, prefix)));
     const kids = frames.map((f) => decodeHeader(f).kid);
     expect(kids.map(senderIndexOf)).toEqual([0, 1]);
     expect(kids.map(kidTagOf)).toEqual([alice.kidTag, alice.kidTag]);
-    for (const frame of frames) expect((await receiving.decrypt(frame, prefix)).plaintext).toEqual(media);
+    for (const frame of frames) expect(await receiving.decrypt(frame, prefix)).toEqual({ pairId: bob.id, plaintext: media });
   });
 
-  it('keeps the previous epoch for frames in flight, then retires it', async () => {
-    let now = 0;
-    const [first, second] = await Promise.all([epoch(), epoch()]);
-    const sending = new KeyRing(() => now);
-    const receiving = new KeyRing(() => now);
-    sending.install(first.alice, 1);
-    receiving.install(first.bob, 1);
-    const late = await (await sending.sender(0)).encrypt(media, prefix);
-    const alsoLate = await (await sending.sender(0)).encrypt(media, prefix);
-    receiving.install(second.bob, 2);
-    expect((await receiving.decrypt(late, prefix)).plaintext).toEqual(media);
-    now += RETAIN_PREVIOUS_MS + 1;
-    const error = await receiving.decrypt(alsoLate, prefix).catch((e: unknown) => e);
-    expect(isSFrameError(error, 'unknown-kid')).toBe(true);
+  it('decrypts the media of two live pairs that share a KID tag, each under its own pair (issue 7, finding 5)', async () => {
+    const first = await pairKeys(0x1234);
+    const second = await pairKeys(0x1234);
+    const [sender1, sender2, receiver] = [new KeyRing(), new KeyRing(), new KeyRing()];
+    sender1.install(first.alice);
+    sender2.install(second.alice);
+    receiver.install(first.bob);
+    expect((await receiver.decrypt(await sender1.encrypt(0, media, prefix), prefix)).pairId).toBe(first.bob.id);
+    receiver.install(second.bob); // newer: tried first, and the older one still answers for its own frames
+    const frames = [
+      await sender2.encrypt(0, media, prefix), // same KID and counter 0 as the first pair's first frame
+      await sender1.encrypt(0, media, prefix),
+      await sender2.encrypt(0, media, prefix),
+    ];
+    const results = await Promise.all(frames.map((f) => receiver.decrypt(f, prefix)));
+    expect(results.map((r) => r.pairId)).toEqual([second.bob.id, first.bob.id, second.bob.id]);
+    expect(results.every((r) => Buffer.from(r.plaintext).equals(Buffer.from(media)))).toBe(true);
+    for (const frame of frames) expect(isSFrameError(await error(receiver.decrypt(frame, prefix)), 'replay')).toBe(true);
   });
 
-  it('continues the counters when an epoch comes back, so no nonce is used twice under one key', async () => {
-    const [first, second] = await Promise.all([epoch(), epoch()]);
+  it('keeps a pair’s replay windows for its whole life, and nothing decrypts under a retired pair', async () => {
+    const { alice, bob } = await pairKeys();
+    const newer = await pairKeys();
+    const [sending, receiving] = [new KeyRing(), new KeyRing()];
+    sending.install(alice);
+    receiving.install(bob);
+    const recorded = await Promise.all(Array.from({ length: 50 }, () => sending.encrypt(0, media, prefix)));
+    for (const frame of recorded) await receiving.decrypt(frame, prefix);
+    receiving.install(newer.bob); // a new current pair; the old one lives on until retired
+    receiving.install(bob); // installing the old pair again does not reset anything
+    for (const frame of recorded) expect(isSFrameError(await error(receiving.decrypt(frame, prefix)), 'replay')).toBe(true);
+    receiving.remove(bob.id);
+    for (const frame of recorded) expect(isSFrameError(await error(receiving.decrypt(frame, prefix)), 'unknown-kid')).toBe(true);
+  });
+
+  it('goes on counting for a sender index under a pair, so no nonce is used twice under one key', async () => {
+    const [one, two] = await Promise.all([pairKeys(), pairKeys()]);
     const ring = new KeyRing();
-    ring.install(first.alice, 1);
-    const before = decodeHeader(await (await ring.sender(0)).encrypt(media, prefix)).ctr;
-    ring.install(second.alice, 2);
-    ring.install(first.alice, 3); // the same transcript again
-    const after = decodeHeader(await (await ring.sender(0)).encrypt(media, prefix)).ctr;
-    expect(after).toBe(before + 1n);
+    ring.install(one.alice);
+    const before = decodeHeader(await ring.encrypt(0, media, prefix)).ctr;
+    ring.install(two.alice);
+    ring.install(one.alice); // the same pair is current again (never happens in a session, but must be safe)
+    expect(decodeHeader(await ring.encrypt(0, media, prefix)).ctr).toBe(before + 1n);
+  });
+
+  it('decrypts only under installed (confirmed) pairs and refuses bad input with SFrame errors', async () => {
+    const { alice, bob } = await pairKeys();
+    const [sending, receiving] = [new KeyRing(), new KeyRing()];
+    expect(isSFrameError(await error(sending.encrypt(0, media, prefix)), 'unknown-kid')).toBe(true);
+    sending.install(alice);
+    const frame = await sending.encrypt(0, media, prefix);
+    expect(isSFrameError(await error(receiving.decrypt(frame, prefix)), 'unknown-kid')).toBe(true);
+    receiving.install(bob);
+    expect(isSFrameError(await error(receiving.decrypt(frame, Uint8Array.of(0x79))), 'authentication-failed')).toBe(true);
+    expect(isSFrameError(await error(receiving.decrypt(new Uint8Array(0), prefix)), 'truncated-header')).toBe(true);
+    expect(() => receiving.install({ ...bob, kidTag: 0x10000 })).toThrow(/malformed/);
+    expect(() => receiving.install(null as never)).toThrow(/malformed/);
+    await expect(sending.encrypt(256, media, prefix)).rejects.toThrow(/sender index/);
   });
 });

@@ -1,0 +1,100 @@
+/**
+ * The session's constants, types and option checks (protocol.md §6): what the worker's controller and the tests
+ * need to know about a session without its machinery.
+ */
+import { requireBytes } from './bytes';
+import { DEFAULT_SFRAME_SUITE, ED25519_PUBLIC_KEY_LENGTH, PID_LENGTH } from './constants';
+import { E2eeError } from './errors';
+
+export const PAIR_LIMIT = 8;
+export const PAIR_BURST = 6;
+export const PAIR_REFILL_MS = 2000;
+export const PENDING_PAIR_TIMEOUT_MS = 20_000;
+export const RETIRED_PID_LIMIT = 64;
+/** How long a superseded pair's keys stay for frames in flight (§6.2). */
+export const PREVIOUS_PAIR_GRACE_MS = 10_000;
+export const SIGN_RETRY_MS = 3000;
+export const PROBE_INTERVAL_MS = 1000;
+
+export type SessionState = 'negotiating' | 'encrypted' | 'identity-changed' | 'unencrypted' | 'blocked' | 'error';
+export type SessionDetail = 'no-key-exchange' | 'peer-protocol-1' | 'sign-failed' | 'keys-failed' | 'internal-error';
+
+export interface SessionStatus {
+  state: SessionState;
+  /** The current pair's number (0 before the first pair is confirmed). */
+  epoch: number;
+  /** With encrypted and identity-changed. */
+  securityCode?: string;
+  peerIdentityPublicKey?: Uint8Array;
+  detail?: SessionDetail;
+}
+
+/** What the key ring needs of a confirmed pair. */
+export interface ConfirmedPairKeys {
+  id: number;
+  kidTag: number;
+  sendSecret: CryptoKey;
+  receiveSecret: CryptoKey;
+}
+
+/** Counts for tests and diagnostics. */
+export interface SessionStats {
+  pid: string;
+  pairs: number;
+  retired: number;
+  /** Why packets and records were ignored, by reason (§4: "ignored and counted"). */
+  rejections: Record<string, number>;
+  lastRejection?: string;
+}
+
+export interface SessionPolicy {
+  /** Sustained evidence needed before the fallback, and before `blocked` for a version-1 peer (§4.1, §6.4). */
+  fallbackAfterMs: number;
+  /** With the evidence: `unencrypted` if true, `blocked` if false. */
+  allowPlaintextFallback: boolean;
+}
+
+export interface SessionOptions extends SessionPolicy {
+  /** Our Ed25519 identity public key (raw, 32 bytes). */
+  identityPublicKey: Uint8Array;
+  /** The background signs label || input (input = th || pid, 40 bytes) and returns the 64-byte signature. */
+  sign(input: Uint8Array): Promise<Uint8Array>;
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** A pair was confirmed and is now current: install its keys and send under them. Throwing means 'keys-failed'. */
+  onPairConfirmed(keys: ConfirmedPairKeys): void;
+  /** A confirmed pair was retired: forget its keys. */
+  onPairRetired(pairId: number): void;
+  /** The status may have changed. */
+  onChange(): void;
+  suite?: number;
+}
+
+/** Throws 'invalid-argument' (or 'unsupported-suite') for options a session cannot run with. */
+export function checkSessionOptions(opts: SessionOptions): number {
+  if (typeof opts !== 'object' || opts === null) throw new E2eeError('invalid-argument', 'options are missing');
+  requireBytes(opts.identityPublicKey, 'identity public key', ED25519_PUBLIC_KEY_LENGTH);
+  for (const fn of ['sign', 'now', 'onPairConfirmed', 'onPairRetired', 'onChange'] as const) {
+    if (typeof opts[fn] !== 'function') throw new E2eeError('invalid-argument', `${fn} must be a function`);
+  }
+  const suite = opts.suite ?? DEFAULT_SFRAME_SUITE;
+  if (suite !== DEFAULT_SFRAME_SUITE) throw new E2eeError('unsupported-suite', `suite ${suite}`);
+  checkPolicy(opts);
+  return suite;
+}
+
+export function checkPolicy(policy: SessionPolicy): SessionPolicy {
+  if (typeof policy !== 'object' || policy === null) throw new E2eeError('invalid-argument', 'policy is missing');
+  if (!Number.isFinite(policy.fallbackAfterMs) || policy.fallbackAfterMs < 0) {
+    throw new E2eeError('invalid-argument', 'fallbackAfterMs must be a non-negative number');
+  }
+  if (typeof policy.allowPlaintextFallback !== 'boolean') {
+    throw new E2eeError('invalid-argument', 'allowPlaintextFallback must be a boolean');
+  }
+  return { fallbackAfterMs: policy.fallbackAfterMs, allowPlaintextFallback: policy.allowPlaintextFallback };
+}
+
+/** A fresh participant id (§4): 8 random bytes. */
+export function randomPid(): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(PID_LENGTH));
+}

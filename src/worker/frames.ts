@@ -1,0 +1,48 @@
+/**
+ * What the controller needs to know about Chromium's encoded frames: their codec, their clear prefix (protocol.md
+ * §2), and how a probe frame looks (§6.4). No keys here.
+ */
+import { codecClearPrefixLength, encodeCallSealFrame } from '../e2ee/frame-container';
+import type { CodecName } from '../shared/call-status';
+
+export type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
+
+export function isVideo(frame: EncodedFrame): frame is RTCEncodedVideoFrame {
+  return 'type' in frame;
+}
+
+export function mimeTypeOf(frame: EncodedFrame): string | undefined {
+  const mimeType = (frame.getMetadata() as { mimeType?: unknown }).mimeType;
+  return typeof mimeType === 'string' ? mimeType : undefined;
+}
+
+/** The clear-prefix length (§2), or null for a codec CallSeal does not support. */
+export function clearPrefixLength(frame: EncodedFrame, length: number): number | null {
+  // Audio frames that do not name their codec are Opus, WebRTC's mandatory audio codec.
+  const mimeType = mimeTypeOf(frame) ?? (isVideo(frame) ? '' : 'audio/opus');
+  return codecClearPrefixLength(mimeType, isVideo(frame) && frame.type === 'key', length);
+}
+
+/** The name a report may carry for an unsupported codec (a fixed list: the page never chooses the words). */
+export function codecName(frame: EncodedFrame): CodecName {
+  const mime = (mimeTypeOf(frame) ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mime === 'video/h264') return 'H264';
+  if (mime === 'video/av1') return 'AV1';
+  if (mime === 'video/h265' || mime === 'video/hevc') return 'H265';
+  return 'other';
+}
+
+/**
+ * A probe frame (§6.4): handshake-only, with the clear prefix `TOC | 0x03, 0x00` — Opus code 3 with a frame count of
+ * zero, an invalid packet that an Opus decoder without CallSeal treats as lost. The 0x00 sits where receivers with
+ * CallSeal ignore bytes (§2).
+ */
+export function probeFrame(opusFrame: Uint8Array, packet: Uint8Array): Uint8Array<ArrayBuffer> {
+  const toc = opusFrame.length > 0 ? (opusFrame[0] ?? 0) : 0;
+  return encodeCallSealFrame({
+    clearPrefix: Uint8Array.of(toc | 0x03),
+    payload: new Uint8Array(0),
+    filler: Uint8Array.of(0x00),
+    handshake: packet,
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * Key-frame requests of the page's video receivers (protocol.md §6.2, §6.5): when a pair becomes current, each
+ * receiver asks its sender for one key frame, so video resumes at once under the new keys — but at most once per
+ * receiver per 500 ms, so flapping (or a flood of pairs) cannot make the page storm the peer with requests. A
+ * request held back by the limit is sent as soon as the 500 ms are over (`flush`, called on frames and heartbeats).
+ */
+
+export const KEY_FRAME_INTERVAL_MS = 500;
+
+interface Receiver {
+  lastAt: number;
+  pending: boolean;
+}
+
+export class KeyFrameRequests {
+  private readonly receivers = new Map<() => void, Receiver>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** Registers a receiver's request function; returns its unregistration. */
+  register(request: () => void): () => void {
+    if (typeof request !== 'function') throw new TypeError('request must be a function');
+    this.receivers.set(request, { lastAt: Number.NEGATIVE_INFINITY, pending: false });
+    return () => void this.receivers.delete(request);
+  }
+
+  /** New keys: every receiver should ask for a key frame. */
+  requestAll(): void {
+    for (const receiver of this.receivers.values()) receiver.pending = true;
+    this.flush();
+  }
+
+  /** Sends the requests whose turn has come. */
+  flush(): void {
+    const now = this.now();
+    for (const [request, receiver] of this.receivers) {
+      if (!receiver.pending || now - receiver.lastAt < KEY_FRAME_INTERVAL_MS) continue;
+      receiver.pending = false;
+      receiver.lastAt = now;
+      try {
+        request();
+      } catch {
+        // A receiver that cannot ask (its transform is gone) must not stop the others.
+      }
+    }
+  }
+}

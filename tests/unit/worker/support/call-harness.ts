@@ -1,0 +1,200 @@
+/**
+ * Transform-worker controllers wired as browsers in a call would be: frames shaped like Chromium's encoded frames,
+ * signatures made the way the background makes them (label || th || pid), and a fake clock. Tests move the wire
+ * bytes themselves, so they can play the call infrastructure: drop, record, replay, rewrite or inject frames.
+ *
+ * The finding tests of issue 7 use only this surface (send, receive, state, code, …), so the same test files also
+ * ran against the version-1 code (74ad5d2) through an adapter of that version's controller API.
+ */
+import { afterEach, vi } from 'vitest';
+import { CallController, type ControllerTiming, type EncodedFrame } from '../../../../src/worker/call-controller';
+import type { SessionReport } from '../../../../src/shared/messages';
+import type { WorkerToBridge } from '../../../../src/shared/worker-messages';
+import { makeIdentity, type TestIdentity } from '../../e2ee/helpers';
+
+export { makeIdentity, type TestIdentity };
+
+/**
+ * The fake clock: timers (the controllers' heartbeats, the signer's timeouts), `performance.now()` and `Date.now()`
+ * are vitest's fake timers, so `clock.advance(ms)` also runs every heartbeat due meanwhile, as a browser would.
+ * Promise jobs (WebCrypto) and `setImmediate` stay real.
+ */
+export const clock = {
+  advance(ms: number): void {
+    vi.advanceTimersByTime(ms);
+  },
+};
+
+let installed = false;
+function installClock(): void {
+  if (installed) return;
+  installed = true;
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
+    now: 1_000_000,
+  });
+}
+
+const live: Party[] = [];
+afterEach(() => {
+  live.splice(0).forEach((p) => p.dispose());
+  vi.useRealTimers();
+  installed = false;
+});
+
+export interface PartyOptions {
+  identity?: TestIdentity;
+  enabled?: boolean;
+  allowPlaintextFallback?: boolean;
+  fallbackAfterMs?: number;
+  timing?: ControllerTiming;
+  /** The background refuses this many signature requests first (a spent budget, a restart). */
+  refuseFirstSignatures?: number;
+  /** Leave out the settings message: the test sends it. */
+  noSettings?: boolean;
+}
+
+export interface Party {
+  identity: TestIdentity;
+  controller: CallController;
+  reports: SessionReport[];
+  /** Signatures the worker asked the background for, and their inputs. */
+  signRequests: number;
+  signInputs: Uint8Array[];
+  /** Key frames the (one) video receiver was asked to request. */
+  keyFrameRequests: number;
+  /** One outgoing frame through the send transform: the bytes that go on the wire, or null (dropped). */
+  send(media?: Uint8Array, kind?: 'audio' | 'video'): Promise<Uint8Array | null>;
+  /** One wire frame through the receive transform: what reaches the decoder, or null (dropped). */
+  receive(wire: Uint8Array, kind?: 'audio' | 'video'): Promise<Uint8Array | null>;
+  state(): string | undefined;
+  code(): string | undefined;
+  epoch(): number;
+  peerKey(): string | undefined;
+  detail(): string | undefined;
+  dispose(): void;
+}
+
+/** What Alice says into her microphone: an Opus TOC byte and some bytes. */
+export const MEDIA = new TextEncoder().encode('\x78 this is what alice said, in clear');
+
+/** An encoded frame as Chromium hands it to a transform: mutable `data`, `getMetadata()`, `type` for video. */
+export function encodedFrame(payload: Uint8Array, kind: 'audio' | 'video' = 'audio'): EncodedFrame {
+  const frame: Record<string, unknown> = {
+    data: payload.slice().buffer,
+    getMetadata: () => ({ mimeType: kind === 'audio' ? 'audio/opus' : 'video/VP8' }),
+  };
+  if (kind === 'video') frame.type = 'delta';
+  return frame as unknown as EncodedFrame;
+}
+
+export async function party(options: PartyOptions = {}): Promise<Party> {
+  installClock();
+  const identity = options.identity ?? (await makeIdentity());
+  const reports: SessionReport[] = [];
+  const box: { controller?: CallController } = {};
+  const counters = { signRequests: 0, keyFrameRequests: 0 };
+  let refusals = options.refuseFirstSignatures ?? 0;
+  const signInputs: Uint8Array[] = [];
+  const post = (message: WorkerToBridge): void => {
+    if (message.kind === 'report') reports.push(message.report);
+    if (message.kind !== 'sign') return;
+    counters.signRequests++;
+    signInputs.push(message.input);
+    const refuse = refusals-- > 0;
+    // The background's part, answered asynchronously as over the real bridge.
+    void (refuse ? Promise.reject(new Error('refused')) : identity.sign(message.input)).then(
+      (signature) => box.controller?.handleBridgeMessage({ kind: 'signed', requestId: message.requestId, signature }),
+      () => box.controller?.handleBridgeMessage({ kind: 'sign-refused', requestId: message.requestId, code: 'refused' }),
+    );
+  };
+  const controller = new CallController(post, options.timing);
+  box.controller = controller;
+  controller.noteTransform();
+  const senderIndex = controller.allocateSenderIndex();
+  controller.onKeyFrameNeeded(() => void counters.keyFrameRequests++);
+  if (!options.noSettings) {
+    controller.handleBridgeMessage({
+      kind: 'settings',
+      settings: {
+        enabled: options.enabled ?? true,
+        allowPlaintextFallback: options.allowPlaintextFallback ?? true,
+        fallbackAfterMs: options.fallbackAfterMs ?? 4000,
+      },
+      identityPublicKey: options.enabled === false ? null : identity.publicKey,
+    });
+  }
+  const last = (): SessionReport | undefined => reports.at(-1);
+  const p: Party = {
+    identity,
+    controller,
+    reports,
+    signInputs,
+    get signRequests() {
+      return counters.signRequests;
+    },
+    get keyFrameRequests() {
+      return counters.keyFrameRequests;
+    },
+    async send(media = MEDIA, kind = 'audio') {
+      const out = await controller.outgoing(encodedFrame(media, kind), senderIndex).catch(() => controller.frameFailed());
+      return out ? new Uint8Array(out.data).slice() : null;
+    },
+    async receive(wire, kind = 'audio') {
+      const out = await controller.incoming(encodedFrame(wire, kind)).catch(() => controller.frameFailed());
+      return out ? new Uint8Array(out.data).slice() : null;
+    },
+    state: () => last()?.state,
+    code: () => last()?.securityCode,
+    epoch: () => last()?.epoch ?? 0,
+    peerKey: () => last()?.peerIdentityPublicKey,
+    detail: () => last()?.detail,
+    dispose: () => controller.dispose(),
+  } as Party;
+  live.push(p);
+  return p;
+}
+
+/** Lets pending promise chains (WebCrypto, the bridge's answers) run. */
+export const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** One frame each way, `ms` of fake time apart (a live call sends audio every 20 ms). */
+export async function exchange(a: Party, b: Party, ms = 20): Promise<void> {
+  const fromA = await a.send();
+  if (fromA) await b.receive(fromA);
+  const fromB = await b.send();
+  if (fromB) await a.receive(fromB);
+  clock.advance(ms);
+  await settle();
+}
+
+/** Repeats `step` until `condition` holds; fails after `maxSteps`. */
+export async function until(condition: () => boolean, step: () => Promise<unknown>, maxSteps = 400): Promise<void> {
+  for (let i = 0; i < maxSteps; i++) {
+    if (condition()) return;
+    await step();
+    await settle();
+  }
+  if (!condition()) throw new Error('condition not reached');
+}
+
+/** Sends until the party puts a frame on the wire (its session is running), dropping what it sends. */
+export async function ready(p: Party): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (await p.send()) return;
+    await settle();
+  }
+  throw new Error('the party never sent a frame');
+}
+
+/** Frames both ways until both report `encrypted`. */
+export const untilBothEncrypted = (a: Party, b: Party): Promise<void> =>
+  until(
+    () => a.state() === 'encrypted' && b.state() === 'encrypted',
+    () => exchange(a, b),
+  );
+
+/** True when `needle` occurs in `haystack`. */
+export function contains(haystack: Uint8Array, needle: Uint8Array): boolean {
+  return Buffer.from(haystack).includes(Buffer.from(needle));
+}
