@@ -49,7 +49,7 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
     expect(await worker.evaluate(async () => (await chrome.management.getSelf()).installType)).toBe('admin');
     expect(await worker.evaluate(() => chrome.storage.managed.get(null))).toEqual({ E2EEMode: 'required' });
     expect(deployment.downloads()).toBeGreaterThanOrEqual(2);
-  }, 90_000);
+  }, 150_000);
 
   it('disabled: the switch is locked off, and every frame goes in clear', async () => {
     const call = await callUnder('disabled');
@@ -61,7 +61,7 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
     expect(await popup.state()).toBe('off');
     await waitForCopies(call);
     for (const sender of [call.alice, call.bob]) await expectPlainFromTheFirstFrame(call, sender);
-  }, 90_000);
+  }, 150_000);
 
   it('allowed: the switch is the user’s and off, nothing is said, and every frame goes in clear', async () => {
     const call = await callUnder('allowed');
@@ -73,7 +73,7 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
     expect(await policyLines(popup)).toEqual([]);
     await waitForCopies(call);
     for (const sender of [call.alice, call.bob]) await expectPlainFromTheFirstFrame(call, sender);
-  }, 90_000);
+  }, 150_000);
 
   it('onByDefault: on without a click, the user may turn it off; encrypted from the first frame', async () => {
     const call = await callUnder('onByDefault');
@@ -85,7 +85,7 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
     expect(await alicePopup.securityCode()).toBe(await bobPopup.securityCode());
     await waitForCopies(call);
     for (const sender of [call.alice, call.bob]) await expectSealedFromTheFirstFrame(call, sender);
-  }, 90_000);
+  }, 150_000);
 
   it('required: locked on; encrypted from the first frame', async () => {
     const call = await callUnder('required');
@@ -96,7 +96,7 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
     expect(await switchState(alicePopup)).toEqual({ on: true, locked: true });
     await waitForCopies(call);
     for (const sender of [call.alice, call.bob]) await expectSealedFromTheFirstFrame(call, sender);
-  }, 90_000);
+  }, 150_000);
 });
 
 describe('required against a peer without CallSeal, on a fresh force-installed profile', () => {
@@ -111,5 +111,5 @@ describe('required against a peer without CallSeal, on a fresh force-installed p
     const played = () =>
       call.alice.page.$eval('#remote-video', (v) => (v as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames);
     expect(await played()).toBe(0);
-  }, 90_000);
+  }, 150_000);
 });

@@ -118,7 +118,7 @@ describe('a tenant policy from the reference service, applied to a call in progr
     expect(await alicePopup.page.$('[data-testid="policy-refresh"]')).not.toBeNull();
     await waitForCopies(call);
     for (const sender of [call.alice, call.bob]) await expectSealedFromTheFirstFrame(call, sender);
-  }, 90_000);
+  }, 150_000);
 
   it('a group grant beats the tenant grant (Finance, required, on its call site 127.0.0.1)', async () => {
     await cli('grant', 'Finance', '--group', 'finance');
@@ -141,7 +141,7 @@ describe('a tenant policy from the reference service, applied to a call in progr
     await waitForCopies(call);
     for (const sender of [call.alice, call.bob]) await expectPlainFromTheFirstFrame(call, sender);
     expect(await callId()).toBe(before);
-  }, 90_000);
+  }, 150_000);
 
   it('a policy limited to other call sites turns CallSeal off on this one, and says so', async () => {
     await cli('grant', 'Meetings', '--user', 'alice@contoso.example');
@@ -158,7 +158,7 @@ describe('a tenant policy from the reference service, applied to a call in progr
     await Promise.all([alicePopup.waitForState('encrypted', 30_000), bobPopup.waitForState('encrypted', 30_000)]);
     await expectEachSeesTheOther(call);
     expect(await callId()).toBe(before);
-  }, 90_000);
+  }, 150_000);
 });
 
 describe('refreshes that fail keep the policy in force, and the popup says why', () => {
@@ -219,7 +219,7 @@ describe('refreshes that fail keep the policy in force, and the popup says why',
     await clickRefresh(alicePopup);
     await waitForPolicyLine(alicePopup, refused('it is for another organization'));
     await expectStillFinance();
-  }, 90_000);
+  }, 150_000);
 
   it('the server down, then back', async () => {
     const port = Number(new URL(url).port);

@@ -62,7 +62,13 @@ export async function deployForceInstalled(extensionPolicy: Record<string, unkno
     throw error;
   }
   function content(next: Record<string, unknown>): Record<string, unknown> {
-    return { ExtensionInstallForcelist: [packed.forcelistEntry], ...extensionSection(next, packed.extensionId) };
+    return {
+      ExtensionInstallForcelist: [packed.forcelistEntry],
+      // Chromium's default (0) keeps DevTools — and so puppeteer — out of extensions installed by policy: the
+      // service worker would be listed but could not be attached to. The tests need it; admins need not set it.
+      DeveloperToolsAvailability: 1,
+      ...extensionSection(next, packed.extensionId),
+    };
   }
   return {
     extensionId: packed.extensionId,
