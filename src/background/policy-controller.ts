@@ -202,14 +202,19 @@ export class PolicyController {
     if (!isPolicy(remembered) && typeof oldMode === 'string') remembered = { E2EEMode: oldMode };
     if (oldMode !== undefined) await local.remove([OLD_REMEMBERED_MODE_KEY]);
 
-    const decision = decideDelivery({
+    const evidence = {
       managed,
       settledThisSession: flags[SETTLED_KEY] === true,
       remembered,
       installedByAdmin: installType === 'admin',
-      // Only consulted when nothing else decided: a cached document means a tenant policy was configured here.
-      tenantDocumentCached: isPolicy(managed) ? false : (await this.deps.tenantStore.load().catch(() => undefined)) !== undefined,
-    });
+      tenantDocumentCached: false,
+    };
+    // The cached document (IndexedDB) is read only when nothing else decides: a cached document means a tenant
+    // policy was configured here.
+    if (decideDelivery(evidence).kind === 'none' && !evidence.settledThisSession) {
+      evidence.tenantDocumentCached = (await this.deps.tenantStore.load().catch(() => undefined)) !== undefined;
+    }
+    const decision = decideDelivery(evidence);
     switch (decision.kind) {
       case 'delivered':
         return this.applyDelivered(decision.policy);

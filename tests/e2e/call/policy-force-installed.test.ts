@@ -10,6 +10,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllCalls, startCall, type Call } from '../support/call';
 import { deployForceInstalled, type ForceInstall } from '../support/force-install';
+import { waitFor } from '../support/wait';
 import { expectEachSeesTheOther, waitForCopies } from './helpers';
 import {
   expectPlainFromTheFirstFrame,
@@ -17,6 +18,7 @@ import {
   policyLines,
   switchState,
   waitForPolicyLine,
+  waitForState,
 } from './policy-helpers';
 
 let deployment: ForceInstall;
@@ -47,7 +49,15 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
     const call = await callUnder('required');
     const worker = await call.alice.browser.serviceWorker();
     expect(await worker.evaluate(async () => (await chrome.management.getSelf()).installType)).toBe('admin');
-    expect(await worker.evaluate(() => chrome.storage.managed.get(null))).toEqual({ E2EEMode: 'required' });
+    // Delivered some seconds after the service worker started (docs/admin.md §3.9).
+    const managed = await waitFor(
+      async () => {
+        const value = await worker.evaluate(() => chrome.storage.managed.get(null));
+        return Object.keys(value).length > 0 ? value : undefined;
+      },
+      { timeout: 60_000, message: 'the managed policy to arrive' },
+    );
+    expect(managed).toEqual({ E2EEMode: 'required' });
     expect(deployment.downloads()).toBeGreaterThanOrEqual(2);
   }, 150_000);
 
@@ -78,7 +88,7 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
   it('onByDefault: on without a click, the user may turn it off; encrypted from the first frame', async () => {
     const call = await callUnder('onByDefault');
     const [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
-    await Promise.all([alicePopup.waitForState('encrypted', 30_000), bobPopup.waitForState('encrypted', 30_000)]);
+    await Promise.all([waitForState(alicePopup, 'encrypted', 30_000), waitForState(bobPopup, 'encrypted', 30_000)]);
     await expectEachSeesTheOther(call);
     await waitForPolicyLine(alicePopup, /turns end-to-end encrypted calls on by default; you may turn them off/);
     expect(await switchState(alicePopup)).toEqual({ on: true, locked: false });
@@ -90,7 +100,7 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
   it('required: locked on; encrypted from the first frame', async () => {
     const call = await callUnder('required');
     const [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
-    await Promise.all([alicePopup.waitForState('encrypted', 30_000), bobPopup.waitForState('encrypted', 30_000)]);
+    await Promise.all([waitForState(alicePopup, 'encrypted', 30_000), waitForState(bobPopup, 'encrypted', 30_000)]);
     await expectEachSeesTheOther(call);
     await waitForPolicyLine(alicePopup, /requires end-to-end encrypted calls: calls that cannot be encrypted are blocked/);
     expect(await switchState(alicePopup)).toEqual({ on: true, locked: true });
@@ -103,7 +113,7 @@ describe('required against a peer without CallSeal, on a fresh force-installed p
   it('the relay never receives a decodable frame from the CallSeal side; its popup says blocked', async () => {
     const call = await callUnder('required', false);
     const popup = await call.alice.popup();
-    await popup.waitForState('blocked', 30_000);
+    await waitForState(popup, 'blocked', 30_000);
     expect(await switchState(popup)).toEqual({ on: true, locked: true });
     await waitForCopies(call);
     await expectSealedFromTheFirstFrame(call, call.alice);

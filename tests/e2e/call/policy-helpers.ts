@@ -1,7 +1,7 @@
 /** What the policy tests check in a real call: the relay's copies frame by frame, and the popup's policy words. */
 import { expect } from 'vitest';
 import { hasCallSealTrailer } from '../../../src/e2ee/frame-container';
-import type { Call, Participant, Popup } from '../support/call';
+import type { Call, Participant, Popup, PopupState } from '../support/call';
 import { waitFor } from '../support/wait';
 import { decodeCopy, describeDecode } from './helpers';
 
@@ -61,4 +61,14 @@ export function switchState(popup: Popup): Promise<{ on: boolean; locked: boolea
 export async function clickRefresh(popup: Popup): Promise<void> {
   await popup.page.waitForSelector('[data-testid="policy-refresh"]:not([disabled])', { timeout: 10_000 });
   await popup.page.evaluate(() => (document.querySelector('[data-testid="policy-refresh"]') as HTMLElement).click());
+}
+
+/** Waits for the popup's call state; on failure says what the popup shows instead. */
+export async function waitForState(popup: Popup, state: PopupState, timeout = 30_000): Promise<void> {
+  try {
+    await popup.waitForState(state, timeout);
+  } catch (error) {
+    const text = await popup.page.evaluate(() => document.body.innerText).catch((e: unknown) => `(unreadable: ${String(e)})`);
+    throw new Error(`${(error as Error).message}; the popup shows: ${JSON.stringify(text.slice(0, 400))}`);
+  }
 }

@@ -28,6 +28,7 @@ import {
   policyLines,
   switchState,
   waitForPolicyLine,
+  waitForState,
 } from './policy-helpers';
 
 const run = promisify(execFile);
@@ -111,7 +112,7 @@ afterAll(async () => {
 
 describe('a tenant policy from the reference service, applied to a call in progress', () => {
   it('the tenant grant (Standard, onByDefault) encrypts the call from its first frame', async () => {
-    await Promise.all([alicePopup.waitForState('encrypted', 30_000), bobPopup.waitForState('encrypted', 30_000)]);
+    await Promise.all([waitForState(alicePopup, 'encrypted', 30_000), waitForState(bobPopup, 'encrypted', 30_000)]);
     await expectEachSeesTheOther(call);
     await waitForPolicyLine(alicePopup, /^Your organization's policy “Standard” \(for everyone in your organization\) turns end-to-end encrypted calls on by default/);
     expect(await switchState(alicePopup)).toEqual({ on: true, locked: false });
@@ -134,7 +135,7 @@ describe('a tenant policy from the reference service, applied to a call in progr
     await publishAndRefresh(alicePopup, bobPopup);
     await waitForPolicyLine(alicePopup, /^Your organization's policy “Recorded” \(assigned to you\) turns end-to-end encrypted calls off\.$/);
     expect(await switchState(alicePopup)).toEqual({ on: false, locked: true });
-    await alicePopup.waitForState('off', 15_000);
+    await waitForState(alicePopup, 'off', 15_000);
     // The same call goes on, now in clear: what the relay copies from here decodes.
     call.relay!.clearCopies();
     await expectEachSeesTheOther(call);
@@ -155,7 +156,7 @@ describe('a tenant policy from the reference service, applied to a call in progr
     await cli('remove', '--user', 'alice@contoso.example');
     await publishAndRefresh(alicePopup, bobPopup);
     await waitForPolicyLine(alicePopup, /“Finance” \(assigned to your group finance\)/);
-    await Promise.all([alicePopup.waitForState('encrypted', 30_000), bobPopup.waitForState('encrypted', 30_000)]);
+    await Promise.all([waitForState(alicePopup, 'encrypted', 30_000), waitForState(bobPopup, 'encrypted', 30_000)]);
     await expectEachSeesTheOther(call);
     expect(await callId()).toBe(before);
   }, 150_000);
