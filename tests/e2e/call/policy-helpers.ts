@@ -11,6 +11,12 @@ export function firstUnsealed(call: Call, sender: Participant): { video: number;
   return { video: copies.video.findIndex((f) => !hasCallSealTrailer(f)), audio: copies.audio.findIndex((f) => !hasCallSealTrailer(f)) };
 }
 
+/** Index of the first frame the relay copied from `sender` WITH CallSeal's trailer, or -1. */
+export function firstSealed(call: Call, sender: Participant): { video: number; audio: number } {
+  const copies = call.relay!.copies(sender.name);
+  return { video: copies.video.findIndex(hasCallSealTrailer), audio: copies.audio.findIndex(hasCallSealTrailer) };
+}
+
 /** Every frame `sender` sent through the relay, from the very first, is CallSeal's, and the copy decodes to nothing. */
 export async function expectSealedFromTheFirstFrame(call: Call, sender: Participant): Promise<void> {
   const copies = call.relay!.copies(sender.name);
