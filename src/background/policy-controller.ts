@@ -10,7 +10,7 @@
  * the real ones.
  */
 import { decidedSnapshot, heldSnapshot, type PolicySnapshot } from './policy';
-import { decideDelivery, isPolicy, POLICY_GRACE_MS } from './policy-delivery';
+import { decideDelivery, isPolicy } from './policy-delivery';
 import type { Clock } from './router';
 import { readManagedConfig, type ManagedConfig } from './tenant/managed-config';
 import {
@@ -58,6 +58,8 @@ export const ENABLED_KEY = 'e2eeEnabled';
 export const REMEMBERED_POLICY_KEY = 'rememberedManagedPolicy';
 /** storage.local, before this version: only E2EEMode was remembered. Read once, then removed. */
 export const OLD_REMEMBERED_MODE_KEY = 'lastE2EEModePolicy';
+/** storage.local: a browser session waited its full grace and got no policy (cleared when one is delivered). */
+export const KNOWN_NONE_KEY = 'managedPolicyKnownNone';
 /** storage.session: the browser has delivered its managed policy (or had its chance to) in this session. */
 export const SETTLED_KEY = 'managedPolicySettled';
 /** storage.session: set at the first start of the background in this browser session. */
@@ -190,7 +192,7 @@ export class PolicyController {
     const { local, session } = this.deps;
     const [managed, stored, flags, installType] = await Promise.all([
       this.readManaged(),
-      local.get([ENABLED_KEY, REMEMBERED_POLICY_KEY, OLD_REMEMBERED_MODE_KEY]),
+      local.get([ENABLED_KEY, REMEMBERED_POLICY_KEY, OLD_REMEMBERED_MODE_KEY, KNOWN_NONE_KEY]),
       session.get([SETTLED_KEY, STARTED_KEY]).catch(() => ({}) as Record<string, unknown>),
       this.deps.installType().catch(() => undefined),
     ]);
@@ -208,6 +210,7 @@ export class PolicyController {
       remembered,
       installedByAdmin: installType === 'admin',
       tenantDocumentCached: false,
+      knownWithoutPolicy: stored[KNOWN_NONE_KEY] === true,
     };
     // The cached document (IndexedDB) is read only when nothing else decides: a cached document means a tenant
     // policy was configured here.
@@ -232,10 +235,11 @@ export class PolicyController {
       this.graceTimer = undefined;
       this.enqueue(async () => {
         const raw = await this.readManaged();
-        if (isPolicy(raw)) await this.applyDelivered(raw);
-        else await this.applyNone();
+        if (isPolicy(raw)) return this.applyDelivered(raw);
+        await this.deps.local.set({ [KNOWN_NONE_KEY]: true });
+        await this.applyNone();
       });
-    }, this.deps.graceMs ?? POLICY_GRACE_MS);
+    }, this.deps.graceMs ?? decision.graceMs);
   }
 
   private endGrace(): void {
@@ -248,6 +252,7 @@ export class PolicyController {
     const { local, session } = this.deps;
     const stored = (await local.get([REMEMBERED_POLICY_KEY]))[REMEMBERED_POLICY_KEY];
     if (JSON.stringify(stored) !== JSON.stringify(policy)) await local.set({ [REMEMBERED_POLICY_KEY]: policy });
+    await local.remove([KNOWN_NONE_KEY]);
     await session.set({ [SETTLED_KEY]: true }).catch(() => undefined);
     await this.applyConfig(policy, 'delivered');
   }

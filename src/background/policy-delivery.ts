@@ -16,12 +16,20 @@
  */
 
 /**
- * How long after the service worker starts an empty managed storage may still mean "not delivered yet". Measured in
- * Chromium 156 on a fresh force-installed profile: usually 1–5 s after the service worker starts, but more than 15 s
- * on a loaded two-core machine (two browsers in a call) — Chromium loads the extension's schema, and only then
- * hands out its policy, in low-priority background work. Hence a generous minute.
+ * How long after the service worker starts an empty managed storage may still mean "not delivered yet", while this
+ * profile has never been told for sure that there is no policy. Measured in Chromium 156 on a fresh
+ * force-installed profile: usually 1–5 s after the service worker started, but more than 45 s on a loaded two-core
+ * machine (two browsers in a call) — Chromium loads the extension's schema, and only then hands out its policy, in
+ * low-priority background work. Hence minutes, not seconds: the hold ends as soon as the policy arrives.
  */
-export const POLICY_GRACE_MS = 60_000;
+export const POLICY_GRACE_MS = 3 * 60_000;
+
+/**
+ * The hold when an earlier browser session of this profile already waited its full grace and got no policy (an
+ * admin force-installed CallSeal without configuring it): short, so that such a profile does not wait minutes at
+ * every browser start, but long enough for a policy added since, delivered at the usual speed.
+ */
+export const KNOWN_NONE_GRACE_MS = 15_000;
 
 export interface DeliveryEvidence {
   /** `storage.managed.get(null)` now. */
@@ -32,6 +40,8 @@ export interface DeliveryEvidence {
   remembered: unknown;
   installedByAdmin: boolean;
   tenantDocumentCached: boolean;
+  /** An earlier session waited its full grace and got no policy (remembered in storage.local). */
+  knownWithoutPolicy: boolean;
 }
 
 export type DeliveryDecision =
@@ -40,9 +50,9 @@ export type DeliveryDecision =
   /** Nothing was delivered and nothing may be coming: no policy. */
   | { kind: 'none' }
   /** Nothing delivered yet; the remembered policy applies until the browser delivers or the grace ends. */
-  | { kind: 'remembered'; policy: Record<string, unknown> }
+  | { kind: 'remembered'; policy: Record<string, unknown>; graceMs: number }
   /** Nothing delivered yet, and a policy may be coming: hold every frame until it does or the grace ends. */
-  | { kind: 'held' };
+  | { kind: 'held'; graceMs: number };
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -55,7 +65,9 @@ export function isPolicy(value: unknown): value is Record<string, unknown> {
 export function decideDelivery(evidence: DeliveryEvidence): DeliveryDecision {
   if (isPolicy(evidence.managed)) return { kind: 'delivered', policy: evidence.managed };
   if (evidence.settledThisSession) return { kind: 'none' };
-  if (isPolicy(evidence.remembered)) return { kind: 'remembered', policy: evidence.remembered };
-  if (evidence.installedByAdmin || evidence.tenantDocumentCached) return { kind: 'held' };
+  if (isPolicy(evidence.remembered)) return { kind: 'remembered', policy: evidence.remembered, graceMs: POLICY_GRACE_MS };
+  if (evidence.installedByAdmin || evidence.tenantDocumentCached) {
+    return { kind: 'held', graceMs: evidence.knownWithoutPolicy ? KNOWN_NONE_GRACE_MS : POLICY_GRACE_MS };
+  }
   return { kind: 'none' };
 }

@@ -5,8 +5,8 @@
  * worker or a restarted browser does with the policy it remembered (docs/admin.md §2–4, protocol.md §10).
  */
 import { describe, expect, it } from 'vitest';
-import { POLICY_GRACE_MS } from '../../../src/background/policy-delivery';
-import { REMEMBERED_POLICY_KEY, SETTLED_KEY } from '../../../src/background/policy-controller';
+import { KNOWN_NONE_GRACE_MS, POLICY_GRACE_MS } from '../../../src/background/policy-delivery';
+import { KNOWN_NONE_KEY, REMEMBERED_POLICY_KEY, SETTLED_KEY } from '../../../src/background/policy-controller';
 import { WAITING_LINE } from '../../../src/background/policy';
 import { bridgePort } from './fakes';
 import { encrypted } from './report-fixtures';
@@ -283,6 +283,21 @@ describe('holding every frame while a policy may be on its way', () => {
     next.send({ kind: 'attach' });
     await again.settle();
     expect(settingsOf(next)).toEqual([OFF]);
+
+    // The next browser session holds only briefly: this profile is known to have no policy.
+    restartBrowser(world);
+    const later = await startBackground(world);
+    const third = later.open(bridgePort());
+    third.send({ kind: 'attach' });
+    await later.settle();
+    expect(settingsOf(third)).toEqual([]);
+    later.h.clock.advance(KNOWN_NONE_GRACE_MS);
+    await later.settle();
+    expect(settingsOf(third)).toEqual([OFF]);
+
+    // Once a policy is delivered, the profile is no longer known to have none.
+    await later.deliver({ E2EEMode: 'required' });
+    expect(world.local.items.has(KNOWN_NONE_KEY)).toBe(false);
   });
 
   it('a cached tenant document is evidence too', async () => {

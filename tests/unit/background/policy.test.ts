@@ -4,7 +4,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decidedSnapshot, heldSnapshot, WAITING_LINE } from '../../../src/background/policy';
-import { decideDelivery, type DeliveryEvidence } from '../../../src/background/policy-delivery';
+import {
+  decideDelivery,
+  KNOWN_NONE_GRACE_MS,
+  POLICY_GRACE_MS,
+  type DeliveryEvidence,
+} from '../../../src/background/policy-delivery';
 import { SigningBudget } from '../../../src/background/signing-budget';
 import { decideForOrigin } from '../../../src/background/tenant/effective';
 import { parseOriginPattern, type OriginPattern } from '../../../src/background/tenant/origin-pattern';
@@ -80,6 +85,7 @@ describe('decideDelivery: may a policy still be on its way?', () => {
     remembered: undefined,
     installedByAdmin: false,
     tenantDocumentCached: false,
+    knownWithoutPolicy: false,
   };
 
   it('takes a delivered policy whatever else is known', () => {
@@ -95,12 +101,24 @@ describe('decideDelivery: may a policy still be on its way?', () => {
 
   it('applies the remembered policy at once before the browser delivered it', () => {
     const remembered = { E2EEMode: 'required' };
-    expect(decideDelivery({ ...base, remembered, installedByAdmin: true })).toEqual({ kind: 'remembered', policy: remembered });
+    expect(decideDelivery({ ...base, remembered, installedByAdmin: true })).toEqual({
+      kind: 'remembered',
+      policy: remembered,
+      graceMs: POLICY_GRACE_MS,
+    });
   });
 
   it('holds when installed by the admin, or when a tenant document is cached', () => {
-    expect(decideDelivery({ ...base, installedByAdmin: true })).toEqual({ kind: 'held' });
-    expect(decideDelivery({ ...base, tenantDocumentCached: true })).toEqual({ kind: 'held' });
+    expect(decideDelivery({ ...base, installedByAdmin: true })).toEqual({ kind: 'held', graceMs: POLICY_GRACE_MS });
+    expect(decideDelivery({ ...base, tenantDocumentCached: true })).toEqual({ kind: 'held', graceMs: POLICY_GRACE_MS });
+  });
+
+  it('holds only briefly where an earlier session already waited in vain (force-installed without a policy)', () => {
+    expect(decideDelivery({ ...base, installedByAdmin: true, knownWithoutPolicy: true })).toEqual({
+      kind: 'held',
+      graceMs: KNOWN_NONE_GRACE_MS,
+    });
+    expect(POLICY_GRACE_MS).toBeGreaterThan(60_000); // Chromium took more than 45 s on a loaded machine.
   });
 
   it('does not hold a user-installed CallSeal that never saw a policy', () => {
