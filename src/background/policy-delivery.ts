@@ -18,9 +18,9 @@
 /**
  * How long after the service worker starts an empty managed storage may still mean "not delivered yet", while this
  * profile has never been told for sure that there is no policy. Measured in Chromium 156 on a fresh
- * force-installed profile: usually 1–5 s after the service worker started, but more than 45 s on a loaded two-core
- * machine (two browsers in a call) — Chromium loads the extension's schema, and only then hands out its policy, in
- * low-priority background work. Hence minutes, not seconds: the hold ends as soon as the policy arrives.
+ * force-installed profile: from 1–5 s after the service worker started to more than 45 s on a loaded two-core
+ * machine (two browsers in a call), and once 86 s after the install. Hence minutes, not seconds: the hold ends as
+ * soon as the policy arrives.
  */
 export const POLICY_GRACE_MS = 3 * 60_000;
 
