@@ -11,8 +11,9 @@
  * document is refused as `bad-signature`. Both are acceptable for this key because it comes from the admin's own
  * managed policy, not from an attacker (docs/admin.md §3.2).
  *
- * TODO(merge v2): src/e2ee/key-validation.ts (handshake v2, wt-core) checks Ed25519 keys and signatures with the
- * same rules and the same constants; once it is on main, this file should become a thin use of it.
+ * TODO: src/e2ee/key-validation.ts (handshake v2, now merged) checks Ed25519 keys and signatures with the same rules
+ * and the same constants, but throws E2eeError and names no problem the popup could show; this file should become a
+ * thin use of it (one shared blocklist) once it returns the problem instead of throwing.
  *
  * Constants, as in that file: p = 2^255 − 19; L = 2^252 + 27742317777372353535851937790883648493; the y-coordinates
  * of the eight points of order 1, 2, 4 and 8 are 0, 1, p − 1 and the two below (libsodium's
