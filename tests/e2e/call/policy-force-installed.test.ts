@@ -6,6 +6,8 @@
  * day of every employee, when the policy arrives only after the extension has started (issue 9).
  *
  * One CRX for the file; the policy file is rewritten before each call's browsers start, and removed at the end.
+ * Chromium hands a force-installed extension its policy anywhere from 1 s to more than 2 minutes after install on
+ * this two-core machine (docs/admin.md §3.9); every frame is held meanwhile, so the waits here are that long.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllCalls, startCall, type Call } from '../support/call';
@@ -59,7 +61,7 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
     );
     expect(managed).toEqual({ E2EEMode: 'required' });
     expect(deployment.downloads()).toBeGreaterThanOrEqual(2);
-  }, 240_000);
+  }, 300_000);
 
   it('disabled: the switch is locked off, and every frame goes in clear', async () => {
     const call = await callUnder('disabled');
@@ -72,7 +74,7 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
     expect(await popup.state()).toBe('off');
     await waitForCopies(call);
     for (const sender of [call.alice, call.bob]) await expectPlainFromTheFirstFrame(call, sender);
-  }, 240_000);
+  }, 300_000);
 
   it('allowed: the switch is the user’s and off, nothing is said, and every frame goes in clear', async () => {
     const call = await callUnder('allowed');
@@ -84,37 +86,37 @@ describe('each mode, force-installed on fresh profiles, both with CallSeal', () 
     expect(await policyLines(popup)).toEqual([]);
     await waitForCopies(call);
     for (const sender of [call.alice, call.bob]) await expectPlainFromTheFirstFrame(call, sender);
-  }, 240_000);
+  }, 300_000);
 
   it('onByDefault: on without a click, the user may turn it off; encrypted from the first frame', async () => {
     const call = await callUnder('onByDefault');
     const [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
-    await Promise.all([waitForState(alicePopup, 'encrypted', 120_000), waitForState(bobPopup, 'encrypted', 120_000)]);
+    await Promise.all([waitForState(alicePopup, 'encrypted', 170_000), waitForState(bobPopup, 'encrypted', 170_000)]);
     await expectEachSeesTheOther(call);
     await waitForPolicyLine(alicePopup, /turns end-to-end encrypted calls on by default; you may turn them off/);
     expect(await switchState(alicePopup)).toEqual({ on: true, locked: false });
     expect(await alicePopup.securityCode()).toBe(await bobPopup.securityCode());
     await waitForCopies(call);
     for (const sender of [call.alice, call.bob]) await expectSealedFromTheFirstFrame(call, sender);
-  }, 240_000);
+  }, 300_000);
 
   it('required: locked on; encrypted from the first frame', async () => {
     const call = await callUnder('required');
     const [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
-    await Promise.all([waitForState(alicePopup, 'encrypted', 120_000), waitForState(bobPopup, 'encrypted', 120_000)]);
+    await Promise.all([waitForState(alicePopup, 'encrypted', 170_000), waitForState(bobPopup, 'encrypted', 170_000)]);
     await expectEachSeesTheOther(call);
     await waitForPolicyLine(alicePopup, /requires end-to-end encrypted calls: calls that cannot be encrypted are blocked/);
     expect(await switchState(alicePopup)).toEqual({ on: true, locked: true });
     await waitForCopies(call);
     for (const sender of [call.alice, call.bob]) await expectSealedFromTheFirstFrame(call, sender);
-  }, 240_000);
+  }, 300_000);
 });
 
 describe('required against a peer without CallSeal, on a fresh force-installed profile', () => {
   it('the relay never receives a decodable frame from the CallSeal side; its popup says blocked', async () => {
     const call = await callUnder('required', false);
     const popup = await call.alice.popup();
-    await waitForState(popup, 'blocked', 120_000);
+    await waitForState(popup, 'blocked', 170_000);
     expect(await switchState(popup)).toEqual({ on: true, locked: true });
     await waitForCopies(call);
     await expectSealedFromTheFirstFrame(call, call.alice);
@@ -122,5 +124,5 @@ describe('required against a peer without CallSeal, on a fresh force-installed p
     const played = () =>
       call.alice.page.$eval('#remote-video', (v) => (v as HTMLVideoElement).getVideoPlaybackQuality().totalVideoFrames);
     expect(await played()).toBe(0);
-  }, 240_000);
+  }, 300_000);
 });
