@@ -68,7 +68,9 @@ export default defineManifest({
   ],
   // The contacts and own-identity page (src/options/).
   options_ui: { page: 'src/options/index.html', open_in_tab: true },
-  // notifications: a contact's key change, or encryption lost, is told even with the popup closed.
-  permissions: ['storage', 'notifications'],
+  // storage: the switch, the remembered policy, managed keys; alarms: the tenant policy refresh; notifications: a
+  // contact's key change, or encryption lost, is told even with the popup closed. No host permission: the tenant
+  // server answers with Access-Control-Allow-Origin (docs/admin.md §3.8).
+  permissions: ['storage', 'alarms', 'notifications'],
   storage: { managed_schema: 'managed-schema.json' },
 });

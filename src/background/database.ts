@@ -1,16 +1,18 @@
 /**
- * CallSeal's IndexedDB database (via idb): the long-term identity key and the user's contacts (peers whose security
- * code the user compared, with the name the user gave them). Private keys are stored as non-extractable CryptoKeys;
- * IndexedDB keeps them so (structured clone), and no code path can export them.
+ * CallSeal's IndexedDB database (via idb): the long-term identity key, the user's contacts (peers whose security
+ * code the user compared, with the name the user gave them), and the last good tenant policy document
+ * (docs/admin.md §3.5). Private keys are stored as non-extractable CryptoKeys; IndexedDB keeps them so (structured
+ * clone), and no code path can export them.
  *
  * Versions, each upgrade step keyed on the version it upgrades from, so every step runs once and an identity made
  * under an older version survives untouched:
  *   1  `identity`, `verified-peers` (identity keys only)
- *   2  reserved for the tenant policy store (`tenant-policy`, the admin work); not made here
+ *   2  `tenant-policy`: the last good tenant policy document and how the last refreshes went
  *   3  `contacts`: each verified peer moves over with an empty name (the options page lets the user name it), and
  *      `verified-peers` is emptied (kept, so that no later step depends on whether it exists)
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
+import type { StoredTenantPolicy, TenantPolicyStore } from './tenant/refresher';
 
 export interface StoredIdentity {
   /** Ed25519, non-extractable, usages ['sign']. */
@@ -43,6 +45,7 @@ interface CallSealSchema extends DBSchema {
   identity: { key: 'current'; value: StoredIdentity };
   'verified-peers': { key: string; value: VerifiedPeer };
   contacts: { key: string; value: StoredContact };
+  'tenant-policy': { key: 'current'; value: StoredTenantPolicy };
 }
 
 export type CallSealDatabase = IDBPDatabase<CallSealSchema>;
@@ -58,7 +61,7 @@ export function upgradeDatabase(db: CallSealDatabase, oldVersion: number, transa
     db.createObjectStore('identity');
     db.createObjectStore('verified-peers', { keyPath: 'identityPublicKey' });
   }
-  // Version 2: the tenant policy store, made by the admin work's step.
+  if (oldVersion < 2) db.createObjectStore('tenant-policy');
   if (oldVersion < 3) {
     if (!db.objectStoreNames.contains('contacts')) db.createObjectStore('contacts', { keyPath: 'identityPublicKey' });
     if (oldVersion >= 1) void migrateVerifiedPeers(transaction);
@@ -81,4 +84,12 @@ export function openDatabase(name = DATABASE_NAME): Promise<CallSealDatabase> {
   return openDB<CallSealSchema>(name, DATABASE_VERSION, {
     upgrade: (db, oldVersion, _newVersion, transaction) => upgradeDatabase(db, oldVersion, transaction),
   });
+}
+
+/** The refresher's store: one record, the last good envelope and how the last refreshes went. */
+export function databaseTenantPolicyStore(db: Promise<CallSealDatabase>): TenantPolicyStore {
+  return {
+    load: async () => (await db).get('tenant-policy', 'current'),
+    save: async (record) => void (await (await db).put('tenant-policy', record, 'current')),
+  };
 }

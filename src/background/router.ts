@@ -4,10 +4,15 @@
  * (messages.ts) and by possibility (the call registry); signatures go only to a frame with a running call, within
  * the tab's and origin's budget, and only while E2EE is on — the identity is not even made before that.
  *
+ * Settings are decided per frame, by the frame's origin (the bridge sender's `origin`: a tenant policy may limit
+ * CallSeal to call sites), and pushed to every open bridge whenever they change — a policy change reaches a call in
+ * progress without a reload. While a policy may still be on its way, a bridge gets no settings at all: its transform
+ * worker then drops every frame (protocol.md §7.3, §10) until the policy arrives.
+ *
  * Everything the browser provides comes in through `RouterDeps` (ports, clock, storage, toolbar), so the unit tests
  * drive the real rules with fakes; index.ts wires the real browser. Messages of one port are handled one after the
  * other, in order, and the toolbar and popups are refreshed one tab at a time, so an older view never overwrites a
- * newer one.
+ * newer one; settings pushes are serialized the same way.
  */
 import { base64ToBytes, bytesToBase64 } from '../shared/base64';
 import type { TabCallStatus } from '../shared/call-status';
@@ -35,7 +40,7 @@ import { identityFingerprint } from './fingerprint';
 import { LazyIdentity, type IdentityStore } from './identity';
 import { connectOptionsPage, type OptionsChannel } from './options-channel';
 import type { ProfileStore } from './profile';
-import type { EffectiveSettings } from './policy';
+import type { FrameSettings, PolicySnapshot } from './policy';
 import { hasPair } from './report-rules';
 import { bridgeSenderOf, isOwnExtensionPage, type BridgeSender, type SenderLike } from './sender-check';
 import { SigningBudgets } from './signing-budget';
@@ -63,7 +68,13 @@ export interface RouterDeps {
   /** The extension's base URL, `chrome-extension://<id>/`. */
   extensionUrl: string;
   clock: Clock;
-  settings: { load(): Promise<EffectiveSettings>; saveEnabled(enabled: boolean): Promise<void> };
+  settings: {
+    /** The policy now (resolves once stored state is read; may be held). */
+    load(): Promise<PolicySnapshot>;
+    saveEnabled(enabled: boolean): Promise<void>;
+    /** Fetch the tenant policy document now (the popup's "Refresh"); resolves when done. */
+    refresh(): Promise<void>;
+  };
   identityStore: IdentityStore;
   /** The user's contacts (contacts.ts): verified identity keys, by key and by name. */
   verifiedPeers: ContactsLike;
@@ -102,6 +113,8 @@ export interface BackgroundRouter {
 interface BridgeClient extends BridgeSender {
   port: PortLike;
   queue: Promise<void>;
+  /** The last settings message posted here (JSON), so a push that changes nothing for this frame is not sent. */
+  lastSettings?: string;
 }
 
 const frameKey = (tabId: number, frameId: number): string => `${tabId}:${frameId}`;
@@ -124,6 +137,7 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
   const expiryTimers = new Map<number, unknown>();
   const work = new Set<Promise<unknown>>();
   let refreshes: Promise<void> = Promise.resolve();
+  let pushes: Promise<void> = Promise.resolve();
 
   function track(promise: Promise<unknown>): void {
     const tracked = promise.catch((error: unknown) => warn('background task failed', error));
@@ -146,16 +160,41 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     track(refreshes);
   }
 
+  /** The origin of a connected frame of the tab: `frameId` if given and connected, else the top frame, else any. */
+  function originOf(tabId: number, frameId?: number): string | undefined {
+    if (frameId !== undefined) {
+      const client = frameOwners.get(frameKey(tabId, frameId));
+      if (client) return client.origin;
+    }
+    let found: BridgeClient | undefined;
+    for (const client of frameOwners.values()) {
+      if (client.tabId !== tabId) continue;
+      if (!found || client.frameId < found.frameId) found = client;
+    }
+    return found?.origin;
+  }
+
   async function refreshNow(tabId: number): Promise<void> {
-    const { page, canToggle, policyNote } = await settings;
+    const snapshot = await settings;
     await deps.verifiedPeers.ready?.().catch(() => undefined);
-    const status = calls.status(tabId, {
-      enabled: page.enabled,
-      failClosed: page.enabled && !page.allowPlaintextFallback,
-      isVerifiedPeer: (key) => deps.verifiedPeers.has(key),
-      contactOf: (key) => deps.verifiedPeers.get?.(key),
-      contactNamed: (name) => deps.verifiedPeers.named?.(name),
-    });
+    const statusFor = (origin: string | undefined) => {
+      const tab = snapshot.tabPolicy(origin);
+      const status = calls.status(tabId, {
+        ...tab.status,
+        isVerifiedPeer: (key) => deps.verifiedPeers.has(key),
+        contactOf: (key) => deps.verifiedPeers.get?.(key),
+        contactNamed: (name) => deps.verifiedPeers.named?.(name),
+      });
+      return { tab, status };
+    };
+    // Judged by the top frame's origin first; if the call shown is another frame's, by that frame's origin.
+    let origin = originOf(tabId);
+    let { tab, status } = statusFor(origin);
+    const shownOrigin = status.frameId === undefined ? origin : originOf(tabId, status.frameId);
+    if (shownOrigin !== origin) {
+      origin = shownOrigin;
+      ({ tab, status } = statusFor(origin));
+    }
     scheduleExpiry(tabId);
     notifyWarning(tabId, status);
     const toolbarKey = [status.state, status.detail, status.warning, status.warningName, status.contact?.name].join('|');
@@ -167,8 +206,7 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
         warn('toolbar update failed', error);
       });
     }
-    const view: PopupView = { tabId, status, enabled: page.enabled, canToggle };
-    if (policyNote) view.policyNote = policyNote;
+    const view: PopupView = { tabId, status, enabled: tab.enabled, canToggle: tab.canToggle, policy: tab.policy };
     view.displayName = await profile.load().catch(() => '');
     for (const [port, watched] of popups) if (watched === tabId) post(port, { kind: 'view', view });
   }
@@ -205,11 +243,28 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
 
   // ---- Bridges ----------------------------------------------------------------------------------------------
 
-  async function settingsMessage(): Promise<BackgroundToPage> {
-    const { page } = await settings;
+  async function frameSettings(client: BridgeSender): Promise<FrameSettings | undefined> {
+    return (await settings).settingsFor(client.origin);
+  }
+
+  /** The frame's settings message; undefined while the policy is held (the frame then gets nothing yet). */
+  async function settingsMessage(client: BridgeSender): Promise<BackgroundToPage | undefined> {
+    const decided = await frameSettings(client);
+    if (!decided) return undefined;
+    const { page } = decided;
     // While E2EE is off no identity is made, and none is sent.
     const identityPublicKey = page.enabled ? bytesToBase64((await identity.get()).publicKey) : null;
     return { kind: 'settings', settings: page, identityPublicKey };
+  }
+
+  /** Sends the frame its settings: always when it asks (`attach`), on a push only when they changed for it. */
+  async function sendSettings(client: BridgeClient, onlyIfChanged: boolean): Promise<void> {
+    const message = await settingsMessage(client);
+    if (!message) return;
+    const text = JSON.stringify(message);
+    if (onlyIfChanged && text === client.lastSettings) return;
+    client.lastSettings = text;
+    post(client.port, message);
   }
 
   function connectBridge(port: PortLike): void {
@@ -250,7 +305,8 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
   async function handleBridgeMessage(client: BridgeClient, message: PageToBackground): Promise<void> {
     switch (message.kind) {
       case 'attach':
-        post(client.port, await settingsMessage());
+        // While the policy is held nothing is sent: the push when it arrives answers this attach.
+        await sendSettings(client, false);
         return;
       case 'sign': {
         const code = await sign(client, message.requestId, message.input);
@@ -270,7 +326,7 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
 
   /** Signs and answers, or returns why not. */
   async function sign(client: BridgeClient, requestId: number, input: string): Promise<SignRefusalCode | undefined> {
-    if (!(await settings).page.enabled) return 'disabled';
+    if (!(await frameSettings(client))?.page.enabled) return 'disabled';
     if (!calls.hasRunningCall(client.tabId, client.frameId)) return 'no-call';
     const bytes = base64ToBytes(input);
     if (!bytes) return 'malformed-input';
@@ -338,15 +394,17 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     pushSettings();
   }
 
+  /** Sends every frame its settings where they changed, then refreshes what is shown. */
   function pushSettings(): void {
-    track(
-      (async () => {
-        const message = await settingsMessage();
-        for (const client of frameOwners.values()) post(client.port, message);
+    // One push at a time, each with the settings current when it runs: an older push never lands last.
+    pushes = pushes
+      .then(async () => {
+        for (const client of [...frameOwners.values()]) await sendSettings(client, true);
         const watched = [...popups.values()].filter((t): t is number => t !== undefined);
         for (const tabId of new Set([...calls.tabIds(), ...watched])) refresh(tabId);
-      })(),
-    );
+      })
+      .catch((error: unknown) => warn('settings push failed', error));
+    track(pushes);
   }
 
   const options: OptionsChannel = connectOptionsPage({
@@ -372,15 +430,27 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
         popups.set(port, message.tabId);
         refresh(message.tabId);
         return;
-      case 'set-enabled':
-        if (!(await settings).canToggle) return fail(port, 'policy');
-        await deps.settings.saveEnabled(message.enabled); // storage.onChanged pushes the new settings everywhere.
+      case 'set-enabled': {
+        const tabId = popups.get(port);
+        const tab = (await settings).tabPolicy(tabId === undefined ? undefined : originOf(tabId));
+        if (!tab.canToggle) return fail(port, 'policy');
+        await deps.settings.saveEnabled(message.enabled); // The settings source then pushes the new settings.
         return;
+      }
+      case 'refresh-policy': {
+        await deps.settings.refresh();
+        const tabId = popups.get(port);
+        // A refresh that changed nothing still answers with a view (the popup's button waits for one).
+        if (tabId !== undefined) refresh(tabId);
+        return;
+      }
       case 'mark-verified': {
         const { kind: _kind, contactName, ...shown } = message;
         // Only what the user saw, and only while it is still the frame's current call.
         const claimed = calls.claimedName(shown);
-        if (!(await settings).page.enabled || !calls.confirm(shown)) {
+        const origin = originOf(shown.tabId, shown.frameId);
+        const enabled = origin !== undefined && (await settings).settingsFor(origin)?.page.enabled === true;
+        if (!enabled || !calls.confirm(shown)) {
           fail(port, 'call-changed');
         } else {
           const typed = normalizeDisplayName(contactName ?? '');

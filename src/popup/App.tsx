@@ -64,6 +64,11 @@ export function App({ actions }: { actions: ExtensionActions }) {
         setPending('switch');
         actions.setEnabled(next);
       }}
+      onRefreshPolicy={() => {
+        setFailure(undefined);
+        setPending('refresh');
+        actions.refreshPolicy();
+      }}
       onVerify={(shown, contactName) => {
         setFailure(undefined);
         setPending('verify');

@@ -14,6 +14,7 @@ import { CallStateView } from './CallStateView';
 import { EncryptionSwitch } from './EncryptionSwitch';
 import { Header } from './Header';
 import { OwnName } from './OwnName';
+import { PolicyPanel } from './PolicyPanel';
 import { SecurityCode } from './SecurityCode';
 import { shownCallOf } from './shown-call';
 
@@ -22,7 +23,7 @@ export interface Failure {
   message: string;
 }
 
-export type Pending = 'switch' | 'verify' | 'name';
+export type Pending = 'switch' | 'verify' | 'refresh' | 'name';
 
 export interface PopupScreenProps {
   view: PopupView | undefined;
@@ -32,6 +33,8 @@ export interface PopupScreenProps {
   /** The security code was just copied. */
   copied?: boolean;
   onToggle(next: boolean): void;
+  /** "Refresh" the organization's policy. */
+  onRefreshPolicy(): void;
   /** "Codes match", with exactly what is on screen and the name to save the contact under. */
   onVerify(shown: ShownCall, contactName: string): void;
   onDismiss(): void;
@@ -41,7 +44,7 @@ export interface PopupScreenProps {
 }
 
 export function PopupScreen(props: PopupScreenProps) {
-  const { view, failure, pending, onToggle, onVerify, onDismiss } = props;
+  const { view, failure, pending, onToggle, onRefreshPolicy, onVerify, onDismiss } = props;
   const failureBanner = failure && (
     <div class="failure" role="alert" data-testid="failure" data-code={failure.code}>
       <span>{failure.message}</span>
@@ -75,9 +78,10 @@ export function PopupScreen(props: PopupScreenProps) {
         enabled={view.enabled}
         canToggle={view.canToggle}
         pending={pending === 'switch'}
-        policyNote={view.policyNote}
+        describedByPolicy={view.policy.lines.length > 0}
         onToggle={onToggle}
       />
+      <PolicyPanel policy={view.policy} pending={pending === 'refresh'} onRefresh={onRefreshPolicy} />
       {failureBanner}
       <CallStateView status={status} enabled={view.enabled} />
       {securityCode !== undefined && securityCode !== '' && (

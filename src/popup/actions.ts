@@ -1,6 +1,6 @@
 /**
  * Everything the popup asks of the extension, behind one interface: which tab it is about, a live view of that
- * tab, and the two things the user can do (the switch, "Codes match"). `createBrowserActions` is the real one, over
+ * tab, and the things the user can do (the switch, "Refresh" the organization's policy, "Codes match"). `createBrowserActions` is the real one, over
  * a runtime port to the background; `FakeActions` (fake-actions.ts) stands in for it in tests.
  *
  * The browser API is passed in rather than imported, so this module runs in Node tests; main.tsx passes
@@ -23,6 +23,8 @@ export interface ExtensionActions {
   watch(tabId: number, onView: ViewHandler, onFailure: FailureHandler): () => void;
   /** The user's switch. The outcome arrives as the next view (or a failure). */
   setEnabled(enabled: boolean): void;
+  /** Fetch the organization's tenant policy now. The outcome arrives as the next view. */
+  refreshPolicy(): void;
   /**
    * The user confirmed the security codes match, for exactly the call shown (frame, session, epoch, code, peer
    * key), saving the peer as a contact under `contactName` ('' or absent: the contact's present or claimed name).
@@ -215,6 +217,10 @@ export function createBrowserActions(api: BrowserLike, options: BrowserActionsOp
 
     setEnabled(enabled) {
       send({ kind: 'set-enabled', enabled });
+    },
+
+    refreshPolicy() {
+      send({ kind: 'refresh-policy' });
     },
 
     markVerified(shown, contactName) {

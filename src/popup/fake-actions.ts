@@ -4,12 +4,13 @@
  */
 import { NO_CALL, type TabCallStatus } from '../shared/call-status';
 import type { PopupToBackground, PopupView, ShownCall } from '../shared/messages';
+import { NO_POLICY } from '../shared/policy-view';
 import { failureMessage } from '../shared/status-text';
 import type { ExtensionActions, FailureHandler, ViewHandler } from './actions';
 import { shownCallOf } from './shown-call';
 
 export function fakeView(tabId: number, status: Partial<TabCallStatus> = {}, rest: Partial<PopupView> = {}): PopupView {
-  return { tabId, status: { ...NO_CALL, ...status }, enabled: false, canToggle: true, ...rest };
+  return { tabId, status: { ...NO_CALL, ...status }, enabled: false, canToggle: true, policy: NO_POLICY, ...rest };
 }
 
 interface Watcher {
@@ -52,7 +53,7 @@ export class FakeActions implements ExtensionActions {
     this.sent.push({ kind: 'set-enabled', enabled });
     for (const view of this.views.values()) {
       if (!view.canToggle) {
-        this.fail('policy', view.policyNote ?? 'Your organization manages this setting.');
+        this.fail('policy', view.policy.lines[0] ?? 'Your organization manages this setting.');
         return;
       }
     }
@@ -62,6 +63,12 @@ export class FakeActions implements ExtensionActions {
   /** Texts put on the clipboard; how often the options page was opened. */
   readonly copied: string[] = [];
   optionsOpened = 0;
+
+  /** Like the background after a refresh: the views are sent again (a test changes them with `push`). */
+  refreshPolicy(): void {
+    this.sent.push({ kind: 'refresh-policy' });
+    for (const view of [...this.views.values()]) this.push(view);
+  }
 
   /** Like the background: verifies only if exactly what was shown is still the tab's call, else `call-changed`. */
   markVerified(shown: ShownCall, contactName?: string): void {

@@ -28,6 +28,7 @@ import { isIdentityKeyBase64, isSecurityCode, isSessionId, isBase64Of } from './
 import { ED25519_SIGNATURE_LENGTH, SIGNING_INPUT_LENGTH } from '../e2ee/constants';
 import { isDisplayName, MAX_CONFIRM_EXTENSIONS_LENGTH } from '../e2ee/display-name';
 import { MAX_TYPED_NAME_LENGTH } from './options-messages';
+import type { PolicyView } from './policy-view';
 
 /** Runtime port names, which tell the background which kind of client connected. */
 export const BRIDGE_PORT = 'callseal-bridge';
@@ -108,8 +109,8 @@ export interface PopupView {
   enabled: boolean;
   /** False when an admin policy fixes the switch. */
   canToggle: boolean;
-  /** Why the switch is fixed, or what the admin requires. */
-  policyNote?: string;
+  /** Which policy applies to the tab's site, decided by whom, why the switch is locked, how refreshing went. */
+  policy: PolicyView;
   /** The user's own display name ('' for none): what the other side sees, signed, as who is calling (§4.5). */
   displayName?: string;
 }
@@ -117,6 +118,8 @@ export interface PopupView {
 export type PopupToBackground =
   | { kind: 'watch'; tabId: number }
   | { kind: 'set-enabled'; enabled: boolean }
+  /** The user clicked "Refresh": fetch the tenant policy document now (the new view follows). */
+  | { kind: 'refresh-policy' }
   /** "Codes match": exactly what the popup showed, so the background verifies only if it is still current. */
   | {
       kind: 'mark-verified';
@@ -279,6 +282,8 @@ export function isPopupToBackground(value: unknown): value is PopupToBackground 
       return isTypedName(value.name);
     case 'set-enabled':
       return typeof value.enabled === 'boolean';
+    case 'refresh-policy':
+      return true;
     default:
       return false;
   }

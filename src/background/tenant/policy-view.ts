@@ -7,20 +7,10 @@ import type { EffectivePolicy, OriginDecision } from './effective';
 import type { TenantPolicyErrorCode } from './errors';
 import type { ManagedConfig } from './managed-config';
 import type { TenantPolicyState } from './refresher';
+import type { PolicyView } from '../../shared/policy-view';
 import type { GrantedBy } from './resolve';
 
-export interface PolicyView {
-  /** 'organization' when the switch is locked or the tenant document decides. */
-  decidedBy: 'user' | 'organization';
-  policyName?: string;
-  grantedBy?: GrantedBy;
-  /** The sentences, most important first. */
-  lines: string[];
-  /** A tenant document is configured: the popup offers "Refresh". */
-  canRefresh: boolean;
-  /** The last refresh failed: since when (the popup may highlight it). */
-  failingSince?: number;
-}
+export type { PolicyView } from '../../shared/policy-view';
 
 const FAIL_CLOSED_TAIL = 'calls are encrypted, and blocked where they cannot be.';
 

@@ -54,6 +54,8 @@ export interface DemoState {
 export interface ParticipantOptions {
   /** Load CallSeal (default false). */
   withExtension?: boolean;
+  /** CallSeal force-installed by managed policy with this ID instead of loaded from dist/ (force-install.ts). */
+  forceInstalled?: string;
   /** Switch E2EE on in the popup before joining (needs `withExtension`; default false). */
   e2ee?: boolean;
   /** The fake camera's colour (default red for Alice, blue for Bob). */
@@ -264,10 +266,11 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
 
     const join = async (name: string, defaults: Rgb, opts: ParticipantOptions = {}): Promise<Participant> => {
       const color = opts.color ?? defaults;
-      const withExtension = opts.withExtension ?? false;
+      const withExtension = opts.withExtension ?? opts.forceInstalled !== undefined;
       if (opts.e2ee && !withExtension) throw new Error(`${name}: e2ee needs withExtension`);
       const browser = await launchBrowser({
         withExtension,
+        ...(opts.forceInstalled !== undefined && { forceInstalled: opts.forceInstalled }),
         args: [await cameras.flag(name, color), ...(opts.args ?? [])],
       });
       own(() => browser.close());

@@ -159,7 +159,7 @@ describe('the database upgrade', () => {
 
   it('a fresh install gets every store', async () => {
     const db = await openDatabase(freshName());
-    expect([...db.objectStoreNames].sort()).toEqual(['contacts', 'identity', 'verified-peers']);
+    expect([...db.objectStoreNames].sort()).toEqual(['contacts', 'identity', 'tenant-policy', 'verified-peers']);
     db.close();
   });
 });

@@ -51,7 +51,11 @@ const STATES: Array<[string, PopupView]> = [
   ],
   ['encryption lost', fakeView(1, call({ detail: 'peer-stopped-encrypting', warning: 'encryption-lost' }), { enabled: true })],
   ['unencrypted', fakeView(1, { state: 'unencrypted', detail: 'no-key-exchange' }, { enabled: true })],
-  ['blocked', fakeView(1, { state: 'blocked', detail: 'peer-protocol-1' }, { enabled: true, canToggle: false, policyNote: 'Required.' })],
+  ['blocked', fakeView(1, { state: 'blocked', detail: 'peer-protocol-1' }, {
+      enabled: true,
+      canToggle: false,
+      policy: { decidedBy: 'organization', lines: ['Your organization requires end-to-end encrypted calls.'], canRefresh: false },
+    })],
   ['error', fakeView(1, { state: 'error', detail: 'worker-blocked' }, { enabled: true })],
 ];
 

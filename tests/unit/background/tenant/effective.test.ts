@@ -44,7 +44,7 @@ describe('effectivePolicy', () => {
     expect(effectivePolicy(misconfigured, inForce(), EXAMPLE_NOW)).toEqual(failClosed('misconfigured'));
     expect(effectivePolicy(managed({ e2eeMode: 'disabled' }), undefined, EXAMPLE_NOW)).toEqual(failClosed('pending'));
     expect(effectivePolicy(managed(), { consecutiveFailures: 3 }, EXAMPLE_NOW)).toEqual(failClosed('pending'));
-    expect(effectivePolicy(managed(), inForce(), Date.UTC(2026, 2, 1))).toEqual(failClosed('expired'));
+    expect(effectivePolicy(managed(), inForce(), Date.UTC(2027, 11, 1))).toEqual(failClosed('expired'));
   });
 
   it('lets the document decide: user beats group beats tenant, and E2EEMode is not a floor', () => {
