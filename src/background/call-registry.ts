@@ -18,45 +18,8 @@ import {
   RETIRED_SESSIONS_KEPT,
   type ReportVerdict,
 } from './report-rules';
+import type { FrameEntry } from './frame-entry';
 import { tabStatus, type StatusContext } from './tab-status';
-
-export { HEARTBEAT_TIMEOUT_MS, type ReportVerdict } from './report-rules';
-export type { StatusContext } from './tab-status';
-
-/** An error of one frame, and the session it belongs to (undefined: the frame had none yet). */
-export interface FrameError {
-  detail: DetailCode;
-  /** Under a policy that requires E2EE this error means no media at all: shown as `blocked`. */
-  failsClosed: boolean;
-  session: string | undefined;
-}
-
-/** A confirmation by the user ("Codes match") of one report's pair, and the seq of the report it confirmed. */
-type Confirmation = Pick<SessionReport, 'session' | 'epoch' | 'securityCode' | 'peerIdentityPublicKey' | 'seq'>;
-
-export interface FrameEntry {
-  frameId: number;
-  /** The frame's current worker session. */
-  session?: string;
-  /** seq and epoch of the last report of `session` that was not stale (accepted or rejected). */
-  last?: { seq: number; epoch: number };
-  /** The current session's last believed report, and when it arrived. */
-  report?: SessionReport;
-  receivedAt: number;
-  /** Display fingerprint of `report`'s peer key, computed by the background. */
-  fingerprint?: string;
-  retired: string[];
-  error?: FrameError;
-  confirmed?: Confirmation;
-  /** When the current pair's keys were agreed (the first report of its epoch). */
-  epochAt?: number;
-  /** The call's reference identity: the first peer key of the frame's current call (until it reports `off`). */
-  callKey?: string;
-  /** The current call had a pair (was encrypted) at some point. */
-  hadPair?: boolean;
-  /** The seq of the report at which the current call lost its encryption (protocol.md §7.4). */
-  lostAtSeq?: number;
-}
 
 /** Page errors that stop encryption on the frame. `app-transform` is informational and changes nothing. */
 const PAGE_ERROR_DETAIL: Partial<Record<PageErrorCode, DetailCode>> = {

@@ -16,7 +16,7 @@ import { normalizeDisplayName, type DisplayNameProblem } from '../e2ee/display-n
 import { isIdentityKeyBase64 } from '../shared/formats';
 import type { CallSealDatabase, StoredContact } from './database';
 
-export type Contact = Readonly<StoredContact>;
+type Contact = Readonly<StoredContact>;
 
 /** Where contacts are kept: IndexedDB in the extension, memory in tests. */
 export interface ContactsBackend {
@@ -41,9 +41,9 @@ export function nameKey(name: string): string {
   return name.normalize('NFKC').toLowerCase().replace(/\s+/gu, ' ').trim();
 }
 
-export type RenameOutcome = 'renamed' | 'not-found' | 'name-taken' | DisplayNameProblem;
+type RenameOutcome = 'renamed' | 'not-found' | 'name-taken' | DisplayNameProblem;
 
-export interface VerifyOutcome {
+interface VerifyOutcome {
   contact: Contact;
   /** The contact whose name this was, with another key, now replaced. */
   replaced?: Contact;
@@ -187,7 +187,7 @@ export class ContactBook {
   }
 }
 
-export class ContactError extends Error {
+class ContactError extends Error {
   override name = 'ContactError';
   constructor(readonly code: DisplayNameProblem | 'invalid-key') {
     super(code);
@@ -198,4 +198,18 @@ function checkedName(name: string): string {
   const normalized = normalizeDisplayName(name);
   if ('problem' in normalized) throw new ContactError(normalized.problem);
   return normalized.name;
+}
+
+/** What the router needs of the contact book (`ContactBook` fits; the router's tests use a fake). */
+export interface ContactsLike {
+  has(key: string): boolean;
+  get?(key: string): Contact | undefined;
+  named?(name: string): Contact | undefined;
+  list?(): Contact[];
+  /** "Codes match": remember `key` under `name` ('' keeps or takes the claimed one). */
+  add(key: string, name?: string, claimedName?: string): Promise<unknown>;
+  rename?(key: string, name: string): Promise<string>;
+  forget?(key: string): Promise<boolean>;
+  onChange?(listener: () => void): () => void;
+  ready?(): Promise<void>;
 }

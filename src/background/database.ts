@@ -23,7 +23,7 @@ export interface StoredIdentity {
 }
 
 /** Version 1's record of a verified peer (migrated to `contacts` by version 3). */
-export interface VerifiedPeer {
+interface VerifiedPeer {
   /** Base64 of the peer's raw identity public key. */
   identityPublicKey: string;
   verifiedAt: number;
@@ -50,13 +50,13 @@ interface CallSealSchema extends DBSchema {
 
 export type CallSealDatabase = IDBPDatabase<CallSealSchema>;
 
-export const DATABASE_NAME = 'callseal';
+const DATABASE_NAME = 'callseal';
 export const DATABASE_VERSION = 3;
 
 type UpgradeTransaction = IDBPTransaction<CallSealSchema, StoreNames<CallSealSchema>[], 'versionchange'>;
 
 /** Makes what the versions after `oldVersion` added. Version 3 also moves the verified peers into `contacts`. */
-export function upgradeDatabase(db: CallSealDatabase, oldVersion: number, transaction: UpgradeTransaction): void {
+function upgradeDatabase(db: CallSealDatabase, oldVersion: number, transaction: UpgradeTransaction): void {
   if (oldVersion < 1) {
     db.createObjectStore('identity');
     db.createObjectStore('verified-peers', { keyPath: 'identityPublicKey' });

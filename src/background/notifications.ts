@@ -13,15 +13,18 @@ const PREFIX = 'callseal-warning:';
 export function notifyWarning(tabId: number, status: TabCallStatus): void {
   const words = warningWords(status);
   if (!words) return;
-  chrome.notifications.create(`${PREFIX}${tabId}:${Date.now()}`, {
-    type: 'basic',
-    iconUrl: iconPath('identity-changed', 128),
-    title: words.heading,
-    message: words.body,
-    contextMessage: t('notification_open'),
-    priority: 2,
-    requireInteraction: true,
-  });
+  chrome.notifications
+    .create(`${PREFIX}${tabId}:${Date.now()}`, {
+      type: 'basic',
+      iconUrl: iconPath('identity-changed', 128),
+      title: words.heading,
+      message: words.body,
+      contextMessage: t('notification_open'),
+      priority: 2,
+      requireInteraction: true,
+    })
+    // The popup and the toolbar still say it; a notification the browser refuses is only a lost nudge.
+    .catch((error: unknown) => console.warn('CallSeal: notification failed', error));
 }
 
 /** Clicking a warning shows its tab. */
@@ -29,7 +32,7 @@ export function listenForNotificationClicks(): void {
   chrome.notifications.onClicked.addListener((id) => {
     if (!id.startsWith(PREFIX)) return;
     const tabId = Number(id.slice(PREFIX.length).split(':')[0]);
-    chrome.notifications.clear(id);
+    chrome.notifications.clear(id).catch(() => undefined); // Already gone: nothing to clear.
     if (!Number.isSafeInteger(tabId)) return;
     void chrome.tabs
       .update(tabId, { active: true })

@@ -11,14 +11,15 @@ import {
 } from '../shared/options-messages';
 import { failureMessage, nameProblemMessage } from '../shared/status-text';
 import { base64ToBytes } from '../shared/base64';
-import type { ContactsLike, PortLike } from './router';
+import type { ContactsLike } from './contacts';
+import type { PortLike } from './ports';
 import { identityFingerprint } from './fingerprint';
 import type { LazyIdentity } from './identity';
 import type { ProfileStore } from './profile';
 import { isOwnExtensionPage } from './sender-check';
 import type { PopupFailureCode } from '../shared/messages';
 
-export interface OptionsChannelDeps {
+interface OptionsChannelDeps {
   extensionId: string;
   extensionUrl: string;
   contacts: ContactsLike;

@@ -29,7 +29,7 @@ export interface KeyValueArea {
   remove(keys: string[]): Promise<void>;
 }
 
-export interface PolicyControllerDeps {
+interface PolicyControllerDeps {
   /** `storage.managed.get(null)`: the whole managed object, `{}` when there is none (or it cannot be read). */
   readManaged(): Promise<unknown>;
   /** `storage.local`: the user's switch and the remembered policy. */
@@ -57,25 +57,25 @@ export const ENABLED_KEY = 'e2eeEnabled';
 /** storage.local: the last managed policy seen, standing in until the browser delivers it again. */
 export const REMEMBERED_POLICY_KEY = 'rememberedManagedPolicy';
 /** storage.local, before this version: only E2EEMode was remembered. Read once, then removed. */
-export const OLD_REMEMBERED_MODE_KEY = 'lastE2EEModePolicy';
+const OLD_REMEMBERED_MODE_KEY = 'lastE2EEModePolicy';
 /** storage.local: a browser session waited its full grace and got no policy (cleared when one is delivered). */
 export const KNOWN_NONE_KEY = 'managedPolicyKnownNone';
 /** storage.session: the browser has delivered its managed policy (or had its chance to) in this session. */
 export const SETTLED_KEY = 'managedPolicySettled';
 /** storage.session: set at the first start of the background in this browser session. */
-export const STARTED_KEY = 'backgroundStarted';
+const STARTED_KEY = 'backgroundStarted';
 
 /** The longest timer a service worker can set (about 24.8 days); a later expiry is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** chrome.alarms' shortest delay. */
-export const MIN_ALARM_MINUTES = 0.5;
+const MIN_ALARM_MINUTES = 0.5;
 
 type Source = 'delivered' | 'remembered' | 'none' | 'held';
 
 const choiceOf = (value: unknown): boolean | undefined => (typeof value === 'boolean' ? value : undefined);
 
 /** When the next refresh is due (undefined: now — nothing was ever fetched). */
-export function nextRefreshAt(state: TenantPolicyState): number | undefined {
+function nextRefreshAt(state: TenantPolicyState): number | undefined {
   const failing = state.consecutiveFailures > 0;
   const base = failing ? state.problem?.at : state.lastSuccessAt;
   if (base === undefined) return undefined;

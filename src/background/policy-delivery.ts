@@ -44,7 +44,7 @@ export interface DeliveryEvidence {
   knownWithoutPolicy: boolean;
 }
 
-export type DeliveryDecision =
+type DeliveryDecision =
   /** Managed storage has a policy: use it (and remember it). */
   | { kind: 'delivered'; policy: Record<string, unknown> }
   /** Nothing was delivered and nothing may be coming: no policy. */

@@ -24,7 +24,7 @@ export interface FrameSettings {
 }
 
 /** What the popup shows for a tab. */
-export interface TabPolicy {
+interface TabPolicy {
   /** The switch's position. */
   enabled: boolean;
   canToggle: boolean;
@@ -42,7 +42,7 @@ export interface PolicySnapshot {
   readonly held: boolean;
 }
 
-export interface PolicyInputs {
+interface PolicyInputs {
   managed: ManagedConfig;
   /** The tenant refresher's state, when a tenant document is configured. */
   tenant: TenantPolicyState | undefined;
@@ -94,7 +94,7 @@ export function decidedSnapshot(inputs: PolicyInputs): PolicySnapshot {
 }
 
 /** Said while the policy is held. */
-export const waitingLine = (): string => t('policy_waiting_held');
+const waitingLine = (): string => t('policy_waiting_held');
 
 /** A policy may be on its way: no frame gets settings yet. */
 export function heldSnapshot(): PolicySnapshot {

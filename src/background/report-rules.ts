@@ -14,7 +14,7 @@ export const HEARTBEAT_TIMEOUT_MS = 4000;
 export const RETIRED_SESSIONS_KEPT = 16;
 
 /** The states in which a current pair exists, so a code and a peer key are shown. */
-export type PairState = 'encrypted' | 'identity-changed';
+type PairState = 'encrypted' | 'identity-changed';
 
 export function hasPair(state: CallState): state is PairState {
   return state === 'encrypted' || state === 'identity-changed';

@@ -35,32 +35,21 @@ import { encodeDisplayNameExtension, normalizeDisplayName } from '../e2ee/displa
 import { OPTIONS_PORT } from '../shared/options-messages';
 import { failureMessage, nameProblemMessage } from '../shared/status-text';
 import { CallRegistry } from './call-registry';
-import type { Contact } from './contacts';
+import type { ContactsLike } from './contacts';
 import { identityFingerprint } from './fingerprint';
 import { LazyIdentity, type IdentityStore } from './identity';
 import { connectOptionsPage, type OptionsChannel } from './options-channel';
 import type { ProfileStore } from './profile';
 import type { FrameSettings, PolicySnapshot } from './policy';
 import { hasPair } from './report-rules';
-import { bridgeSenderOf, isOwnExtensionPage, type BridgeSender, type SenderLike } from './sender-check';
+import type { PortLike } from './ports';
+import { bridgeSenderOf, isOwnExtensionPage, type BridgeSender } from './sender-check';
 import { SigningBudgets } from './signing-budget';
-
-export type { SenderLike } from './sender-check';
 
 export interface Clock {
   now(): number;
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
-}
-
-/** The part of a runtime port the router uses (webextension-polyfill's `Runtime.Port` fits). */
-export interface PortLike {
-  readonly name: string;
-  readonly sender?: SenderLike | undefined;
-  postMessage(message: unknown): void;
-  disconnect(): void;
-  onMessage: { addListener(callback: (message: unknown) => void): void };
-  onDisconnect: { addListener(callback: () => void): void };
 }
 
 export interface RouterDeps {
@@ -85,20 +74,6 @@ export interface RouterDeps {
   notify?(tabId: number, status: TabCallStatus): void;
   /** Operational problems (never keys or page content). */
   warn?(message: string, error?: unknown): void;
-}
-
-/** What the router needs of the contact book (contacts.ts's ContactBook fits). */
-export interface ContactsLike {
-  has(key: string): boolean;
-  get?(key: string): Contact | undefined;
-  named?(name: string): Contact | undefined;
-  list?(): Contact[];
-  /** "Codes match": remember `key` under `name` ('' keeps or takes the claimed one). */
-  add(key: string, name?: string, claimedName?: string): Promise<unknown>;
-  rename?(key: string, name: string): Promise<string>;
-  forget?(key: string): Promise<boolean>;
-  onChange?(listener: () => void): () => void;
-  ready?(): Promise<void>;
 }
 
 export interface BackgroundRouter {

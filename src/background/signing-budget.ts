@@ -6,8 +6,8 @@
  * reloads, or opens more frames of the same origin in the tab, gets no fresh budget. A token bucket: 12 at once,
  * then 12 a minute.
  */
-export const SIGNING_BURST = 12;
-export const SIGNING_PER_MINUTE = 12;
+const SIGNING_BURST = 12;
+const SIGNING_PER_MINUTE = 12;
 
 export class SigningBudget {
   private tokens: number;

@@ -9,7 +9,7 @@
  * report's pair (or an earlier pair of the same identity in the same session). Only fields from fixed lists are copied: no text from a page reaches the status.
  */
 import { NO_CALL, type ContactSummary, type FrameCounters, type TabCallStatus, type WarningCode } from '../shared/call-status';
-import type { FrameEntry } from './call-registry';
+import type { FrameEntry } from './frame-entry';
 import { hasPair } from './report-rules';
 
 export interface StatusContext {
@@ -25,7 +25,7 @@ export interface StatusContext {
   contactNamed?(name: string): KnownContact | undefined;
 }
 
-export interface KnownContact extends ContactSummary {
+interface KnownContact extends ContactSummary {
   identityPublicKey: string;
 }
 

@@ -12,10 +12,13 @@ import { openBridgeLink } from './main-world/bridge-link';
 import { createRealmHook } from './main-world/realm-hook';
 import { createTransformHost } from './main-world/worker-host';
 
+import { intrinsics as I } from './main-world/intrinsics';
+
 try {
   const link = openBridgeLink();
-  createRealmHook(createTransformHost(link)).installInto(window);
+  createRealmHook(createTransformHost(link)).installInto(I.window);
 } catch (error) {
-  // At document_start, before any page script: the page's console is still the browser's.
+  // At document_start, before any page script: the page's console and `Error` are still the browser's.
+  // eslint-disable-next-line no-restricted-globals
   console.error('CallSeal could not start on this page:', error instanceof Error ? error.message : error);
 }

@@ -28,7 +28,7 @@ import { aesGcm } from './webcrypto';
 
 const ZERO_NONCE = new Uint8Array(12);
 
-export interface ConfirmContents {
+interface ConfirmContents {
   identityPublicKey: Uint8Array;
   signature: Uint8Array;
   /** The extension bytes after the signature, as they are (empty: none). Signed with the transcript (§4.5). */
@@ -36,7 +36,7 @@ export interface ConfirmContents {
 }
 
 /** A checked peer CONFIRM: its identity, and its display name when it carried a valid one (§4.5). */
-export interface PeerConfirm {
+interface PeerConfirm {
   identityPublicKey: Uint8Array;
   /** The peer's claimed name, or null (none, or dropped). */
   displayName: string | null;

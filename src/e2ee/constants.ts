@@ -62,7 +62,7 @@ export const REVEAL_BODY_LENGTH = PID_LENGTH + X25519_PUBLIC_KEY_LENGTH;
 /** CONFIRM plaintext without extensions: identity key | signature. 96 bytes. */
 export const CONFIRM_PLAINTEXT_MIN_LENGTH = ED25519_PUBLIC_KEY_LENGTH + ED25519_SIGNATURE_LENGTH;
 /** AES-GCM tag. */
-export const CONFIRM_TAG_LENGTH = 16;
+const CONFIRM_TAG_LENGTH = 16;
 /** CONFIRM ciphertext: at least the plaintext and the tag, 112 bytes. */
 export const CONFIRM_SEALED_MIN_LENGTH = CONFIRM_PLAINTEXT_MIN_LENGTH + CONFIRM_TAG_LENGTH;
 /** The AAD's first byte (§4): 2, the version that defined CONFIRM; version 3 kept the packet as it was. */

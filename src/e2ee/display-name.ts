@@ -12,9 +12,9 @@
  */
 import { E2eeError } from './errors';
 
-export const EXTENSION_DISPLAY_NAME = 0x01;
+const EXTENSION_DISPLAY_NAME = 0x01;
 /** UTF-8 bytes, not characters. */
-export const DISPLAY_NAME_MAX_BYTES = 64;
+const DISPLAY_NAME_MAX_BYTES = 64;
 /** What a sender may put after the CONFIRM's signature (§4.5). */
 export const MAX_CONFIRM_EXTENSIONS_LENGTH = 128;
 
@@ -69,7 +69,7 @@ export function encodeDisplayNameExtension(name: string | undefined): Uint8Array
 }
 
 /** One extension of a CONFIRM plaintext. */
-export interface ConfirmExtension {
+interface ConfirmExtension {
   type: number;
   value: Uint8Array;
 }

@@ -59,7 +59,7 @@ export interface ConfirmRecord {
 
 export type HandshakeRecord = CommitRecord | RevealRecord | ConfirmRecord;
 
-export interface HandshakePacket {
+interface HandshakePacket {
   from: Uint8Array;
   records: HandshakeRecord[];
 }

@@ -47,7 +47,7 @@ export interface EphemeralKeyPair {
 }
 
 /** One participant's contribution to a pair's transcript. */
-export interface TranscriptSide {
+interface TranscriptSide {
   pid: Uint8Array;
   commitment: Uint8Array;
   ephemeralPublicKey: Uint8Array;
@@ -70,7 +70,7 @@ export interface PairSecrets {
   receiveSecret: CryptoKey;
 }
 
-export interface DerivePairInput {
+interface DerivePairInput {
   suite: number;
   /** Our ephemeral X25519 private key for this pair (from generateEphemeral). */
   myPrivateKey: CryptoKey;

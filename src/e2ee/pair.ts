@@ -25,10 +25,10 @@ import { commitmentOf, derivePairSecrets, generateEphemeral, type EphemeralKeyPa
 import { signingInput, verifyIdentitySignature } from './signing';
 
 /** How often a CONFIRM repeats once the peer's has been verified and until the peer's media decrypts (§6.1). */
-export const CONFIRM_REPEAT_MS = 500;
+const CONFIRM_REPEAT_MS = 500;
 
 /** Why a record was ignored (§4: "records that fail a check are ignored and counted"). */
-export type RecordRejection =
+type RecordRejection =
   | 'unsupported-suite'
   | 'second-commit'
   | 'reveal-before-commit'
@@ -41,9 +41,9 @@ export type RecordRejection =
   | 'own-identity'
   | 'bad-signature';
 
-export type RecordOutcome = 'accepted' | 'duplicate' | RecordRejection;
+type RecordOutcome = 'accepted' | 'duplicate' | RecordRejection;
 
-export interface PairContext {
+interface PairContext {
   suite: number;
   myPid: Uint8Array;
   /** Our identity public key: refused as a peer's, and used to check our own signatures. */

@@ -71,9 +71,9 @@ export class RetiredPids {
 }
 
 /** Plain frames needed, at least, before the fallback (§6.4). */
-export const FALLBACK_MIN_PLAIN_FRAMES = 20;
+const FALLBACK_MIN_PLAIN_FRAMES = 20;
 /** The latest plain frame (or version-1 hello) must be this recent: the evidence is current (§6.4). */
-export const EVIDENCE_RECENT_MS = 1000;
+const EVIDENCE_RECENT_MS = 1000;
 
 export type FallbackVerdict = null | 'no-key-exchange' | 'peer-protocol-1' | 'peer-protocol-2';
 

@@ -16,8 +16,8 @@ export const PREVIOUS_PAIR_GRACE_MS = 10_000;
 export const SIGN_RETRY_MS = 3000;
 export const PROBE_INTERVAL_MS = 1000;
 
-export type SessionState = 'negotiating' | 'encrypted' | 'identity-changed' | 'unencrypted' | 'blocked' | 'error';
-export type SessionDetail = 'no-key-exchange' | 'peer-protocol-1' | 'peer-protocol-2' | 'sign-failed' | 'keys-failed' | 'internal-error';
+type SessionState = 'negotiating' | 'encrypted' | 'identity-changed' | 'unencrypted' | 'blocked' | 'error';
+type SessionDetail = 'no-key-exchange' | 'peer-protocol-1' | 'peer-protocol-2' | 'sign-failed' | 'keys-failed' | 'internal-error';
 
 export interface SessionStatus {
   state: SessionState;

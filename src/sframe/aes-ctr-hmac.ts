@@ -21,7 +21,7 @@ import type { CipherSuite } from './suites';
 const MAX_CTR_PLAINTEXT = 2 ** 32 * 16;
 
 /** The two subkeys of RFC 9605 §4.5.1 `derive_subkeys` (views into the given key). */
-export interface CtrHmacSubkeys {
+interface CtrHmacSubkeys {
   /** The first Nka bytes: the AES-CTR key. */
   readonly encKey: Uint8Array;
   /** The remaining Nh bytes: the HMAC key. */

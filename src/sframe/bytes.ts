@@ -13,7 +13,7 @@ export const MAX_UINT64 = 0xffff_ffff_ffff_ffffn;
 export const EMPTY_BYTES: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
 /** True for any Uint8Array (including Node's Buffer), also across realms. */
-export function isBytes(value: unknown): value is Uint8Array {
+function isBytes(value: unknown): value is Uint8Array {
   return (
     value instanceof Uint8Array ||
     (ArrayBuffer.isView(value) && Object.prototype.toString.call(value) === '[object Uint8Array]')

@@ -16,7 +16,7 @@ import type { CipherSuite, CipherSuiteId } from './suites';
 import { cipherSuite } from './suites';
 
 /** Options of `SFrameSender.create`. */
-export interface SFrameSenderOptions {
+interface SFrameSenderOptions {
   /** Cipher suite registry value (RFC 9605 §8.1) or suite object. */
   readonly suite: CipherSuiteId | CipherSuite;
   /** The KID announced in every header, 0..2^64-1. */
@@ -98,7 +98,7 @@ export class SFrameSender {
 }
 
 /** Options of `new SFrameReceiver`. */
-export interface SFrameReceiverOptions {
+interface SFrameReceiverOptions {
   /** Cipher suite registry value (RFC 9605 §8.1) or suite object. */
   readonly suite: CipherSuiteId | CipherSuite;
   /** Replay window width in counters, per KID (default 128, 1..65536). */

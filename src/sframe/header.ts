@@ -42,9 +42,6 @@ export interface SFrameHeader {
   readonly headerLength: number;
 }
 
-/** The longest possible header: config byte + 8-byte KID + 8-byte CTR. */
-export const MAX_HEADER_LENGTH = 17;
-
 /** Length of the encoded header for this KID and CTR (both already validated). */
 export function headerLength(kid: bigint, ctr: bigint): number {
   return 1 + (kid < 8n ? 0 : byteLengthOf(kid)) + (ctr < 8n ? 0 : byteLengthOf(ctr));

@@ -22,7 +22,7 @@ import type { Aead } from './aead-interface';
 import { DEFAULT_REPLAY_WINDOW, NumberReplayWindow } from './replay-window';
 
 /** The largest CTR (and KID) this path handles: a safe integer. */
-export const MAX_FAST_COUNTER = Number.MAX_SAFE_INTEGER;
+const MAX_FAST_COUNTER = Number.MAX_SAFE_INTEGER;
 const TWO_32 = 0x1_0000_0000;
 
 function byteLength(value: number): number {
@@ -40,12 +40,12 @@ function writeBE(out: Uint8Array, offset: number, length: number, value: number)
 }
 
 /** Length of the minimal header for (kid, ctr) (RFC 9605 §4.3). */
-export function fastHeaderLength(kid: number, ctr: number): number {
+function fastHeaderLength(kid: number, ctr: number): number {
   return 1 + (kid < 8 ? 0 : byteLength(kid)) + (ctr < 8 ? 0 : byteLength(ctr));
 }
 
 /** Writes the minimal header (RFC 9605 §4.3) at `out[offset..]`; returns its length. */
-export function writeFastHeader(out: Uint8Array, offset: number, kid: number, ctr: number): number {
+function writeFastHeader(out: Uint8Array, offset: number, kid: number, ctr: number): number {
   let config = 0;
   let at = offset + 1;
   if (kid < 8) config = kid << 4;

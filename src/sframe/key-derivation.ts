@@ -16,7 +16,7 @@ import { assertBytes, assertUint64, bufferSource, concatBytes, encodeBigEndian, 
 import type { CipherSuite } from './suites';
 
 /** Shortest accepted base_key. RFC 9605 does not fix a length; 128 bits is the weakest suite's strength. */
-export const MIN_BASE_KEY_LENGTH = 16;
+const MIN_BASE_KEY_LENGTH = 16;
 
 const KEY_LABEL_PREFIX = new TextEncoder().encode('SFrame 1.0 Secret key ');
 const SALT_LABEL_PREFIX = new TextEncoder().encode('SFrame 1.0 Secret salt ');
@@ -39,7 +39,7 @@ export function sframeSaltLabel(suite: CipherSuite, kid: bigint): Uint8Array<Arr
 }
 
 /** Raw output of the derivation. Callers import the key and then wipe it (`key.fill(0)`). */
-export interface SFrameKeyMaterial {
+interface SFrameKeyMaterial {
   /** sframe_key, AEAD.Nk bytes. */
   readonly key: Uint8Array<ArrayBuffer>;
   /** sframe_salt, AEAD.Nn bytes. */

@@ -12,10 +12,10 @@ import { SFrameError } from './errors';
 /** Default window width, in counters. */
 export const DEFAULT_REPLAY_WINDOW = 128;
 /** Largest accepted window width. */
-export const MAX_REPLAY_WINDOW = 65_536;
+const MAX_REPLAY_WINDOW = 65_536;
 
 /** Why a counter is refused, or null if it is fresh. */
-export type ReplayVerdict = null | 'duplicate' | 'too-old';
+type ReplayVerdict = null | 'duplicate' | 'too-old';
 
 /** Validates a window width option: an integer in 1..65536. */
 export function assertReplayWindowWidth(width: unknown): asserts width is number {

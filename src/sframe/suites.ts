@@ -7,10 +7,10 @@ import { SFrameError } from './errors';
 export type CipherSuiteId = 1 | 2 | 3 | 4 | 5;
 
 /** The two AEAD constructions: AES-CTR + HMAC (RFC 9605 §4.5.1) and AES-GCM. */
-export type AeadKind = 'aes-ctr-hmac' | 'aes-gcm';
+type AeadKind = 'aes-ctr-hmac' | 'aes-gcm';
 
 /** WebCrypto hash names used by the suites for HKDF and HMAC. */
-export type HashName = 'SHA-256' | 'SHA-512';
+type HashName = 'SHA-256' | 'SHA-512';
 
 /** Constants of one cipher suite (RFC 9605 §4.4, §4.5 Table 1). All sizes in bytes. */
 export interface CipherSuite {
@@ -55,7 +55,7 @@ export const CIPHER_SUITES: Readonly<Record<CipherSuiteId, CipherSuite>> = Objec
 });
 
 /** True if `id` is the registry value of a suite implemented here. */
-export function isCipherSuiteId(id: unknown): id is CipherSuiteId {
+function isCipherSuiteId(id: unknown): id is CipherSuiteId {
   return id === 1 || id === 2 || id === 3 || id === 4 || id === 5;
 }
 

@@ -6,13 +6,13 @@
  */
 
 /** A transform worker's session id: 16 random bytes as 32 lowercase hex digits. */
-export const SESSION_ID_PATTERN = /^[0-9a-f]{32}$/;
+const SESSION_ID_PATTERN = /^[0-9a-f]{32}$/;
 
 /** A security code as shown: 20 digits in four groups of five (protocol.md §5.2). */
-export const SECURITY_CODE_PATTERN = /^\d{5} \d{5} \d{5} \d{5}$/;
+const SECURITY_CODE_PATTERN = /^\d{5} \d{5} \d{5} \d{5}$/;
 
 /** Raw Ed25519 public keys are 32 bytes. */
-export const IDENTITY_KEY_LENGTH = 32;
+const IDENTITY_KEY_LENGTH = 32;
 
 export function isSessionId(value: unknown): value is string {
   return typeof value === 'string' && SESSION_ID_PATTERN.test(value);

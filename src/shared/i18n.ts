@@ -11,7 +11,7 @@ import type english from '../../public/_locales/en/messages.json';
 
 export type MessageKey = keyof typeof english;
 
-export type MessageLookup = (key: string, substitutions: string[]) => string;
+type MessageLookup = (key: string, substitutions: string[]) => string;
 
 let installed: MessageLookup | undefined;
 
@@ -42,11 +42,11 @@ export function uiLanguage(): string {
   return chromeI18n()?.getUILanguage?.() ?? 'en';
 }
 
-export interface CatalogEntry {
+interface CatalogEntry {
   message: string;
   placeholders?: Record<string, { content: string }>;
 }
-export type Catalog = Record<string, CatalogEntry>;
+type Catalog = Record<string, CatalogEntry>;
 
 /** chrome.i18n's formatting over a messages.json catalog: `$NAME$` placeholders whose content is `$1`…`$9`, `$$` a dollar. */
 export function catalogLookup(catalog: Catalog): MessageLookup {

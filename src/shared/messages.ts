@@ -62,11 +62,11 @@ export interface SessionReport {
 }
 
 /** What the hook can tell the background about the page (through the bridge); codes only. */
-export const PAGE_ERROR_CODES = ['worker-blocked', 'unsupported-browser', 'no-bridge', 'app-transform'] as const;
+const PAGE_ERROR_CODES = ['worker-blocked', 'unsupported-browser', 'no-bridge', 'app-transform'] as const;
 export type PageErrorCode = (typeof PAGE_ERROR_CODES)[number];
 
 /** Why the background refused to sign (protocol.md §7.4). */
-export const SIGN_REFUSAL_CODES = [
+const SIGN_REFUSAL_CODES = [
   /** E2EE is off: there is no identity to sign with, and none is made. */
   'disabled',
   /** The requesting frame has no running call (no fresh report, or its state is `off`). */
@@ -80,7 +80,7 @@ export const SIGN_REFUSAL_CODES = [
 ] as const;
 export type SignRefusalCode = (typeof SIGN_REFUSAL_CODES)[number];
 
-export function isSignRefusalCode(value: unknown): value is SignRefusalCode {
+function isSignRefusalCode(value: unknown): value is SignRefusalCode {
   return typeof value === 'string' && (SIGN_REFUSAL_CODES as readonly string[]).includes(value);
 }
 
@@ -136,7 +136,7 @@ export type PopupToBackground =
   | { kind: 'set-display-name'; name: string };
 
 /** "Codes match" as the popup sends it: exactly what it showed. */
-export type MarkVerified = Extract<PopupToBackground, { kind: 'mark-verified' }>;
+type MarkVerified = Extract<PopupToBackground, { kind: 'mark-verified' }>;
 /** What the user saw and confirmed (the mark-verified message without its kind and the contact's name). */
 export type ShownCall = Omit<MarkVerified, 'kind' | 'contactName'>;
 
@@ -226,12 +226,12 @@ export function copySessionReport(report: SessionReport): SessionReport {
   return copy;
 }
 
-export function isPageErrorCode(value: unknown): value is PageErrorCode {
+function isPageErrorCode(value: unknown): value is PageErrorCode {
   return typeof value === 'string' && (PAGE_ERROR_CODES as readonly string[]).includes(value);
 }
 
 /** A signing input as it must be: canonical base64 of exactly `th || pid` (40 bytes). */
-export function isSigningInput(value: unknown): value is string {
+function isSigningInput(value: unknown): value is string {
   return isBase64Of(value, SIGNING_INPUT_LENGTH);
 }
 

@@ -19,7 +19,7 @@ export interface ContactView {
   claimedName?: string;
 }
 
-export interface OwnIdentityView {
+interface OwnIdentityView {
   fingerprint: string;
   createdAt: number;
 }

@@ -7,7 +7,7 @@ import { equalBytes } from '../../shared/bytes';
 import { TenantPolicyError } from './errors';
 import type { VerifiedDocument } from './envelope';
 
-export interface AcceptanceContext {
+interface AcceptanceContext {
   /** The managed `TenantId`, if set. Compared case-insensitively. */
   tenantId: string | undefined;
   now: number;
@@ -36,6 +36,6 @@ export function acceptDocument(candidate: VerifiedDocument, context: AcceptanceC
   return 'new';
 }
 
-export function isExpired(verified: VerifiedDocument, now: number): boolean {
+function isExpired(verified: VerifiedDocument, now: number): boolean {
   return verified.document.notAfter !== undefined && now >= verified.document.notAfter;
 }

@@ -7,17 +7,17 @@ import { requireWellFormed } from './errors';
 import { parseOriginPattern, type OriginPattern } from './origin-pattern';
 import { isJsonObject, requireOnlyKeys } from './strict-json';
 
-export const MODES = ['disabled', 'allowed', 'onByDefault', 'required'] as const;
+const MODES = ['disabled', 'allowed', 'onByDefault', 'required'] as const;
 export type Mode = (typeof MODES)[number];
 
 export function isMode(value: unknown): value is Mode {
   return typeof value === 'string' && (MODES as readonly string[]).includes(value);
 }
 
-export const DOCUMENT_FORMAT = 'callseal-tenant-policy';
+const DOCUMENT_FORMAT = 'callseal-tenant-policy';
 export const DEFAULT_REFRESH_MINUTES = 60;
-export const MIN_REFRESH_MINUTES = 5;
-export const MAX_REFRESH_MINUTES = 1440;
+const MIN_REFRESH_MINUTES = 5;
+const MAX_REFRESH_MINUTES = 1440;
 
 export interface NamedPolicy {
   name: string;
@@ -27,13 +27,13 @@ export interface NamedPolicy {
   description?: string;
 }
 
-export interface GroupGrant {
+interface GroupGrant {
   /** Normalized (normalizePrincipal). */
   group: string;
   policy: string;
 }
 
-export interface UserGrant {
+interface UserGrant {
   /** Normalized (normalizePrincipal). */
   user: string;
   policy: string;
@@ -57,7 +57,7 @@ const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export const isValidTenantId = (value: string): boolean => TENANT_ID.test(value);
-export const isValidPolicyName = (value: string): boolean => POLICY_NAME.test(value);
+const isValidPolicyName = (value: string): boolean => POLICY_NAME.test(value);
 
 /** How users and groups are compared: trimmed, NFC, lowercase (UPNs and group names are case-insensitive). */
 export function normalizePrincipal(value: string): string {

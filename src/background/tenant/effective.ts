@@ -15,9 +15,9 @@ import { matchesAnyOrigin, type OriginPattern } from './origin-pattern';
 import type { TenantPolicyState } from './refresher';
 import { resolvePolicy, type GrantedBy } from './resolve';
 
-export type FailClosedReason = 'pending' | 'misconfigured' | 'expired';
+type FailClosedReason = 'pending' | 'misconfigured' | 'expired';
 
-export type EffectiveSource =
+type EffectiveSource =
   | { kind: 'managed'; modeSet: boolean }
   | { kind: 'tenant'; policyName: string; grantedBy: GrantedBy; serial: number }
   | { kind: 'tenant-no-grant'; serial: number; modeSet: boolean }

@@ -8,7 +8,7 @@ import { parseTenantPolicyDocument, type TenantPolicyDocument } from './document
 import type { PinnedPolicyKey } from './policy-key';
 import { decodeStrictBase64, decodeStrictUtf8, isJsonObject, parseStrictJson, requireOnlyKeys } from './strict-json';
 
-export const ENVELOPE_FORMAT = 'callseal-signed-policy';
+const ENVELOPE_FORMAT = 'callseal-signed-policy';
 /** Larger responses are refused (`malformed`); a document for tens of thousands of users fits. */
 export const MAX_ENVELOPE_BYTES = 2 * 1024 * 1024;
 const KEY_ID = /^[0-9a-f]{16}$/;

@@ -4,19 +4,17 @@
  * itself measured (an HTTP status, two serials), never text from the server.
  */
 
-export const TENANT_POLICY_ERROR_CODES = [
-  'malformed',
-  'bad-signature',
-  'wrong-tenant',
-  'expired',
-  'rollback',
-  'serial-reused',
-  'unreachable',
-] as const;
-export type TenantPolicyErrorCode = (typeof TENANT_POLICY_ERROR_CODES)[number];
+export type TenantPolicyErrorCode =
+  | 'malformed'
+  | 'bad-signature'
+  | 'wrong-tenant'
+  | 'expired'
+  | 'rollback'
+  | 'serial-reused'
+  | 'unreachable';
 
 /** For `unreachable`: what CallSeal measured, so the popup can say it in its own words. */
-export interface UnreachableDetail {
+interface UnreachableDetail {
   timedOut?: boolean;
   httpStatus?: number;
 }

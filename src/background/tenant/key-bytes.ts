@@ -43,7 +43,7 @@ export const SMALL_ORDER_Y: readonly bigint[] = [
   FIELD_PRIME - 1n,
 ];
 
-export type PointProblem = 'length' | 'non-canonical' | 'small-order';
+type PointProblem = 'length' | 'non-canonical' | 'small-order';
 
 /** Judges a 32-byte Edwards25519 point encoding (a public key, or a signature's R); undefined when fit. */
 export function checkPointBytes(encoding: Uint8Array): PointProblem | undefined {

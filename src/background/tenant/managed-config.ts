@@ -10,8 +10,7 @@ import { PinnedPolicyKey, type PolicyKeyProblem } from './policy-key';
 import type { PolicySubject } from './resolve';
 import { decodeStrictBase64 } from './strict-json';
 
-export const MANAGED_KEYS = ['E2EEMode', 'TenantPolicyUrl', 'TenantPolicyKey', 'TenantId', 'UserPrincipal', 'UserGroups'] as const;
-export type ManagedKey = (typeof MANAGED_KEYS)[number];
+type ManagedKey = 'E2EEMode' | 'TenantPolicyUrl' | 'TenantPolicyKey' | 'TenantId' | 'UserPrincipal' | 'UserGroups';
 
 /**
  * What was wrong with a managed key, as a code: the popup says it in CallSeal's words, in the user's language
@@ -43,7 +42,7 @@ export interface ManagedIssue {
   count?: number;
 }
 
-export type PolicyUrlProblem = 'url-invalid' | 'url-credentials' | 'url-not-https';
+type PolicyUrlProblem = 'url-invalid' | 'url-credentials' | 'url-not-https';
 
 const KEY_PROBLEMS: Readonly<Record<PolicyKeyProblem, ManagedProblem>> = {
   'not-base64': 'key-not-base64',
@@ -52,7 +51,7 @@ const KEY_PROBLEMS: Readonly<Record<PolicyKeyProblem, ManagedProblem>> = {
   'small-order': 'key-small-order',
 };
 
-export type TenantSetup =
+type TenantSetup =
   | { kind: 'none' }
   | { kind: 'configured'; url: string; key: PinnedPolicyKey; tenantId?: string }
   | { kind: 'misconfigured'; problems: ManagedIssue[] };

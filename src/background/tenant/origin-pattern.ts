@@ -7,7 +7,7 @@
  * pattern.
  */
 
-export type HostPattern = { kind: 'any' } | { kind: 'exact'; host: string } | { kind: 'subdomains'; domain: string };
+type HostPattern = { kind: 'any' } | { kind: 'exact'; host: string } | { kind: 'subdomains'; domain: string };
 
 export interface OriginPattern {
   /** As the admin wrote it. */

@@ -17,7 +17,7 @@ export function checkPolicyPublicKey(bytes: Uint8Array): PolicyKeyProblem | unde
 }
 
 /** First 8 bytes of SHA-256 over the raw public key, in hex: how the CLI, envelopes and the popup name a key. */
-export async function policyKeyId(rawPublicKey: Uint8Array<ArrayBuffer>): Promise<string> {
+async function policyKeyId(rawPublicKey: Uint8Array<ArrayBuffer>): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', rawPublicKey));
   return toHex(digest.subarray(0, 8));
 }

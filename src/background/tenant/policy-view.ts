@@ -14,7 +14,6 @@ import type { TenantPolicyState, TenantProblem } from './refresher';
 import type { PolicyView } from '../../shared/policy-view';
 import type { GrantedBy } from './resolve';
 
-export type { PolicyView } from '../../shared/policy-view';
 
 /** Why the server's document was refused, one sentence each (the time it has been failing since goes in). */
 const REFUSED: Readonly<Record<Exclude<TenantPolicyErrorCode, 'unreachable'>, MessageKey>> = {
@@ -84,7 +83,7 @@ function refreshProblem(problem: TenantProblem, since: string): string {
   return problem.timedOut ? t('policy_refresh_timeout', since) : t('policy_refresh_unreachable', since);
 }
 
-export const defaultFormatTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+const defaultFormatTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 
 export function policyView(
   managed: ManagedConfig,

@@ -50,7 +50,7 @@ export interface TenantPolicyStore {
   save(record: StoredTenantPolicy): Promise<void>;
 }
 
-export interface TenantPolicySetup {
+interface TenantPolicySetup {
   url: string;
   key: PinnedPolicyKey;
   tenantId?: string | undefined;
@@ -70,16 +70,16 @@ export interface TenantPolicyState {
 
 export type RefreshTrigger = 'start' | 'schedule' | 'user';
 
-export interface RefresherOptions {
+interface RefresherOptions {
   fetch: PolicyFetch;
   store: TenantPolicyStore;
   now: () => number;
   timeoutMs?: number;
 }
 
-export const FETCH_TIMEOUT_MS = 15_000;
+const FETCH_TIMEOUT_MS = 15_000;
 /** While no document is in force, retries are at most this many minutes apart. */
-export const PENDING_RETRY_MINUTES = 5;
+const PENDING_RETRY_MINUTES = 5;
 
 export class TenantPolicyRefresher {
   private current: TenantPolicyState = { consecutiveFailures: 0 };

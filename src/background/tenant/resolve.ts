@@ -9,7 +9,7 @@ import { normalizePrincipal, type NamedPolicy, type TenantPolicyDocument } from 
 /** To whom the document assigned the policy (shared with the popup, which names it). */
 export type GrantedBy = PolicyGrant;
 
-export interface ResolvedPolicy {
+interface ResolvedPolicy {
   policy: NamedPolicy;
   grantedBy: GrantedBy;
 }

@@ -52,7 +52,7 @@ export function openBridgeLink(): BridgeLink {
     handedOver = false;
     // Whatever failed, the bridge's one offer is used up now, before any page script could make one.
     try {
-      I.dispatchEvent(I.document, new Event(HOOK_OFFER_EVENT));
+      I.dispatchEvent(I.document, new I.Event(HOOK_OFFER_EVENT));
     } catch {
       // Nothing more to do: the page fails closed (no handover).
     }

@@ -117,6 +117,7 @@ export const intrinsics = {
   Worker: globalThis.Worker,
   Blob: globalThis.Blob,
   MessageChannel: globalThis.MessageChannel,
+  Event: globalThis.Event,
   MessageEvent: globalThis.MessageEvent,
   DOMException: globalThis.DOMException,
   MutationObserver: globalThis.MutationObserver,

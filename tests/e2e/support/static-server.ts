@@ -21,7 +21,7 @@ export type Handler = (req: IncomingMessage, res: ServerResponse) => boolean | P
 
 /** Serves `routes` by exact path; `handler` (if given) is asked first and returns true when it answered. */
 export async function startStaticServer(routes: Record<string, Route>, handler?: Handler): Promise<StaticServer> {
-  const server = createServer(async (req, res) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     try {
       if (handler && (await handler(req, res))) return;
       const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
@@ -39,7 +39,8 @@ export async function startStaticServer(routes: Record<string, Route>, handler?:
     } catch (error) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
     }
-  });
+  };
+  const server = createServer((req, res) => void serve(req, res));
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolveListen());

@@ -3,7 +3,9 @@
  * and per worker session, from reports that expire, and it checks every claim. The clock is injected.
  */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CallRegistry, HEARTBEAT_TIMEOUT_MS, type StatusContext } from '../../../src/background/call-registry';
+import { CallRegistry } from '../../../src/background/call-registry';
+import { HEARTBEAT_TIMEOUT_MS } from '../../../src/background/report-rules';
+import type { StatusContext } from '../../../src/background/tab-status';
 import { ZERO_COUNTERS, type DetailCode } from '../../../src/shared/call-status';
 import type { SessionReport } from '../../../src/shared/messages';
 import {

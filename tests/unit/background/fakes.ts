@@ -7,7 +7,9 @@ import type { StoredIdentity } from '../../../src/background/database';
 import type { IdentityStore } from '../../../src/background/identity';
 import { decidedSnapshot, type PolicySnapshot } from '../../../src/background/policy';
 import type { Mode } from '../../../src/background/tenant/document';
-import type { Clock, PortLike, RouterDeps, SenderLike } from '../../../src/background/router';
+import type { PortLike } from '../../../src/background/ports';
+import type { Clock, RouterDeps } from '../../../src/background/router';
+import type { SenderLike } from '../../../src/background/sender-check';
 import type { TabCallStatus } from '../../../src/shared/call-status';
 import { BRIDGE_PORT, POPUP_PORT } from '../../../src/shared/messages';
 

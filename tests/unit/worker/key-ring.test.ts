@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { commitmentOf, derivePairSecrets, generateEphemeral, senderIndexOf } from '../../../src/e2ee/key-schedule';
 import type { ConfirmedPairKeys } from '../../../src/e2ee/session';
-import { decodeHeader, isSFrameError } from '../../../src/sframe';
+import { isSFrameError } from '../../../src/sframe/errors';
+import { decodeHeader } from '../../../src/sframe/header';
 import { KeyRing } from '../../../src/worker/key-ring';
 
 let nextId = 1;

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { FRAME_MAGIC, FRAME_MEDIA_MARKER } from '../../../src/e2ee/constants';
-import { decodeHeader } from '../../../src/sframe';
+import { decodeHeader } from '../../../src/sframe/header';
 import { MEDIA, clock, contains, exchange, party, settle, untilBothEncrypted } from './support/call-harness';
 
 /** A frame as a version-2 CallSeal sends it while negotiating: Opus TOC, an announce packet, length, flags, magic. */
