@@ -39,6 +39,7 @@ import {
 } from '../shared/call-status';
 import type { SessionReport } from '../shared/messages';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
+import { systemClock, type WorkerClock } from './clock';
 import { KeyFrameRequests } from './key-frames';
 import { KeyRing } from './key-ring';
 import { clearPrefixLength, codecName, isVideo, mediaCodecOf, probeFrame, type EncodedFrame } from './frames';
@@ -53,8 +54,8 @@ export interface ControllerTiming {
   reportIntervalMs?: number;
   /** How long a signature may take. Default 10 000. */
   signTimeoutMs?: number;
-  /** Monotonic milliseconds. Default performance.now(). */
-  now?: () => number;
+  /** Time and timers (tests pass a fake one). Default: performance.now() and the worker's timers. */
+  clock?: WorkerClock;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -93,8 +94,9 @@ export class CallController {
   /** When the codec was last sampled, per direction and kind: [send audio, send video, receive audio, receive video]. */
   private readonly codecSampledAt = new Float64Array(4).fill(Number.NEGATIVE_INFINITY);
   private nextSenderIndex = 0;
-  private readonly timer: ReturnType<typeof setInterval>;
+  private readonly timer: unknown;
   private readonly idleAfterMs: number;
+  private readonly clock: WorkerClock;
   private readonly now: () => number;
 
   constructor(
@@ -102,15 +104,16 @@ export class CallController {
     timing: ControllerTiming = {},
   ) {
     this.idleAfterMs = timing.idleAfterMs ?? 5000;
-    this.now = timing.now ?? (() => performance.now());
-    this.signer = new Signer(post, timing.signTimeoutMs);
+    const clock = (this.clock = timing.clock ?? systemClock);
+    this.now = () => clock.now();
+    this.signer = new Signer(post, clock, timing.signTimeoutMs);
     this.keyFrames = new KeyFrameRequests(this.now);
-    this.timer = setInterval(() => this.heartbeat(), timing.reportIntervalMs ?? 1000);
+    this.timer = clock.setInterval(() => this.heartbeat(), timing.reportIntervalMs ?? 1000);
   }
 
   /** Stops the heartbeat and the session (the worker never needs this; tests do). */
   dispose(): void {
-    clearInterval(this.timer);
+    this.clock.clearInterval(this.timer);
     this.session?.dispose();
     this.signer.detach();
   }

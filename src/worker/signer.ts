@@ -5,6 +5,7 @@
  */
 import type { SignedConfirm } from '../e2ee/session-options';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
+import type { WorkerClock } from './clock';
 
 export const SIGN_TIMEOUT_MS = 10_000;
 
@@ -27,6 +28,7 @@ export class Signer {
 
   constructor(
     private readonly post: (message: WorkerToBridge) => void,
+    private readonly clock: Pick<WorkerClock, 'setTimeout' | 'clearTimeout'>,
     private readonly timeoutMs = SIGN_TIMEOUT_MS,
   ) {}
 
@@ -36,13 +38,13 @@ export class Signer {
     if (!(input instanceof Uint8Array)) return Promise.reject(new SignRefused('invalid', 'Nothing to sign.'));
     const requestId = this.nextId++;
     return new Promise<SignedConfirm>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.pending.delete(requestId);
         reject(new SignRefused('timeout', 'The extension did not answer in time.'));
       }, this.timeoutMs);
       this.pending.set(requestId, {
-        resolve: (signature) => (clearTimeout(timer), resolve(signature)),
-        reject: (error) => (clearTimeout(timer), reject(error)),
+        resolve: (signature) => (this.clock.clearTimeout(timer), resolve(signature)),
+        reject: (error) => (this.clock.clearTimeout(timer), reject(error)),
       });
       this.post({ kind: 'sign', requestId, input: input.slice() });
     });

@@ -8,47 +8,14 @@ import type { IdentityStore } from '../../../src/background/identity';
 import { decidedSnapshot, type PolicySnapshot } from '../../../src/background/policy';
 import type { Mode } from '../../../src/background/tenant/document';
 import type { PortLike } from '../../../src/background/ports';
-import type { Clock, RouterDeps } from '../../../src/background/router';
+import type { RouterDeps } from '../../../src/background/router';
 import type { SenderLike } from '../../../src/background/sender-check';
 import type { TabCallStatus } from '../../../src/shared/call-status';
 import { BRIDGE_PORT, POPUP_PORT } from '../../../src/shared/messages';
+import { FakeClock } from '../support/fake-clock';
 
 export const EXTENSION_ID = 'nlnkaholkfmhjpfkjcnbpfglhkajpmgc';
 export const EXTENSION_URL = `chrome-extension://${EXTENSION_ID}/`;
-
-export class FakeClock implements Clock {
-  private timers: Array<{ at: number; callback: () => void; id: number }> = [];
-  private nextId = 1;
-
-  constructor(public time = 1_000_000) {}
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(callback: () => void, ms: number): number {
-    const id = this.nextId++;
-    this.timers.push({ at: this.time + Math.max(0, ms), callback, id });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers = this.timers.filter((t) => t.id !== handle);
-  }
-
-  /** Moves time on, firing due timers in order. */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (;;) {
-      const due = this.timers.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((t) => t !== due);
-      this.time = due.at;
-      due.callback();
-    }
-    this.time = end;
-  }
-}
 
 export class FakePort implements PortLike {
   readonly posted: unknown[] = [];

@@ -115,6 +115,37 @@ describe('identity and settings', () => {
     await bg.settled();
     expect(port.ofKind('settings').at(-1)).toMatchObject({ identityPublicKey: null });
   });
+
+  it('pushes a change to every open bridge, of every tab and frame, only where it changed', async () => {
+    const { h, bg, open } = start(harness(false));
+    const top = open(bridgePort({ tabId: 1 }));
+    const widget = open(bridgePort({ tabId: 1, frameId: 4, url: 'https://widget.example/', origin: 'https://widget.example' }));
+    const other = open(bridgePort({ tabId: 2 }));
+    const bridges = [top, widget, other];
+    for (const port of bridges) port.send({ kind: 'attach' });
+    await bg.settled();
+    const counts = (): number[] => bridges.map((port) => port.ofKind('settings').length);
+    expect(counts()).toEqual([1, 1, 1]);
+
+    // A change that changes nothing for a frame sends it nothing.
+    bg.settingsChanged();
+    await bg.settled();
+    expect(counts()).toEqual([1, 1, 1]);
+
+    h.setSettings(true);
+    bg.settingsChanged();
+    await bg.settled();
+    expect(counts()).toEqual([2, 2, 2]);
+    for (const port of bridges) expect(port.ofKind('settings').at(-1)).toMatchObject({ settings: { enabled: true } });
+
+    // A bridge that went away is no longer pushed to, and the others still are.
+    other.drop();
+    h.setSettings(false);
+    bg.settingsChanged();
+    await bg.settled();
+    expect(counts()).toEqual([3, 3, 2]);
+    expect(top.ofKind('settings').at(-1)).toMatchObject({ settings: { enabled: false }, identityPublicKey: null });
+  });
 });
 
 describe('signing', () => {

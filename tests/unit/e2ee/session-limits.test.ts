@@ -6,7 +6,7 @@ import {
   RETIRED_PID_LIMIT,
 } from '../../../src/e2ee/session';
 import { FallbackEvidence, RetiredPids, TokenBucket } from '../../../src/e2ee/session-limits';
-import { FakeClock } from './helpers';
+import { expectE2eeError, FakeClock } from './helpers';
 import { ManualPeer, decoded, deliver, handshake, harness, kinds, settle } from './session-helpers';
 
 const announce = (from = crypto.getRandomValues(new Uint8Array(8))) => Uint8Array.of(3, ...from);
@@ -215,9 +215,9 @@ describe('fallback on evidence (§6.4)', () => {
 
 describe('session-limits building blocks', () => {
   it('TokenBucket, RetiredPids and FallbackEvidence validate their inputs', () => {
-    expect(() => new TokenBucket(0, 1)).toThrow(/capacity/);
-    expect(() => new RetiredPids(0)).toThrow(/limit/);
-    expect(() => new FallbackEvidence().notePlain(Number.NaN)).toThrow(/now/);
+    expectE2eeError(() => new TokenBucket(0, 1), 'invalid-argument');
+    expectE2eeError(() => new RetiredPids(0), 'invalid-argument');
+    expectE2eeError(() => new FallbackEvidence().notePlain(Number.NaN), 'invalid-argument');
     const bucket = new TokenBucket(1, 1000);
     expect([bucket.take(0), bucket.take(0), bucket.take(999), bucket.take(1000)]).toEqual([true, false, false, true]);
     const retired = new RetiredPids(2);

@@ -43,7 +43,7 @@ describe('ReplayWindow', () => {
               window.accept(ctr);
               model.accept(ctr);
             } else {
-              expect(() => window.accept(ctr)).toThrow(/replay/);
+              expect(() => window.accept(ctr)).toThrow(expect.objectContaining({ name: 'SFrameError', code: 'replay' }));
             }
           }
         },

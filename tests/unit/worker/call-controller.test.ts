@@ -221,7 +221,7 @@ describe('CallController: settings, signing and reports', () => {
     await exchange(alice, bob);
     expect(alice.state()).toBe('encrypted');
 
-    const registry = new CallRegistry(() => Date.now());
+    const registry = new CallRegistry(() => clock.now());
     const verdicts = alice.reports.map((report) => registry.report(1, 0, report));
     expect(verdicts).not.toContain('rejected');
     const context = { enabled: true, failClosed: false, isVerifiedPeer: () => false };

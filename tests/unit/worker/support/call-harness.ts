@@ -1,45 +1,31 @@
 /**
  * Transform-worker controllers wired as browsers in a call would be: frames shaped like Chromium's encoded frames,
- * signatures made the way the background makes them (label || th || pid), and a fake clock. Tests move the wire
+ * signatures made the way the background makes them (label || th || pid), and a fake clock they are given. Tests move the wire
  * bytes themselves, so they can play the call infrastructure: drop, record, replay, rewrite or inject frames.
  *
  * The finding tests of issue 7 use only this surface (send, receive, state, code, …), so the same test files also
  * ran against the version-1 code (74ad5d2) through an adapter of that version's controller API.
  */
-import { afterEach, vi } from 'vitest';
+import { afterEach } from 'vitest';
 import { CallController, type ControllerTiming, type EncodedFrame } from '../../../../src/worker/call-controller';
 import type { SessionReport } from '../../../../src/shared/messages';
 import type { WorkerToBridge } from '../../../../src/shared/worker-messages';
 import { makeIdentity, type TestIdentity } from '../../e2ee/helpers';
+import { FakeClock } from '../../support/fake-clock';
 
 export { makeIdentity, type TestIdentity };
 
 /**
- * The fake clock: timers (the controllers' heartbeats, the signer's timeouts), `performance.now()` and `Date.now()`
- * are vitest's fake timers, so `clock.advance(ms)` also runs every heartbeat due meanwhile, as a browser would.
- * Promise jobs (WebCrypto) and `setImmediate` stay real.
+ * The fake clock all parties of a test share, handed to each controller (src/worker/clock.ts): `clock.advance(ms)`
+ * runs every heartbeat and signer timeout due meanwhile, as a browser would. Promise jobs (WebCrypto) and
+ * `setImmediate` stay real. A new one for each test.
  */
-export const clock = {
-  advance(ms: number): void {
-    vi.advanceTimersByTime(ms);
-  },
-};
-
-let installed = false;
-function installClock(): void {
-  if (installed) return;
-  installed = true;
-  vi.useFakeTimers({
-    toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'performance'],
-    now: 1_000_000,
-  });
-}
+export let clock = new FakeClock();
 
 const live: Party[] = [];
 afterEach(() => {
   live.splice(0).forEach((p) => p.dispose());
-  vi.useRealTimers();
-  installed = false;
+  clock = new FakeClock();
 });
 
 export interface PartyOptions {
@@ -89,7 +75,6 @@ export function encodedFrame(payload: Uint8Array, kind: 'audio' | 'video' = 'aud
 }
 
 export async function party(options: PartyOptions = {}): Promise<Party> {
-  installClock();
   const identity = options.identity ?? (await makeIdentity());
   const reports: SessionReport[] = [];
   const box: { controller?: CallController } = {};
@@ -113,7 +98,7 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
       () => box.controller?.handleBridgeMessage({ kind: 'sign-refused', requestId: message.requestId, code: 'refused' }),
     );
   };
-  const controller = new CallController(post, options.timing);
+  const controller = new CallController(post, { clock, ...options.timing });
   box.controller = controller;
   controller.noteTransform();
   const senderIndex = controller.allocateSenderIndex();
