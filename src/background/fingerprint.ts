@@ -1,5 +1,5 @@
 /**
- * The short fingerprint the popup shows under the security code ("whose key is this?"): hex of the first 16 bytes of
+ * The short fingerprint (protocol.md §7.4) the popup shows under the security code ("whose key is this?"): hex of the first 16 bytes of
  * SHA-256 over the raw identity key, in groups of four. For display only — the call is authenticated by the code.
  * Computed here, by the background, from the key it checked, rather than taken from a report.
  */

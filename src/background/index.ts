@@ -1,5 +1,5 @@
 /**
- * The background service worker: keeps the identity key, signs `th || pid` for running calls, holds the user's
+ * The background service worker (protocol.md §7, §7.4; the call's life: §7.6): keeps the identity key, signs `th || pid` for running calls, holds the user's
  * switch, contacts and display name, and the admin's policy (managed keys and tenant document), and alone decides
  * what the toolbar, the popup and notifications show for each tab. The rules live in router.ts and
  * policy-controller.ts (tested in Node with fakes); this file only connects them to the browser: runtime ports,

@@ -1,5 +1,5 @@
 /**
- * The options page's port (OPTIONS_PORT): the user's contacts (list, rename, forget), their own identity (the
+ * The options page's port (OPTIONS_PORT; protocol.md §7.4, "Own identity" and contacts): the user's contacts (list, rename, forget), their own identity (the
  * fingerprint, and a reset) and their display name. Only the extension's own pages may connect; every change is
  * answered by a fresh view to every open options page, and a refusal by a sentence the extension wrote.
  */

@@ -1,5 +1,5 @@
 /**
- * The settings source, wired to the browser: the user's switch ("End-to-end encrypted calls", global for the user,
+ * The settings source (protocol.md §7.4, docs/admin.md §3), wired to the browser: the user's switch ("End-to-end encrypted calls", global for the user,
  * as Teams' Settings > Privacy switch is; storage.local), the admin's managed keys (storage.managed, schema in
  * public/managed-schema.json, read whole), the tenant policy document (fetched, kept in IndexedDB) and what tells
  * whether a policy may still be coming (storage.session, management.getSelf()). The rules are in

@@ -1,5 +1,5 @@
 /**
- * The toolbar button per tab: icon, tooltip and badge follow the tab's call state. The words come from
+ * The toolbar button per tab (protocol.md §7.4): icon, tooltip and badge follow the tab's call state. The words come from
  * `shared/status-text.ts`, the same ones the popup shows.
  */
 import browser from 'webextension-polyfill';

@@ -1,5 +1,5 @@
 /**
- * The thin layer over `globalThis.crypto.subtle` that the rest of the folder uses.
+ * The thin layer over `globalThis.crypto.subtle` that the rest of the folder uses (the primitives of protocol.md §5).
  *
  * Why: this code runs in a dedicated Worker (Chromium) and in Node 20 (tests); both expose the same WebCrypto,
  * including X25519, Ed25519, HKDF, SHA-256 and AES-GCM, so no primitive is implemented here by hand. What this layer

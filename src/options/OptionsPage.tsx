@@ -1,5 +1,5 @@
 /**
- * The options page: the user's contacts (rename, forget), their own identity (fingerprint, reset with a plain
+ * The options page (protocol.md §7.4, contacts and "Own identity"): the user's contacts (rename, forget), their own identity (fingerprint, reset with a plain
  * warning of what a reset does to their contacts' view of them) and their display name. Every change goes to the
  * background, which answers with a new view.
  */

@@ -1,5 +1,5 @@
 /**
- * The options page's channel to the background (a runtime port, like the popup's): the user's contacts, their own
+ * The options page's channel (protocol.md §7.4: contacts and own identity) to the background (a runtime port, like the popup's): the user's contacts, their own
  * identity and display name. The background alone changes any of them and answers every change with a new view.
  */
 import { isIdentityKeyBase64 } from './formats';

@@ -1,9 +1,9 @@
 // @vitest-environment jsdom
 /**
  * The popup and the options page rendered into a real DOM (jsdom): every state of the popup passes axe-core's
- * accessibility rules (colour contrast needs layout, so it is checked in real Chromium: tests/e2e/popup-ui.test.ts),
- * the verify flow sends the contact name typed next to "Codes match", the code is copied whole, warnings are
- * alerts, and German renders in German.
+ * accessibility rules (colour contrast needs layout, so it is checked in real Chromium: tests/e2e/call/contacts.test.ts
+ * and tests/e2e/popup-locale.test.ts), the verify flow sends the contact name typed next to "Codes match", the code is
+ * copied whole, warnings are alerts, and German renders in German.
  */
 import axe from 'axe-core';
 import { h, render } from 'preact';
