@@ -124,7 +124,8 @@ describe('contacts and key-change warnings', () => {
       }),
     );
     const since = (await aliceStates.states()).slice(mark - 1);
-    expect(since.every((entry) => entry.startsWith('identity-changed'))).toBe(true);
+    // Any other state shown since the warning is listed in the failure.
+    expect(since.filter((entry) => !entry.startsWith('identity-changed'))).toEqual([]);
   }, 240_000);
 
   it('a relay that claims the name of Alice’s contact with its own key is warned about', async () => {
