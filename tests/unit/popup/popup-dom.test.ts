@@ -96,11 +96,12 @@ async function violations(): Promise<string[]> {
 const byTestId = (id: string) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
 describe('the popup in a DOM', () => {
+  // axe-core over the whole popup takes seconds on a busy machine: more than the default 5 s timeout.
   it.each(STATES)('%s: no accessibility violations', async (_name, view) => {
     await mount(view);
     expect(byTestId('call-state')?.dataset.state).toBe(view.status.state);
     expect(await violations()).toEqual([]);
-  });
+  }, 30_000);
 
   it('shows the code in four groups, copies it whole, and says so', async () => {
     const actions = await mount(STATES[3]![1]);
