@@ -3,7 +3,7 @@
  *
  * The MAIN-world hook is declared here like any content script, but crxjs would load it through a dynamic-import
  * loader that runs after the page's own scripts. `vite.config.ts` therefore builds it as one self-contained IIFE
- * and points this entry at that file (see `scripts/vite-plugin-main-world.ts`).
+ * and points this entry at that file (crxjs `standaloneFiles`, in vite.config.ts).
  */
 import { defineManifest } from '@crxjs/vite-plugin';
 import pkg from './package.json' with { type: 'json' };
@@ -17,6 +17,12 @@ export const EXTENSION_PUBLIC_KEY =
   'JM1EWnRxw4soel7C6AUFMIvb6titrPRc4eiOf2ZcjJU3OotFw7oGEJAtvG5oSk33Si2Q1TNAkCvMw6jDj9ey/BKME8gYSh+Tls/8yA6MexyF87usHtWfH3/H6r5T' +
   'C8YaPbJi6YBo+gUk2Wqa2Po8sfUbkDa8Sys+u/JIskY/IGxxR+UZt20t6Adeie3OHsgOnG1yKaVS56oY2vxFQZQx/iDjWQ6wuoidwEQ5WiDgRv6ENsAk8mDboSTM' +
   'CLeBKoosIf7mjRRInwIDAQAB';
+
+/**
+ * The oldest Chrome/Edge CallSeal runs in: the first with `RTCRtpScriptTransform` (protocol.md §7.3). The manifest's
+ * `minimum_chrome_version` and the build's JavaScript target (vite.config.ts, the transform worker's build) follow it.
+ */
+export const MINIMUM_CHROME_VERSION = 141;
 
 /** Source path of the MAIN-world hook; the build replaces it with the bundled IIFE. */
 export const MAIN_WORLD_ENTRY = 'src/content/main-world.ts';
@@ -41,7 +47,7 @@ export default defineManifest({
   description: '__MSG_extDescription__',
   default_locale: 'en',
   version: pkg.version,
-  minimum_chrome_version: '141',
+  minimum_chrome_version: String(MINIMUM_CHROME_VERSION),
   key: EXTENSION_PUBLIC_KEY,
   icons: { 16: 'icons/shield-off-16.png', 32: 'icons/shield-off-32.png', 48: 'icons/shield-off-48.png', 128: 'icons/shield-off-128.png' },
   action: {

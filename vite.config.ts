@@ -12,7 +12,7 @@ import { crx } from '@crxjs/vite-plugin';
 import preact from '@preact/preset-vite';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
-import manifest, { BRIDGE_ENTRY, MAIN_WORLD_ENTRY } from './manifest.config.ts';
+import manifest, { BRIDGE_ENTRY, MAIN_WORLD_ENTRY, MINIMUM_CHROME_VERSION } from './manifest.config.ts';
 import { TRANSFORM_WORKER_OUT, transformWorkerPlugin } from './scripts/vite-plugin-transform-worker.ts';
 
 export default defineConfig({
@@ -24,7 +24,7 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
-    target: 'chrome141',
+    target: `chrome${MINIMUM_CHROME_VERSION}`,
     sourcemap: false,
     // Content scripts load in every frame of every page: shipped minified (the worker is minified by its own build).
     minify: true,

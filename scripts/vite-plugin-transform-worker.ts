@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { build, type Plugin } from 'vite';
+import { MINIMUM_CHROME_VERSION } from '../manifest.config.ts';
 
 export const TRANSFORM_WORKER_ENTRY = 'src/worker/index.ts';
 export const TRANSFORM_WORKER_OUT = 'build/transform-worker.js';
@@ -26,7 +27,7 @@ export function transformWorkerPlugin(): Plugin {
         build: {
           outDir: resolve(root, 'build'),
           emptyOutDir: false,
-          target: 'chrome141',
+          target: `chrome${MINIMUM_CHROME_VERSION}`,
           // The source ships as a string inside the MAIN-world script, which every frame of every page loads.
           minify: true,
           lib: {

@@ -13,7 +13,7 @@ import { failureMessage, nameProblemMessage } from '../shared/status-text';
 import { base64ToBytes } from '../shared/base64';
 import type { ContactsLike } from './contacts';
 import type { PortLike } from './ports';
-import { identityFingerprint } from './fingerprint';
+import { identityFingerprint } from '../e2ee/security-code';
 import type { LazyIdentity } from './identity';
 import type { ProfileStore } from './profile';
 import { isOwnExtensionPage } from './sender-check';

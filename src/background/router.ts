@@ -36,7 +36,7 @@ import { OPTIONS_PORT } from '../shared/options-messages';
 import { failureMessage, nameProblemMessage } from '../shared/status-text';
 import { CallRegistry } from './call-registry';
 import type { ContactsLike } from './contacts';
-import { identityFingerprint } from './fingerprint';
+import { identityFingerprint } from '../e2ee/security-code';
 import { LazyIdentity, type IdentityStore } from './identity';
 import { connectOptionsPage, type OptionsChannel } from './options-channel';
 import type { ProfileStore } from './profile';

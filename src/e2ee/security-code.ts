@@ -42,7 +42,11 @@ export async function securityCode(transcriptHash: Uint8Array): Promise<string> 
   return groups.join(' ');
 }
 
-/** Hex of the first 16 bytes of SHA-256(identity public key), in groups of four hex digits. */
+/**
+ * Hex of the first 16 bytes of SHA-256(identity public key), in groups of four hex digits: the fingerprint the popup
+ * shows under the code and the options page shows for the own key (protocol.md §7.4). For display only — the call
+ * is authenticated by the code; the background computes it from the key it checked, never takes it from a report.
+ */
 export async function identityFingerprint(identityPublicKey: Uint8Array): Promise<string> {
   requireBytes(identityPublicKey, 'identity public key', ED25519_PUBLIC_KEY_LENGTH);
   const digest = await sha256(identityPublicKey);

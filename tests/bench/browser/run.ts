@@ -2,7 +2,7 @@
  * `npm run bench`: the per-frame cost of CallSeal's hot path in real Chromium, side by side with the WebCrypto floor
  * and LiveKit's FrameCryptor (bench-worker.ts), in one dedicated worker of one headless Chromium.
  *
- * - The worker is bundled by vite with the transform worker's own settings (IIFE, chrome141, minified) and loaded from
+ * - The worker is bundled by vite with the transform worker's own settings (IIFE, the manifest's minimum Chrome, minified) and loaded from
  *   a page served on 127.0.0.1 (cross-origin isolated, so the worker's clock has 5 µs resolution).
  * - Correctness first: every implementation gives back each frame it was given, and bytes added are measured.
  * - Then interleaved rounds: in every round each case runs once through each implementation, in a rotating order,
@@ -20,6 +20,7 @@ import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'vite';
+import { MINIMUM_CHROME_VERSION } from '../../../manifest.config.ts';
 import type { CDPSession, Page } from 'puppeteer';
 import { launchBrowser } from '../../e2e/support/browser';
 import { startStaticServer } from '../../e2e/support/static-server';
@@ -47,7 +48,7 @@ export async function buildBenchWorker(minify = true): Promise<string> {
     resolve: { alias: { 'livekit-e2ee': livekitSource() } },
     build: {
       write: false,
-      target: 'chrome141',
+      target: `chrome${MINIMUM_CHROME_VERSION}`,
       minify,
       lib: { entry: join(ROOT, 'tests/bench/browser/bench-worker.ts'), formats: ['iife'], name: 'CallSealBench' },
     },
