@@ -3,7 +3,7 @@
  * `shared/status-text.ts`, the same ones the popup shows.
  */
 import browser from 'webextension-polyfill';
-import { NO_CALL, type TabCallStatus } from '../shared/call-status';
+import type { TabCallStatus } from '../shared/call-status';
 import { callWords, toolbarIconPaths } from '../shared/status-text';
 
 /** Chrome's error for a tab that closed (or never existed) between the event and our call. */
@@ -25,9 +25,4 @@ export async function showTabStatus(tabId: number, status: TabCallStatus): Promi
   } catch (error) {
     if (!isClosedTabError(error)) throw error;
   }
-}
-
-/** Puts a tab's toolbar button back to "off" (no call, or the page navigated away). */
-export async function resetTabStatus(tabId: number): Promise<void> {
-  await showTabStatus(tabId, NO_CALL);
 }

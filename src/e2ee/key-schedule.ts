@@ -245,11 +245,6 @@ function requireKid(kid: unknown): asserts kid is bigint {
   if (!isCallSealKid(kid)) throw new E2eeError('invalid-argument', `KID must be a bigint in 0..${MAX_SENDER_INDEX}`);
 }
 
-export function senderIndexOf(kid: bigint): number {
-  requireKid(kid);
-  return Number(kid);
-}
-
 /** The SFrame base_key of one sender: 32 bytes from the sender's media secret and its KID (§5.3). */
 export async function senderBaseKey(mediaSecretKey: CryptoKey, kid: bigint): Promise<Uint8Array> {
   requireKey(mediaSecretKey, 'media secret', 'HKDF', 'secret');

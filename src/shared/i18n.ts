@@ -4,21 +4,12 @@
  * which follows the browser's UI language. Callers name a message by key — the keys are typed from the English
  * file, so a missing one does not compile — and pass its substitutions.
  *
- * Outside the extension (unit tests in Node) there is no chrome.i18n: `setMessageLookup` installs one, e.g. over a
- * catalog with `catalogLookup`, which formats placeholders the way Chrome does.
+ * Outside the extension (unit tests in Node) there is no chrome.i18n: the tests install one over a catalog
+ * (tests/unit/support/fake-i18n.ts).
  */
 import type english from '../../public/_locales/en/messages.json';
 
 export type MessageKey = keyof typeof english;
-
-type MessageLookup = (key: string, substitutions: string[]) => string;
-
-let installed: MessageLookup | undefined;
-
-/** Replaces chrome.i18n (tests, tools); undefined restores it. */
-export function setMessageLookup(lookup: MessageLookup | undefined): void {
-  installed = lookup;
-}
 
 interface ChromeI18n {
   getMessage(key: string, substitutions?: string[]): string;
@@ -33,31 +24,10 @@ function chromeI18n(): ChromeI18n | undefined {
 /** The message `key` with its substitutions; the key itself if no catalog has it (never an empty string). */
 export function t(key: MessageKey, ...substitutions: Array<string | number>): string {
   const subs = substitutions.map(String);
-  const lookup = installed ?? ((k: string, s: string[]) => chromeI18n()?.getMessage(k, s) ?? '');
-  return lookup(key, subs) || key;
+  return chromeI18n()?.getMessage(key, subs) || key;
 }
 
 /** The browser's UI language (BCP 47), for `<html lang>` and dates. */
 export function uiLanguage(): string {
   return chromeI18n()?.getUILanguage?.() ?? 'en';
-}
-
-interface CatalogEntry {
-  message: string;
-  placeholders?: Record<string, { content: string }>;
-}
-type Catalog = Record<string, CatalogEntry>;
-
-/** chrome.i18n's formatting over a messages.json catalog: `$NAME$` placeholders whose content is `$1`…`$9`, `$$` a dollar. */
-export function catalogLookup(catalog: Catalog): MessageLookup {
-  return (key, substitutions) => {
-    const entry = catalog[key];
-    if (!entry) return '';
-    const fill = (text: string): string => text.replace(/\$([1-9])/g, (_m, n: string) => substitutions[Number(n) - 1] ?? '');
-    return entry.message.replace(/\$\$|\$([A-Za-z0-9_@]+)\$/g, (match, name: string | undefined) => {
-      if (match === '$$') return '$';
-      const placeholder = Object.entries(entry.placeholders ?? {}).find(([k]) => k.toLowerCase() === name?.toLowerCase());
-      return placeholder ? fill(placeholder[1].content) : match;
-    });
-  };
 }

@@ -8,7 +8,6 @@ import {
   isCallSealKid,
   kidFor,
   senderBaseKey,
-  senderIndexOf,
   transcriptHash,
   type EphemeralKeyPair,
   type PairSecrets,
@@ -165,7 +164,6 @@ describe('KIDs', () => {
   it('is the sender index (version 3: nothing of the transcript)', () => {
     expect(kidFor(7)).toBe(7n);
     expect(kidFor(255)).toBe(255n);
-    expect(senderIndexOf(7n)).toBe(7);
     expect(isCallSealKid(0xffn)).toBe(true);
     expect(isCallSealKid(0x100n)).toBe(false);
     expect(isCallSealKid(-1n)).toBe(false);
@@ -174,8 +172,6 @@ describe('KIDs', () => {
 
   it('refuses out-of-range input with invalid-argument', async () => {
     for (const index of [-1, 256, 1.5, Number.NaN]) expectE2eeError(() => kidFor(index), 'invalid-argument');
-    expectE2eeError(() => senderIndexOf(1n << 8n), 'invalid-argument');
-    expectE2eeError(() => senderIndexOf(3 as never), 'invalid-argument');
     const [x, y] = await twoSides();
     const ex = await derive(x, y);
     await expectE2eeRejection(() => senderBaseKey(x.ephemeral.privateKey, 1n), 'invalid-argument');

@@ -15,7 +15,7 @@ import { App } from '../../../src/popup/App';
 import { FakeActions, fakeView } from '../../../src/popup/fake-actions';
 import { OptionsScreen } from '../../../src/options/OptionsPage';
 import type { OptionsActions } from '../../../src/options/options-actions';
-import { catalogLookup, setMessageLookup } from '../../../src/shared/i18n';
+import { useCatalog } from '../support/fake-i18n';
 import { ZERO_COUNTERS, type TabCallStatus } from '../../../src/shared/call-status';
 import type { PopupView } from '../../../src/shared/messages';
 
@@ -71,7 +71,7 @@ beforeEach(() => {
 afterEach(() => {
   render(null, root);
   root.remove();
-  setMessageLookup(catalogLookup(english));
+  useCatalog(english);
 });
 
 async function mount(view: PopupView): Promise<FakeActions> {
@@ -161,7 +161,7 @@ describe('the popup in a DOM', () => {
   });
 
   it('renders in German with the German catalog', async () => {
-    setMessageLookup(catalogLookup(german));
+    useCatalog(german);
     await mount(STATES[4]![1]);
     expect(byTestId('call-state')?.textContent).toBe('Bestätigt: Bob');
     expect(byTestId('e2ee-toggle')?.textContent).toMatch(/Ende-zu-Ende-verschlüsselte Anrufe/);

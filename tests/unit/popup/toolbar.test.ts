@@ -10,7 +10,7 @@ const action = vi.hoisted(() => ({
 }));
 vi.mock('webextension-polyfill', () => ({ default: { action } }));
 
-const { isClosedTabError, resetTabStatus, showTabStatus } = await import('../../../src/background/toolbar');
+const { isClosedTabError, showTabStatus } = await import('../../../src/background/toolbar');
 
 beforeEach(() => {
   for (const fn of Object.values(action)) {
@@ -51,8 +51,8 @@ describe('toolbar', () => {
     expect(action.setBadgeBackgroundColor).toHaveBeenCalledWith({ tabId: 5, color: '#d93025' });
   });
 
-  it('resets to off', async () => {
-    await resetTabStatus(4);
+  it('shows off for no call', async () => {
+    await showTabStatus(4, NO_CALL);
     expect(action.setIcon).toHaveBeenCalledWith({
       tabId: 4,
       path: { 16: 'icons/shield-off-16.png', 32: 'icons/shield-off-32.png' },

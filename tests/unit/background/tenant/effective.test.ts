@@ -12,7 +12,7 @@ import type { TenantPolicyState } from '../../../../src/background/tenant/refres
 import { documentWith, EXAMPLE_NOW, makeSigner } from './support';
 import english from '../../../../public/_locales/en/messages.json';
 import german from '../../../../public/_locales/de/messages.json';
-import { catalogLookup, setMessageLookup } from '../../../../src/shared/i18n';
+import { useCatalog } from '../../support/fake-i18n';
 
 const signer = await makeSigner();
 const managed = (changes: Partial<ManagedConfig> = {}): ManagedConfig => ({
@@ -139,7 +139,7 @@ describe('policyView', () => {
   });
 
   it('speaks the user’s language: every sentence comes from _locales (German here)', () => {
-    setMessageLookup(catalogLookup(german));
+    useCatalog(german);
     try {
       const state: TenantPolicyState = { ...inForce(), failingSince: Date.UTC(2025, 11, 1, 14, 5), consecutiveFailures: 1 };
       state.problem = { code: 'bad-signature', message: 'the signature does not verify with the pinned key', at: 0 };
@@ -154,7 +154,7 @@ describe('policyView', () => {
         'Warten auf die Richtlinie Ihrer Organisation: Anrufe werden verschlüsselt und blockiert, wo das nicht möglich ist.',
       ]);
     } finally {
-      setMessageLookup(catalogLookup(english));
+      useCatalog(english);
     }
   });
 
