@@ -20,7 +20,7 @@
 import { asciiBytes, compareBytes, concatBytes, equalBytes, requireBytes, toHex } from './bytes';
 import { ED25519_PUBLIC_KEY_LENGTH, PID_LENGTH, SHA256_LENGTH } from './constants';
 import { E2eeError } from './errors';
-import { groupRecordNonce, makeAck, verifyAck, type GroupPairKeys } from './group-keys';
+import { RECORD_REPEAT_MS, groupRecordNonce, makeAck, verifyAck, type GroupPairKeys } from './group-keys';
 import {
   RECORD_CODE_COMMIT,
   RECORD_CODE_REVEAL,
@@ -182,6 +182,8 @@ interface PeerState {
   /** Our current round's records it acknowledged. */
   commitAcked: boolean;
   revealAcked: boolean;
+  /** When our records last went to it (each at most every RECORD_REPEAT_MS, §11.4). */
+  lastSentAt: number;
 }
 
 /**
@@ -255,7 +257,7 @@ export class GroupCodeRound {
         throw new E2eeError('invalid-argument', 'a pid cannot change identity (pairs never come back)');
       }
       if (known === undefined) {
-        this.peers.set(key, { pid: m.pid.slice(), identity: m.identity.slice(), keys: m.keys, rosters: new Map(), commitAcked: false, revealAcked: false });
+        this.peers.set(key, { pid: m.pid.slice(), identity: m.identity.slice(), keys: m.keys, rosters: new Map(), commitAcked: false, revealAcked: false, lastSentAt: Number.NEGATIVE_INFINITY });
       }
     }
     const pids = [this.myPid, ...members.map((m) => m.pid)];
@@ -274,17 +276,23 @@ export class GroupCodeRound {
       for (const p of this.peers.values()) {
         p.commitAcked = false;
         p.revealAcked = false;
+        p.lastSentAt = Number.NEGATIVE_INFINITY;
       }
     }
   }
 
-  /** Our CODE-COMMITs (and, once we may reveal, CODE-REVEALs) that members have not acknowledged yet. */
-  async records(): Promise<CodeRecord[]> {
+  /**
+   * Our CODE-COMMITs (and, once we may reveal, CODE-REVEALs) that members have not acknowledged yet, to each member at
+   * most every RECORD_REPEAT_MS. A repeat is byte for byte the same record (same key, nonce and plaintext).
+   */
+  async records(now: number): Promise<CodeRecord[]> {
     const cur = this.current;
     if (cur === null) return [];
     const reveal = this.canReveal;
     const out: CodeRecord[] = [];
     for (const p of this.memberStates()) {
+      if (now - p.lastSentAt < RECORD_REPEAT_MS || (p.commitAcked && (!reveal || p.revealAcked))) continue;
+      p.lastSentAt = now;
       if (!p.commitAcked) {
         out.push(await sealCodeRecord('code-commit', p.keys, this.myPid, p.pid, cur.round, cur.roster, cur.commitment));
       }

@@ -290,6 +290,9 @@ export async function openSenderKey(
   if (!Number.isInteger(record.tag) || record.tag < 1 || record.tag > 0xffff) {
     throw new E2eeError('bad-group-record', 'tag 0');
   }
+  if (!Number.isInteger(record.step) || record.step < 0 || record.step > MAX_STEP) {
+    throw new E2eeError('bad-group-record', 'step out of range');
+  }
   requireBytes(record.sealed, 'sealed sender key', GROUP_SEALED_LENGTH, 'bad-group-record');
   const nonce = groupRecordNonce(RECORD_SENDER_KEY, record.generation, record.step);
   const aad = senderKeyAad(peerPid, myPid, record.generation, record.step, record.tag);

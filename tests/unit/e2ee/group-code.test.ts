@@ -15,11 +15,14 @@ import {
   type CodeOutcome,
 } from '../../../src/e2ee/group-code';
 import { RECORD_SENDER_KEY, type CodeRecord } from '../../../src/e2ee/group-records';
-import { makeAck } from '../../../src/e2ee/group-keys';
+import { RECORD_REPEAT_MS, makeAck } from '../../../src/e2ee/group-keys';
 import { expectE2eeRejection, flipBit } from './helpers';
 import { join, makeGroup, randomIdentity, randomPid, type Participant } from './group-helpers';
 
 type Group = Map<string, Participant>;
+
+/** The time the rounds are told (records go out at most every RECORD_REPEAT_MS). */
+let clock = 0;
 
 function get(group: Group, name: string): Participant {
   const p = group.get(name);
@@ -50,9 +53,10 @@ async function settle(
   const seen: CodeOutcome[] = [];
   for (let i = 0; i < limit; i++) {
     let sent = 0;
+    clock += RECORD_REPEAT_MS;
     for (const [name, round] of rs) {
       const sender = get(group, name);
-      for (const record of await round.records()) {
+      for (const record of await round.records(clock)) {
         sent++;
         const to = byPid.get(Buffer.from(record.to).toString('hex')) as Participant;
         log.push({ from: sender.pid, to: to.name, record });
@@ -165,7 +169,7 @@ describe('group code rounds (§11.7)', () => {
     await settle(g, rs);
     const a = rs.get('A') as GroupCodeRound;
     expect(a.canReveal).toBe(false);
-    expect((await a.records()).map((r) => r.kind)).toEqual(['code-commit']); // only C's commit is still pending
+    expect((await a.records(clock + RECORD_REPEAT_MS)).map((r) => r.kind)).toEqual(['code-commit']); // only C's commit
     expect(await a.code()).toBeNull();
     expect(a.waitingFor().map((p) => [...p])).toHaveLength(2);
   });
@@ -179,7 +183,7 @@ describe('group code rounds (§11.7)', () => {
     await setMembers(g, rs, 'C', ['A', 'B']);
     const ra = rs.get('A') as GroupCodeRound;
     const rb = rs.get('B') as GroupCodeRound;
-    const commitToB = (await ra.records()).find((r) => equalBytes(r.to, b.pid)) as CodeRecord;
+    const commitToB = (await ra.records(clock)).find((r) => equalBytes(r.to, b.pid)) as CodeRecord;
 
     // a reveal before its commit
     const roster = ra.roster as Uint8Array;
@@ -223,16 +227,17 @@ describe('group code rounds (§11.7)', () => {
     const rs = rounds(g);
     await setMembers(g, rs, 'A', ['B', 'C']);
     const ra = rs.get('A') as GroupCodeRound;
-    expect(await ra.records()).toHaveLength(2);
+    expect(await ra.records(clock)).toHaveLength(2);
+    expect(await ra.records(clock + RECORD_REPEAT_MS - 1)).toHaveLength(0); // at most every 100 ms
     const fromC = await makeAck(c.keys.get('A') as never, c.pid, a.pid, 0x06, ra.round as number);
     expect(await ra.handleAck(b.pid, fromC)).toBe('bad-mac');
     const wrongRound = await makeAck(b.keys.get('A') as never, b.pid, a.pid, 0x06, (ra.round as number) + 1);
     expect(await ra.handleAck(b.pid, wrongRound)).toBe('stale');
     const wrongKind = await makeAck(b.keys.get('A') as never, b.pid, a.pid, RECORD_SENDER_KEY, ra.round as number);
     expect(await ra.handleAck(b.pid, wrongKind)).toBe('stale');
-    expect(await ra.records()).toHaveLength(2);
+    expect(await ra.records(clock + RECORD_REPEAT_MS)).toHaveLength(2);
     expect(await ra.handleAck(b.pid, await makeAck(b.keys.get('A') as never, b.pid, a.pid, 0x06, ra.round as number))).toBe('accepted');
-    expect((await ra.records()).map((r) => equalBytes(r.to, c.pid))).toEqual([true]);
+    expect((await ra.records(clock + 2 * RECORD_REPEAT_MS)).map((r) => equalBytes(r.to, c.pid))).toEqual([true]);
   });
 
   it('a man in the middle of one pair makes the codes differ', async () => {

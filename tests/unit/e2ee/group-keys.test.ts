@@ -158,8 +158,11 @@ describe('sender keys and KIDs (§11.2)', () => {
     expect(equalBytes(a.key, b.key)).toBe(false);
     expect(a.tag).toBeGreaterThan(0);
     const avoid = new Set<number>();
-    for (let t = 1; t <= 0xffff; t++) if (t !== 4242) avoid.add(t);
-    expect(newTag(avoid)).toBe(4242);
+    for (let t = 1; t <= 0xffff; t++) if (t % 8 !== 0) avoid.add(t); // only multiples of 8 are left
+    for (let i = 0; i < 5; i++) {
+      const tag = newTag(avoid);
+      expect(tag % 8 === 0 && tag !== 0).toBe(true);
+    }
     expectE2eeError(() => generateSenderKey(0), 'invalid-argument');
   });
 
@@ -319,6 +322,26 @@ describe('one sender: rotation, acknowledgement and the switch (§11.5)', () => 
     await deliver(g, 'S', sender, rings, 5000 + RECORD_REPEAT_MS);
     expect(sender.maybeSwitch(5000 + RECORD_REPEAT_MS)).toBe(true);
     expect(sender.sending?.generation).toBe(old.generation + 1);
+  });
+
+  it('a join while a rotation waits ratchets the new generation; a second leave does not extend the deadline', async () => {
+    const g = await makeGroup(['S', 'A', 'B', 'L1', 'L2']);
+    const { sender, rings } = await senderWithRings(g, 'S', ['A', 'B', 'L1', 'L2'], 0);
+    await deliver(g, 'S', sender, rings, 0);
+    expect(sender.maybeSwitch(0)).toBe(true);
+    const first = sender.sending as SenderKeyEpoch;
+    await sender.removeMember(get(g, 'L1').pid, 1000); // deadline 3000
+    const n = await join(g, 'N');
+    await sender.addMember({ pid: n.pid, keys: keysOf(get(g, 'S'), 'N') }, 1500);
+    expect(sender.sending).toBe(first); // still waiting for the rotation's ACKs
+    expect(sender.latest).toMatchObject({ generation: first.generation + 1, step: 1 });
+    expect(sender.pendingFor(n.pid)).toEqual({ generation: first.generation + 1, step: 1 });
+    expect(sender.pendingFor(get(g, 'A').pid)).toEqual({ generation: first.generation + 1, step: 0 });
+    await sender.removeMember(get(g, 'L2').pid, 2500); // a fresh generation again, same deadline
+    expect(sender.latest).toMatchObject({ generation: first.generation + 2, step: 0 });
+    expect(sender.maybeSwitch(2999)).toBe(false);
+    expect(sender.maybeSwitch(3000)).toBe(true);
+    expect(sender.sending?.generation).toBe(first.generation + 2);
   });
 
   it('a join at step 255 is a rotation', async () => {
