@@ -9,7 +9,8 @@
  *   single one sendrecv RTCPeerConnection per participant to the server's media relay (addTransceiver);
  *   split  SFU style: a sendonly RTCPeerConnection publishing to the relay and a separate recvonly one subscribing.
  * In single/split the client offers and the relay answers. ICE uses host candidates only (no STUN/TURN servers);
- * video is VP8 and audio Opus (setCodecPreferences), so runs are deterministic. `loopback=1` (set by the tests and
+ * video is VP8 and audio Opus (setCodecPreferences), so runs are deterministic; `codec` chooses another video codec:
+ * `h264` (packetization mode 1), `h264-mode0`, `vp9` or `av1`. `loopback=1` (set by the tests and
  * `npm start`, whose browsers run with --allow-loopback-in-peer-connection) offers only 127.0.0.1 candidates in
  * p2p, so the media never leaves the loopback interface.
  *
@@ -23,6 +24,15 @@ const room = params.get('room');
 const peer = params.get('peer');
 const topology = params.get('topology') ?? 'p2p';
 const loopbackOnly = params.get('loopback') === '1';
+const videoCodec = params.get('codec') ?? 'vp8';
+/** The video codec each `codec` value asks for: a mime type and, for H264, the packetization mode. */
+const VIDEO_CODECS = {
+  vp8: { mimeType: 'video/vp8' },
+  vp9: { mimeType: 'video/vp9' },
+  av1: { mimeType: 'video/av1' },
+  h264: { mimeType: 'video/h264', fmtp: 'packetization-mode=1' },
+  'h264-mode0': { mimeType: 'video/h264', fmtp: 'packetization-mode=0' },
+};
 
 /** @param {RTCIceCandidate | null} candidate */
 const shareable = (candidate) => !loopbackOnly || !candidate || candidate.address === '127.0.0.1';
@@ -114,6 +124,26 @@ const debugView = Object.freeze({
   },
   get errors() {
     return [...errors];
+  },
+  /** The video codecs in use (from getStats): what each connection sends and receives. */
+  async videoCodecs() {
+    /** @type {{ connection: string, direction: string, mimeType: string, sdpFmtpLine: string }[]} */
+    const found = [];
+    for (const [name, pc] of call?.pcs ?? []) {
+      const stats = await pc.getStats();
+      stats.forEach((report) => {
+        if ((report.type !== 'outbound-rtp' && report.type !== 'inbound-rtp') || report.kind !== 'video') return;
+        const codec = report.codecId ? stats.get(report.codecId) : undefined;
+        if (!codec) return;
+        found.push({
+          connection: name,
+          direction: report.type === 'outbound-rtp' ? 'send' : 'receive',
+          mimeType: codec.mimeType,
+          sdpFmtpLine: codec.sdpFmtpLine ?? '',
+        });
+      });
+    }
+    return found;
   },
   /** The last 100 signalling events, for diagnosing a test. */
   get history() {
@@ -313,13 +343,18 @@ function newPeerConnection(current, name) {
   return pc;
 }
 
-/** Only VP8 for video and Opus for audio, so every run negotiates the same codecs. @param {RTCPeerConnection} pc */
+/**
+ * Only the chosen video codec (VP8 unless `codec` says otherwise) and Opus for audio, so every run negotiates the
+ * same codecs. @param {RTCPeerConnection} pc
+ */
 function preferCodecs(pc) {
+  const video = VIDEO_CODECS[/** @type {keyof typeof VIDEO_CODECS} */ (videoCodec)] ?? VIDEO_CODECS.vp8;
   for (const transceiver of pc.getTransceivers()) {
     const kind = transceiver.receiver.track.kind;
-    const wanted = kind === 'video' ? 'video/vp8' : 'audio/opus';
+    const wanted = kind === 'video' ? video : { mimeType: 'audio/opus' };
+    const fmtp = 'fmtp' in wanted ? wanted.fmtp : undefined;
     const codecs = (RTCRtpReceiver.getCapabilities(kind)?.codecs ?? []).filter(
-      (codec) => codec.mimeType.toLowerCase() === wanted,
+      (codec) => codec.mimeType.toLowerCase() === wanted.mimeType && (!fmtp || (codec.sdpFmtpLine ?? '').includes(fmtp)),
     );
     if (codecs.length > 0) transceiver.setCodecPreferences(codecs);
   }

@@ -4,7 +4,8 @@
  *
  * Outgoing frame, E2EE on (protocol.md §6.3):
  *   negotiating, blocked, error → handshake-only frame (clear prefix + packet), or dropped: nothing in clear
- *   encrypted, identity-changed → clear prefix + SFrame(rest, AAD = prefix) [+ packet while a record is pending]
+ *   encrypted, identity-changed → the codec's clear parts + SFrame(the rest, AAD = the clear parts) [+ packet while a
+ *                                 record is pending]; where the bytes go is the codec's layout (frames.ts, §2, §2.1)
  *   unencrypted (fallback)      → unaltered, but one audio frame a second becomes a probe frame (§6.4)
  * Incoming frame, E2EE on:
  *   CallSeal frame → packet to the session; media decrypted under a confirmed pair (failures throw: dropped);
@@ -17,7 +18,7 @@
  * increasing, a heartbeat every second once a transform exists and a report on every change; reasons are codes.
  */
 import { equalBytes } from '../e2ee/bytes';
-import { encodeCallSealFrame, hasCallSealTrailer, parseCallSealFrame } from '../e2ee/frame-container';
+import { encodeCallSealFrame, hasCallSealTrailer } from '../e2ee/frame-container';
 import { CallSession, type SessionStatus } from '../e2ee/session';
 import { bytesToBase64 } from '../shared/base64';
 import { toHex } from '../shared/bytes';
@@ -26,7 +27,7 @@ import type { SessionReport } from '../shared/messages';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { KeyFrameRequests } from './key-frames';
 import { KeyRing } from './key-ring';
-import { clearPrefixLength, codecName, isVideo, probeFrame, type EncodedFrame } from './frames';
+import { codecName, incomingLayout, isVideo, outgoingLayout, probeFrame, type EncodedFrame } from './frames';
 import { Signer } from './signer';
 
 export type { EncodedFrame } from './frames';
@@ -130,8 +131,8 @@ export class CallController {
     if (session === 'drop') return this.drop();
     if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
-    const prefixLength = clearPrefixLength(frame, data.length);
-    if (prefixLength === null) return this.unsupportedCodec(frame);
+    const layout = outgoingLayout(frame, data); // a frame that cannot be cut throws: dropped
+    if (layout === null) return this.unsupportedCodec(frame);
     const { state } = session.status();
     if (state === 'unencrypted') {
       const probe = isVideo(frame) ? null : session.takeProbe();
@@ -139,17 +140,16 @@ export class CallController {
       frame.data = probeFrame(data, probe).buffer;
       return frame;
     }
-    const clearPrefix = data.subarray(0, prefixLength);
     const packet = session.outgoingPacket();
-    const canEncrypt = senderIndex !== undefined && prefixLength < data.length && this.keys.current !== null;
+    const canEncrypt = senderIndex !== undefined && layout.plaintext.length > 0 && this.keys.current !== null;
     if ((state === 'encrypted' || state === 'identity-changed') && canEncrypt) {
-      const payload = await this.keys.encrypt(senderIndex, data.subarray(prefixLength), clearPrefix);
-      frame.data = encodeCallSealFrame({ clearPrefix, payload, handshake: packet }).buffer;
+      const payload = await this.keys.encrypt(senderIndex, layout.plaintext, layout.aad);
+      frame.data = layout.assemble(encodeCallSealFrame({ clearPrefix: EMPTY, payload, handshake: packet }), true).buffer;
       this.counters.encrypted++;
       return frame;
     }
     if (packet === null) return this.drop();
-    frame.data = encodeCallSealFrame({ clearPrefix, payload: EMPTY, handshake: packet }).buffer;
+    frame.data = layout.assemble(encodeCallSealFrame({ clearPrefix: EMPTY, payload: EMPTY, handshake: packet }), false).buffer;
     return frame;
   }
 
@@ -165,19 +165,15 @@ export class CallController {
       return session.status().state === 'unencrypted' ? this.passPlain(frame) : this.drop();
     }
     session.noteCallSealFrame();
-    const prefixLength = clearPrefixLength(frame, data.length);
-    if (prefixLength === null) return this.unsupportedCodec(frame);
-    const parsed = parseCallSealFrame(data, prefixLength); // malformed: throws, the worker counts it dropped
-    if (parsed === null) return this.drop();
+    const layout = incomingLayout(frame, data); // malformed: throws, the worker counts it dropped
+    if (layout === null) return this.unsupportedCodec(frame);
+    const { parsed } = layout;
     if (parsed.handshake !== undefined) await session.receivePacket(parsed.handshake);
     this.keyFrames.flush();
     if (!parsed.hasMedia) return null; // handshake-only: never to the decoder
-    const { pairId, plaintext } = await this.keys.decrypt(parsed.payload, parsed.clearPrefix);
+    const { pairId, plaintext } = await this.keys.decrypt(parsed.payload, layout.aad);
     session.noteMediaDecrypted(pairId);
-    const out = new Uint8Array(parsed.clearPrefix.length + plaintext.length);
-    out.set(parsed.clearPrefix);
-    out.set(plaintext, parsed.clearPrefix.length);
-    frame.data = out.buffer;
+    frame.data = layout.restore(plaintext).buffer;
     this.counters.decrypted++;
     this.lastDecryptedAt = this.now();
     return frame;

@@ -69,6 +69,16 @@ export interface CallOptions {
   /** A relay for `single`/`split` the caller owns; without one, the call starts (and closes) its own. */
   relay?: Relay;
   room?: string;
+  /** The demo's video codec (`vp8` by default; `h264`, `h264-mode0`, `vp9`, `av1`). */
+  codec?: string;
+}
+
+/** A video codec a connection uses, from getStats (`window.demo.videoCodecs()`). */
+export interface VideoCodecInUse {
+  connection: string;
+  direction: 'send' | 'receive';
+  mimeType: string;
+  sdpFmtpLine: string;
 }
 
 export interface Participant {
@@ -81,6 +91,8 @@ export interface Participant {
   /** The popup, when the participant has CallSeal (opened on first use, then kept). */
   popup(): Promise<Popup>;
   demo(): Promise<DemoState>;
+  /** The video codecs the call's connections send and receive (getStats). */
+  videoCodecs(): Promise<VideoCodecInUse[]>;
   /** Reloads the call page (rejoining the room). */
   reload(): Promise<void>;
 }
@@ -264,7 +276,9 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
       own(() => browser.close());
       const page = await browser.newPage();
       page.on('pageerror', (error) => console.warn(`[${name} page error]`, error));
-      const url = server.url(`/?${new URLSearchParams({ room, peer: name, topology, loopback: '1' })}`);
+      const query: Record<string, string> = { room, peer: name, topology, loopback: '1' };
+      if (options.codec) query.codec = options.codec;
+      const url = server.url(`/?${new URLSearchParams(query)}`);
       let popup: Promise<Popup> | undefined;
       if (opts.e2ee) {
         // Switch on before the call page loads, as a user would: open the app's landing page, use the popup.
@@ -281,6 +295,12 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
         url,
         popup: () => (popup ??= popupFor(browser, page)),
         demo: () => readDemo(page),
+        videoCodecs: () =>
+          page.evaluate(async () => {
+            const demo = (window as unknown as { demo?: { videoCodecs(): Promise<VideoCodecInUse[]> } }).demo;
+            if (!demo) throw new Error('window.demo is missing: is this the demo call page?');
+            return demo.videoCodecs();
+          }),
         async reload() {
           await page.reload();
         },

@@ -5,7 +5,9 @@
  * What it does
  * - Answers every RTCPeerConnection a participant offers (`demo/public/app.js`: one sendrecv connection for `single`,
  *   a sendonly "publish" and a recvonly "subscribe" connection for `split`). Each offered m-line is mirrored: what the
- *   client sends, the relay receives; what the client receives, the relay sends. Codecs: VP8 and Opus only.
+ *   client sends, the relay receives; what the client receives, the relay sends. Codecs: Opus, and VP8, H264 (any
+ *   profile and packetization mode the client offers) and AV1 for video — the client chooses (`setCodecPreferences`);
+ *   packets are forwarded whatever the codec.
  *   ICE: UDP host candidates on 127.0.0.1 only, no STUN/TURN (werift's built-in fallback to a public STUN server is
  *   switched off, so the relay never touches the network); the relay is ICE-controlled and answers vanilla (its
  *   answer carries its candidates); the client's trickled candidates are used when they are on 127.0.0.1.
@@ -18,11 +20,14 @@
  *   recovers after reloads and after a plaintext fallback without waiting for a timeout.
  * - Keeps a copy of what each participant sent, as received (before the `mitm` hook): VP8 RTP depacketized into
  *   whole frames (RFC 7741 payload descriptor removed, packets of one timestamp joined from the start-of-partition
- *   packet to the marker; incomplete frames are left out), and Opus RTP payloads (one packet = one frame).
+ *   packet to the marker; incomplete frames are left out), H264 RTP depacketized into Annex B frames (RFC 6184 single
+ *   NAL units, STAP-A and FU-A; each unit behind 00 00 00 01, as Chromium's depacketizer writes them), and Opus RTP
+ *   payloads (one packet = one frame). AV1 is forwarded but not copied.
  *   `copies(name)` returns them in order, across that participant's reloads.
  * - `mitm` can rewrite or drop a frame's payload before it is forwarded: every Opus packet, VP8 frames that fit in
  *   one RTP packet (which is what CallSeal's hello-only frames are), and the LAST packet of a multi-packet VP8 frame
- *   (`part: 'tail'`: the frame's end, where CallSeal's trailer is). Other packets pass unchanged.
+ *   (`part: 'tail'`: the frame's end, where CallSeal's trailer is). Other packets, and other video codecs, pass
+ *   unchanged.
  *   Dropping a packet leaves a sequence-number gap the receiver will NACK; the relay does not retransmit it.
  *
  * What it does not do
@@ -37,8 +42,10 @@ import {
   PictureLossIndication,
   RTCPeerConnection,
   RtcpPayloadSpecificFeedback,
+  RTCRtpCodecParameters,
   Vp8RtpPayload,
   useFIR,
+  useH264,
   useNACK,
   useOPUS,
   usePLI,
@@ -76,8 +83,10 @@ export interface RelayOptions {
 }
 
 export interface RelayCopies {
-  /** Whole VP8 frames, in the order they completed. */
+  /** Whole VP8 frames or H264 Annex B frames (see `videoCodec`), in the order they completed. */
   video: Uint8Array[];
+  /** The codec of the copied video frames (lower case, e.g. `video/vp8`, `video/h264`), once one arrived. */
+  videoCodec?: string;
   /** Opus packets, in arrival order. */
   audio: Uint8Array[];
 }
@@ -103,7 +112,11 @@ export interface Relay extends MediaServer {
 interface Inbound {
   receiver: RTCRtpReceiver;
   ssrc: number;
-  assembler: Vp8Assembler | undefined;
+  assembler: { push(packet: RtpPacket): Uint8Array | undefined } | undefined;
+  /** The codecs negotiated on the transceiver, to name a packet's payload type. */
+  codecs: readonly RTCRtpCodecParameters[];
+  /** Lower-case mime type of the video codec, from the first packet's payload type. */
+  codec: string | undefined;
 }
 
 interface Outbound {
@@ -224,6 +237,75 @@ export class Vp8Assembler {
   }
 }
 
+/**
+ * Joins H264 RTP packets into Annex B frames (RFC 6184, packetization modes 0 and 1): the packets of one RTP timestamp
+ * up to the one with the marker bit, with no sequence number missing; single NAL unit packets, STAP-A and FU-A, each
+ * unit written behind `00 00 00 01` as Chromium's depacketizer writes it.
+ */
+export class H264Assembler {
+  private timestamp: number | undefined;
+  private packets = new Map<number, Buffer>();
+  /** Frames left out because packets were missing or malformed. */
+  incomplete = 0;
+
+  push(packet: RtpPacket): Uint8Array | undefined {
+    if (packet.payload.length === 0) return undefined;
+    const { timestamp, sequenceNumber, marker } = packet.header;
+    if (timestamp !== this.timestamp) {
+      if (this.packets.size > 0) this.incomplete++;
+      this.timestamp = timestamp;
+      this.packets.clear();
+    }
+    this.packets.set(sequenceNumber, packet.payload);
+    if (!marker) return undefined;
+    const sequence = [...this.packets.keys()];
+    const first = sequence.reduce((a, b) => (uint16Diff(sequenceNumber, b) > uint16Diff(sequenceNumber, a) ? b : a));
+    const count = uint16Diff(sequenceNumber, first) + 1;
+    const units: Buffer[] = [];
+    let fragment: Buffer[] | undefined;
+    for (let i = 0; i < count; i++) {
+      const payload = this.packets.get((first + i) & 0xffff);
+      if (!payload) return this.fail();
+      const type = (payload[0] ?? 0) & 0x1f;
+      if (type >= 1 && type <= 23) units.push(payload);
+      else if (type === 24) {
+        for (let at = 1; at + 2 <= payload.length; ) {
+          const size = payload.readUInt16BE(at);
+          if (at + 2 + size > payload.length) return this.fail();
+          units.push(payload.subarray(at + 2, at + 2 + size));
+          at += 2 + size;
+        }
+      } else if (type === 28 && payload.length >= 2) {
+        const fuHeader = payload[1] ?? 0;
+        if (fuHeader & 0x80) fragment = [Buffer.of(((payload[0] ?? 0) & 0xe0) | (fuHeader & 0x1f))];
+        if (!fragment) return this.fail();
+        fragment.push(payload.subarray(2));
+        if (fuHeader & 0x40) {
+          units.push(Buffer.concat(fragment));
+          fragment = undefined;
+        }
+      } else return this.fail();
+    }
+    this.packets.clear();
+    this.timestamp = undefined;
+    return new Uint8Array(Buffer.concat(units.flatMap((unit) => [Buffer.of(0, 0, 0, 1), unit])));
+  }
+
+  private fail(): undefined {
+    this.incomplete++;
+    this.packets.clear();
+    return undefined;
+  }
+}
+
+/** AV1 as Chromium names it (werift only knows the old `video/AV1X`). */
+const useAV1 = (): RTCRtpCodecParameters =>
+  new RTCRtpCodecParameters({
+    mimeType: 'video/AV1',
+    clockRate: 90000,
+    rtcpFeedback: [useNACK(), usePLI(), useFIR()],
+  });
+
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const rooms = new Map<string, Map<string, Member>>();
   const copies = new Map<string, RelayCopies>();
@@ -277,6 +359,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       copy.payload = Buffer.from(replaced);
       return copy;
     }
+    if (from.inbound.get('video')?.codec !== 'video/vp8') return packet;
     const vp8 = Vp8RtpPayload.deSerialize(packet.payload);
     if (!packet.header.marker) return packet;
     const part = vp8.sBit === 1 && vp8.pid === 0 ? 'whole' : 'tail';
@@ -293,7 +376,14 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     if (packet.payload.length > 0) {
       if (kind === 'audio') copiesOf(from.peer).audio.push(new Uint8Array(packet.payload));
       else {
-        const frame = from.inbound.get('video')?.assembler?.push(packet);
+        const inbound = from.inbound.get('video');
+        if (inbound && inbound.codec === undefined) {
+          inbound.codec = inbound.codecs.find((c) => c.payloadType === packet.header.payloadType)?.mimeType.toLowerCase();
+          if (inbound.codec === 'video/vp8') inbound.assembler = new Vp8Assembler();
+          else if (inbound.codec === 'video/h264') inbound.assembler = new H264Assembler();
+          if (inbound.codec) copiesOf(from.peer).videoCodec = inbound.codec;
+        }
+        const frame = inbound?.assembler?.push(packet);
         if (frame) copiesOf(from.peer).video.push(frame);
       }
     }
@@ -334,7 +424,11 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       iceFilterCandidatePair: (pair) => pair.protocol.localCandidate?.host === LOOPBACK,
       codecs: {
         audio: [useOPUS()],
-        video: [useVP8({ rtcpFeedback: [useNACK(), usePLI(), useFIR()] })],
+        video: [
+          useVP8({ rtcpFeedback: [useNACK(), usePLI(), useFIR()] }),
+          useH264({ rtcpFeedback: [useNACK(), usePLI(), useFIR()] }),
+          useAV1(),
+        ],
       },
       headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
     });
@@ -351,7 +445,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       member.inbound.set(kind, {
         receiver: transceiver.receiver,
         ssrc: track.ssrc ?? 0,
-        assembler: kind === 'video' ? new Vp8Assembler() : undefined,
+        assembler: undefined,
+        codecs: transceiver.codecs,
+        codec: undefined,
       });
       track.onReceiveRtp.subscribe((packet: RtpPacket) => {
         if (!link.closed && current(member)) forward(member, kind, packet);
@@ -469,7 +565,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     },
     copies(name: string): RelayCopies {
       const entry = copiesOf(name);
-      return { video: [...entry.video], audio: [...entry.audio] };
+      const copy: RelayCopies = { video: [...entry.video], audio: [...entry.audio] };
+      if (entry.videoCodec !== undefined) copy.videoCodec = entry.videoCodec;
+      return copy;
     },
     clearCopies() {
       copies.clear();

@@ -125,10 +125,10 @@ describe('CallController: frames', () => {
 
   it('drops frames of an unsupported codec and names the codec', async () => {
     const alice = await party();
-    const h264 = encodedFrame(MEDIA, 'video');
-    (h264 as unknown as { getMetadata: () => object }).getMetadata = () => ({ mimeType: 'video/H264' });
-    expect(await alice.controller.outgoing(h264, 0)).toBeNull();
-    expect(alice.reports.at(-1)).toMatchObject({ detail: 'unsupported-codec', codec: 'H264' });
+    const h265 = encodedFrame(MEDIA, 'video');
+    (h265 as unknown as { getMetadata: () => object }).getMetadata = () => ({ mimeType: 'video/H265' });
+    expect(await alice.controller.outgoing(h265, 0)).toBeNull();
+    expect(alice.reports.at(-1)).toMatchObject({ detail: 'unsupported-codec', codec: 'H265' });
   });
 
   it('asks each video receiver for one key frame when a pair becomes current', async () => {
