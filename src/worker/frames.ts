@@ -4,6 +4,7 @@
  */
 import { codecClearPrefixLength, encodeCallSealFrame } from '../e2ee/frame-container';
 import type { CodecName } from '../shared/call-status';
+import { av1Incoming, av1Outgoing } from './codecs/av1';
 import { h264Incoming, h264Outgoing } from './codecs/h264';
 import { prefixIncoming, prefixOutgoing, type IncomingLayout, type OutgoingLayout } from './codecs/layout';
 
@@ -31,6 +32,7 @@ function mimeOf(frame: EncodedFrame): string {
  */
 export function outgoingLayout(frame: EncodedFrame, data: Uint8Array): OutgoingLayout | null {
   if (isVideo(frame) && mimeOf(frame) === 'video/h264') return h264Outgoing(data);
+  if (isVideo(frame) && mimeOf(frame) === 'video/av1') return av1Outgoing(data);
   const prefixLength = clearPrefixLength(frame, data.length);
   return prefixLength === null ? null : prefixOutgoing(data, prefixLength);
 }
@@ -41,11 +43,12 @@ export function outgoingLayout(frame: EncodedFrame, data: Uint8Array): OutgoingL
  */
 export function incomingLayout(frame: EncodedFrame, data: Uint8Array): IncomingLayout | null {
   if (isVideo(frame) && mimeOf(frame) === 'video/h264') return h264Incoming(data);
+  if (isVideo(frame) && mimeOf(frame) === 'video/av1') return av1Incoming(data);
   const prefixLength = clearPrefixLength(frame, data.length);
   return prefixLength === null ? null : prefixIncoming(data, prefixLength);
 }
 
-/** The clear-prefix length (§2) of a prefix codec, or null for a codec without one (H264) or not supported. */
+/** The clear-prefix length (§2) of a prefix codec, or null for a codec without one (H264, AV1) or not supported. */
 export function clearPrefixLength(frame: EncodedFrame, length: number): number | null {
   // Audio frames that do not name their codec are Opus, WebRTC's mandatory audio codec.
   const mimeType = mimeTypeOf(frame) ?? (isVideo(frame) ? '' : 'audio/opus');

@@ -2,12 +2,14 @@
  * Issue 8, item 1: calls in codecs other than VP8, forced through negotiation (`setCodecPreferences` in the demo,
  * `?codec=`), with CallSeal on at both ends, through the werift relay (an SFU's view of the frames).
  *
- * H264: both popups show `encrypted` with the same code, each side sees the other's colour, getStats names H264 on
- * both ends, and the relay's copy is H264 an SFU can work with — parameter sets, NAL types and slice headers in clear
- * (key frames recognisable) — while every frame carries CallSeal's trailer and no slice body in clear.
+ * H264 (packetization modes 1 and 0) and AV1: both popups show `encrypted` with the same code and nothing to explain,
+ * each side sees the other's colour, getStats names the codec on both ends, and the relay's copy is what an SFU can
+ * work with — H264 parameter sets, NAL types and slice headers, AV1 OBU types and sequence headers in clear (key
+ * frames recognisable) — while every frame carries CallSeal's trailer.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasCallSealTrailer } from '../../../src/e2ee/frame-container';
+import { parseObus, obuType } from '../../../src/worker/codecs/av1';
 import { splitAnnexB } from '../../../src/worker/codecs/h264';
 import { closeAllCalls, type Call, type Participant } from '../support/call';
 import { expectEachSeesTheOther, startEncryptedCall, waitForCopies } from './helpers';
@@ -34,18 +36,20 @@ describe('codecs (CallSeal on both sides, through the relay)', () => {
     await closeAllCalls();
   });
 
-  for (const [codec, fmtp] of [
-    ['h264', 'packetization-mode=1'],
-    ['h264-mode0', 'packetization-mode=0'],
-  ] as const) {
-    it(`${codec}: encrypted, the picture intact, and the SFU sees H264 it can forward`, async () => {
+  const cases = [
+    { codec: 'h264', mimeType: 'video/h264', fmtp: 'packetization-mode=1' },
+    { codec: 'h264-mode0', mimeType: 'video/h264', fmtp: 'packetization-mode=0' },
+    { codec: 'av1', mimeType: 'video/av1', fmtp: undefined },
+  ] as const;
+  for (const { codec, mimeType, fmtp } of cases) {
+    it(`${codec}: encrypted, the picture intact, and the SFU sees ${mimeType} it can forward`, async () => {
       const started = await startEncryptedCall({ topology: 'single', codec });
       call = started.call;
       expect(started.aliceCode).toBeDefined();
       expect(started.bobCode).toBe(started.aliceCode);
       await call.waitUntilConnected(20_000);
       await expectEachSeesTheOther(call);
-      await Promise.all([expectCodec(call.alice, 'video/h264', fmtp), expectCodec(call.bob, 'video/h264', fmtp)]);
+      await Promise.all([expectCodec(call.alice, mimeType, fmtp), expectCodec(call.bob, mimeType, fmtp)]);
       // Still encrypted, with nothing to explain (no frames dropped for their codec).
       for (const popup of [started.alicePopup, started.bobPopup]) {
         expect(await popup.state()).toBe('encrypted');
@@ -56,16 +60,23 @@ describe('codecs (CallSeal on both sides, through the relay)', () => {
       await waitForCopies(call);
       for (const sender of [call.alice, call.bob]) {
         const copies = relay.copies(sender.name);
-        expect(copies.videoCodec).toBe('video/h264');
+        expect(copies.videoCodec).toBe(mimeType);
         const frames = copies.video;
         const plain = frames.filter((frame) => !hasCallSealTrailer(frame));
-        expect(plain, `${sender.name} sent ${plain.length} H264 frames without CallSeal's trailer`).toHaveLength(0);
-        // What an SFU reads: every frame is Annex B with a slice, key frames lead with SPS and PPS.
-        const types = frames.map(nalTypes);
-        expect(types.every((t) => t.includes(1) || t.includes(5))).toBe(true);
-        const keyFrames = types.filter((t) => t.includes(5));
-        expect(keyFrames.length).toBeGreaterThan(0);
-        for (const t of keyFrames) expect(t.slice(0, 2)).toEqual([7, 8]);
+        expect(plain, `${sender.name} sent ${plain.length} frames without CallSeal's trailer`).toHaveLength(0);
+        if (mimeType === 'video/h264') {
+          // What an SFU reads: every frame is Annex B with a slice, key frames lead with SPS and PPS.
+          const types = frames.map(nalTypes);
+          expect(types.every((t) => t.includes(1) || t.includes(5))).toBe(true);
+          const keyFrames = types.filter((t) => t.includes(5));
+          expect(keyFrames.length).toBeGreaterThan(0);
+          for (const t of keyFrames) expect(t.slice(0, 2)).toEqual([7, 8]);
+        } else {
+          // Every frame is a sequence of OBUs; key frames lead with the sequence header.
+          const types = frames.map((frame) => parseObus(frame).map((obu) => obuType(obu.header)));
+          expect(types.every((t) => t.length > 0 && t.every((type) => type >= 1 && type <= 7))).toBe(true);
+          expect(types.some((t) => t[0] === 1)).toBe(true);
+        }
       }
     }, 60_000);
   }

@@ -22,7 +22,7 @@
  *   whole frames (RFC 7741 payload descriptor removed, packets of one timestamp joined from the start-of-partition
  *   packet to the marker; incomplete frames are left out), H264 RTP depacketized into Annex B frames (RFC 6184 single
  *   NAL units, STAP-A and FU-A; each unit behind 00 00 00 01, as Chromium's depacketizer writes them), and Opus RTP
- *   payloads (one packet = one frame). AV1 is forwarded but not copied.
+ *   payloads (one packet = one frame), and AV1 RTP joined into frames of OBUs, each with a size field.
  *   `copies(name)` returns them in order, across that participant's reloads.
  * - `mitm` can rewrite or drop a frame's payload before it is forwarded: every Opus packet, VP8 frames that fit in
  *   one RTP packet (which is what CallSeal's hello-only frames are), and the LAST packet of a multi-packet VP8 frame
@@ -83,7 +83,7 @@ export interface RelayOptions {
 }
 
 export interface RelayCopies {
-  /** Whole VP8 frames or H264 Annex B frames (see `videoCodec`), in the order they completed. */
+  /** Whole VP8 frames, H264 Annex B frames or AV1 OBU sequences (see `videoCodec`), in the order they completed. */
   video: Uint8Array[];
   /** The codec of the copied video frames (lower case, e.g. `video/vp8`, `video/h264`), once one arrived. */
   videoCodec?: string;
@@ -298,6 +298,114 @@ export class H264Assembler {
   }
 }
 
+/**
+ * Joins AV1 RTP packets into frames (the AV1 RTP payload format: aggregation header Z Y W N, OBU elements with leb128
+ * lengths, fragments joined across packets), up to the packet with the marker bit, with no sequence number missing;
+ * every OBU written back with a size field, as Chromium's depacketizer writes them.
+ */
+export class Av1Assembler {
+  private timestamp: number | undefined;
+  private packets = new Map<number, Buffer>();
+  incomplete = 0;
+
+  push(packet: RtpPacket): Uint8Array | undefined {
+    if (packet.payload.length === 0) return undefined;
+    const { timestamp, sequenceNumber, marker } = packet.header;
+    if (timestamp !== this.timestamp) {
+      if (this.packets.size > 0) this.incomplete++;
+      this.timestamp = timestamp;
+      this.packets.clear();
+    }
+    this.packets.set(sequenceNumber, packet.payload);
+    if (!marker) return undefined;
+    const first = [...this.packets.keys()].reduce((a, b) =>
+      uint16Diff(sequenceNumber, b) > uint16Diff(sequenceNumber, a) ? b : a,
+    );
+    const count = uint16Diff(sequenceNumber, first) + 1;
+    const obus: Buffer[] = [];
+    let pending: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const payload = this.packets.get((first + i) & 0xffff);
+      if (!payload) return this.fail();
+      const aggregation = payload[0] ?? 0;
+      const z = (aggregation & 0x80) !== 0;
+      const y = (aggregation & 0x40) !== 0;
+      const w = (aggregation >> 4) & 0x03;
+      const elements: Buffer[] = [];
+      let at = 1;
+      while (at < payload.length) {
+        const last = w !== 0 && elements.length === w - 1;
+        let size = payload.length - at;
+        if (!last) {
+          let value = 0;
+          let shift = 0;
+          for (;;) {
+            const byte = payload[at++];
+            if (byte === undefined) return this.fail();
+            value += (byte & 0x7f) * 2 ** shift;
+            shift += 7;
+            if (!(byte & 0x80)) break;
+          }
+          size = value;
+        }
+        if (at + size > payload.length) return this.fail();
+        elements.push(payload.subarray(at, at + size));
+        at += size;
+      }
+      elements.forEach((element, index) => {
+        const continues = index === 0 && z;
+        if (!continues && pending.length > 0) {
+          obus.push(Buffer.concat(pending));
+          pending = [];
+        }
+        pending.push(element);
+        const ends = !(index === elements.length - 1 && y);
+        if (ends) {
+          obus.push(Buffer.concat(pending));
+          pending = [];
+        }
+      });
+    }
+    if (pending.length > 0) obus.push(Buffer.concat(pending));
+    this.packets.clear();
+    this.timestamp = undefined;
+    const parts: Buffer[] = [];
+    for (const obu of obus) {
+      if (obu.length === 0) continue;
+      const header = obu[0] ?? 0;
+      const extension = (header & 0x04) !== 0;
+      const headerLength = extension ? 2 : 1;
+      let body = obu.subarray(headerLength); // Chromium's packetizer removes the size field; another may keep it
+      if (header & 0x02) {
+        let value = 0;
+        let at = 0;
+        for (let shift = 0; at < body.length; shift += 7) {
+          const byte = body[at++] ?? 0;
+          value += (byte & 0x7f) * 2 ** shift;
+          if (!(byte & 0x80)) break;
+        }
+        body = body.subarray(at, at + value);
+      }
+      const size: number[] = [];
+      let value = body.length;
+      do {
+        let byte = value & 0x7f;
+        value = Math.floor(value / 128);
+        if (value > 0) byte |= 0x80;
+        size.push(byte);
+      } while (value > 0);
+      parts.push(Buffer.of(header | 0x02), extension ? obu.subarray(1, 2) : Buffer.alloc(0), Buffer.from(size), body);
+    }
+    return new Uint8Array(Buffer.concat(parts));
+  }
+
+  private fail(): undefined {
+    this.incomplete++;
+    this.packets.clear();
+    return undefined;
+  }
+}
+
 /** AV1 as Chromium names it (werift only knows the old `video/AV1X`). */
 const useAV1 = (): RTCRtpCodecParameters =>
   new RTCRtpCodecParameters({
@@ -381,6 +489,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
           inbound.codec = inbound.codecs.find((c) => c.payloadType === packet.header.payloadType)?.mimeType.toLowerCase();
           if (inbound.codec === 'video/vp8') inbound.assembler = new Vp8Assembler();
           else if (inbound.codec === 'video/h264') inbound.assembler = new H264Assembler();
+          else if (inbound.codec === 'video/av1') inbound.assembler = new Av1Assembler();
           if (inbound.codec) copiesOf(from.peer).videoCodec = inbound.codec;
         }
         const frame = inbound?.assembler?.push(packet);
