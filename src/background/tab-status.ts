@@ -8,7 +8,7 @@
  * when the peer key is one the user verified, for `identity-changed` only when the user confirmed exactly this
  * report's pair (or an earlier pair of the same identity in the same session). Only fields from fixed lists are copied: no text from a page reaches the status.
  */
-import { NO_CALL, type FrameCounters, type TabCallStatus } from '../shared/call-status';
+import { MEDIA_DROPPED_DETAILS, NO_CALL, type FrameCounters, type TabCallStatus } from '../shared/call-status';
 import type { FrameEntry } from './call-registry';
 import { hasPair } from './report-rules';
 
@@ -83,6 +83,7 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
   };
   if (report.detail) status.detail = report.detail;
   if (report.detail === 'unsupported-codec' && report.codec) status.codec = report.codec;
+  if (report.detail && MEDIA_DROPPED_DETAILS.includes(report.detail) && report.media) status.media = report.media;
   if (hasPair(report.state) && report.securityCode && report.peerIdentityPublicKey) {
     status.securityCode = report.securityCode;
     status.peerIdentityPublicKey = report.peerIdentityPublicKey;

@@ -1,12 +1,12 @@
 import type { TabCallStatus } from '../shared/call-status';
-import { detailSentence, offHint, otherCallsSentence, statusWords } from '../shared/status-text';
+import { detailSentence, offHint, otherCallsSentence, statusWordsFor } from '../shared/status-text';
 
 /**
  * The current tab's call in one sentence, with the background's reason turned into the extension's own words
  * (the status carries codes, never text), and a note when other frames of the page run calls too.
  */
 export function CallStateView({ status, enabled }: { status: TabCallStatus; enabled: boolean }) {
-  const words = statusWords(status.state);
+  const words = statusWordsFor(status);
   return (
     <section class={`call tone-${words.tone}`}>
       <div class="call-state" data-testid="call-state" data-state={status.state} role="status">
@@ -14,7 +14,7 @@ export function CallStateView({ status, enabled }: { status: TabCallStatus; enab
       </div>
       {status.detail && (
         <p class="call-detail" data-testid="call-detail">
-          {detailSentence(status.detail, status.codec)}
+          {detailSentence(status.detail, status.codec, status.media)}
         </p>
       )}
       {status.otherCalls !== undefined && status.otherCalls > 0 && (

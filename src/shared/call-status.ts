@@ -31,8 +31,10 @@ export const DETAIL_CODES = [
   'peer-protocol-1',
   /** Encrypted call, but the peer's media now arrives only in clear; CallSeal does not play it. */
   'peer-stopped-encrypting',
-  /** Frames of a codec CallSeal cannot encrypt are dropped (see `codec`). */
+  /** Frames of a codec CallSeal cannot encrypt are dropped (see `codec`, and `media` for which kind). */
   'unsupported-codec',
+  /** A local track's frames cannot be encrypted (its sender has no key, or a frame could not be cut) and are not sent (see `media`). */
+  'media-not-sent',
   /** The page's Content-Security-Policy blocks CallSeal's transform worker. */
   'worker-blocked',
   /** The browser lacks RTCRtpScriptTransform (Chrome/Edge before 141). */
@@ -59,6 +61,17 @@ export type CodecName = (typeof CODEC_NAMES)[number];
 export function isCodecName(value: unknown): value is CodecName {
   return typeof value === 'string' && (CODEC_NAMES as readonly string[]).includes(value);
 }
+
+/** Which kind of media a detail is about (with `unsupported-codec` and `media-not-sent`). */
+export const MEDIA_KINDS = ['audio', 'video'] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+
+export function isMediaKind(value: unknown): value is MediaKind {
+  return value === 'audio' || value === 'video';
+}
+
+/** Details that mean some of the call's media is dropped while the rest may be encrypted: never shown as plain `encrypted`. */
+export const MEDIA_DROPPED_DETAILS: readonly DetailCode[] = ['unsupported-codec', 'media-not-sent'];
 
 export function isCallState(value: unknown): value is CallState {
   return typeof value === 'string' && (CALL_STATES as readonly string[]).includes(value);
@@ -92,6 +105,8 @@ export interface TabCallStatus {
   detail?: DetailCode;
   /** With detail `unsupported-codec`: which codec. */
   codec?: CodecName;
+  /** With detail `unsupported-codec` or `media-not-sent`: which media is dropped. */
+  media?: MediaKind;
   /** The frame whose call this is, and its worker session: echoed back by "Codes match". */
   frameId?: number;
   session?: string;

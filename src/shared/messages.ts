@@ -14,8 +14,10 @@ import {
   isPageSettings,
   isCodecName,
   isDetailCode,
+  isMediaKind,
   type CodecName,
   type DetailCode,
+  type MediaKind,
   type FrameCounters,
   type PageSettings,
   type TabCallStatus,
@@ -47,6 +49,8 @@ export interface SessionReport {
   counters: FrameCounters;
   detail?: DetailCode;
   codec?: CodecName;
+  /** With `unsupported-codec` or `media-not-sent`: which media is dropped. */
+  media?: MediaKind;
 }
 
 /** What the hook can tell the background about the page (through the bridge); codes only. */
@@ -159,7 +163,8 @@ export function isSessionReport(value: unknown): value is SessionReport {
     optional(value.securityCode, isSecurityCode) &&
     optional(value.peerIdentityPublicKey, isIdentityKeyBase64) &&
     optional(value.detail, isDetailCode) &&
-    optional(value.codec, isCodecName)
+    optional(value.codec, isCodecName) &&
+    optional(value.media, isMediaKind)
   );
 }
 
@@ -177,6 +182,7 @@ export function copySessionReport(report: SessionReport): SessionReport {
   if (report.peerIdentityPublicKey !== undefined) copy.peerIdentityPublicKey = report.peerIdentityPublicKey;
   if (report.detail !== undefined) copy.detail = report.detail;
   if (report.codec !== undefined) copy.codec = report.codec;
+  if (report.media !== undefined) copy.media = report.media;
   return copy;
 }
 

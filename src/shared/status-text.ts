@@ -5,7 +5,7 @@
  * not encrypted stay neutral about the cause: the other side may lack CallSeal, or the network may be stripping
  * the key exchange. Pure: no browser APIs, safe to import anywhere.
  */
-import { CALL_STATES, type CallState, type CodecName, type DetailCode } from './call-status';
+import { CALL_STATES, MEDIA_DROPPED_DETAILS, type CallState, type CodecName, type DetailCode, type MediaKind, type TabCallStatus } from './call-status';
 import type { PopupFailureCode } from './messages';
 
 /** The icon drawn for each state: `public/icons/shield-<variant>-<size>.png` (see `scripts/make-icons.mjs`). */
@@ -104,6 +104,32 @@ export function statusWords(state: CallState): Readonly<StatusWords> {
   return STATUS_WORDS[state];
 }
 
+const AMBER = '#e37400';
+
+/**
+ * The words for a call as it is: a call whose media is partly dropped (a codec CallSeal cannot encrypt, a sender
+ * without a key) is never shown as plainly encrypted — the toolbar and the popup's headline say what is not sent,
+ * with an amber badge. Every other status gets its state's words.
+ */
+export function statusWordsFor(status: Pick<TabCallStatus, 'state' | 'detail' | 'media' | 'codec'>): Readonly<StatusWords> {
+  const words = STATUS_WORDS[status.state];
+  const dropped = status.detail !== undefined && MEDIA_DROPPED_DETAILS.includes(status.detail);
+  if (!dropped || (status.state !== 'encrypted' && status.state !== 'verified')) return words;
+  const what = status.media === 'audio' ? 'audio' : status.media === 'video' ? 'video' : 'some media';
+  const why =
+    status.detail === 'unsupported-codec'
+      ? `CallSeal cannot encrypt ${status.codec ? CODEC_WORDS[status.codec] : 'its codec'}`
+      : 'it cannot be encrypted';
+  return {
+    ...words,
+    title: `${words.title}, but ${what} is NOT sent — ${why}`,
+    sentence: `${words.sentence}, but ${what} is not sent`,
+    badge: '!',
+    badgeColor: AMBER,
+    tone: 'pending',
+  };
+}
+
 /** Path of an icon inside the extension, as `action.setIcon` wants it (no leading slash). */
 export function iconPath(variant: IconVariant, size: IconSize): string {
   return `icons/shield-${variant}-${size}.png`;
@@ -130,8 +156,8 @@ export const IDENTITY_CHANGED_INSTRUCTION =
   'Someone else may be on the call now. Compare the new code with the other person — by phone or in person, not ' +
   'in this call’s chat — and click "Codes match" only if it matches. If it differs, hang up.';
 
-/** The detail codes' sentences; `unsupported-codec` names its codec (see detailSentence). */
-const DETAIL_SENTENCES: Readonly<Record<Exclude<DetailCode, 'unsupported-codec'>, string>> = {
+/** The detail codes' sentences; `unsupported-codec` and `media-not-sent` name the codec and media (see detailSentence). */
+const DETAIL_SENTENCES: Readonly<Record<Exclude<DetailCode, 'unsupported-codec' | 'media-not-sent'>, string>> = {
   'no-key-exchange':
     'No key exchange received — the other side may not have CallSeal, or something on the network is blocking it.',
   'peer-protocol-1': 'The other side runs an older CallSeal (protocol 1). Both of you need to update CallSeal.',
@@ -153,11 +179,18 @@ const CODEC_WORDS: Readonly<Record<CodecName, string>> = {
   other: 'an unknown codec',
 };
 
-/** The sentence for a detail code; with `unsupported-codec`, naming the codec (from the fixed list). */
-export function detailSentence(detail: DetailCode, codec?: CodecName): string {
+/** The sentence for a detail code; with `unsupported-codec` and `media-not-sent`, naming the codec and media (from the fixed lists). */
+export function detailSentence(detail: DetailCode, codec?: CodecName, media?: MediaKind): string {
+  const what = media === 'audio' ? 'Audio' : media === 'video' ? 'Video' : 'Those frames';
   if (detail === 'unsupported-codec') {
     const name = codec ? CODEC_WORDS[codec] : 'a codec';
-    return `This call uses ${name}, which CallSeal cannot encrypt (it supports Opus, VP8 and VP9). Those frames are not sent.`;
+    return (
+      `This call uses ${name}, which CallSeal cannot encrypt (it supports Opus, VP8, VP9, H264 and AV1). ` +
+      `${what} in ${name} is not sent or played.`
+    );
+  }
+  if (detail === 'media-not-sent') {
+    return `${what} from this page cannot be encrypted right now, so it is not sent. The rest of the call stays encrypted.`;
   }
   return DETAIL_SENTENCES[detail];
 }

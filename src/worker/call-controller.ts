@@ -22,7 +22,14 @@ import { encodeCallSealFrame, hasCallSealTrailer } from '../e2ee/frame-container
 import { CallSession, type SessionStatus } from '../e2ee/session';
 import { bytesToBase64 } from '../shared/base64';
 import { toHex } from '../shared/bytes';
-import { isPageSettings, ZERO_COUNTERS, type CodecName, type FrameCounters, type PageSettings } from '../shared/call-status';
+import {
+  isPageSettings,
+  ZERO_COUNTERS,
+  type CodecName,
+  type FrameCounters,
+  type MediaKind,
+  type PageSettings,
+} from '../shared/call-status';
 import type { SessionReport } from '../shared/messages';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { KeyFrameRequests } from './key-frames';
@@ -46,7 +53,7 @@ export interface ControllerTiming {
 const EMPTY = new Uint8Array(0);
 /** The peer's media only in clear for this long, in an encrypted call: the user is told (§6.3). */
 const PEER_SILENCE_MS = 2000;
-/** An unsupported codec is named while its frames were dropped this recently. */
+/** An unsupported codec, or media not sent, is named while its frames were dropped this recently. */
 const UNSUPPORTED_RECENT_MS = 2000;
 
 type SettingsState = 'pending' | 'known' | 'detached';
@@ -68,7 +75,9 @@ export class CallController {
   private inCall = false;
   private lastPlainAt = Number.NEGATIVE_INFINITY;
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
-  private unsupported: { codec: CodecName; at: number } | null = null;
+  private unsupported: { codec: CodecName; media: MediaKind; at: number } | null = null;
+  /** A local track's media frame that could not be encrypted, in an encrypted call (§6.3): it is not sent. */
+  private notSent: { media: MediaKind; at: number } | null = null;
   private nextSenderIndex = 0;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly idleAfterMs: number;
@@ -131,7 +140,12 @@ export class CallController {
     if (session === 'drop') return this.drop();
     if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
-    const layout = outgoingLayout(frame, data); // a frame that cannot be cut throws: dropped
+    let layout: ReturnType<typeof outgoingLayout>;
+    try {
+      layout = outgoingLayout(frame, data);
+    } catch {
+      return this.mediaNotSent(frame); // a frame its codec's layout cannot cut (§2.1, §2.2): never sent
+    }
     if (layout === null) return this.unsupportedCodec(frame);
     const { state } = session.status();
     if (state === 'unencrypted') {
@@ -147,6 +161,10 @@ export class CallController {
       frame.data = layout.assemble(encodeCallSealFrame({ clearPrefix: EMPTY, payload, handshake: packet }), true).buffer;
       this.counters.encrypted++;
       return frame;
+    }
+    // A media frame of an encrypted call that cannot be encrypted (its sender has no key) is not sent: said (§6.3).
+    if ((state === 'encrypted' || state === 'identity-changed') && senderIndex === undefined && layout.plaintext.length > 0) {
+      this.mediaNotSent(frame);
     }
     if (packet === null) return this.drop();
     frame.data = layout.assemble(encodeCallSealFrame({ clearPrefix: EMPTY, payload: EMPTY, handshake: packet }), false).buffer;
@@ -260,8 +278,22 @@ export class CallController {
   /** Frames of a codec CallSeal cannot encrypt are never sent or played in clear while E2EE is on. */
   private unsupportedCodec(frame: EncodedFrame): null {
     const codec = codecName(frame);
-    const changed = this.unsupported?.codec !== codec;
-    this.unsupported = { codec, at: this.now() };
+    const media: MediaKind = isVideo(frame) ? 'video' : 'audio';
+    const now = this.now();
+    const last = this.unsupported;
+    const changed = last === null || last.codec !== codec || last.media !== media || now - last.at >= UNSUPPORTED_RECENT_MS;
+    this.unsupported = { codec, media, at: now };
+    if (changed) this.report();
+    return this.drop();
+  }
+
+  /** A local media frame that cannot be encrypted in this call is not sent, and the user is told which media. */
+  private mediaNotSent(frame: EncodedFrame): null {
+    const media: MediaKind = isVideo(frame) ? 'video' : 'audio';
+    const now = this.now();
+    const last = this.notSent;
+    const changed = last === null || last.media !== media || now - last.at >= UNSUPPORTED_RECENT_MS;
+    this.notSent = { media, at: now };
     if (changed) this.report();
     return this.drop();
   }
@@ -304,6 +336,10 @@ export class CallController {
     else if (unsupported && this.unsupported !== null) {
       report.detail = 'unsupported-codec';
       report.codec = this.unsupported.codec;
+      report.media = this.unsupported.media;
+    } else if (this.notSent !== null && now - this.notSent.at < UNSUPPORTED_RECENT_MS) {
+      report.detail = 'media-not-sent';
+      report.media = this.notSent.media;
     } else if (peerStopped) report.detail = 'peer-stopped-encrypting';
     return report;
   }

@@ -19,6 +19,8 @@ export interface LaunchOptions {
   withExtension?: boolean;
   /** Load this unpacked extension instead of dist/ (e.g. a probe made for one test). */
   extensionDir?: string;
+  /** `extensionDir` is a copy of CallSeal (e.g. `patchedExtension()`): its ID is read from its service worker. */
+  isCallSeal?: boolean;
   /** Extra command-line flags, e.g. `--use-file-for-fake-video-capture=…`. */
   args?: string[];
 }
@@ -69,7 +71,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
     if (!worker) throw new Error('the extension service worker target has no worker');
     return worker;
   };
-  if (withExtension) {
+  if (withExtension || (options.extensionDir !== undefined && options.isCallSeal)) {
     const worker = await serviceWorker();
     extensionId = new URL(worker.url()).host;
   }

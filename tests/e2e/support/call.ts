@@ -60,6 +60,8 @@ export interface ParticipantOptions {
   color?: Rgb;
   /** Extra Chromium flags. */
   args?: string[];
+  /** Load this copy of CallSeal instead of dist/ (`patchedExtension()`); implies `withExtension`. */
+  extensionDir?: string;
 }
 
 export interface CallOptions {
@@ -267,10 +269,11 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
 
     const join = async (name: string, defaults: Rgb, opts: ParticipantOptions = {}): Promise<Participant> => {
       const color = opts.color ?? defaults;
-      const withExtension = opts.withExtension ?? false;
+      const withExtension = (opts.withExtension ?? false) || opts.extensionDir !== undefined;
       if (opts.e2ee && !withExtension) throw new Error(`${name}: e2ee needs withExtension`);
       const browser = await launchBrowser({
         withExtension,
+        ...(opts.extensionDir !== undefined ? { extensionDir: opts.extensionDir, isCallSeal: true } : {}),
         args: [await cameras.flag(name, color), ...(opts.args ?? [])],
       });
       own(() => browser.close());

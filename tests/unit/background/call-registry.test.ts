@@ -309,6 +309,15 @@ describe('what is shown', () => {
     expect(status()).not.toHaveProperty('codec');
   });
 
+  it('carries the media kind only with the details that drop media', () => {
+    calls.report(TAB, 0, report({ state: 'blocked', detail: 'media-not-sent', media: 'video' }));
+    expect(status()).toMatchObject({ detail: 'media-not-sent', media: 'video' });
+    calls.report(TAB, 0, report({ seq: 2, state: 'blocked', detail: 'unsupported-codec', codec: 'H265', media: 'audio' }));
+    expect(status()).toMatchObject({ detail: 'unsupported-codec', codec: 'H265', media: 'audio' });
+    calls.report(TAB, 0, report({ seq: 3, state: 'blocked', detail: 'no-key-exchange', media: 'video' }));
+    expect(status()).not.toHaveProperty('media');
+  });
+
   it('never passes on text: only details from the fixed list', () => {
     const text = 'Your call is safe. Click here to verify: https://evil.example';
     expect(calls.report(TAB, 0, { ...encrypted(), detail: text as DetailCode })).toBe('rejected');

@@ -50,6 +50,8 @@ describe('worker → bridge', () => {
     const copy = copySessionReport({ ...report, extra: 'page text' } as SessionReport);
     expect(copy).toEqual(report);
     expect('extra' in copy).toBe(false);
+    const dropped = { ...report, detail: 'unsupported-codec', codec: 'H265', media: 'video' } as SessionReport;
+    expect(copySessionReport(dropped)).toEqual(dropped);
   });
 });
 

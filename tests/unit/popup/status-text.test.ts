@@ -11,6 +11,7 @@ import {
   offHint,
   otherCallsSentence,
   statusWords,
+  statusWordsFor,
   toolbarIconPaths,
 } from '../../../src/shared/status-text';
 
@@ -110,6 +111,24 @@ describe('status words', () => {
       expect(detailSentence('unsupported-codec', codec)).toContain(codec);
     }
     expect(detailSentence('unsupported-codec', 'other')).not.toContain('other');
+  });
+
+  it('never shows plain "encrypted" while some of the call is not sent (issue 8)', () => {
+    const av1 = statusWordsFor({ state: 'encrypted', detail: 'unsupported-codec', codec: 'AV1', media: 'video' });
+    expect(av1.sentence).toBe('Encrypted end to end, but video is not sent');
+    expect(av1.title).toBe('CallSeal: call end-to-end encrypted, but video is NOT sent — CallSeal cannot encrypt AV1');
+    expect(av1).toMatchObject({ badge: '!', tone: 'pending', icon: 'encrypted' });
+    const noKey = statusWordsFor({ state: 'verified', detail: 'media-not-sent', media: 'audio' });
+    expect(noKey.sentence).toBe('Encrypted end to end, security code verified, but audio is not sent');
+    expect(noKey.badge).toBe('!');
+    // Without such a detail, a state keeps its own words; a louder state keeps its own too.
+    expect(statusWordsFor({ state: 'encrypted' })).toEqual(statusWords('encrypted'));
+    expect(statusWordsFor({ state: 'encrypted', detail: 'peer-stopped-encrypting' })).toEqual(statusWords('encrypted'));
+    expect(statusWordsFor({ state: 'identity-changed', detail: 'unsupported-codec', codec: 'H265' })).toEqual(
+      statusWords('identity-changed'),
+    );
+    expect(detailSentence('media-not-sent', undefined, 'video')).toMatch(/^Video from this page cannot be encrypted/);
+    expect(detailSentence('unsupported-codec', 'H265', 'audio')).toMatch(/Audio in H265 is not sent or played\.$/);
   });
 
   it('says when other frames run calls', () => {
