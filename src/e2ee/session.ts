@@ -19,6 +19,7 @@ import { equalBytes, toHex } from './bytes';
 import { isE2eeError } from './errors';
 import { decodeHandshakePacket, encodeHandshakePacket, isVersion1Hello } from './handshake-packet';
 import { Pair, packRecords } from './pair';
+import { ANNOUNCE_INTERVAL_MS, GROUP_LINGER_MS, SETTLE_MS, groupDetected, isPresent } from './group-presence';
 import { FallbackEvidence, RetiredPids, TokenBucket, type FallbackVerdict } from './session-limits';
 import {
   PAIR_BURST,
@@ -47,6 +48,9 @@ interface Entry {
   retireAt?: number;
   signPending: boolean;
   signFailedAt?: number;
+  /** When the pair was confirmed, and when its participant was last heard (§6.6). */
+  confirmedAt?: number;
+  lastHeardAt?: number;
 }
 
 export class CallSession {
@@ -76,6 +80,12 @@ export class CallSession {
   private disposed = false;
   private readonly rejections = new Map<string, number>();
   private lastRejection: string | undefined;
+  /** A group call is on (§6.6), and the last time two other participants were present at once. */
+  private group = false;
+  private groupSeenAt = Number.NEGATIVE_INFINITY;
+  /** Until then a new identity is not shown yet: it may be a third person joining (§6.6). */
+  private settlingUntil = Number.NEGATIVE_INFINITY;
+  private lastAnnounceAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: SessionOptions) {
     this.suite = checkSessionOptions(opts);
@@ -101,10 +111,18 @@ export class CallSession {
   /** The packet to attach to the next outgoing frame, or null when there is nothing to say (§6.1). */
   outgoingPacket(): Uint8Array | null {
     if (this.disposed) return null;
-    const pairs = [...this.pairs.values()].filter((entry) => entry.retireAt === undefined).map((entry) => entry.pair);
-    const records = packRecords(pairs, this.rotation++, this.opts.now());
-    // A side with no confirmed pair announces itself in every frame (§6.1).
-    if (records.length === 0 && this.current !== null) return null;
+    const now = this.opts.now();
+    // A superseded pair whose participant is still heard may be a group call's member (§6.6): it still gets its records.
+    const pairs = [...this.pairs.values()]
+      .filter((entry) => entry.retireAt === undefined || isPresent(entry, now))
+      .map((entry) => entry.pair);
+    const records = packRecords(pairs, this.rotation++, now);
+    // A side with no confirmed pair announces itself in every frame; one with a current pair at least once a second,
+    // so every participant of a group call hears every other (§6.1, §6.6).
+    if (records.length === 0 && this.current !== null) {
+      if (now - this.lastAnnounceAt < ANNOUNCE_INTERVAL_MS) return null;
+      this.lastAnnounceAt = now;
+    }
     return encodeHandshakePacket({ from: this.myPid, records });
   }
 
@@ -112,7 +130,9 @@ export class CallSession {
   takeProbe(): Uint8Array | null {
     if (this.status().state !== 'unencrypted') return null;
     const now = this.opts.now();
-    if (now - this.lastProbeAt < PROBE_INTERVAL_MS) return null;
+    // While a pair is being agreed (a group call's newcomer, §6.6), its records ride in probes five times as often.
+    const negotiating = [...this.pairs.values()].some((entry) => !entry.promoted && entry.retireAt === undefined);
+    if (now - this.lastProbeAt < (negotiating ? PROBE_INTERVAL_MS / 5 : PROBE_INTERVAL_MS)) return null;
     this.lastProbeAt = now;
     return this.outgoingPacket();
   }
@@ -131,7 +151,11 @@ export class CallSession {
 
   /** A media frame decrypted under a pair: the peer holds our CONFIRM, which stops repeating (§6.1). */
   noteMediaDecrypted(pairId: number): void {
-    for (const entry of this.pairs.values()) if (entry.pair.id === pairId) entry.pair.noteMediaDecrypted();
+    for (const entry of this.pairs.values()) {
+      if (entry.pair.id !== pairId) continue;
+      entry.pair.noteMediaDecrypted();
+      this.heard(entry, this.opts.now());
+    }
   }
 
   /**
@@ -145,7 +169,9 @@ export class CallSession {
     this.fellBack = null;
     this.confirmedThisCall = false;
     this.evidence = new FallbackEvidence();
-    if (changed) this.emit();
+    const wasGroup = this.group;
+    this.group = false;
+    if (changed || wasGroup) this.emit();
   }
 
   /** Timeouts, retirements, signature retries and the fallback, against now(). */
@@ -155,7 +181,9 @@ export class CallSession {
     let dropped = false;
     for (const entry of [...this.pairs.values()]) {
       const expired = !entry.promoted && now - entry.pair.createdAt >= PENDING_PAIR_TIMEOUT_MS;
-      if (expired || (entry.retireAt !== undefined && now >= entry.retireAt)) {
+      if (entry.retireAt !== undefined && now >= entry.retireAt && this.stillTalking(entry, now)) {
+        delete entry.retireAt; // superseded, yet heard since: another participant (§6.6), not a reload
+      } else if (expired || (entry.retireAt !== undefined && now >= entry.retireAt)) {
         this.drop(entry);
         dropped = true;
       } else if (entry.signFailedAt !== undefined && !entry.signPending && now - entry.signFailedAt >= SIGN_RETRY_MS) {
@@ -168,12 +196,17 @@ export class CallSession {
       this.myPid = randomPid();
       this.retired.clear();
     }
+    this.updateGroup(now);
     this.evaluate(now);
   }
 
   status(): SessionStatus {
     const epoch = this.epoch;
     const current = this.current;
+    if (this.group) {
+      return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'group-call' };
+    }
+    if (this.opts.now() < this.settlingUntil) return { state: 'negotiating', epoch };
     if (current !== null) {
       const identity = current.pair.peerIdentity as Uint8Array;
       const changed = this.reference !== null && !equalBytes(identity, this.reference);
@@ -218,6 +251,59 @@ export class CallSession {
 
   // ---- internals ---------------------------------------------------------------------------------------------
 
+  /** A participant was heard: a group call shows the moment two are present at once (§6.6). */
+  private heard(entry: Entry, now: number): void {
+    entry.lastHeardAt = now;
+    if (!entry.promoted || !groupDetected([...this.pairs.values()], now)) return;
+    this.groupSeenAt = now;
+    if (!this.group) {
+      this.group = true;
+      this.emit();
+    }
+  }
+
+  /** A superseded pair whose participant has been heard since the current pair was confirmed: still in the call. */
+  private stillTalking(entry: Entry, now: number): boolean {
+    const current = this.current;
+    if (!entry.promoted || current === null || entry === current || !isPresent(entry, now)) return false;
+    return (entry.lastHeardAt as number) > (current.confirmedAt ?? Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * §6.6: notes a group call, and when it is over, sends to the participant who is still there — the current pair
+   * if present, else the most recently heard confirmed one (a new epoch); the pairs of those who left retire.
+   */
+  private updateGroup(now: number): void {
+    const confirmed = [...this.pairs.values()].filter((e) => e.promoted);
+    if (groupDetected(confirmed, now)) {
+      this.groupSeenAt = now;
+      if (!this.group) {
+        this.group = true;
+        this.emit();
+      }
+      return;
+    }
+    if (!this.group || now - this.groupSeenAt < GROUP_LINGER_MS) return;
+    this.group = false;
+    // The group just ended.
+    const present = confirmed.filter((e) => isPresent(e, now)).sort((a, b) => (b.lastHeardAt ?? 0) - (a.lastHeardAt ?? 0));
+    const stay = this.current !== null && isPresent(this.current, now) ? this.current : present[0];
+    for (const entry of confirmed) if (entry !== stay && !isPresent(entry, now)) entry.retireAt ??= now + PREVIOUS_PAIR_GRACE_MS;
+    if (stay !== undefined && stay !== this.current) {
+      delete stay.retireAt;
+      const secrets = stay.pair.secrets as NonNullable<Pair['secrets']>;
+      try {
+        this.opts.onPairConfirmed({ id: stay.pair.id, kidTag: secrets.kidTag, sendSecret: secrets.sendSecret, receiveSecret: secrets.receiveSecret });
+        if (this.current !== null) this.current.retireAt ??= now + PREVIOUS_PAIR_GRACE_MS;
+        this.current = stay;
+        this.epoch++;
+      } catch {
+        this.failure = 'keys-failed';
+      }
+    }
+    this.emit();
+  }
+
   private enqueue(task: () => Promise<void> | void): Promise<void> {
     this.queue = this.queue
       .then(async () => {
@@ -251,6 +337,7 @@ export class CallSession {
       entry = await this.createPair(packet.from, key, now);
       if (entry === null) return;
     }
+    this.heard(entry, now);
     for (const record of packet.records) {
       if (!equalBytes(record.to, this.myPid)) continue; // addressed to someone else's session (§4)
       if (this.pairs.get(key) !== entry) return;
@@ -359,7 +446,19 @@ export class CallSession {
       this.drop(entry);
       return this.emit();
     }
-    if (this.current !== null) this.current.retireAt = this.opts.now() + PREVIOUS_PAIR_GRACE_MS;
+    const now = this.opts.now();
+    const previous = this.current;
+    if (previous !== null) {
+      previous.retireAt = now + PREVIOUS_PAIR_GRACE_MS;
+      // Another identity while the current participant was talking a moment ago: a third person joining (§6.6), or
+      // someone taking over (§6.3). Which one shows within a second — the current participant is heard again, or not.
+      const otherIdentity = !equalBytes(previous.pair.peerIdentity as Uint8Array, pair.peerIdentity as Uint8Array);
+      if (otherIdentity && previous.lastHeardAt !== undefined && now - previous.lastHeardAt < SETTLE_MS) {
+        this.settlingUntil = now + SETTLE_MS;
+      }
+    }
+    entry.confirmedAt = now;
+    entry.lastHeardAt = now;
     this.current = entry;
     this.epoch++;
     this.everConfirmed = true;

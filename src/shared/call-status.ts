@@ -35,6 +35,8 @@ export const DETAIL_CODES = [
   'unsupported-codec',
   /** A local track's frames cannot be encrypted (its sender has no key, or a frame could not be cut) and are not sent (see `media`). */
   'media-not-sent',
+  /** More than one other participant (protocol.md §6.6): group calls are not encrypted yet. */
+  'group-call',
   /** The page's Content-Security-Policy blocks CallSeal's transform worker. */
   'worker-blocked',
   /** The browser lacks RTCRtpScriptTransform (Chrome/Edge before 141). */

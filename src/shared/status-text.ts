@@ -109,10 +109,25 @@ const AMBER = '#e37400';
 /**
  * The words for a call as it is: a call whose media is partly dropped (a codec CallSeal cannot encrypt, a sender
  * without a key) is never shown as plainly encrypted — the toolbar and the popup's headline say what is not sent,
- * with an amber badge. Every other status gets its state's words.
+ * with an amber badge; a group call says it is one (its state is `unencrypted` or `blocked`). Every other status gets
+ * its state's words.
  */
 export function statusWordsFor(status: Pick<TabCallStatus, 'state' | 'detail' | 'media' | 'codec'>): Readonly<StatusWords> {
   const words = STATUS_WORDS[status.state];
+  if (status.detail === 'group-call' && status.state === 'unencrypted') {
+    return {
+      ...words,
+      title: 'CallSeal: call NOT encrypted — group calls are not encrypted yet',
+      sentence: 'Not encrypted: group calls are not encrypted yet',
+    };
+  }
+  if (status.detail === 'group-call' && status.state === 'blocked') {
+    return {
+      ...words,
+      title: 'CallSeal: call blocked — group calls are not encrypted yet, and encryption is required',
+      sentence: 'Blocked: group calls are not encrypted yet, so no media is sent or played',
+    };
+  }
   const dropped = status.detail !== undefined && MEDIA_DROPPED_DETAILS.includes(status.detail);
   if (!dropped || (status.state !== 'encrypted' && status.state !== 'verified')) return words;
   const what = status.media === 'audio' ? 'audio' : status.media === 'video' ? 'video' : 'some media';
@@ -164,6 +179,9 @@ const DETAIL_SENTENCES: Readonly<Record<Exclude<DetailCode, 'unsupported-codec' 
   'peer-stopped-encrypting':
     "The other side's media now arrives unencrypted. CallSeal does not play it: the call stays protected, but you " +
     'may not hear or see them.',
+  'group-call':
+    'This call has more than one other person in it. CallSeal does not encrypt group calls yet, so this call is not ' +
+    'end-to-end encrypted.',
   'worker-blocked': "This page's security settings keep CallSeal's encryption from running here.",
   'unsupported-browser': 'This browser cannot encrypt calls: CallSeal needs Chrome or Edge 141 or later.',
   'no-bridge': 'CallSeal could not set up its private channel on this page. Reload the page to try again.',

@@ -4,7 +4,8 @@
  *
  * What it does
  * - Answers every RTCPeerConnection a participant offers (`demo/public/app.js`: one sendrecv connection for `single`,
- *   a sendonly "publish" and a recvonly "subscribe" connection for `split`). Each offered m-line is mirrored: what the
+ *   a sendonly "publish" and a recvonly "subscribe" connection for `split`; for `group`, a "publish" connection and
+ *   one recvonly `sub:<name>` connection per other participant, which carries that participant's media only). Each offered m-line is mirrored: what the
  *   client sends, the relay receives; what the client receives, the relay sends. Codecs: Opus, and VP8, H264 (any
  *   profile and packetization mode the client offers) and AV1 for video — the client chooses (`setCodecPreferences`);
  *   packets are forwarded whatever the codec.
@@ -34,7 +35,8 @@
  * - No simulcast, SVC, RTX, FEC, RED or congestion control of its own (no REMB/TWCC towards senders); no
  *   transcoding; no renegotiation of a live connection: clients offer new connections instead (the demo tears
  *   the call down and calls again when the other participant leaves or comes back), and the relay replaces the
- *   connection of the same name. Rooms hold two participants; a packet goes to the one other participant.
+ *   connection of the same name. A packet goes to every other participant of the room: on its `sub:<sender>`
+ *   connection, or else on its only one (rooms of two).
  * - It does not answer NACKs for packets it dropped through `mitm`, and does not reorder: packets are forwarded
  *   in arrival order (loopback rarely reorders).
  */
@@ -122,6 +124,8 @@ interface Inbound {
 interface Outbound {
   sender: RTCRtpSender;
   link: Link;
+  /** For a `sub:<name>` connection: the participant whose media it carries. */
+  source: string | undefined;
   /** SSRC of the upstream stream last forwarded here, to re-base sequence numbers when it changes. */
   sourceSsrc: number | undefined;
 }
@@ -140,7 +144,8 @@ interface Member {
   send: (data: unknown) => void;
   links: Map<string, Link>;
   inbound: Map<MediaKind, Inbound>;
-  outbound: Map<MediaKind, Outbound>;
+  /** By kind, or by `kind:source` for the `sub:<source>` connections of a group. */
+  outbound: Map<string, Outbound>;
   queue: Promise<void>;
   lastKeyframeRequest: number;
 }
@@ -431,6 +436,10 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   };
   const otherIn = (member: Member): Member | undefined =>
     [...(rooms.get(member.room)?.values() ?? [])].find((m) => m !== member);
+  const othersIn = (member: Member): Member[] => [...(rooms.get(member.room)?.values() ?? [])].filter((m) => m !== member);
+  /** Whose media an outbound stream of `member` carries. */
+  const sourceOf = (member: Member, out: Outbound): Member | undefined =>
+    out.source !== undefined ? rooms.get(member.room)?.get(out.source) : otherIn(member);
   const current = (member: Member): boolean => rooms.get(member.room)?.get(member.peer) === member;
 
   const requestKeyframe = (source: Member | undefined): void => {
@@ -496,9 +505,13 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
         if (frame) copiesOf(from.peer).video.push(frame);
       }
     }
-    const to = otherIn(from);
-    const out = to?.outbound.get(kind);
-    if (!to || !out || out.link.closed) return;
+    for (const to of othersIn(from)) {
+      const out = to.outbound.get(`${kind}:${from.peer}`) ?? to.outbound.get(kind);
+      if (out && !out.link.closed) forwardTo(from, to, out, kind, packet);
+    }
+  };
+
+  const forwardTo = (from: Member, to: Member, out: Outbound, kind: MediaKind, packet: RtpPacket): void => {
     const passed = intercept(kind, packet, from, to);
     if (!passed) return;
     const outgoing = passed === packet ? packet.clone() : passed;
@@ -563,9 +576,8 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       });
     });
     pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected' && [...member.outbound.values()].some((o) => o.link === link)) {
-        requestKeyframe(otherIn(member));
-      }
+      if (state !== 'connected') return;
+      for (const out of member.outbound.values()) if (out.link === link) requestKeyframe(sourceOf(member, out));
     });
 
     await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
@@ -573,26 +585,29 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     // enough): clear it before gathering, so the relay never reaches for the network (offline, that query stalls
     // gathering for its 5 s timeout now and then).
     for (const transport of pc.iceTransports) delete transport.connection.stunServer;
+    const source = message.pc.startsWith('sub:') ? message.pc.slice('sub:'.length) : undefined;
     const sending: Outbound[] = [];
     for (const transceiver of pc.getTransceivers()) {
       if (transceiver.direction !== 'sendonly' && transceiver.direction !== 'sendrecv') continue;
-      const outbound: Outbound = { sender: transceiver.sender, link, sourceSsrc: undefined };
-      member.outbound.set(transceiver.kind as MediaKind, outbound);
+      const outbound: Outbound = { sender: transceiver.sender, link, source, sourceSsrc: undefined };
+      member.outbound.set(source === undefined ? transceiver.kind : `${transceiver.kind}:${source}`, outbound);
       sending.push(outbound);
     }
     // Keyframe requests from the participant, read off the transport: werift routes a PLI by its sender SSRC first,
     // which on a sendrecv connection is the participant's own stream, so the RTCRtpSender never hears of it.
-    const isOurs = (ssrc: number): boolean =>
-      sending.some((o) => o.sender.ssrc === ssrc && member.outbound.get(o.sender.kind as MediaKind) === o);
+    const ours = (ssrc: number): Outbound | undefined =>
+      sending.find((o) => o.sender.ssrc === ssrc && [...member.outbound.values()].includes(o));
     for (const transport of new Set(pc.getTransceivers().map((t) => t.dtlsTransport))) {
       transport.onRtcp.subscribe((packet: RtcpPacket) => {
         if (link.closed || !(packet instanceof RtcpPayloadSpecificFeedback)) return;
         const { feedback } = packet;
         const asked =
           feedback instanceof PictureLossIndication
-            ? isOurs(feedback.mediaSsrc)
-            : feedback.count === FIR_COUNT && 'fir' in feedback && feedback.fir.some((entry) => isOurs(entry.ssrc));
-        if (asked) requestKeyframe(otherIn(member));
+            ? ours(feedback.mediaSsrc)
+            : feedback.count === FIR_COUNT && 'fir' in feedback
+              ? feedback.fir.map((entry) => ours(entry.ssrc)).find((o) => o !== undefined)
+              : undefined;
+        if (asked) requestKeyframe(sourceOf(member, asked));
       });
     }
     const gathered = new Promise<void>((resolve) => {
@@ -612,7 +627,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const handle = async (member: Member, message: ClientMessage): Promise<void> => {
     if (message.type === 'hangup') {
       for (const [name, link] of member.links) {
-        if (link.call <= message.call) {
+        if (link.call <= message.call && (message.pc === undefined || message.pc === name)) {
           closeLink(link);
           member.links.delete(name);
         }

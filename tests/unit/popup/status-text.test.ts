@@ -131,6 +131,19 @@ describe('status words', () => {
     expect(detailSentence('unsupported-codec', 'H265', 'audio')).toMatch(/Audio in H265 is not sent or played\.$/);
   });
 
+  it('names a group call in the headline: not encrypted yet, or blocked under required', () => {
+    expect(statusWordsFor({ state: 'unencrypted', detail: 'group-call' })).toMatchObject({
+      sentence: 'Not encrypted: group calls are not encrypted yet',
+      title: 'CallSeal: call NOT encrypted — group calls are not encrypted yet',
+      tone: 'bad',
+      badge: '!',
+    });
+    expect(statusWordsFor({ state: 'blocked', detail: 'group-call' }).sentence).toBe(
+      'Blocked: group calls are not encrypted yet, so no media is sent or played',
+    );
+    expect(detailSentence('group-call')).toMatch(/does not encrypt group calls yet/);
+  });
+
   it('says when other frames run calls', () => {
     expect(otherCallsSentence(1)).toMatch(/^Another frame on this page also runs a call/);
     expect(otherCallsSentence(3)).toMatch(/3/);
