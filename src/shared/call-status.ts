@@ -79,14 +79,45 @@ export function isCallState(value: unknown): value is CallState {
   return typeof value === 'string' && (CALL_STATES as readonly string[]).includes(value);
 }
 
+/**
+ * Why a frame was dropped (protocol.md §6.3), each counted on its own:
+ *   not-ready          settings not known yet, or E2EE on without a session (nothing goes out or in)
+ *   held-back          outgoing media while no keys are agreed (or blocked), with no handshake to carry instead
+ *   plain-refused      incoming media without CallSeal's trailer, in a call that is not `unencrypted`
+ *   unsupported-codec  a codec CallSeal cannot encrypt, either way
+ *   malformed          a CallSeal trailer or a codec structure (H264 NAL units, AV1 OBUs) that does not parse
+ *   no-key             no key for the frame: an unknown KID, or a local sender without a key
+ *   auth-failed        SFrame authentication failed (tampered, or a key that does not match)
+ *   replay             a frame whose counter was already seen
+ *   internal           anything else (a bug: no frame is passed on because of it)
+ */
+export const DROP_REASONS = [
+  'not-ready',
+  'held-back',
+  'plain-refused',
+  'unsupported-codec',
+  'malformed',
+  'no-key',
+  'auth-failed',
+  'replay',
+  'internal',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export function isDropReason(value: unknown): value is DropReason {
+  return typeof value === 'string' && (DROP_REASONS as readonly string[]).includes(value);
+}
+
 /** Frame counters since the call started on the page. */
 export interface FrameCounters {
   encrypted: number;
   decrypted: number;
-  /** Frames dropped: failed authentication, replays, plaintext refused, unsupported codecs. */
+  /** Media frames dropped: failed authentication, replays, plaintext refused, unsupported codecs (see `drops`). */
   dropped: number;
   /** Frames passed through unaltered (E2EE off, or plaintext fallback). */
   plaintext: number;
+  /** `dropped` by reason (only reasons that occurred); their sum is `dropped`. */
+  drops?: Partial<Record<DropReason, number>>;
 }
 
 export const ZERO_COUNTERS: FrameCounters = { encrypted: 0, decrypted: 0, dropped: 0, plaintext: 0 };

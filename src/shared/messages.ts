@@ -14,9 +14,12 @@ import {
   isPageSettings,
   isCodecName,
   isDetailCode,
+  isDropReason,
   isMediaKind,
+  DROP_REASONS,
   type CodecName,
   type DetailCode,
+  type DropReason,
   type MediaKind,
   type FrameCounters,
   type PageSettings,
@@ -140,10 +143,36 @@ const isRecord = (value: unknown): value is Record<string, unknown> => typeof va
 const isInt = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const optional = <T>(value: unknown, check: (v: unknown) => v is T): boolean => value === undefined || check(value);
 
+function isDrops(value: unknown): value is NonNullable<FrameCounters['drops']> {
+  if (!isRecord(value)) return false;
+  const entries = Object.entries(value);
+  return entries.length <= DROP_REASONS.length && entries.every(([reason, count]) => isDropReason(reason) && isInt(count));
+}
+
 function isCounters(value: unknown): value is FrameCounters {
   return (
-    isRecord(value) && isInt(value.encrypted) && isInt(value.decrypted) && isInt(value.dropped) && isInt(value.plaintext)
+    isRecord(value) &&
+    isInt(value.encrypted) &&
+    isInt(value.decrypted) &&
+    isInt(value.dropped) &&
+    isInt(value.plaintext) &&
+    optional(value.drops, isDrops)
   );
+}
+
+/** A copy of counters with exactly the contract's fields. */
+export function copyCounters(counters: FrameCounters): FrameCounters {
+  const { encrypted, decrypted, dropped, plaintext } = counters;
+  const copy: FrameCounters = { encrypted, decrypted, dropped, plaintext };
+  if (counters.drops !== undefined) {
+    const drops: Partial<Record<DropReason, number>> = {};
+    for (const reason of DROP_REASONS) {
+      const count = counters.drops[reason];
+      if (count !== undefined) drops[reason] = count;
+    }
+    copy.drops = drops;
+  }
+  return copy;
 }
 
 /**
@@ -170,13 +199,12 @@ export function isSessionReport(value: unknown): value is SessionReport {
 
 /** A copy of a checked report with exactly the contract's fields: nothing else travels on (the bridge uses it). */
 export function copySessionReport(report: SessionReport): SessionReport {
-  const { encrypted, decrypted, dropped, plaintext } = report.counters;
   const copy: SessionReport = {
     session: report.session,
     seq: report.seq,
     state: report.state,
     epoch: report.epoch,
-    counters: { encrypted, decrypted, dropped, plaintext },
+    counters: copyCounters(report.counters),
   };
   if (report.securityCode !== undefined) copy.securityCode = report.securityCode;
   if (report.peerIdentityPublicKey !== undefined) copy.peerIdentityPublicKey = report.peerIdentityPublicKey;

@@ -26,10 +26,13 @@ import {
   isPageSettings,
   ZERO_COUNTERS,
   type CodecName,
+  type DropReason,
   type FrameCounters,
   type MediaKind,
   type PageSettings,
 } from '../shared/call-status';
+import { isE2eeError } from '../e2ee/errors';
+import { isSFrameError } from '../sframe';
 import type { SessionReport } from '../shared/messages';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { KeyFrameRequests } from './key-frames';
@@ -137,14 +140,15 @@ export class CallController {
   async outgoing(frame: EncodedFrame, senderIndex: number | undefined): Promise<EncodedFrame | null> {
     this.touch();
     const session = this.activeSession();
-    if (session === 'drop') return this.drop();
+    if (session === 'drop') return this.drop('not-ready');
     if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
     let layout: ReturnType<typeof outgoingLayout>;
     try {
       layout = outgoingLayout(frame, data);
     } catch {
-      return this.mediaNotSent(frame); // a frame its codec's layout cannot cut (§2.1, §2.2): never sent
+      this.noteNotSent(frame); // a frame its codec's layout cannot cut (§2.1, §2.2): never sent
+      return this.drop('malformed');
     }
     if (layout === null) return this.unsupportedCodec(frame);
     const { state } = session.status();
@@ -164,9 +168,11 @@ export class CallController {
     }
     // A media frame of an encrypted call that cannot be encrypted (its sender has no key) is not sent: said (§6.3).
     if ((state === 'encrypted' || state === 'identity-changed') && senderIndex === undefined && layout.plaintext.length > 0) {
-      this.mediaNotSent(frame);
+      this.noteNotSent(frame);
+      this.count('no-key');
+      if (packet === null) return null;
     }
-    if (packet === null) return this.drop();
+    if (packet === null) return this.drop('held-back');
     frame.data = layout.assemble(encodeCallSealFrame({ clearPrefix: EMPTY, payload: EMPTY, handshake: packet }), false).buffer;
     return frame;
   }
@@ -174,13 +180,13 @@ export class CallController {
   async incoming(frame: EncodedFrame): Promise<EncodedFrame | null> {
     this.touch();
     const session = this.activeSession();
-    if (session === 'drop') return this.drop();
+    if (session === 'drop') return this.drop('not-ready');
     if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
     if (!hasCallSealTrailer(data)) {
       session.notePlainFrame();
       this.lastPlainAt = this.now();
-      return session.status().state === 'unencrypted' ? this.passPlain(frame) : this.drop();
+      return session.status().state === 'unencrypted' ? this.passPlain(frame) : this.drop('plain-refused');
     }
     session.noteCallSealFrame();
     const layout = incomingLayout(frame, data); // malformed: throws, the worker counts it dropped
@@ -197,10 +203,17 @@ export class CallController {
     return frame;
   }
 
-  /** A frame that could not be handled (bad tag, replay, malformed) is dropped and counted. */
-  frameFailed(): null {
-    this.counters.dropped++;
-    return null;
+  /**
+   * A frame whose handling threw (bad tag, replay, unknown key, malformed) is dropped and counted by reason; the
+   * worker's streams never see the error.
+   */
+  frameFailed(error?: unknown): null {
+    return this.drop(dropReasonOf(error));
+  }
+
+  /** The frame counters so far (a copy). */
+  frameCounters(): FrameCounters {
+    return { ...this.counters, drops: { ...this.counters.drops } };
   }
 
   // ---- settings and session ------------------------------------------------------------------------------------
@@ -270,9 +283,15 @@ export class CallController {
     return frame;
   }
 
-  private drop(): null {
-    this.counters.dropped++;
+  private drop(reason: DropReason): null {
+    this.count(reason);
     return null;
+  }
+
+  private count(reason: DropReason): void {
+    this.counters.dropped++;
+    const drops = (this.counters.drops ??= {});
+    drops[reason] = (drops[reason] ?? 0) + 1;
   }
 
   /** Frames of a codec CallSeal cannot encrypt are never sent or played in clear while E2EE is on. */
@@ -284,18 +303,17 @@ export class CallController {
     const changed = last === null || last.codec !== codec || last.media !== media || now - last.at >= UNSUPPORTED_RECENT_MS;
     this.unsupported = { codec, media, at: now };
     if (changed) this.report();
-    return this.drop();
+    return this.drop('unsupported-codec');
   }
 
-  /** A local media frame that cannot be encrypted in this call is not sent, and the user is told which media. */
-  private mediaNotSent(frame: EncodedFrame): null {
+  /** A local media frame that cannot be encrypted in this call is not sent: the user is told which media. */
+  private noteNotSent(frame: EncodedFrame): void {
     const media: MediaKind = isVideo(frame) ? 'video' : 'audio';
     const now = this.now();
     const last = this.notSent;
     const changed = last === null || last.media !== media || now - last.at >= UNSUPPORTED_RECENT_MS;
     this.notSent = { media, at: now };
     if (changed) this.report();
-    return this.drop();
   }
 
   // ---- reports -------------------------------------------------------------------------------------------------
@@ -353,6 +371,28 @@ export class CallController {
     this.lastReport = text;
     this.post({ kind: 'report', report: { ...report, seq: ++this.seq } });
   }
+}
+
+/** Why a frame's handling failed, as a drop reason. */
+function dropReasonOf(error: unknown): DropReason {
+  if (isSFrameError(error)) {
+    switch (error.code) {
+      case 'unknown-kid':
+        return 'no-key';
+      case 'authentication-failed':
+        return 'auth-failed';
+      case 'replay':
+        return 'replay';
+      case 'truncated-header':
+      case 'truncated-ciphertext':
+      case 'length-overflow':
+        return 'malformed';
+      default:
+        return 'internal';
+    }
+  }
+  if (isE2eeError(error, 'malformed-frame')) return 'malformed';
+  return error === undefined ? 'not-ready' : 'internal';
 }
 
 function randomSessionId(): string {

@@ -61,8 +61,8 @@ self.onrtctransform = (event: RTCTransformEvent) => {
       try {
         // Without the bridge there are no settings, ever: nothing goes out or in.
         result = port ? await handle(frame) : controller.frameFailed();
-      } catch {
-        result = controller.frameFailed();
+      } catch (error) {
+        result = controller.frameFailed(error);
       }
       if (result) out.enqueue(result);
     },
