@@ -38,6 +38,7 @@ import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { KeyFrameRequests } from './key-frames';
 import { KeyRing } from './key-ring';
 import { codecName, incomingLayout, isVideo, outgoingLayout, probeFrame, type EncodedFrame } from './frames';
+import { SenderIndexes, type SenderSlot } from './sender-indexes';
 import { Signer } from './signer';
 
 export type { EncodedFrame } from './frames';
@@ -81,7 +82,7 @@ export class CallController {
   private unsupported: { codec: CodecName; media: MediaKind; at: number } | null = null;
   /** A local track's media frame that could not be encrypted, in an encrypted call (§6.3): it is not sent. */
   private notSent: { media: MediaKind; at: number } | null = null;
-  private nextSenderIndex = 0;
+  private readonly indexes: SenderIndexes;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly idleAfterMs: number;
   private readonly now: () => number;
@@ -94,6 +95,7 @@ export class CallController {
     this.now = timing.now ?? (() => performance.now());
     this.signer = new Signer(post, timing.signTimeoutMs);
     this.keyFrames = new KeyFrameRequests(this.now);
+    this.indexes = new SenderIndexes(this.now);
     this.timer = setInterval(() => this.heartbeat(), timing.reportIntervalMs ?? 1000);
   }
 
@@ -127,9 +129,14 @@ export class CallController {
     this.report();
   }
 
-  /** A new local sender: its own index, hence its own KID and key (§5.3). Undefined once 256 were handed out. */
+  /** A new local sender's claim on an index, hence its own KID and key (§5.3): taken on its first frame. */
+  senderSlot(): SenderSlot {
+    return this.indexes.slot();
+  }
+
+  /** An index held for good (tests); undefined when all 256 are held by active senders. */
   allocateSenderIndex(): number | undefined {
-    return this.nextSenderIndex <= 0xff ? this.nextSenderIndex++ : undefined;
+    return this.indexes.permanent();
   }
 
   /** Video receivers register here: when a pair becomes current, each asks for a key frame (≤ 1 per 500 ms, §6.5). */

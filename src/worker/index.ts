@@ -46,8 +46,8 @@ self.onrtctransform = (event: RTCTransformEvent) => {
   let handle: (frame: EncodedFrame) => Promise<EncodedFrame | null>;
   let unregister = (): void => undefined;
   if (options.side === 'send') {
-    const senderIndex = controller.allocateSenderIndex();
-    handle = (frame) => controller.outgoing(frame, senderIndex);
+    const slot = controller.senderSlot(); // an index is taken on the first frame (§5.3)
+    handle = (frame) => controller.outgoing(frame, slot.take());
   } else {
     if (options.media === 'video') {
       const requestKeyFrame = (): void => void transformer.sendKeyFrameRequest().catch(() => undefined);
