@@ -12,7 +12,7 @@
  *          recvonly connection per other participant (`sub:<name>`), each shown in its own `#remote-<name>` video.
  * In single/split the client offers and the relay answers. ICE uses host candidates only (no STUN/TURN servers);
  * video is VP8 and audio Opus (setCodecPreferences), so runs are deterministic; `codec` chooses another video codec:
- * `h264` (packetization mode 1), `h264-mode0`, `vp9` or `av1`. `loopback=1` (set by the tests and
+ * `h264` (packetization mode 1), `h264-mode0`, `vp9` or `av1`; `simulcast=1` publishes the camera in three layers. `loopback=1` (set by the tests and
  * `npm start`, whose browsers run with --allow-loopback-in-peer-connection) offers only 127.0.0.1 candidates in
  * p2p, so the media never leaves the loopback interface.
  *
@@ -27,6 +27,13 @@ const peer = params.get('peer');
 const topology = params.get('topology') ?? 'p2p';
 const loopbackOnly = params.get('loopback') === '1';
 const videoCodec = params.get('codec') ?? 'vp8';
+/** `simulcast=1`: the camera is published in three layers (rids h, m, l) for the relay to choose from. */
+const simulcast = params.get('simulcast') === '1';
+/** @param {MediaStreamTrack} track */
+const sendEncodings = (track) =>
+  simulcast && track.kind === 'video'
+    ? { sendEncodings: [{ rid: 'h' }, { rid: 'm', scaleResolutionDownBy: 2 }, { rid: 'l', scaleResolutionDownBy: 4 }] }
+    : {};
 /** The video codec each `codec` value asks for: a mime type and, for H264, the packetization mode. */
 const VIDEO_CODECS = {
   vp8: { mimeType: 'video/vp8' },
@@ -147,7 +154,7 @@ const debugView = Object.freeze({
   },
   /** The video codecs in use (from getStats): what each connection sends and receives. */
   async videoCodecs() {
-    /** @type {{ connection: string, direction: string, mimeType: string, sdpFmtpLine: string }[]} */
+    /** @type {{ connection: string, direction: string, mimeType: string, sdpFmtpLine: string, rid: string, frames: number }[]} */
     const found = [];
     const pcs = group ? [['publish', group.publish], ...[...group.subs].map(([n, sub]) => [`sub:${n}`, sub.pc])] : [...(call?.pcs ?? [])];
     for (const [name, pc] of /** @type {[string, RTCPeerConnection][]} */ (pcs)) {
@@ -161,6 +168,8 @@ const debugView = Object.freeze({
           direction: report.type === 'outbound-rtp' ? 'send' : 'receive',
           mimeType: codec.mimeType,
           sdpFmtpLine: codec.sdpFmtpLine ?? '',
+          rid: report.rid ?? '',
+          frames: report.type === 'outbound-rtp' ? (report.framesEncoded ?? 0) : (report.framesDecoded ?? 0),
         });
       });
     }
@@ -472,12 +481,14 @@ async function callRelay(current, localStream, send) {
   };
   if (topology === 'single') {
     const pc = newPeerConnection(current, 'main');
-    for (const track of localStream.getTracks()) pc.addTransceiver(track, { direction: 'sendrecv', streams: [localStream] });
+    for (const track of localStream.getTracks()) {
+      pc.addTransceiver(track, { direction: 'sendrecv', streams: [localStream], ...sendEncodings(track) });
+    }
     await offer('main', pc);
   } else {
     const publish = newPeerConnection(current, 'publish');
     for (const track of localStream.getTracks()) {
-      publish.addTransceiver(track, { direction: 'sendonly', streams: [localStream] });
+      publish.addTransceiver(track, { direction: 'sendonly', streams: [localStream], ...sendEncodings(track) });
     }
     const subscribe = newPeerConnection(current, 'subscribe');
     subscribe.addTransceiver('audio', { direction: 'recvonly' });

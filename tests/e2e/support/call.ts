@@ -73,6 +73,8 @@ export interface CallOptions {
   room?: string;
   /** The demo's video codec (`vp8` by default; `h264`, `h264-mode0`, `vp9`, `av1`). */
   codec?: string;
+  /** Publish the camera in three simulcast layers (`single` and `split`). */
+  simulcast?: boolean;
 }
 
 /** A video codec a connection uses, from getStats (`window.demo.videoCodecs()`). */
@@ -81,6 +83,10 @@ export interface VideoCodecInUse {
   direction: 'send' | 'receive';
   mimeType: string;
   sdpFmtpLine: string;
+  /** The simulcast layer of an outbound stream ('' without simulcast). */
+  rid: string;
+  /** Frames encoded (send) or decoded (receive). */
+  frames: number;
 }
 
 export interface Participant {
@@ -281,6 +287,7 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
       page.on('pageerror', (error) => console.warn(`[${name} page error]`, error));
       const query: Record<string, string> = { room, peer: name, topology, loopback: '1' };
       if (options.codec) query.codec = options.codec;
+      if (options.simulcast) query.simulcast = '1';
       const url = server.url(`/?${new URLSearchParams(query)}`);
       let popup: Promise<Popup> | undefined;
       if (opts.e2ee) {

@@ -31,8 +31,11 @@
  *   unchanged.
  *   Dropping a packet leaves a sequence-number gap the receiver will NACK; the relay does not retransmit it.
  *
+ * - Simulcast: a participant's video layers (RFC 8853, rids) arrive as separate streams; the relay forwards one, the
+ *   one `simulcastLayer` names, as an SFU chooses a layer for each receiver.
+ *
  * What it does not do
- * - No simulcast, SVC, RTX, FEC, RED or congestion control of its own (no REMB/TWCC towards senders); no
+ * - No SVC, RTX, FEC, RED or congestion control of its own (no REMB/TWCC towards senders); no
  *   transcoding; no renegotiation of a live connection: clients offer new connections instead (the demo tears
  *   the call down and calls again when the other participant leaves or comes back), and the relay replaces the
  *   connection of the same name. A packet goes to every other participant of the room: on its `sub:<sender>`
@@ -51,7 +54,9 @@ import {
   useNACK,
   useOPUS,
   usePLI,
+  useRepairedRtpStreamId,
   useSdesMid,
+  useSdesRTPStreamId,
   useVP8,
   type MediaStreamTrack,
   type RTCRtpReceiver,
@@ -76,6 +81,12 @@ export interface RelayFrame {
 }
 
 export interface RelayOptions {
+  /**
+   * Simulcast: which layer (rid) of a participant's video to forward, asked for every packet, so a test can switch
+   * layers mid-call as an SFU does; default the first layer seen. On a switch the relay asks the new layer for a key
+   * frame.
+   */
+  simulcastLayer?: (from: string) => string | undefined;
   /**
    * Rewrites (return new bytes) or drops (return null) a frame before it is forwarded; return `frame.payload` to pass
    * it unchanged. Called for every Opus packet, for VP8 frames that fit in one RTP packet, and for the last packet
@@ -124,6 +135,8 @@ interface Inbound {
 interface Outbound {
   sender: RTCRtpSender;
   link: Link;
+  /** VP8 picture numbering kept continuous across upstream streams (simulcast layer switches, reloads). */
+  vp8Ids: Vp8IdRewriter;
   /** For a `sub:<name>` connection: the participant whose media it carries. */
   source: string | undefined;
   /** SSRC of the upstream stream last forwarded here, to re-base sequence numbers when it changes. */
@@ -148,6 +161,8 @@ interface Member {
   outbound: Map<string, Outbound>;
   queue: Promise<void>;
   lastKeyframeRequest: number;
+  /** The simulcast layer forwarded when the test does not choose. */
+  layer?: string;
 }
 
 interface ClientMessage {
@@ -411,6 +426,59 @@ export class Av1Assembler {
   }
 }
 
+/**
+ * What an SFU rewrites in VP8's RTP payload descriptor (RFC 7741 §4.2) when it switches simulcast layers: each layer
+ * numbers its pictures (PictureID) and base-layer pictures (TL0PICIDX) on its own, and a receiver takes a jump back
+ * as old pictures. The forwarded numbers continue from the last ones sent. Only the descriptor is touched — it is RTP
+ * framing, not the encoded frame — so a frame CallSeal encrypted passes unchanged.
+ */
+export class Vp8IdRewriter {
+  private source: number | undefined;
+  private pictureOffset = 0;
+  private tl0Offset = 0;
+  private lastPicture: number | undefined;
+  private lastTl0: number | undefined;
+
+  rewrite(payload: Buffer, ssrc: number): Buffer {
+    const first = payload[0] ?? 0;
+    if (!(first & 0x80)) return payload; // no extension: no IDs
+    const ext = payload[1] ?? 0;
+    let at = 2;
+    const out = Buffer.from(payload);
+    let picture: number | undefined;
+    let pictureAt = -1;
+    let wide = false;
+    if (ext & 0x80) {
+      wide = ((payload[at] ?? 0) & 0x80) !== 0;
+      picture = wide ? (((payload[at] ?? 0) & 0x7f) << 8) | (payload[at + 1] ?? 0) : (payload[at] ?? 0) & 0x7f;
+      pictureAt = at;
+      at += wide ? 2 : 1;
+    }
+    const tl0At = ext & 0x40 ? at : -1;
+    const tl0 = tl0At >= 0 ? (payload[tl0At] ?? 0) : undefined;
+    if (ssrc !== this.source) {
+      this.source = ssrc;
+      if (picture !== undefined && this.lastPicture !== undefined) this.pictureOffset = this.lastPicture + 1 - picture;
+      if (tl0 !== undefined && this.lastTl0 !== undefined) this.tl0Offset = this.lastTl0 + 1 - tl0;
+    }
+    if (picture !== undefined) {
+      const mask = wide ? 0x7fff : 0x7f;
+      const value = (picture + this.pictureOffset + 0x10000) & mask;
+      this.lastPicture = value;
+      if (wide) {
+        out[pictureAt] = 0x80 | (value >> 8);
+        out[pictureAt + 1] = value & 0xff;
+      } else out[pictureAt] = value;
+    }
+    if (tl0 !== undefined) {
+      const value = (tl0 + this.tl0Offset + 0x100) & 0xff;
+      this.lastTl0 = value;
+      out[tl0At] = value;
+    }
+    return out;
+  }
+}
+
 /** AV1 as Chromium names it (werift only knows the old `video/AV1X`). */
 const useAV1 = (): RTCRtpCodecParameters =>
   new RTCRtpCodecParameters({
@@ -525,6 +593,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     }
     header.extensions = [];
     header.extension = false;
+    if (kind === 'video' && from.inbound.get('video')?.codec === 'video/vp8') {
+      outgoing.payload = out.vp8Ids.rewrite(outgoing.payload, header.ssrc);
+    }
     if (header.padding) {
       // werift keeps padding out of `payload`; put it back so the packet stays well formed.
       const padding = Buffer.alloc(header.paddingSize);
@@ -552,13 +623,37 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
           useAV1(),
         ],
       },
-      headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+      headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId()] },
     });
     const link: Link = { name: message.pc, call: message.call, pc, closed: false };
     member.links.set(message.pc, link);
 
     const wanted = offeredMedia(message.sdp);
-    for (const { kind, direction } of wanted) pc.addTransceiver(kind, { direction: MIRROR[direction] ?? 'inactive' });
+    for (const { kind, direction } of wanted) {
+      const transceiver = pc.addTransceiver(kind, { direction: MIRROR[direction] ?? 'inactive' });
+      // Simulcast layers come as tracks of their own, one per rid.
+      transceiver.onTrack.subscribe((track: MediaStreamTrack) => {
+        if (!track.rid || kind !== 'video') return;
+        const rid = track.rid;
+        track.onReceiveRtp.subscribe((packet: RtpPacket) => {
+          if (link.closed || !current(member)) return;
+          const chosen = options.simulcastLayer?.(member.peer) ?? (member.layer ??= rid);
+          if (rid !== chosen) return;
+          let inbound = member.inbound.get('video');
+          if (!inbound || inbound.receiver !== transceiver.receiver) {
+            inbound = { receiver: transceiver.receiver, ssrc: packet.header.ssrc, assembler: undefined, codecs: transceiver.codecs, codec: undefined };
+            member.inbound.set('video', inbound);
+          }
+          if (inbound.ssrc !== packet.header.ssrc) {
+            // Another layer from now on: its decoder needs a key frame of it.
+            inbound.ssrc = packet.header.ssrc;
+            member.lastKeyframeRequest = 0;
+            requestKeyframe(member);
+          }
+          forward(member, 'video', packet);
+        });
+      });
+    }
 
     pc.onTrack.subscribe((track: MediaStreamTrack) => {
       const transceiver = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
@@ -589,7 +684,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     const sending: Outbound[] = [];
     for (const transceiver of pc.getTransceivers()) {
       if (transceiver.direction !== 'sendonly' && transceiver.direction !== 'sendrecv') continue;
-      const outbound: Outbound = { sender: transceiver.sender, link, source, sourceSsrc: undefined };
+      const outbound: Outbound = { sender: transceiver.sender, link, source, sourceSsrc: undefined, vp8Ids: new Vp8IdRewriter() };
       member.outbound.set(source === undefined ? transceiver.kind : `${transceiver.kind}:${source}`, outbound);
       sending.push(outbound);
     }
