@@ -84,6 +84,7 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
   if (report.detail) status.detail = report.detail;
   if (report.detail === 'unsupported-codec' && report.codec) status.codec = report.codec;
   if (report.detail && MEDIA_DROPPED_DETAILS.includes(report.detail) && report.media) status.media = report.media;
+  if (entry.appTransform) status.appTransform = true;
   if (hasPair(report.state) && report.securityCode && report.peerIdentityPublicKey) {
     status.securityCode = report.securityCode;
     status.peerIdentityPublicKey = report.peerIdentityPublicKey;

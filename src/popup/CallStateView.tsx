@@ -1,5 +1,5 @@
 import type { TabCallStatus } from '../shared/call-status';
-import { detailSentence, offHint, otherCallsSentence, statusWordsFor } from '../shared/status-text';
+import { APP_TRANSFORM_SENTENCE, detailSentence, offHint, otherCallsSentence, statusWordsFor } from '../shared/status-text';
 
 /**
  * The current tab's call in one sentence, with the background's reason turned into the extension's own words
@@ -20,6 +20,11 @@ export function CallStateView({ status, enabled }: { status: TabCallStatus; enab
       {status.otherCalls !== undefined && status.otherCalls > 0 && (
         <p class="call-detail" data-testid="other-calls">
           {otherCallsSentence(status.otherCalls)}
+        </p>
+      )}
+      {status.appTransform && status.state !== 'off' && (
+        <p class="call-detail" data-testid="app-transform">
+          {APP_TRANSFORM_SENTENCE}
         </p>
       )}
       {status.state === 'off' && <p class="hint">{offHint(enabled)}</p>}

@@ -145,6 +145,11 @@ export interface TabCallStatus {
   session?: string;
   /** How many other frames of the tab run calls at the same time (the popup says so). */
   otherCalls?: number;
+  /**
+   * The page runs its own transform, or took encoded streams, on a sender or receiver CallSeal covers: CallSeal's
+   * encryption stays in its place, and the page's own processing of the media does not run (the popup says so).
+   */
+  appTransform?: boolean;
 }
 
 export const NO_CALL: TabCallStatus = { state: 'off', epoch: 0, counters: ZERO_COUNTERS };

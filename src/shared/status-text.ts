@@ -213,6 +213,15 @@ export function detailSentence(detail: DetailCode, codec?: CodecName, media?: Me
   return DETAIL_SENTENCES[detail];
 }
 
+/**
+ * Said when the page brings its own transform or encoded streams to the media CallSeal encrypts (its own end-to-end
+ * encryption, perhaps): CallSeal cannot run both, and keeps its own.
+ */
+export const APP_TRANSFORM_SENTENCE =
+  'This page processes call media itself (its own encryption, perhaps). CallSeal cannot protect this app together ' +
+  "with it: CallSeal's encryption takes its place, and the page's own does not run. Calls with people who do not " +
+  'have CallSeal on may not work.';
+
 /** Said when other frames of the tab (e.g. an embedded call widget) run calls besides the one shown. */
 export function otherCallsSentence(otherCalls: number): string {
   return otherCalls === 1

@@ -29,10 +29,11 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"></head><body><div
     pc: null,
     camera: null,
     senders: {},
-    async start() {
+    async start(options = {}) {
       const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 320, height: 240 } });
       lab.camera = stream.getVideoTracks()[0];
-      const pc = (lab.pc = new RTCPeerConnection());
+      const pc = (lab.pc = new RTCPeerConnection(options.insertable ? { encodedInsertableStreams: true } : {}));
+      if (options.app) pc.addEventListener('track', ({ receiver }) => lab.applyApp(receiver, options.app));
       lab.senders.audio = pc.addTrack(stream.getAudioTracks()[0], stream);
       lab.senders.camera = pc.addTrack(lab.camera, stream);
       pc.ontrack = ({ track, transceiver }) => {
@@ -67,6 +68,32 @@ const PAGE = `<!doctype html><html><head><meta charset="utf-8"></head><body><div
     },
     addExtra(color) { lab.senders.extra = lab.pc.addTrack(canvasTrack(color)); },
     connected() { return lab.pc.connectionState === 'connected'; },
+    /** What an app with its own end-to-end encryption does (LiveKit, Jitsi, Chime): its own transform on each end. */
+    app: { frames: 0, errors: [], readBack: [] },
+    appWorker: null,
+    applyApp(end, kind) {
+      try {
+        if (kind === 'script') {
+          lab.appWorker ??= new Worker(URL.createObjectURL(new Blob([
+            'let n = 0; onrtctransform = (e) => e.transformer.readable.pipeThrough(new TransformStream({ transform(f, c) { n++; c.enqueue(f); } })).pipeTo(e.transformer.writable); onmessage = () => postMessage(n);',
+          ], { type: 'text/javascript' })));
+          const own = new RTCRtpScriptTransform(lab.appWorker, {});
+          end.transform = own;
+          lab.app.readBack.push(end.transform === own);
+        } else {
+          const { readable, writable } = end.createEncodedStreams();
+          readable.pipeThrough(new TransformStream({ transform(f, c) { lab.app.frames++; c.enqueue(f); } })).pipeTo(writable);
+          lab.app.readBack.push(true);
+        }
+      } catch (error) {
+        lab.app.errors.push(String(error));
+      }
+    },
+    applyAppToSenders(kind) { for (const sender of lab.pc.getSenders()) lab.applyApp(sender, kind); },
+    async appFrames() {
+      const inWorker = lab.appWorker ? await new Promise((r) => { lab.appWorker.onmessage = (e) => r(e.data); lab.appWorker.postMessage(0); }) : 0;
+      return { frames: lab.app.frames + inWorker, errors: lab.app.errors, readBack: lab.app.readBack };
+    },
     colors() {
       return [...document.querySelectorAll('video[data-mid]')].map((video) => {
         if (!video.videoWidth || video.readyState < 2) return { mid: video.dataset.mid, color: null };

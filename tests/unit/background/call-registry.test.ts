@@ -217,11 +217,14 @@ describe('page errors', () => {
     expect(status().state).toBe('negotiating');
   });
 
-  it('app-transform is informational: no state change', () => {
+  it('app-transform changes no state, and is said on the frame that has it', () => {
     calls.report(TAB, 0, encrypted());
-    calls.pageError(TAB, 0, 'app-transform');
+    expect(status()).not.toHaveProperty('appTransform');
     calls.pageError(TAB, 2, 'app-transform');
     expect(status()).toMatchObject({ state: 'encrypted' });
+    expect(status()).not.toHaveProperty('appTransform');
+    calls.pageError(TAB, 0, 'app-transform');
+    expect(status()).toMatchObject({ state: 'encrypted', appTransform: true });
     expect(status()).not.toHaveProperty('otherCalls');
   });
 });
