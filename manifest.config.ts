@@ -35,15 +35,17 @@ const EVERY_FRAME = { all_frames: true, match_about_blank: true, match_origin_as
 
 export default defineManifest({
   manifest_version: 3,
-  name: 'CallSeal',
-  short_name: 'CallSeal',
-  description: 'End-to-end encryption for calls in web call apps. Both parties need CallSeal.',
+  // Words come from public/_locales (English and German); the browser picks the user's language.
+  name: '__MSG_extName__',
+  short_name: '__MSG_extName__',
+  description: '__MSG_extDescription__',
+  default_locale: 'en',
   version: pkg.version,
   minimum_chrome_version: '141',
   key: EXTENSION_PUBLIC_KEY,
   icons: { 16: 'icons/shield-off-16.png', 32: 'icons/shield-off-32.png', 48: 'icons/shield-off-48.png', 128: 'icons/shield-off-128.png' },
   action: {
-    default_title: 'CallSeal',
+    default_title: '__MSG_extName__',
     default_popup: 'src/popup/index.html',
     default_icon: { 16: 'icons/shield-off-16.png', 32: 'icons/shield-off-32.png' },
   },
@@ -64,6 +66,11 @@ export default defineManifest({
       ...EVERY_FRAME,
     },
   ],
-  permissions: ['storage'],
+  // The contacts and own-identity page (src/options/).
+  options_ui: { page: 'src/options/index.html', open_in_tab: true },
+  // storage: the switch, the remembered policy, managed keys; alarms: the tenant policy refresh; notifications: a
+  // contact's key change, or encryption lost, is told even with the popup closed. No host permission: the tenant
+  // server answers with Access-Control-Allow-Origin (docs/admin.md §3.8).
+  permissions: ['storage', 'alarms', 'notifications'],
   storage: { managed_schema: 'managed-schema.json' },
 });

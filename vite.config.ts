@@ -26,7 +26,8 @@ export default defineConfig({
     emptyOutDir: true,
     target: 'chrome141',
     sourcemap: false,
-    minify: false,
+    // Content scripts load in every frame of every page: shipped minified (the worker is minified by its own build).
+    minify: true,
   },
   resolve: {
     alias: {

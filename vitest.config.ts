@@ -14,6 +14,7 @@ export default defineConfig({
           name: 'unit',
           include: ['tests/unit/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['tests/unit/setup-i18n.ts'],
           benchmark: { include: ['tests/bench/**/*.bench.ts'] },
         },
       },

@@ -31,8 +31,8 @@ export interface FrameError {
   session: string | undefined;
 }
 
-/** A confirmation by the user ("Codes match") of one report's pair. */
-type Confirmation = Pick<SessionReport, 'session' | 'epoch' | 'securityCode' | 'peerIdentityPublicKey'>;
+/** A confirmation by the user ("Codes match") of one report's pair, and the seq of the report it confirmed. */
+type Confirmation = Pick<SessionReport, 'session' | 'epoch' | 'securityCode' | 'peerIdentityPublicKey' | 'seq'>;
 
 export interface FrameEntry {
   frameId: number;
@@ -50,6 +50,14 @@ export interface FrameEntry {
   confirmed?: Confirmation;
   /** The page assigned its own transform, or took encoded streams, on an end CallSeal covers (protocol.md §7.3). */
   appTransform?: boolean;
+  /** When the current pair's keys were agreed (the first report of its epoch). */
+  epochAt?: number;
+  /** The call's reference identity: the first peer key of the frame's current call (until it reports `off`). */
+  callKey?: string;
+  /** The current call had a pair (was encrypted) at some point. */
+  hadPair?: boolean;
+  /** The seq of the report at which the current call lost its encryption (protocol.md §7.4). */
+  lostAtSeq?: number;
 }
 
 /** Page errors that stop encryption on the frame. `app-transform` changes no state: it is said (`appTransform`). */
@@ -80,8 +88,10 @@ export class CallRegistry {
       this.reject(entry, report.session);
       return 'rejected';
     }
+    const previousEpoch = entry.report?.epoch;
     entry.report = report;
     entry.receivedAt = this.now();
+    this.followCall(entry, report, previousEpoch);
     if (peerFingerprint && hasPair(report.state)) entry.fingerprint = peerFingerprint;
     else delete entry.fingerprint;
     return 'accepted';
@@ -124,8 +134,17 @@ export class CallRegistry {
       epoch: shown.epoch,
       securityCode: shown.securityCode,
       peerIdentityPublicKey: shown.peerIdentityPublicKey,
+      seq: report.seq,
     };
     return true;
+  }
+
+  /** The claimed name of the frame's current report, if it is still `shown`'s call (for "Codes match"). */
+  claimedName(shown: ShownCall): string | undefined {
+    const report = this.tabs.get(shown.tabId)?.get(shown.frameId)?.report;
+    return report?.session === shown.session && report.peerIdentityPublicKey === shown.peerIdentityPublicKey
+      ? report.peerName
+      : undefined;
   }
 
   /** The tab's call as the toolbar and the popup show it (tab-status.ts). */
@@ -171,6 +190,30 @@ export class CallRegistry {
     return entry.report !== undefined && this.now() - entry.receivedAt < HEARTBEAT_TIMEOUT_MS;
   }
 
+  /**
+   * What the background remembers of the frame's call beyond its last report: when its keys were agreed, its
+   * reference identity, and whether it lost its encryption. A call ends when the worker reports `off`.
+   */
+  private followCall(entry: FrameEntry, report: SessionReport, previousEpoch: number | undefined): void {
+    if (report.state === 'off') {
+      delete entry.callKey;
+      delete entry.hadPair;
+      delete entry.lostAtSeq;
+      return;
+    }
+    if (hasPair(report.state) && report.peerIdentityPublicKey !== undefined) {
+      entry.callKey ??= report.peerIdentityPublicKey;
+      entry.hadPair = true;
+      if (previousEpoch !== report.epoch || entry.epochAt === undefined) entry.epochAt = this.now();
+    }
+    const lost =
+      report.state === 'unencrypted' ||
+      report.state === 'blocked' ||
+      report.state === 'error' ||
+      report.detail === 'peer-stopped-encrypting';
+    if (entry.hadPair && lost) entry.lostAtSeq ??= report.seq;
+  }
+
   /** The frame's worker started a new session: nothing of the old one survives, and it never comes back. */
   private startSession(entry: FrameEntry, session: string): void {
     if (entry.session !== undefined) {
@@ -182,6 +225,10 @@ export class CallRegistry {
     delete entry.report;
     delete entry.fingerprint;
     delete entry.confirmed;
+    delete entry.epochAt;
+    delete entry.callKey;
+    delete entry.hadPair;
+    delete entry.lostAtSeq;
     if (entry.error && entry.error.session !== session) delete entry.error;
   }
 

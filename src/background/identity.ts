@@ -26,6 +26,11 @@ export class Identity {
   static async loadOrCreate(store: IdentityStore): Promise<Identity> {
     const existing = await store.load();
     if (existing) return new Identity(existing);
+    return Identity.create(store);
+  }
+
+  /** A new identity, saved over the stored one before it is used (a reset: the old key is gone for good). */
+  static async create(store: IdentityStore): Promise<Identity> {
     const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair;
     const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
     const identity: StoredIdentity = { privateKey: pair.privateKey, publicKey, createdAt: Date.now() };
@@ -37,9 +42,16 @@ export class Identity {
     return this.stored.publicKey;
   }
 
-  /** Signs label || input; rejects with E2eeError 'invalid-argument' unless `input` is exactly `th || pid` (40 bytes). */
-  async sign(input: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
-    const message = signatureMessage(input); // a private copy: the bytes signed are the bytes checked
+  get createdAt(): number {
+    return this.stored.createdAt;
+  }
+
+  /**
+   * Signs label || input || extensions; rejects with E2eeError 'invalid-argument' unless `input` is exactly
+   * `th || pid` (40 bytes) and `extensions` are extensions a sender may write (protocol.md §4.3, §4.5).
+   */
+  async sign(input: Uint8Array, extensions?: Uint8Array): Promise<Uint8Array<ArrayBuffer>> {
+    const message = signatureMessage(input, extensions); // a private copy: the bytes signed are the bytes checked
     return new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, this.stored.privateKey, message));
   }
 }
@@ -55,6 +67,27 @@ export class LazyIdentity {
 
   get(): Promise<Identity> {
     this.pending ??= Identity.loadOrCreate(this.store).catch((error: unknown) => {
+      this.pending = undefined;
+      throw error;
+    });
+    return this.pending;
+  }
+
+  /** The identity if one exists, without making one (for showing its fingerprint). */
+  async peek(): Promise<Identity | undefined> {
+    if (this.pending) return this.pending.catch(() => undefined);
+    const stored = await this.store.load();
+    return stored ? this.get() : undefined;
+  }
+
+  /**
+   * Replaces the identity with a new key (the options page's reset). Waits for any creation in flight, so the new key
+   * is the last one saved. Every later `get()` answers the new identity.
+   */
+  async reset(): Promise<Identity> {
+    await this.pending?.catch(() => undefined);
+    const next = Identity.create(this.store);
+    this.pending = next.catch((error: unknown) => {
       this.pending = undefined;
       throw error;
     });

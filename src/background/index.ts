@@ -1,37 +1,58 @@
 /**
  * The background service worker: keeps the identity key, signs `th || pid` for running calls, holds the user's
- * switch, and alone decides what the toolbar and the popup show for each tab. The rules live in router.ts (tested
- * in Node with fakes); this file only connects them to the browser: runtime ports, timers, storage, IndexedDB and
- * the toolbar.
+ * switch, contacts and display name, and the admin's policy (managed keys and tenant document), and alone decides
+ * what the toolbar, the popup and notifications show for each tab. The rules live in router.ts and
+ * policy-controller.ts (tested in Node with fakes); this file only connects them to the browser: runtime ports,
+ * timers, alarms, storage, IndexedDB, the toolbar and notifications.
+ *
+ * Every listener is registered synchronously at the top level, so an event that wakes the service worker (a
+ * bridge connecting, the refresh alarm) is delivered to it.
  */
 import browser from 'webextension-polyfill';
+import { ContactBook, databaseContactsBackend } from './contacts';
 import { openDatabase } from './database';
 import { databaseIdentityStore } from './identity';
-import { createRouter } from './router';
-import { loadSettings, onSettingsChanged, saveEnabled } from './settings';
+import { listenForNotificationClicks, notifyWarning } from './notifications';
+import { storageProfile } from './profile';
+import { createRouter, type Clock } from './router';
+import { createPolicyController, listenForSettingsChanges, REFRESH_ALARM } from './settings';
 import { showTabStatus } from './toolbar';
-import { VerifiedPeers } from './verified-peers';
+
+const warn = (message: string, error?: unknown): void => console.warn(`CallSeal: ${message}`, error);
+const clock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 const db = openDatabase();
-const verifiedPeers = new VerifiedPeers(db);
+const contacts = new ContactBook(databaseContactsBackend(db));
+const policy = createPolicyController(db, clock, warn);
 
 const router = createRouter({
   extensionId: browser.runtime.id,
   extensionUrl: browser.runtime.getURL(''),
-  clock: {
-    now: () => Date.now(),
-    setTimeout: (callback, ms) => setTimeout(callback, ms),
-    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  clock,
+  settings: {
+    load: () => policy.snapshot(),
+    saveEnabled: (enabled) => policy.saveEnabled(enabled),
+    refresh: () => policy.refresh('user'),
   },
-  settings: { load: loadSettings, saveEnabled },
   identityStore: databaseIdentityStore(db),
-  verifiedPeers,
+  verifiedPeers: contacts,
+  profile: storageProfile,
   toolbar: { show: showTabStatus },
-  warn: (message, error) => console.warn(`CallSeal: ${message}`, error),
+  notify: notifyWarning,
+  warn,
 });
 
 browser.runtime.onConnect.addListener((port) => router.connect(port));
-onSettingsChanged(() => router.settingsChanged());
 browser.tabs.onRemoved.addListener((tabId) => router.tabRemoved(tabId));
+listenForNotificationClicks();
+chrome.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === REFRESH_ALARM) void policy.refresh('schedule');
+});
+listenForSettingsChanges(policy);
+policy.onChange(() => router.settingsChanged());
 
-void verifiedPeers.ready().catch((error: unknown) => console.error('CallSeal: could not read verified peers', error));
+void contacts.ready().catch((error: unknown) => console.error('CallSeal: could not read contacts', error));

@@ -1,70 +1,112 @@
 /**
- * The admin's E2EE mode (managed storage, schema in public/managed-schema.json) applied to the user's switch.
- * Pure, so it is unit-tested without a browser; settings.ts reads the inputs from storage.
+ * From the policy in force to what each frame gets and what the popup says (docs/admin.md §2–4). Pure: the
+ * managed keys, the tenant document's state, the user's last explicit choice and the time are inputs; the
+ * decision itself is tenant/effective.ts's, the words tenant/policy-view.ts's (and the two below), in the user's language
+ * (`_locales`, through i18n.ts).
+ *
+ * Settings are per frame origin because a tenant policy may list call sites: CallSeal acts only there, and every
+ * other origin gets "off". A snapshot may also be *held*: a policy may be on its way and has not arrived, and the
+ * background then answers no settings at all, so the page's transform worker keeps dropping every frame (protocol.md
+ * §7.3, §10) until it knows.
  */
 import { DEFAULT_FALLBACK_AFTER_MS, type PageSettings } from '../shared/call-status';
+import { t } from '../shared/i18n';
+import type { PolicyView } from '../shared/policy-view';
+import { decideForOrigin, effectivePolicy, type EffectivePolicy, type OriginDecision } from './tenant/effective';
+import type { ManagedConfig } from './tenant/managed-config';
+import { policyView } from './tenant/policy-view';
+import type { TenantPolicyState } from './tenant/refresher';
 
-export type E2eeMode = 'disabled' | 'allowed' | 'required';
-
-export interface EffectiveSettings {
+/** What one frame gets: its page settings, and whether the user's switch may change them. */
+export interface FrameSettings {
   page: PageSettings;
-  /** False when the admin's policy fixes the switch. */
   canToggle: boolean;
-  /** What the admin decided, for the popup. */
-  policyNote?: string;
 }
 
-export function parseMode(value: unknown): E2eeMode {
-  return value === 'disabled' || value === 'required' ? value : 'allowed';
+/** What the popup shows for a tab. */
+export interface TabPolicy {
+  /** The switch's position. */
+  enabled: boolean;
+  canToggle: boolean;
+  /** How the tab's call status is derived (tab-status.ts). */
+  status: { enabled: boolean; failClosed: boolean };
+  policy: PolicyView;
 }
 
-/** How long after the service worker starts an empty managed storage may still mean "not delivered yet". */
-export const POLICY_GRACE_MS = 10_000;
-
-export interface ModeDecision {
-  mode: E2eeMode;
-  /** What to remember as the last policy seen (undefined: forget it). */
-  remember: E2eeMode | undefined;
+export interface PolicySnapshot {
+  /** Settings for a frame of `origin` (the bridge's sender origin); `undefined` while held: answer nothing. */
+  settingsFor(origin: string | undefined): FrameSettings | undefined;
+  /** The popup's view for a tab whose call runs at `origin` (`undefined`: no frame of the tab has spoken yet). */
+  tabPolicy(origin: string | undefined): TabPolicy;
+  /** The policy is held (for tests and the popup). */
+  readonly held: boolean;
 }
 
-/**
- * The browser delivers managed storage a few seconds after it starts; until then it reads as empty. So the last
- * policy seen is remembered and stands in for an empty managed storage during the first POLICY_GRACE_MS — else a
- * call in those seconds would follow the user's switch where the admin requires (or forbids) encryption. Still
- * empty after that, the policy is gone.
- */
-export function decideMode(managed: unknown, remembered: unknown, withinGrace: boolean): ModeDecision {
-  if (managed !== undefined) {
-    const mode = parseMode(managed);
-    return { mode, remember: mode };
-  }
-  const last = remembered === undefined ? undefined : parseMode(remembered);
-  if (last !== undefined && withinGrace) return { mode: last, remember: last };
-  return { mode: 'allowed', remember: undefined };
+export interface PolicyInputs {
+  managed: ManagedConfig;
+  /** The tenant refresher's state, when a tenant document is configured. */
+  tenant: TenantPolicyState | undefined;
+  /** The user's last explicit switch; `undefined` if they never used it. */
+  userChoice: boolean | undefined;
+  now: number;
+  formatTime?: (ms: number) => string;
 }
 
-/** Pure: the user's switch under the admin's mode. */
-export function effectiveSettings(userEnabled: boolean, mode: E2eeMode): EffectiveSettings {
-  const page = (enabled: boolean, allowPlaintextFallback: boolean): PageSettings => ({
-    enabled,
-    allowPlaintextFallback,
-    fallbackAfterMs: DEFAULT_FALLBACK_AFTER_MS,
-  });
-  switch (mode) {
-    case 'disabled':
+function frameSettings(decision: OriginDecision): FrameSettings {
+  return {
+    page: {
+      enabled: decision.enabled,
+      allowPlaintextFallback: decision.allowPlaintextFallback,
+      fallbackAfterMs: DEFAULT_FALLBACK_AFTER_MS,
+    },
+    canToggle: decision.canToggle,
+  };
+}
+
+/** Where the policy applies, for a tab whose origin is not known yet (no frame has spoken). */
+function sitesLine(policy: EffectivePolicy): string | undefined {
+  if (!policy.sites) return undefined;
+  return t('policy_sites', policy.sites.map((s) => s.text).join(', '));
+}
+
+export function decidedSnapshot(inputs: PolicyInputs): PolicySnapshot {
+  const { managed, tenant, userChoice, now } = inputs;
+  const policy = effectivePolicy(managed, tenant, now);
+  return {
+    held: false,
+    settingsFor: (origin) => frameSettings(decideForOrigin(policy, origin, userChoice)),
+    tabPolicy(origin) {
+      // A tab with no frame that spoke yet: describe the policy as on its sites, and say where those are.
+      const unknownSite = origin === undefined && policy.sites !== undefined;
+      const judged: EffectivePolicy = unknownSite ? { mode: policy.mode, source: policy.source } : policy;
+      const decision = decideForOrigin(judged, origin, userChoice);
+      const view = policyView(managed, judged, decision, tenant, inputs.formatTime);
+      const line = unknownSite ? sitesLine(policy) : undefined;
+      if (line) view.lines.splice(1, 0, line);
       return {
-        page: page(false, true),
-        canToggle: false,
-        policyNote: 'Your organization has turned off end-to-end encrypted calls.',
+        enabled: decision.enabled,
+        canToggle: decision.canToggle,
+        status: { enabled: decision.enabled, failClosed: decision.enabled && !decision.allowPlaintextFallback },
+        policy: view,
       };
-    case 'required':
-      return {
-        page: page(true, false),
-        canToggle: false,
-        policyNote: 'Your organization requires end-to-end encrypted calls: calls that cannot be encrypted are blocked.',
-      };
-    case 'allowed':
-      return { page: page(userEnabled, true), canToggle: true };
-  }
+    },
+  };
 }
 
+/** Said while the policy is held. */
+export const waitingLine = (): string => t('policy_waiting_held');
+
+/** A policy may be on its way: no frame gets settings yet. */
+export function heldSnapshot(): PolicySnapshot {
+  return {
+    held: true,
+    settingsFor: () => undefined,
+    tabPolicy: () => ({
+      enabled: false,
+      canToggle: false,
+      // The page fails closed while it has no settings (protocol.md §7.3): its errors show as blocked.
+      status: { enabled: true, failClosed: true },
+      policy: { decidedBy: 'organization', lines: [waitingLine()], canRefresh: false, waiting: true },
+    }),
+  };
+}

@@ -4,10 +4,15 @@
  * (messages.ts) and by possibility (the call registry); signatures go only to a frame with a running call, within
  * the tab's and origin's budget, and only while E2EE is on — the identity is not even made before that.
  *
+ * Settings are decided per frame, by the frame's origin (the bridge sender's `origin`: a tenant policy may limit
+ * CallSeal to call sites), and pushed to every open bridge whenever they change — a policy change reaches a call in
+ * progress without a reload. While a policy may still be on its way, a bridge gets no settings at all: its transform
+ * worker then drops every frame (protocol.md §7.3, §10) until the policy arrives.
+ *
  * Everything the browser provides comes in through `RouterDeps` (ports, clock, storage, toolbar), so the unit tests
  * drive the real rules with fakes; index.ts wires the real browser. Messages of one port are handled one after the
  * other, in order, and the toolbar and popups are refreshed one tab at a time, so an older view never overwrites a
- * newer one.
+ * newer one; settings pushes are serialized the same way.
  */
 import { base64ToBytes, bytesToBase64 } from '../shared/base64';
 import type { TabCallStatus } from '../shared/call-status';
@@ -26,11 +31,16 @@ import {
   type SessionReport,
   type SignRefusalCode,
 } from '../shared/messages';
-import { FAILURE_MESSAGES } from '../shared/status-text';
+import { encodeDisplayNameExtension, normalizeDisplayName } from '../e2ee/display-name';
+import { OPTIONS_PORT } from '../shared/options-messages';
+import { failureMessage, nameProblemMessage } from '../shared/status-text';
 import { CallRegistry } from './call-registry';
+import type { Contact } from './contacts';
 import { identityFingerprint } from './fingerprint';
 import { LazyIdentity, type IdentityStore } from './identity';
-import type { EffectiveSettings } from './policy';
+import { connectOptionsPage, type OptionsChannel } from './options-channel';
+import type { ProfileStore } from './profile';
+import type { FrameSettings, PolicySnapshot } from './policy';
 import { hasPair } from './report-rules';
 import { bridgeSenderOf, isOwnExtensionPage, type BridgeSender, type SenderLike } from './sender-check';
 import { SigningBudgets } from './signing-budget';
@@ -58,12 +68,37 @@ export interface RouterDeps {
   /** The extension's base URL, `chrome-extension://<id>/`. */
   extensionUrl: string;
   clock: Clock;
-  settings: { load(): Promise<EffectiveSettings>; saveEnabled(enabled: boolean): Promise<void> };
+  settings: {
+    /** The policy now (resolves once stored state is read; may be held). */
+    load(): Promise<PolicySnapshot>;
+    saveEnabled(enabled: boolean): Promise<void>;
+    /** Fetch the tenant policy document now (the popup's "Refresh"); resolves when done. */
+    refresh(): Promise<void>;
+  };
   identityStore: IdentityStore;
-  verifiedPeers: { has(key: string): boolean; add(key: string): Promise<void>; ready?(): Promise<void> };
+  /** The user's contacts (contacts.ts): verified identity keys, by key and by name. */
+  verifiedPeers: ContactsLike;
+  /** The user's own display name (profile.ts); none without it. */
+  profile?: ProfileStore;
   toolbar: { show(tabId: number, status: TabCallStatus): Promise<void> };
+  /** Raises a browser notification for a tab's warning (notifications.ts); called once per warning. */
+  notify?(tabId: number, status: TabCallStatus): void;
   /** Operational problems (never keys or page content). */
   warn?(message: string, error?: unknown): void;
+}
+
+/** What the router needs of the contact book (contacts.ts's ContactBook fits). */
+export interface ContactsLike {
+  has(key: string): boolean;
+  get?(key: string): Contact | undefined;
+  named?(name: string): Contact | undefined;
+  list?(): Contact[];
+  /** "Codes match": remember `key` under `name` ('' keeps or takes the claimed one). */
+  add(key: string, name?: string, claimedName?: string): Promise<unknown>;
+  rename?(key: string, name: string): Promise<string>;
+  forget?(key: string): Promise<boolean>;
+  onChange?(listener: () => void): () => void;
+  ready?(): Promise<void>;
 }
 
 export interface BackgroundRouter {
@@ -78,6 +113,8 @@ export interface BackgroundRouter {
 interface BridgeClient extends BridgeSender {
   port: PortLike;
   queue: Promise<void>;
+  /** The last settings message posted here (JSON), so a push that changes nothing for this frame is not sent. */
+  lastSettings?: string;
 }
 
 const frameKey = (tabId: number, frameId: number): string => `${tabId}:${frameId}`;
@@ -88,7 +125,10 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
   const calls = new CallRegistry(() => clock.now());
   const budgets = new SigningBudgets(() => clock.now());
   const identity = new LazyIdentity(deps.identityStore);
+  const profile: ProfileStore = deps.profile ?? { load: async () => '', save: async () => undefined };
   let settings = deps.settings.load();
+  /** Warnings already notified: tab|frame|session|warning|peer key. */
+  const notified = new Set<string>();
 
   /** The connection that speaks for each frame now; an older one (a document being replaced) is not listened to. */
   const frameOwners = new Map<string, BridgeClient>();
@@ -97,6 +137,7 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
   const expiryTimers = new Map<number, unknown>();
   const work = new Set<Promise<unknown>>();
   let refreshes: Promise<void> = Promise.resolve();
+  let pushes: Promise<void> = Promise.resolve();
 
   function track(promise: Promise<unknown>): void {
     const tracked = promise.catch((error: unknown) => warn('background task failed', error));
@@ -119,16 +160,44 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     track(refreshes);
   }
 
+  /** The origin of a connected frame of the tab: `frameId` if given and connected, else the top frame, else any. */
+  function originOf(tabId: number, frameId?: number): string | undefined {
+    if (frameId !== undefined) {
+      const client = frameOwners.get(frameKey(tabId, frameId));
+      if (client) return client.origin;
+    }
+    let found: BridgeClient | undefined;
+    for (const client of frameOwners.values()) {
+      if (client.tabId !== tabId) continue;
+      if (!found || client.frameId < found.frameId) found = client;
+    }
+    return found?.origin;
+  }
+
   async function refreshNow(tabId: number): Promise<void> {
-    const { page, canToggle, policyNote } = await settings;
+    const snapshot = await settings;
     await deps.verifiedPeers.ready?.().catch(() => undefined);
-    const status = calls.status(tabId, {
-      enabled: page.enabled,
-      failClosed: page.enabled && !page.allowPlaintextFallback,
-      isVerifiedPeer: (key) => deps.verifiedPeers.has(key),
-    });
+    const statusFor = (origin: string | undefined) => {
+      const tab = snapshot.tabPolicy(origin);
+      const status = calls.status(tabId, {
+        ...tab.status,
+        isVerifiedPeer: (key) => deps.verifiedPeers.has(key),
+        contactOf: (key) => deps.verifiedPeers.get?.(key),
+        contactNamed: (name) => deps.verifiedPeers.named?.(name),
+      });
+      return { tab, status };
+    };
+    // Judged by the top frame's origin first; if the call shown is another frame's, by that frame's origin.
+    let origin = originOf(tabId);
+    let { tab, status } = statusFor(origin);
+    const shownOrigin = status.frameId === undefined ? origin : originOf(tabId, status.frameId);
+    if (shownOrigin !== origin) {
+      origin = shownOrigin;
+      ({ tab, status } = statusFor(origin));
+    }
     scheduleExpiry(tabId);
-    const toolbarKey = `${status.state}|${status.detail ?? ''}`;
+    notifyWarning(tabId, status);
+    const toolbarKey = [status.state, status.detail, status.warning, status.warningName, status.contact?.name].join('|');
     if (onToolbar.get(tabId) !== toolbarKey) {
       onToolbar.set(tabId, toolbarKey);
       // The toolbar must never keep the popup from updating.
@@ -137,9 +206,22 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
         warn('toolbar update failed', error);
       });
     }
-    const view: PopupView = { tabId, status, enabled: page.enabled, canToggle };
-    if (policyNote) view.policyNote = policyNote;
+    const view: PopupView = { tabId, status, enabled: tab.enabled, canToggle: tab.canToggle, policy: tab.policy };
+    view.displayName = await profile.load().catch(() => '');
     for (const [port, watched] of popups) if (watched === tabId) post(port, { kind: 'view', view });
+  }
+
+  /** Each warning of a frame's call is notified once (protocol.md §7.4), even with the popup closed. */
+  function notifyWarning(tabId: number, status: TabCallStatus): void {
+    if (!status.warning || !deps.notify) return;
+    const key = [tabId, status.frameId, status.session, status.warning, status.peerIdentityPublicKey].join('|');
+    if (notified.has(key)) return;
+    notified.add(key);
+    try {
+      deps.notify(tabId, status);
+    } catch (error) {
+      warn('notification failed', error);
+    }
   }
 
   /** Reports expire without a message: refresh the tab when its next one does. */
@@ -161,11 +243,28 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
 
   // ---- Bridges ----------------------------------------------------------------------------------------------
 
-  async function settingsMessage(): Promise<BackgroundToPage> {
-    const { page } = await settings;
+  async function frameSettings(client: BridgeSender): Promise<FrameSettings | undefined> {
+    return (await settings).settingsFor(client.origin);
+  }
+
+  /** The frame's settings message; undefined while the policy is held (the frame then gets nothing yet). */
+  async function settingsMessage(client: BridgeSender): Promise<BackgroundToPage | undefined> {
+    const decided = await frameSettings(client);
+    if (!decided) return undefined;
+    const { page } = decided;
     // While E2EE is off no identity is made, and none is sent.
     const identityPublicKey = page.enabled ? bytesToBase64((await identity.get()).publicKey) : null;
     return { kind: 'settings', settings: page, identityPublicKey };
+  }
+
+  /** Sends the frame its settings: always when it asks (`attach`), on a push only when they changed for it. */
+  async function sendSettings(client: BridgeClient, onlyIfChanged: boolean): Promise<void> {
+    const message = await settingsMessage(client);
+    if (!message) return;
+    const text = JSON.stringify(message);
+    if (onlyIfChanged && text === client.lastSettings) return;
+    client.lastSettings = text;
+    post(client.port, message);
   }
 
   function connectBridge(port: PortLike): void {
@@ -206,7 +305,8 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
   async function handleBridgeMessage(client: BridgeClient, message: PageToBackground): Promise<void> {
     switch (message.kind) {
       case 'attach':
-        post(client.port, await settingsMessage());
+        // While the policy is held nothing is sent: the push when it arrives answers this attach.
+        await sendSettings(client, false);
         return;
       case 'sign': {
         const code = await sign(client, message.requestId, message.input);
@@ -226,14 +326,21 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
 
   /** Signs and answers, or returns why not. */
   async function sign(client: BridgeClient, requestId: number, input: string): Promise<SignRefusalCode | undefined> {
-    if (!(await settings).page.enabled) return 'disabled';
+    if (!(await frameSettings(client))?.page.enabled) return 'disabled';
     if (!calls.hasRunningCall(client.tabId, client.frameId)) return 'no-call';
     const bytes = base64ToBytes(input);
     if (!bytes) return 'malformed-input';
     if (!budgets.take(client.tabId, client.origin)) return 'rate-limited';
     try {
-      const signature = await (await identity.get()).sign(bytes);
-      post(client.port, { kind: 'signed', requestId, signature: bytesToBase64(signature) });
+      // The background appends the extensions itself: the user's display name, as it is now (protocol.md §4.3).
+      const extensions = encodeDisplayNameExtension(await profile.load().catch(() => ''));
+      const signature = await (await identity.get()).sign(bytes, extensions);
+      post(client.port, {
+        kind: 'signed',
+        requestId,
+        signature: bytesToBase64(signature),
+        extensions: bytesToBase64(extensions),
+      });
       return undefined;
     } catch (error) {
       warn('signing failed', error instanceof RangeError ? 'bad length' : error);
@@ -261,8 +368,61 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     port.onDisconnect.addListener(() => popups.delete(port));
   }
 
-  const fail = (port: PortLike, code: PopupFailureCode): void =>
-    post(port, { kind: 'failed', code, message: FAILURE_MESSAGES[code] });
+  const fail = (port: PortLike, code: PopupFailureCode, message = failureMessage(code)): void =>
+    post(port, { kind: 'failed', code, message });
+
+  /** The user's own display name, from the popup or the options page; false (and a failure posted) if refused. */
+  async function setDisplayName(port: PortLike, typed: string): Promise<boolean> {
+    const normalized = normalizeDisplayName(typed);
+    if ('problem' in normalized) {
+      fail(port, 'name-invalid', nameProblemMessage(normalized.problem));
+      return false;
+    }
+    await profile.save(normalized.name);
+    refreshWatched();
+    options.broadcast();
+    return true;
+  }
+
+  function refreshWatched(): void {
+    for (const tabId of new Set([...popups.values()].filter((t): t is number => t !== undefined))) refresh(tabId);
+  }
+
+  /** A new identity key: every open page gets it (a new worker session), so every peer sees the change. */
+  async function resetIdentity(): Promise<void> {
+    await identity.reset();
+    pushSettings();
+  }
+
+  /** Sends every frame its settings where they changed, then refreshes what is shown. */
+  function pushSettings(): void {
+    // One push at a time, each with the settings current when it runs: an older push never lands last.
+    pushes = pushes
+      .then(async () => {
+        for (const client of [...frameOwners.values()]) await sendSettings(client, true);
+        const watched = [...popups.values()].filter((t): t is number => t !== undefined);
+        for (const tabId of new Set([...calls.tabIds(), ...watched])) refresh(tabId);
+      })
+      .catch((error: unknown) => warn('settings push failed', error));
+    track(pushes);
+  }
+
+  const options: OptionsChannel = connectOptionsPage({
+    extensionId: deps.extensionId,
+    extensionUrl: deps.extensionUrl,
+    contacts: deps.verifiedPeers,
+    profile,
+    identity,
+    setDisplayName,
+    resetIdentity,
+    track,
+    warn,
+  });
+  deps.verifiedPeers.onChange?.(() => {
+    for (const tabId of calls.tabIds()) refresh(tabId);
+    refreshWatched();
+    options.broadcast();
+  });
 
   async function onPopupMessage(port: PortLike, message: PopupToBackground): Promise<void> {
     switch (message.kind) {
@@ -270,24 +430,45 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
         popups.set(port, message.tabId);
         refresh(message.tabId);
         return;
-      case 'set-enabled':
-        if (!(await settings).canToggle) return fail(port, 'policy');
-        await deps.settings.saveEnabled(message.enabled); // storage.onChanged pushes the new settings everywhere.
+      case 'set-enabled': {
+        const tabId = popups.get(port);
+        const tab = (await settings).tabPolicy(tabId === undefined ? undefined : originOf(tabId));
+        if (!tab.canToggle) return fail(port, 'policy');
+        await deps.settings.saveEnabled(message.enabled); // The settings source then pushes the new settings.
         return;
+      }
+      case 'refresh-policy': {
+        await deps.settings.refresh();
+        const tabId = popups.get(port);
+        // A refresh that changed nothing still answers with a view (the popup's button waits for one).
+        if (tabId !== undefined) refresh(tabId);
+        return;
+      }
       case 'mark-verified': {
-        const { kind: _kind, ...shown } = message;
+        const { kind: _kind, contactName, ...shown } = message;
         // Only what the user saw, and only while it is still the frame's current call.
-        if (!(await settings).page.enabled || !calls.confirm(shown)) {
+        const claimed = calls.claimedName(shown);
+        const origin = originOf(shown.tabId, shown.frameId);
+        const enabled = origin !== undefined && (await settings).settingsFor(origin)?.page.enabled === true;
+        if (!enabled || !calls.confirm(shown)) {
           fail(port, 'call-changed');
         } else {
-          await deps.verifiedPeers.add(shown.peerIdentityPublicKey).catch((error: unknown) => {
-            warn('could not store a verified peer', error);
-            fail(port, 'verify-failed');
-          });
+          const typed = normalizeDisplayName(contactName ?? '');
+          if ('problem' in typed) {
+            fail(port, 'name-invalid', nameProblemMessage(typed.problem));
+          } else {
+            await deps.verifiedPeers.add(shown.peerIdentityPublicKey, typed.name, claimed).catch((error: unknown) => {
+              warn('could not store a verified peer', error);
+              fail(port, 'verify-failed');
+            });
+          }
         }
         refresh(message.tabId);
         return;
       }
+      case 'set-display-name':
+        await setDisplayName(port, message.name);
+        return;
     }
   }
 
@@ -297,23 +478,18 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     connect(port) {
       if (port.name === BRIDGE_PORT) return connectBridge(port);
       if (port.name === POPUP_PORT) return connectPopup(port);
+      if (port.name === OPTIONS_PORT) return options.connect(port);
       port.disconnect();
     },
 
     settingsChanged() {
       settings = deps.settings.load();
-      track(
-        (async () => {
-          const message = await settingsMessage();
-          for (const client of frameOwners.values()) post(client.port, message);
-          const watched = [...popups.values()].filter((t): t is number => t !== undefined);
-          for (const tabId of new Set([...calls.tabIds(), ...watched])) refresh(tabId);
-        })(),
-      );
+      pushSettings();
     },
 
     tabRemoved(tabId) {
       calls.forgetTab(tabId);
+      for (const key of [...notified]) if (key.startsWith(`${tabId}|`)) notified.delete(key);
       budgets.forgetTab(tabId);
       onToolbar.delete(tabId);
       const timer = expiryTimers.get(tabId);

@@ -1,52 +1,43 @@
 /**
- * The settings a call gets: the user's switch ("End-to-end encrypted calls", off by default and global for the
- * user, as Teams' Settings > Privacy switch is; storage.local) combined with the admin's policy (managed storage,
- * schema in public/managed-schema.json). The browser delivers managed storage a few seconds after start, so
- * changes to either are listened for, not read once.
+ * The settings source, wired to the browser: the user's switch ("End-to-end encrypted calls", global for the user,
+ * as Teams' Settings > Privacy switch is; storage.local), the admin's managed keys (storage.managed, schema in
+ * public/managed-schema.json, read whole), the tenant policy document (fetched, kept in IndexedDB) and what tells
+ * whether a policy may still be coming (storage.session, management.getSelf()). The rules are in
+ * policy-controller.ts, tested with fakes; this file only connects them.
  */
 import browser from 'webextension-polyfill';
-import { decideMode, effectiveSettings, POLICY_GRACE_MS, type E2eeMode, type EffectiveSettings } from './policy';
+import { databaseTenantPolicyStore, type CallSealDatabase } from './database';
+import { ENABLED_KEY, PolicyController } from './policy-controller';
+import type { Clock } from './router';
+import { httpPolicyFetch } from './tenant/http-fetch';
 
-export type { EffectiveSettings } from './policy';
+/** The chrome.alarms alarm that wakes the background for the next tenant policy refresh. */
+export const REFRESH_ALARM = 'tenant-policy-refresh';
 
-const ENABLED_KEY = 'e2eeEnabled';
-const MODE_POLICY = 'E2EEMode';
-/** The last admin policy seen (storage.local), standing in while the browser has not delivered it yet. */
-const REMEMBERED_MODE_KEY = 'lastE2EEModePolicy';
-const startedAt = Date.now();
-
-async function readManagedMode(remembered: unknown): Promise<E2eeMode> {
-  let managed: unknown;
-  try {
-    managed = (await browser.storage.managed.get(MODE_POLICY))[MODE_POLICY];
-  } catch {
-    managed = undefined; // No policy for this extension (or none yet).
-  }
-  const { mode, remember } = decideMode(managed, remembered, Date.now() - startedAt < POLICY_GRACE_MS);
-  if (remember !== remembered) {
-    if (remember === undefined) await browser.storage.local.remove(REMEMBERED_MODE_KEY);
-    else await browser.storage.local.set({ [REMEMBERED_MODE_KEY]: remember });
-  }
-  return mode;
-}
-
-export async function loadSettings(): Promise<EffectiveSettings> {
-  const stored = await browser.storage.local.get([ENABLED_KEY, REMEMBERED_MODE_KEY]);
-  const mode = await readManagedMode(stored[REMEMBERED_MODE_KEY]);
-  return effectiveSettings(stored[ENABLED_KEY] === true, mode);
-}
-
-export async function saveEnabled(enabled: boolean): Promise<void> {
-  await browser.storage.local.set({ [ENABLED_KEY]: enabled });
-}
-
-/**
- * Calls `listener` whenever the user's switch or the admin's policy changes, and once when the grace for an
- * undelivered policy is over (a remembered policy that the browser did not deliver again is then dropped).
- */
-export function onSettingsChanged(listener: () => void): void {
-  browser.storage.onChanged.addListener((changes, area) => {
-    if ((area === 'local' && ENABLED_KEY in changes) || (area === 'managed' && MODE_POLICY in changes)) listener();
+export function createPolicyController(
+  db: Promise<CallSealDatabase>,
+  clock: Clock,
+  warn: (message: string, error?: unknown) => void,
+): PolicyController {
+  return new PolicyController({
+    readManaged: () => browser.storage.managed.get(null),
+    local: browser.storage.local,
+    session: browser.storage.session,
+    // Needs no permission; 'admin' when installed by policy (ExtensionInstallForcelist, ExtensionSettings).
+    installType: async () => (await chrome.management.getSelf()).installType,
+    tenantStore: databaseTenantPolicyStore(db),
+    fetch: httpPolicyFetch,
+    clock,
+    scheduleRefresh: (minutes) => void chrome.alarms.create(REFRESH_ALARM, { delayInMinutes: minutes }),
+    cancelRefresh: () => void chrome.alarms.clear(REFRESH_ALARM),
+    warn,
   });
-  setTimeout(listener, Math.max(0, POLICY_GRACE_MS - (Date.now() - startedAt)) + 100);
+}
+
+/** Tells the controller about changes to the managed keys and to the user's switch. */
+export function listenForSettingsChanges(controller: PolicyController): void {
+  browser.storage.onChanged.addListener((changes, area) => {
+    if (area === 'managed') controller.managedChanged();
+    if (area === 'local' && ENABLED_KEY in changes) controller.userChoiceChanged();
+  });
 }

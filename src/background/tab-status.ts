@@ -8,7 +8,14 @@
  * when the peer key is one the user verified, for `identity-changed` only when the user confirmed exactly this
  * report's pair (or an earlier pair of the same identity in the same session). Only fields from fixed lists are copied: no text from a page reaches the status.
  */
-import { MEDIA_DROPPED_DETAILS, NO_CALL, type FrameCounters, type TabCallStatus } from '../shared/call-status';
+import {
+  MEDIA_DROPPED_DETAILS,
+  NO_CALL,
+  type ContactSummary,
+  type FrameCounters,
+  type TabCallStatus,
+  type WarningCode,
+} from '../shared/call-status';
 import type { FrameEntry } from './call-registry';
 import { hasPair } from './report-rules';
 
@@ -19,6 +26,14 @@ export interface StatusContext {
   failClosed: boolean;
   /** The user verified this peer identity key (base64) in an earlier call. */
   isVerifiedPeer(key: string): boolean;
+  /** The contact with this identity key (base64), if any. */
+  contactOf?(key: string): KnownContact | undefined;
+  /** The contact whose name (or claimed name when verified) is `name`, if any (names compare loosely). */
+  contactNamed?(name: string): KnownContact | undefined;
+}
+
+export interface KnownContact extends ContactSummary {
+  identityPublicKey: string;
 }
 
 interface Candidate {
@@ -85,20 +100,45 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
   if (report.detail === 'unsupported-codec' && report.codec) status.codec = report.codec;
   if (report.detail && MEDIA_DROPPED_DETAILS.includes(report.detail) && report.media) status.media = report.media;
   if (entry.appTransform) status.appTransform = true;
+  if (report.codecs && report.codecs.length > 0) status.codecs = [...report.codecs];
+  const mark = entry.confirmed;
+  // Encryption lost during the call: warned until the user confirms a code again, after it was lost.
+  const lostUnconfirmed =
+    entry.lostAtSeq !== undefined && !(mark?.session === report.session && mark.seq >= entry.lostAtSeq);
+  let warning: { code: WarningCode; name?: string } | undefined = lostUnconfirmed ? { code: 'encryption-lost' } : undefined;
   if (hasPair(report.state) && report.securityCode && report.peerIdentityPublicKey) {
+    const key = report.peerIdentityPublicKey;
     status.securityCode = report.securityCode;
-    status.peerIdentityPublicKey = report.peerIdentityPublicKey;
+    status.peerIdentityPublicKey = key;
     if (entry.fingerprint) status.peerIdentityFingerprint = entry.fingerprint;
+    if (report.suite !== undefined) status.suite = report.suite;
+    if (entry.epochAt !== undefined) status.keysChangedAt = entry.epochAt;
+    if (report.peerName !== undefined) status.peerName = report.peerName;
+    const contact = context.contactOf?.(key);
+    if (contact) status.contact = { name: contact.name, verifiedAt: contact.verifiedAt };
+    // A contact's key changed: the peer claims a contact's name with another key, or the worker saw the identity
+    // change away from a contact's (protocol.md §7.4). Shown as `identity-changed` whatever the worker says.
+    const namesake = !contact && report.peerName !== undefined ? context.contactNamed?.(report.peerName) : undefined;
+    const reference = entry.callKey !== undefined && entry.callKey !== key ? context.contactOf?.(entry.callKey) : undefined;
+    if (namesake && namesake.identityPublicKey !== key) warning = { code: 'contact-key-changed', name: namesake.name };
+    else if (report.state === 'identity-changed') {
+      warning = reference ? { code: 'contact-key-changed', name: reference.name } : { code: 'identity-changed' };
+    }
+    if (warning?.code === 'contact-key-changed') status.state = 'identity-changed';
     // The user confirmed this identity's code in this session: that epoch, and the later ones of the same identity
     // (a re-key of the same identity is vouched for by its signature, protocol.md §6.2), stay confirmed.
-    const mark = entry.confirmed;
     const confirmed =
       mark?.session === report.session &&
-      mark.peerIdentityPublicKey === report.peerIdentityPublicKey &&
+      mark.peerIdentityPublicKey === key &&
       (report.epoch > mark.epoch || (report.epoch === mark.epoch && mark.securityCode === report.securityCode));
+    if (confirmed && warning?.code !== 'encryption-lost') warning = undefined;
     const verified =
-      confirmed || (report.state === 'encrypted' && context.isVerifiedPeer(report.peerIdentityPublicKey));
-    if (verified) status.state = 'verified';
+      confirmed || (status.state === 'encrypted' && warning === undefined && context.isVerifiedPeer(key));
+    if (verified && warning === undefined) status.state = 'verified';
+  }
+  if (warning) {
+    status.warning = warning.code;
+    if (warning.name !== undefined) status.warningName = warning.name;
   }
   return status;
 }

@@ -4,7 +4,7 @@
  */
 import browser from 'webextension-polyfill';
 import { NO_CALL, type TabCallStatus } from '../shared/call-status';
-import { statusWordsFor, toolbarIconPaths } from '../shared/status-text';
+import { callWords, toolbarIconPaths } from '../shared/status-text';
 
 /** Chrome's error for a tab that closed (or never existed) between the event and our call. */
 export function isClosedTabError(error: unknown): boolean {
@@ -14,7 +14,7 @@ export function isClosedTabError(error: unknown): boolean {
 
 /** Shows a tab's call state on the toolbar button. A tab that has closed meanwhile is ignored; other errors throw. */
 export async function showTabStatus(tabId: number, status: TabCallStatus): Promise<void> {
-  const words = statusWordsFor(status);
+  const words = callWords(status);
   try {
     await Promise.all([
       browser.action.setIcon({ tabId, path: toolbarIconPaths(status.state) }),

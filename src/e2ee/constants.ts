@@ -19,7 +19,7 @@ export const CONFIRM_KEY_LABEL_BYTES = asciiBytes('CallSeal-v2 confirm');
 /** HKDF info prefix of a participant's media secret, followed by its pid (§5.1). */
 export const MEDIA_SECRET_LABEL_BYTES = asciiBytes('CallSeal-v2 media');
 /** HKDF info prefix of an SFrame base key, followed by the KID as u64 big-endian (§5.3). */
-export const SFRAME_BASE_KEY_LABEL_BYTES = asciiBytes('CallSeal-v2 sframe base key');
+export const SFRAME_BASE_KEY_LABEL_BYTES = asciiBytes('CallSeal-v3 sframe base key');
 /** SHA-256 prefix of the security code (§5.2). */
 export const SECURITY_CODE_LABEL_BYTES = asciiBytes('CallSeal-v2 security code');
 /** What the identity key signs is this label || th || pid (§4, §4.3). Note the trailing NUL. */
@@ -27,7 +27,9 @@ export const SIGNATURE_LABEL_BYTES = asciiBytes('CallSeal-v2 signature\0');
 
 // ---- Handshake packet, §4 ------------------------------------------------------------------------------------
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
+/** Version 2's packets: the same layout as version 3's, first byte 2 (§4.1, §9). */
+export const VERSION_2 = 2;
 /** Version 1's hello (§4.1, §9): first byte 1, 179 bytes. */
 export const VERSION_1 = 1;
 export const VERSION_1_HELLO_LENGTH = 179;
@@ -63,8 +65,8 @@ export const CONFIRM_PLAINTEXT_MIN_LENGTH = ED25519_PUBLIC_KEY_LENGTH + ED25519_
 export const CONFIRM_TAG_LENGTH = 16;
 /** CONFIRM ciphertext: at least the plaintext and the tag, 112 bytes. */
 export const CONFIRM_SEALED_MIN_LENGTH = CONFIRM_PLAINTEXT_MIN_LENGTH + CONFIRM_TAG_LENGTH;
-/** The AAD's first byte: the protocol version (§4). */
-export const CONFIRM_AAD_VERSION = PROTOCOL_VERSION;
+/** The AAD's first byte (§4): 2, the version that defined CONFIRM; version 3 kept the packet as it was. */
+export const CONFIRM_AAD_VERSION = 2;
 /** What the worker sends the background to sign: th || pid (§4.3). */
 export const SIGNING_INPUT_LENGTH = SHA256_LENGTH + PID_LENGTH;
 
@@ -74,12 +76,14 @@ export const X25519_SHARED_SECRET_BITS = 256;
 export const CONFIRM_KEY_BITS = 128;
 export const MEDIA_SECRET_LENGTH = 32;
 export const SFRAME_BASE_KEY_LENGTH = 32;
-/** Largest sender index a KID can carry (one byte, §5.3). */
+/** Largest sender index, hence KID (§5.3). */
 export const MAX_SENDER_INDEX = 0xff;
 
 // ---- Frame container, §2 -------------------------------------------------------------------------------------
 
-/** Last four bytes of every CallSeal frame. */
+/** Last byte of a media-only CallSeal frame (§2, version 3): a candidate, CallSeal's only if it decrypts. */
+export const FRAME_MEDIA_MARKER = 0x5c;
+/** Last four bytes of every CallSeal frame with a handshake packet. */
 export const FRAME_MAGIC: readonly number[] = [0xca, 0x11, 0x5e, 0xa1];
 export const FRAME_MAGIC_LENGTH = 4;
 export const FRAME_FLAG_HAS_MEDIA = 0x01;

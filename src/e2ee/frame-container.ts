@@ -8,19 +8,26 @@
  * of the frame keeps the codec's clear prefix (the bytes packetizers, SFUs and depacketizers look at: Opus TOC, VP8
  * payload header) untouched.
  *
- *   +----------------+------------------------+- - - - - - - - - - - - - - - - - - - - - -+--------+-------------+
+ *   media only (version 3, the steady state):   clearPrefix | SFrame | 0x5C
+ *   with a handshake packet:
+ *   +----------------+------------------------+---------------------+-----------------------+--------+-------------+
  *   | clearPrefix    | payload                | handshake (L bytes) | L: u16 BE             | flags  | magic       |
- *   | N bytes, codec | SFrame, or ignored     | present iff flags has HAS_HANDSHAKE         | u8     | CA 11 5E A1 |
- *   +----------------+------------------------+- - - - - - - - - - - - - - - - - - - - - -+--------+-------------+
+ *   | N bytes, codec | SFrame, or ignored     |                     |                       | u8     | CA 11 5E A1 |
+ *   +----------------+------------------------+---------------------+-----------------------+--------+-------------+
  *
  *   flags: bit0 HAS_MEDIA (payload is a non-empty SFrame), bit1 HAS_HANDSHAKE; other bits must be 0.
+ *
+ * Why one marker byte for media-only frames: they are nearly every frame of a call, and a 4-byte magic cost 4 bytes
+ * on each. A frame that ends in the marker is only a candidate: it is CallSeal's if it decrypts (the caller decides;
+ * plain media ends in 0x5C once in 256 frames). Frames with a packet keep the magic: they are few and long, and a
+ * version-2 peer recognises them (protocol.md §4.1).
  *
  * A frame without HAS_MEDIA is handshake-only: the bytes between its clear prefix and its handshake are ignored by
  * receivers (a probe frame puts the rest of an invalid Opus packet there, §6.4); `filler` writes them.
  *
- * A frame that does not end with the magic is not a CallSeal frame (plain media): parse returns null. A frame that
- * ends with the magic but whose trailer is inconsistent is 'malformed-frame'. Plain media that happens to end in
- * these four bytes (odds 2^-32 per frame) is reported malformed too; the worker drops such frames.
+ * A frame that ends in neither is plain media: parse returns null. A frame that ends with the magic but whose trailer
+ * is inconsistent is 'malformed-frame'. Plain media that happens to end in these four bytes (odds 2^-32 per frame)
+ * is reported malformed too; the worker drops such frames.
  *
  * The receiver passes the codec's nominal clear-prefix length; it is clamped to the bytes in front of the trailer,
  * mirroring the sender's clamp to the original frame length (a frame shorter than its nominal prefix has nothing
@@ -34,6 +41,7 @@ import {
   FRAME_KNOWN_FLAGS,
   FRAME_MAGIC,
   FRAME_MAGIC_LENGTH,
+  FRAME_MEDIA_MARKER,
   FRAME_TRAILER_LENGTH,
   MAX_FRAME_HANDSHAKE_LENGTH,
 } from './constants';
@@ -51,6 +59,8 @@ export interface CallSealFrameParts {
 }
 
 export interface ParsedCallSealFrame {
+  /** True for a media-only frame (the marker): CallSeal's only if its payload decrypts. */
+  candidate?: boolean;
   clearPrefix: Uint8Array;
   /** The SFrame when `hasMedia`; otherwise the ignored bytes. */
   payload: Uint8Array;
@@ -73,6 +83,9 @@ export function encodeCallSealFrame(parts: CallSealFrameParts): Uint8Array<Array
     throw new E2eeError('invalid-argument', 'a frame with media carries no filler');
   }
   const handshake = parts.handshake ?? null;
+  if (handshake === null && filler.length === 0 && parts.payload.length > 0) {
+    return concatBytes(parts.clearPrefix, parts.payload, Uint8Array.of(FRAME_MEDIA_MARKER));
+  }
   let flags = parts.payload.length > 0 ? FRAME_FLAG_HAS_MEDIA : 0;
   let handshakePart: Uint8Array = new Uint8Array(0);
   if (handshake !== null) {
@@ -86,11 +99,46 @@ export function encodeCallSealFrame(parts: CallSealFrameParts): Uint8Array<Array
   return concatBytes(parts.clearPrefix, parts.payload, filler, handshakePart, Uint8Array.of(flags), MAGIC);
 }
 
+/** Bytes the trailer takes: [handshake | len] | flags | magic (§2). */
+export function trailerLength(handshake: Uint8Array | null): number {
+  return handshake === null ? 1 : handshake.length + FRAME_HANDSHAKE_LENGTH_FIELD + FRAME_TRAILER_LENGTH;
+}
+
+/**
+ * Writes the trailer into `out` from `at` to its end (exactly `trailerLength(handshake)` bytes): the zero-copy form
+ * of `encodeCallSealFrame` for a frame whose prefix and payload are already in place.
+ */
+export function writeTrailer(out: Uint8Array, at: number, hasMedia: boolean, handshake: Uint8Array | null): void {
+  if (handshake === null && hasMedia) {
+    out[at] = FRAME_MEDIA_MARKER;
+    return;
+  }
+  let flags = hasMedia ? FRAME_FLAG_HAS_MEDIA : 0;
+  let position = at;
+  if (handshake !== null) {
+    if (handshake.length === 0 || handshake.length > MAX_FRAME_HANDSHAKE_LENGTH) {
+      throw new E2eeError('invalid-argument', `handshake must be 1..${MAX_FRAME_HANDSHAKE_LENGTH} bytes`);
+    }
+    flags |= FRAME_FLAG_HAS_HANDSHAKE;
+    out.set(handshake, position);
+    position += handshake.length;
+    out[position++] = handshake.length >>> 8;
+    out[position++] = handshake.length & 0xff;
+  }
+  out[position++] = flags;
+  out.set(MAGIC, position);
+}
+
 function malformed(why: string): E2eeError {
   return new E2eeError('malformed-frame', why);
 }
 
-/** True when `data` ends with CallSeal's magic (§2); everything else is plain media. */
+/** True when `data` ends in the media marker (§2): a candidate media-only frame, CallSeal's only if it decrypts. */
+export function endsInMediaMarker(data: Uint8Array): boolean {
+  return data instanceof Uint8Array && data.length > 1 && data[data.length - 1] === FRAME_MEDIA_MARKER;
+}
+
+/** True when `data` ends with CallSeal's magic (§2): a frame with a handshake packet. */
 export function hasCallSealTrailer(data: Uint8Array): boolean {
   if (!(data instanceof Uint8Array) || data.length < FRAME_TRAILER_LENGTH) return false;
   const magicAt = data.length - FRAME_MAGIC_LENGTH;
@@ -109,7 +157,13 @@ export function parseCallSealFrame(data: Uint8Array, clearPrefixLength: number):
   if (!Number.isSafeInteger(clearPrefixLength) || clearPrefixLength < 0) {
     throw new E2eeError('invalid-argument', 'clear prefix length must be a non-negative integer');
   }
-  if (!hasCallSealTrailer(data)) return null;
+  if (!hasCallSealTrailer(data)) {
+    if (!endsInMediaMarker(data)) return null;
+    const end = data.length - 1;
+    const prefixLength = Math.min(clearPrefixLength, end);
+    if (prefixLength === end) return null; // nothing after the prefix: not a media frame
+    return { candidate: true, clearPrefix: data.subarray(0, prefixLength), payload: data.subarray(prefixLength, end), hasMedia: true };
+  }
   const flags = data[data.length - FRAME_TRAILER_LENGTH] ?? 0;
   if ((flags & ~FRAME_KNOWN_FLAGS) !== 0) throw malformed(`unknown flag bits 0x${flags.toString(16)}`);
   let end = data.length - FRAME_TRAILER_LENGTH;

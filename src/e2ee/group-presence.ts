@@ -20,6 +20,8 @@ export const ANNOUNCE_INTERVAL_MS = 1000;
  * once: within this time the current participant is heard again (a group call) or not (a takeover, §6.3).
  */
 export const SETTLE_MS = 1000;
+/** Media decrypted under the same pair marks its participant heard at most this often (the per-frame path stays lean). */
+export const HEARD_RESOLUTION_MS = 200;
 
 export interface Presence {
   /** When the pair was confirmed (undefined: not confirmed). */

@@ -9,7 +9,7 @@
  *                                                             || pid_hi || commitment_hi || ephemeral_hi)
  *   confirm key of P = HKDF-SHA256(shared, salt th, info "CallSeal-v2 confirm" || pid_P)    16 bytes, AES-128-GCM
  *   media secret of P = HKDF-SHA256(shared, salt th, info "CallSeal-v2 media" || pid_P)     32 bytes
- *   KID          = u16(th[0..2)) << 8 | sender index                                                     §5.3
+ *   KID          = sender index (0..255)                                                                 §5.3
  *   base key     = HKDF-SHA256(media secret of the sender, salt "", info "CallSeal-v2 sframe base key" || u64 KID)
  *
  * Why this shape: th binds both commitments and both fresh ephemerals, so the code and every key depend on values
@@ -30,7 +30,6 @@ import {
   PID_LENGTH,
   SFRAME_BASE_KEY_LABEL_BYTES,
   SFRAME_BASE_KEY_LENGTH,
-  SHA256_LENGTH,
   TRANSCRIPT_LABEL_BYTES,
   X25519_PUBLIC_KEY_LENGTH,
   X25519_SHARED_SECRET_BITS,
@@ -224,42 +223,31 @@ export async function derivePairSecrets(input: DerivePairInput): Promise<PairSec
   };
 }
 
-const KID_LIMIT = 1n << 24n;
+const KID_LIMIT = BigInt(MAX_SENDER_INDEX) + 1n;
 
-/** KID = (u16 BE of th[0..2)) << 8 | senderIndex (§5.3). */
-export function kidFor(transcriptHashBytes: Uint8Array, senderIndex: number): bigint {
-  requireBytes(transcriptHashBytes, 'transcript hash', SHA256_LENGTH);
-  return kidFromTag(((transcriptHashBytes[0] ?? 0) << 8) | (transcriptHashBytes[1] ?? 0), senderIndex);
-}
-
-/** KID = kidTag << 8 | senderIndex. */
-export function kidFromTag(kidTag: number, senderIndex: number): bigint {
-  if (!Number.isInteger(kidTag) || kidTag < 0 || kidTag > 0xffff) {
-    throw new E2eeError('invalid-argument', 'KID tag must be a u16');
-  }
+/**
+ * KID = sender index (§5.3, version 3): 0..7 fit the SFrame config byte. The pair is found by trial decryption, so
+ * the KID carries nothing of the transcript (version 2 put th[0..2) in its top 16 bits).
+ */
+export function kidFor(senderIndex: number): bigint {
   if (!Number.isInteger(senderIndex) || senderIndex < 0 || senderIndex > MAX_SENDER_INDEX) {
     throw new E2eeError('invalid-argument', `sender index must be 0..${MAX_SENDER_INDEX}`);
   }
-  return (BigInt(kidTag) << 8n) | BigInt(senderIndex);
+  return BigInt(senderIndex);
 }
 
-/** True when `kid` fits CallSeal's 24-bit KID layout (use on KIDs read from the wire before the two below). */
+/** True when `kid` is a CallSeal KID (use on KIDs read from the wire). */
 export function isCallSealKid(kid: unknown): kid is bigint {
   return typeof kid === 'bigint' && kid >= 0n && kid < KID_LIMIT;
 }
 
 function requireKid(kid: unknown): asserts kid is bigint {
-  if (!isCallSealKid(kid)) throw new E2eeError('invalid-argument', 'KID must be a bigint in 0..2^24-1');
+  if (!isCallSealKid(kid)) throw new E2eeError('invalid-argument', `KID must be a bigint in 0..${MAX_SENDER_INDEX}`);
 }
 
 export function senderIndexOf(kid: bigint): number {
   requireKid(kid);
-  return Number(kid & 0xffn);
-}
-
-export function kidTagOf(kid: bigint): number {
-  requireKid(kid);
-  return Number(kid >> 8n);
+  return Number(kid);
 }
 
 /** The SFrame base_key of one sender: 32 bytes from the sender's media secret and its KID (§5.3). */

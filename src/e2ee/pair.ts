@@ -2,7 +2,7 @@
  * One pair of participants (me, peer): commit, reveal, confirm (protocol.md §6.1).
  *
  *   made (fresh ephemeral, my commitment) ──peer COMMIT──▶ may reveal ──peer REVEAL (opens the COMMIT)──▶ derived
- *   derived ──background signs th || my pid──▶ my CONFIRM made
+ *   derived ──background signs th || my pid || its extensions (the user's name, §4.5)──▶ my CONFIRM made
  *   derived ──peer CONFIRM (decrypts, identity not ours and not weak, signature verifies)──▶ peer confirmed
  *   confirmed = peer confirmed and my CONFIRM made: only then does the session use the pair
  *
@@ -17,6 +17,7 @@
 import { equalBytes, requireBytes } from './bytes';
 import { checkPeerConfirm, openConfirm, sealConfirm } from './confirm';
 import { ED25519_PUBLIC_KEY_LENGTH, MAX_PACKET_LENGTH, PACKET_HEADER_LENGTH, PID_LENGTH } from './constants';
+import { isSendableExtensions } from './display-name';
 import { E2eeError, isE2eeError } from './errors';
 import { encodedRecordLength } from './handshake-packet';
 import type { CommitRecord, ConfirmRecord, HandshakeRecord, RevealRecord } from './handshake-packet';
@@ -63,6 +64,8 @@ export class Pair {
   private peerEphemeral: Uint8Array | null = null;
   private peerConfirmSealed: Uint8Array | null = null;
   private peerIdentityKey: Uint8Array | null = null;
+  private peerName: string | null = null;
+  private peerNameWasDropped = false;
   private pairSecrets: PairSecrets | null = null;
   private myConfirm: Uint8Array | null = null;
   /** What the peer has shown it holds: our COMMIT (it revealed), our REVEAL (it confirmed), our CONFIRM (media). */
@@ -102,6 +105,16 @@ export class Pair {
   /** The peer's identity key, once its CONFIRM passed every check. */
   get peerIdentity(): Uint8Array | null {
     return this.peerIdentityKey;
+  }
+
+  /** The peer's claimed display name from its verified CONFIRM (§4.5), or null (none, or dropped). */
+  get peerDisplayName(): string | null {
+    return this.peerName;
+  }
+
+  /** The peer's CONFIRM carried a name that broke §4.5 (dropped; the CONFIRM counted). */
+  get peerNameDropped(): boolean {
+    return this.peerNameWasDropped;
   }
 
   /** Usable: the peer's CONFIRM verified and ours is made (§6.1). */
@@ -172,8 +185,10 @@ export class Pair {
     }
     try {
       const contents = await openConfirm(secrets.peerConfirmKey, this.peerPid, this.context.myPid, record.sealed);
-      await checkPeerConfirm(contents, secrets.transcriptHash, this.peerPid, this.context.identityPublicKey);
-      this.peerIdentityKey = contents.identityPublicKey;
+      const peer = await checkPeerConfirm(contents, secrets.transcriptHash, this.peerPid, this.context.identityPublicKey);
+      this.peerIdentityKey = peer.identityPublicKey;
+      this.peerName = peer.displayName;
+      this.peerNameWasDropped = peer.nameDropped;
     } catch (error) {
       return rejection(error);
     }
@@ -184,22 +199,32 @@ export class Pair {
   }
 
   /**
-   * The background's signature over th || my pid: checked against our own identity key like a peer's (a broken or
-   * confused background must not make us send a CONFIRM the peer refuses), then sealed into our CONFIRM, once.
-   * Throws 'sign-failed' when the signature does not verify.
+   * The background's signature over th || my pid || the extensions it chose (§4.3): checked against our own identity
+   * key like a peer's (a broken or confused background must not make us send a CONFIRM the peer refuses), then
+   * sealed with those exact extension bytes into our CONFIRM, once. Throws 'sign-failed' when the signature does not
+   * verify or the extensions are not ones a sender may write.
    */
-  async setSignature(signature: Uint8Array): Promise<void> {
+  async setSignature(signature: Uint8Array, extensions: Uint8Array = new Uint8Array(0)): Promise<void> {
     const secrets = this.pairSecrets;
     if (secrets === null || this.myConfirm !== null) return;
     requireBytes(signature, 'signature');
+    requireBytes(extensions, 'extensions');
+    if (!isSendableExtensions(extensions)) throw new E2eeError('sign-failed', 'the background sent bad extensions');
     try {
-      await verifyIdentitySignature(this.context.identityPublicKey, signature, secrets.transcriptHash, this.context.myPid);
+      await verifyIdentitySignature(
+        this.context.identityPublicKey,
+        signature,
+        secrets.transcriptHash,
+        this.context.myPid,
+        extensions,
+      );
     } catch (error) {
       throw new E2eeError('sign-failed', 'the signature does not verify under our identity key', { cause: error });
     }
     const sealed = await sealConfirm(secrets.myConfirmKey, this.context.myPid, this.peerPid, {
       identityPublicKey: this.context.identityPublicKey,
       signature,
+      extensions,
     });
     this.myConfirm ??= sealed;
   }
@@ -210,6 +235,11 @@ export class Pair {
   }
 
   /** What this pair has to say now (§6.1 repetition rules). */
+  /** Nothing left to send for this pair, ever: the peer has shown it holds our COMMIT, REVEAL and CONFIRM. */
+  get settled(): boolean {
+    return this.peerHasMyCommit && this.peerHasMyReveal && this.peerHasMyConfirm;
+  }
+
   records(now: number): HandshakeRecord[] {
     const to = this.peerPid;
     const out: HandshakeRecord[] = [];

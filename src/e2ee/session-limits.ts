@@ -75,7 +75,7 @@ export const FALLBACK_MIN_PLAIN_FRAMES = 20;
 /** The latest plain frame (or version-1 hello) must be this recent: the evidence is current (§6.4). */
 export const EVIDENCE_RECENT_MS = 1000;
 
-export type FallbackVerdict = null | 'no-key-exchange' | 'peer-protocol-1';
+export type FallbackVerdict = null | 'no-key-exchange' | 'peer-protocol-1' | 'peer-protocol-2';
 
 /**
  * Evidence that the peer lacks CallSeal, or speaks only version 1 (§4.1, §6.4). A run of plain frames counts from
@@ -89,6 +89,8 @@ export class FallbackEvidence {
   private lastTrailerAt = Number.NEGATIVE_INFINITY;
   private version1Since: number | null = null;
   private lastVersion1At = Number.NEGATIVE_INFINITY;
+  /** The newest older version heard (1 or 2), for the reason shown. */
+  private olderVersion: 1 | 2 = 1;
 
   /** A peer frame without CallSeal's trailer. */
   notePlain(now: number): void {
@@ -108,12 +110,18 @@ export class FallbackEvidence {
 
   /** A version-1 hello in a frame's handshake slot. */
   noteVersion1(now: number): void {
+    this.noteOlderVersion(now, 1);
+  }
+
+  /** A packet of an older version (a version-1 hello, a version-2 packet) in a frame's handshake slot (§4.1). */
+  noteOlderVersion(now: number, version: 1 | 2): void {
     requireTime(now);
     this.version1Since ??= now;
     this.lastVersion1At = now;
+    this.olderVersion = version;
   }
 
-  /** A well-formed version-2 packet from another participant: whoever sends it is not version-1 only. */
+  /** A well-formed packet of this version from another participant: whoever sends it is not of an older one only. */
   noteVersion2(now: number): void {
     requireTime(now);
     this.version1Since = null;
@@ -126,7 +134,7 @@ export class FallbackEvidence {
       now - this.version1Since >= fallbackAfterMs &&
       now - this.lastVersion1At <= EVIDENCE_RECENT_MS
     ) {
-      return 'peer-protocol-1';
+      return this.olderVersion === 2 ? 'peer-protocol-2' : 'peer-protocol-1';
     }
     if (
       this.plainSince !== null &&

@@ -20,6 +20,7 @@ export type SessionState = 'negotiating' | 'encrypted' | 'identity-changed' | 'u
 export type SessionDetail =
   | 'no-key-exchange'
   | 'peer-protocol-1'
+  | 'peer-protocol-2'
   | 'sign-failed'
   | 'keys-failed'
   | 'internal-error'
@@ -33,7 +34,20 @@ export interface SessionStatus {
   /** With encrypted and identity-changed. */
   securityCode?: string;
   peerIdentityPublicKey?: Uint8Array;
+  /** With encrypted and identity-changed: the current pair's peer's claimed display name, when it sent a valid one. */
+  peerName?: string;
+  /** With encrypted and identity-changed: the SFrame cipher suite (RFC 9605 §4.5). */
+  suite?: number;
   detail?: SessionDetail;
+}
+
+/**
+ * What the background answers a signing request with: the signature over label || th || pid || extensions and the
+ * extension bytes it appended (protocol.md §4.3). A bare signature means no extensions.
+ */
+export interface SignedConfirm {
+  signature: Uint8Array;
+  extensions: Uint8Array;
 }
 
 /** What the key ring needs of a confirmed pair. */
@@ -64,8 +78,11 @@ export interface SessionPolicy {
 export interface SessionOptions extends SessionPolicy {
   /** Our Ed25519 identity public key (raw, 32 bytes). */
   identityPublicKey: Uint8Array;
-  /** The background signs label || input (input = th || pid, 40 bytes) and returns the 64-byte signature. */
-  sign(input: Uint8Array): Promise<Uint8Array>;
+  /**
+   * The background signs label || input || its extensions (input = th || pid, 40 bytes) and returns the 64-byte
+   * signature, with the extension bytes it signed (§4.3).
+   */
+  sign(input: Uint8Array): Promise<Uint8Array | SignedConfirm>;
   /** Monotonic milliseconds. */
   now(): number;
   /** A pair was confirmed and is now current: install its keys and send under them. Throwing means 'keys-failed'. */

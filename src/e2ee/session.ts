@@ -17,9 +17,10 @@
  */
 import { equalBytes, toHex } from './bytes';
 import { isE2eeError } from './errors';
+import { VERSION_2 } from './constants';
 import { decodeHandshakePacket, encodeHandshakePacket, isVersion1Hello } from './handshake-packet';
 import { Pair, packRecords } from './pair';
-import { ANNOUNCE_INTERVAL_MS, GROUP_LINGER_MS, SETTLE_MS, groupDetected, isPresent } from './group-presence';
+import { ANNOUNCE_INTERVAL_MS, GROUP_LINGER_MS, HEARD_RESOLUTION_MS, SETTLE_MS, groupDetected, isPresent } from './group-presence';
 import { FallbackEvidence, RetiredPids, TokenBucket, type FallbackVerdict } from './session-limits';
 import {
   PAIR_BURST,
@@ -37,6 +38,7 @@ import {
   type SessionPolicy,
   type SessionStats,
   type SessionStatus,
+  type SignedConfirm,
 } from './session-options';
 
 export * from './session-options';
@@ -51,6 +53,11 @@ interface Entry {
   /** When the pair was confirmed, and when its participant was last heard (§6.6). */
   confirmedAt?: number;
   lastHeardAt?: number;
+}
+
+/** A pair that still gets its records: not superseded, or superseded while its participant is still heard (§6.6). */
+function isLive(entry: Entry, now: number): boolean {
+  return entry.retireAt === undefined || isPresent(entry, now);
 }
 
 export class CallSession {
@@ -86,6 +93,8 @@ export class CallSession {
   /** Until then a new identity is not shown yet: it may be a third person joining (§6.6). */
   private settlingUntil = Number.NEGATIVE_INFINITY;
   private lastAnnounceAt = Number.NEGATIVE_INFINITY;
+  private lastDecryptedPairId = 0;
+  private lastDecryptedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: SessionOptions) {
     this.suite = checkSessionOptions(opts);
@@ -108,21 +117,31 @@ export class CallSession {
     return this.enqueue(() => this.process(snapshot));
   }
 
+  /**
+   * What outgoing media does now, without building a status (this runs per frame): 'encrypt' under the current pair
+   * (`encrypted` and `identity-changed`), 'plain' in `unencrypted`, 'hold' otherwise (handshake-only or dropped).
+   */
+  sendMode(): 'encrypt' | 'plain' | 'hold' {
+    // A group call (§6.6) is `unencrypted` where policy allows plaintext, else `blocked`.
+    if (this.group) return this.policy.allowPlaintextFallback ? 'plain' : 'hold';
+    if (this.current !== null) {
+      // A new identity settling (§6.6) is `negotiating`: nothing is sent under a pair the user is not shown yet.
+      return this.settlingUntil === Number.NEGATIVE_INFINITY || this.opts.now() >= this.settlingUntil ? 'encrypt' : 'hold';
+    }
+    if (this.failure === null && this.fellBack === 'no-key-exchange' && this.policy.allowPlaintextFallback) return 'plain';
+    return 'hold';
+  }
+
   /** The packet to attach to the next outgoing frame, or null when there is nothing to say (§6.1). */
   outgoingPacket(): Uint8Array | null {
     if (this.disposed) return null;
     const now = this.opts.now();
+    if (this.current !== null && this.quiet(now)) return this.announce(now); // the common case, per frame
     // A superseded pair whose participant is still heard may be a group call's member (§6.6): it still gets its records.
-    const pairs = [...this.pairs.values()]
-      .filter((entry) => entry.retireAt === undefined || isPresent(entry, now))
-      .map((entry) => entry.pair);
+    const pairs = [...this.pairs.values()].filter((entry) => isLive(entry, now)).map((entry) => entry.pair);
     const records = packRecords(pairs, this.rotation++, now);
-    // A side with no confirmed pair announces itself in every frame; one with a current pair at least once a second,
-    // so every participant of a group call hears every other (§6.1, §6.6).
-    if (records.length === 0 && this.current !== null) {
-      if (now - this.lastAnnounceAt < ANNOUNCE_INTERVAL_MS) return null;
-      this.lastAnnounceAt = now;
-    }
+    // A side with no confirmed pair announces itself in every frame (§6.1).
+    if (records.length === 0 && this.current !== null) return this.announce(now);
     return encodeHandshakePacket({ from: this.myPid, records });
   }
 
@@ -151,10 +170,15 @@ export class CallSession {
 
   /** A media frame decrypted under a pair: the peer holds our CONFIRM, which stops repeating (§6.1). */
   noteMediaDecrypted(pairId: number): void {
+    const now = this.opts.now();
+    // Per frame: a pair's flag never goes back, and presence (§6.6) needs no finer clock than HEARD_RESOLUTION_MS.
+    if (pairId === this.lastDecryptedPairId && now - this.lastDecryptedAt < HEARD_RESOLUTION_MS) return;
+    this.lastDecryptedPairId = pairId;
+    this.lastDecryptedAt = now;
     for (const entry of this.pairs.values()) {
       if (entry.pair.id !== pairId) continue;
       entry.pair.noteMediaDecrypted();
-      this.heard(entry, this.opts.now());
+      this.heard(entry, now);
     }
   }
 
@@ -210,15 +234,21 @@ export class CallSession {
     if (current !== null) {
       const identity = current.pair.peerIdentity as Uint8Array;
       const changed = this.reference !== null && !equalBytes(identity, this.reference);
-      return {
+      const status: SessionStatus = {
         state: changed ? 'identity-changed' : 'encrypted',
         epoch,
         securityCode: (current.pair.secrets as NonNullable<Pair['secrets']>).securityCode,
         peerIdentityPublicKey: identity.slice(),
+        suite: this.suite,
       };
+      const name = current.pair.peerDisplayName;
+      if (name !== null) status.peerName = name;
+      return status;
     }
     if (this.failure !== null) return { state: 'error', epoch, detail: this.failure };
-    if (this.fellBack === 'peer-protocol-1') return { state: 'blocked', epoch, detail: 'peer-protocol-1' };
+    if (this.fellBack === 'peer-protocol-1' || this.fellBack === 'peer-protocol-2') {
+      return { state: 'blocked', epoch, detail: this.fellBack };
+    }
     if (this.fellBack === 'no-key-exchange') {
       return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'no-key-exchange' };
     }
@@ -304,6 +334,22 @@ export class CallSession {
     this.emit();
   }
 
+  /**
+   * With a current pair and nothing else to say, a side still announces itself at least once a second, so that every
+   * participant of a group call hears every other (§6.1, §6.6); null in between.
+   */
+  private announce(now: number): Uint8Array | null {
+    if (now - this.lastAnnounceAt < ANNOUNCE_INTERVAL_MS) return null;
+    this.lastAnnounceAt = now;
+    return encodeHandshakePacket({ from: this.myPid, records: [] });
+  }
+
+  /** No live pair has a record left to send, now or later (each has all it needs from the peer). */
+  private quiet(now: number): boolean {
+    for (const entry of this.pairs.values()) if (isLive(entry, now) && !entry.pair.settled) return false;
+    return true;
+  }
+
   private enqueue(task: () => Promise<void> | void): Promise<void> {
     this.queue = this.queue
       .then(async () => {
@@ -316,9 +362,10 @@ export class CallSession {
   private async process(bytes: Uint8Array | null): Promise<void> {
     const now = this.opts.now();
     if (bytes === null) return this.reject('invalid-argument');
-    if (isVersion1Hello(bytes)) {
-      this.evidence.noteVersion1(now);
-      this.reject('version-1');
+    if (isVersion1Hello(bytes) || bytes[0] === VERSION_2) {
+      const version = bytes[0] === VERSION_2 ? 2 : 1;
+      this.evidence.noteOlderVersion(now, version);
+      this.reject(`version-${version}`);
       return this.evaluate(now);
     }
     let packet;
@@ -343,6 +390,7 @@ export class CallSession {
       if (this.pairs.get(key) !== entry) return;
       const outcome = await entry.pair.handle(record);
       if (outcome !== 'accepted' && outcome !== 'duplicate') this.reject(outcome);
+      if (outcome === 'accepted' && record.kind === 'confirm' && entry.pair.peerNameDropped) this.reject('bad-name');
     }
     if (this.pairs.get(key) === entry) this.progress(entry);
   }
@@ -397,7 +445,7 @@ export class CallSession {
   private startSigning(entry: Entry): void {
     entry.signPending = true;
     delete entry.signFailedAt;
-    let signature: Promise<Uint8Array>;
+    let signature: Promise<Uint8Array | SignedConfirm>;
     try {
       signature = Promise.resolve(this.opts.sign(entry.pair.signingInput()));
     } catch (error) {
@@ -414,7 +462,9 @@ export class CallSession {
         this.enqueue(async () => {
           if (this.pairs.get(entry.key) !== entry) return;
           try {
-            await entry.pair.setSignature(value);
+            if (value instanceof Uint8Array) await entry.pair.setSignature(value);
+            else if (typeof value === 'object' && value !== null) await entry.pair.setSignature(value.signature, value.extensions);
+            else return failed();
           } catch (error) {
             if (isE2eeError(error, 'sign-failed') || isE2eeError(error, 'invalid-argument')) return failed();
             throw error;

@@ -1,11 +1,11 @@
 /**
  * The popup: watches the current tab's view through the extension actions and keeps what the screen needs (the
- * view, a failure, a pending click). PopupScreen renders it.
+ * view, a failure, a pending click, a fresh copy). PopupScreen renders it.
  */
 import { useEffect, useState } from 'preact/hooks';
 import type { PopupView } from '../shared/messages';
 import { BAD_MESSAGE, CONNECTION_LOST, type ExtensionActions } from './actions';
-import { PopupScreen, type Failure } from './PopupScreen';
+import { PopupScreen, type Failure, type Pending } from './PopupScreen';
 
 /** Failures about the connection itself, which the next view from the background makes obsolete. */
 const CONNECTION_FAILURES = new Set(['no-tab', CONNECTION_LOST, BAD_MESSAGE]);
@@ -15,7 +15,8 @@ const errorMessage = (error: unknown) => (error instanceof Error ? error.message
 export function App({ actions }: { actions: ExtensionActions }) {
   const [view, setView] = useState<PopupView | undefined>(undefined);
   const [failure, setFailure] = useState<Failure | undefined>(undefined);
-  const [pending, setPending] = useState<'switch' | 'verify' | undefined>(undefined);
+  const [pending, setPending] = useState<Pending | undefined>(undefined);
+  const [copied, setCopied] = useState(false);
 
   useEffect(() => {
     let cancelled = false;
@@ -46,21 +47,45 @@ export function App({ actions }: { actions: ExtensionActions }) {
     };
   }, [actions]);
 
+  useEffect(() => {
+    if (!copied) return;
+    const timer = setTimeout(() => setCopied(false), 2000);
+    return () => clearTimeout(timer);
+  }, [copied]);
+
   return (
     <PopupScreen
       view={view}
       failure={failure}
       pending={pending}
+      copied={copied}
       onToggle={(next) => {
         setFailure(undefined);
         setPending('switch');
         actions.setEnabled(next);
       }}
-      onVerify={(shown) => {
+      onRefreshPolicy={() => {
+        setFailure(undefined);
+        setPending('refresh');
+        actions.refreshPolicy();
+      }}
+      onVerify={(shown, contactName) => {
         setFailure(undefined);
         setPending('verify');
-        actions.markVerified(shown);
+        actions.markVerified(shown, contactName);
       }}
+      onSaveName={(name) => {
+        setFailure(undefined);
+        setPending('name');
+        actions.setDisplayName(name);
+      }}
+      onCopy={(code) => {
+        actions.copy(code).then(
+          () => setCopied(true),
+          () => setCopied(false),
+        );
+      }}
+      onOpenOptions={() => actions.openOptions()}
       onDismiss={() => setFailure(undefined)}
     />
   );

@@ -1,14 +1,17 @@
+import { t } from '../shared/i18n';
+
 interface Props {
   enabled: boolean;
   canToggle: boolean;
   /** A click was sent and its view has not arrived yet. */
   pending: boolean;
-  policyNote?: string | undefined;
+  /** The policy's sentences are shown (PolicyPanel): the switch points at them. */
+  describedByPolicy: boolean;
   onToggle(next: boolean): void;
 }
 
-/** The user's switch, "End-to-end encrypted calls". Fixed, with the admin's note, when a policy sets it. */
-export function EncryptionSwitch({ enabled, canToggle, pending, policyNote, onToggle }: Props) {
+/** The user's switch, "End-to-end encrypted calls". Fixed when a policy sets it; PolicyPanel says why. */
+export function EncryptionSwitch({ enabled, canToggle, pending, describedByPolicy, onToggle }: Props) {
   return (
     <section class="switch-row">
       <button
@@ -17,21 +20,16 @@ export function EncryptionSwitch({ enabled, canToggle, pending, policyNote, onTo
         class="switch"
         aria-checked={enabled ? 'true' : 'false'}
         aria-busy={pending ? 'true' : 'false'}
-        aria-describedby={policyNote ? 'policy-note' : undefined}
+        aria-describedby={describedByPolicy ? 'policy-note' : undefined}
         data-testid="e2ee-toggle"
         disabled={!canToggle}
         onClick={() => onToggle(!enabled)}
       >
-        <span class="switch-label">End-to-end encrypted calls</span>
+        <span class="switch-label">{t('popup_switch')}</span>
         <span class="switch-track" aria-hidden="true">
           <span class="switch-knob" />
         </span>
       </button>
-      {policyNote && (
-        <p id="policy-note" class="policy-note" data-testid="policy-note">
-          {policyNote}
-        </p>
-      )}
     </section>
   );
 }

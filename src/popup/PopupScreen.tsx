@@ -1,13 +1,20 @@
 /**
  * The popup's screen for one state of the world: the view the background sent, a failure to show, and which click
  * awaits its answer. Hook-free on purpose: App keeps the state and the connection, and this renders it, so component
- * tests render it in Node without a DOM (tests/unit/popup/render-tree.ts).
+ * tests render it in Node without a DOM (tests/unit/popup/render-tree.ts) as well as in jsdom.
+ *
+ * One glance, top to bottom: the switch (and the organization's policy, when there is one), the call's state in one
+ * sentence with any warning, the security code and the verify flow, the call's details folded away, the user's own
+ * name.
  */
+import { t } from '../shared/i18n';
 import type { PopupView, ShownCall } from '../shared/messages';
+import { CallDetails } from './CallDetails';
 import { CallStateView } from './CallStateView';
 import { EncryptionSwitch } from './EncryptionSwitch';
-import { FrameCounters } from './FrameCounters';
 import { Header } from './Header';
+import { OwnName } from './OwnName';
+import { PolicyPanel } from './PolicyPanel';
 import { SecurityCode } from './SecurityCode';
 import { shownCallOf } from './shown-call';
 
@@ -16,23 +23,33 @@ export interface Failure {
   message: string;
 }
 
+export type Pending = 'switch' | 'verify' | 'refresh' | 'name';
+
 export interface PopupScreenProps {
   view: PopupView | undefined;
   failure: Failure | undefined;
   /** A click whose answer (the next view, or a failure) has not arrived yet. */
-  pending: 'switch' | 'verify' | undefined;
+  pending: Pending | undefined;
+  /** The security code was just copied. */
+  copied?: boolean;
   onToggle(next: boolean): void;
-  /** "Codes match", with exactly what is on screen. */
-  onVerify(shown: ShownCall): void;
+  /** "Refresh" the organization's policy. */
+  onRefreshPolicy(): void;
+  /** "Codes match", with exactly what is on screen and the name to save the contact under. */
+  onVerify(shown: ShownCall, contactName: string): void;
   onDismiss(): void;
+  onCopy?(code: string): void;
+  onSaveName?(name: string): void;
+  onOpenOptions?(): void;
 }
 
-export function PopupScreen({ view, failure, pending, onToggle, onVerify, onDismiss }: PopupScreenProps) {
+export function PopupScreen(props: PopupScreenProps) {
+  const { view, failure, pending, onToggle, onRefreshPolicy, onVerify, onDismiss } = props;
   const failureBanner = failure && (
     <div class="failure" role="alert" data-testid="failure" data-code={failure.code}>
       <span>{failure.message}</span>
       {view && (
-        <button type="button" class="dismiss" aria-label="Dismiss" onClick={onDismiss}>
+        <button type="button" class="dismiss" aria-label={t('popup_dismiss')} onClick={onDismiss}>
           ×
         </button>
       )}
@@ -45,7 +62,7 @@ export function PopupScreen({ view, failure, pending, onToggle, onVerify, onDism
         <Header state="off" />
         {failureBanner ?? (
           <p class="loading" data-testid="loading">
-            Loading…
+            {t('popup_loading')}
           </p>
         )}
       </main>
@@ -56,14 +73,15 @@ export function PopupScreen({ view, failure, pending, onToggle, onVerify, onDism
   const securityCode = status.securityCode;
   return (
     <main class="popup">
-      <Header state={status.state} />
+      <Header state={status.state} onOpenOptions={props.onOpenOptions} />
       <EncryptionSwitch
         enabled={view.enabled}
         canToggle={view.canToggle}
         pending={pending === 'switch'}
-        policyNote={view.policyNote}
+        describedByPolicy={view.policy.lines.length > 0}
         onToggle={onToggle}
       />
+      <PolicyPanel policy={view.policy} pending={pending === 'refresh'} onRefresh={onRefreshPolicy} />
       {failureBanner}
       <CallStateView status={status} enabled={view.enabled} />
       {securityCode !== undefined && securityCode !== '' && (
@@ -71,10 +89,19 @@ export function PopupScreen({ view, failure, pending, onToggle, onVerify, onDism
           status={{ ...status, securityCode }}
           shown={shownCallOf(view.tabId, status)}
           pending={pending === 'verify'}
+          copied={props.copied === true}
           onVerified={onVerify}
+          onCopy={(code) => props.onCopy?.(code)}
         />
       )}
-      <FrameCounters counters={status.counters} />
+      {status.state !== 'off' && <CallDetails status={status} />}
+      {view.enabled && (
+        <OwnName
+          displayName={view.displayName ?? ''}
+          pending={pending === 'name'}
+          onSave={(name) => props.onSaveName?.(name)}
+        />
+      )}
     </main>
   );
 }

@@ -1,12 +1,13 @@
 /**
  * Everything the popup asks of the extension, behind one interface: which tab it is about, a live view of that
- * tab, and the two things the user can do (the switch, "Codes match"). `createBrowserActions` is the real one, over
+ * tab, and the things the user can do (the switch, "Refresh" the organization's policy, "Codes match"). `createBrowserActions` is the real one, over
  * a runtime port to the background; `FakeActions` (fake-actions.ts) stands in for it in tests.
  *
  * The browser API is passed in rather than imported, so this module runs in Node tests; main.tsx passes
  * webextension-polyfill's `browser`.
  */
 import { POPUP_PORT, type PopupToBackground, type PopupView, type ShownCall } from '../shared/messages';
+import { t } from '../shared/i18n';
 import { isBackgroundToPopup } from './background-message';
 
 export type ViewHandler = (view: PopupView) => void;
@@ -22,11 +23,20 @@ export interface ExtensionActions {
   watch(tabId: number, onView: ViewHandler, onFailure: FailureHandler): () => void;
   /** The user's switch. The outcome arrives as the next view (or a failure). */
   setEnabled(enabled: boolean): void;
+  /** Fetch the organization's tenant policy now. The outcome arrives as the next view. */
+  refreshPolicy(): void;
   /**
    * The user confirmed the security codes match, for exactly the call shown (frame, session, epoch, code, peer
-   * key). The outcome arrives as the next view, or a failure (`call-changed` when the call moved on meanwhile).
+   * key), saving the peer as a contact under `contactName` ('' or absent: the contact's present or claimed name).
+   * The outcome arrives as the next view, or a failure (`call-changed` when the call moved on meanwhile).
    */
-  markVerified(shown: ShownCall): void;
+  markVerified(shown: ShownCall, contactName?: string): void;
+  /** The user's own display name, as typed. The outcome arrives as the next view, or a failure (`name-invalid`). */
+  setDisplayName(name: string): void;
+  /** Opens the options page (contacts and own identity). */
+  openOptions(): void;
+  /** Puts `text` on the clipboard. */
+  copy(text: string): Promise<void>;
 }
 
 /** The `?tabId=` parameter is present but is not a tab id. */
@@ -44,7 +54,7 @@ export function tabIdFromQuery(search: string): number | undefined {
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(id)) {
     const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
-    throw new TabIdError(`The popup's address has an invalid tabId "${shown}": expected a tab number.`);
+    throw new TabIdError(t('failure_bad_tab_id', shown));
   }
   return id;
 }
@@ -62,6 +72,7 @@ export interface BrowserLike {
   runtime: {
     connect(connectInfo: { name: string }): PortLike;
     lastError?: { message?: string } | undefined;
+    openOptionsPage?(): Promise<void>;
   };
   tabs: {
     query(queryInfo: { active: boolean; currentWindow: boolean }): Promise<Array<{ id?: number | undefined }>>;
@@ -156,10 +167,7 @@ export function createBrowserActions(api: BrowserLike, options: BrowserActionsOp
     failures += 1;
     if (failures >= reportAfter && !reported && watcher) {
       reported = true;
-      watcher.onFailure(
-        CONNECTION_LOST,
-        `Lost the connection to CallSeal${reason ? ` (${reason})` : ''}. Close this popup and open it again.`,
-      );
+      watcher.onFailure(CONNECTION_LOST, t('failure_connection_lost') + (reason ? ` (${reason})` : ''));
     }
     const delay = delays[Math.min(failures - 1, delays.length - 1)] ?? 1000;
     retryTimer = setTimeout(() => {
@@ -170,7 +178,7 @@ export function createBrowserActions(api: BrowserLike, options: BrowserActionsOp
 
   function receive(message: unknown): void {
     if (!isBackgroundToPopup(message)) {
-      watcher?.onFailure(BAD_MESSAGE, 'CallSeal sent the popup a message it does not understand.');
+      watcher?.onFailure(BAD_MESSAGE, t('failure_bad_message'));
       return;
     }
     failures = 0;
@@ -185,7 +193,7 @@ export function createBrowserActions(api: BrowserLike, options: BrowserActionsOp
       if (fromQuery !== undefined) return fromQuery;
       const [tab] = await api.tabs.query({ active: true, currentWindow: true });
       if (tab?.id === undefined || !Number.isSafeInteger(tab.id) || tab.id < 0) {
-        throw new Error('There is no tab to show: open the popup from a browser tab.');
+        throw new Error(t('failure_no_tab'));
       }
       return tab.id;
     },
@@ -211,8 +219,24 @@ export function createBrowserActions(api: BrowserLike, options: BrowserActionsOp
       send({ kind: 'set-enabled', enabled });
     },
 
-    markVerified(shown) {
-      send({ kind: 'mark-verified', ...shown });
+    refreshPolicy() {
+      send({ kind: 'refresh-policy' });
+    },
+
+    markVerified(shown, contactName) {
+      send(contactName ? { kind: 'mark-verified', ...shown, contactName } : { kind: 'mark-verified', ...shown });
+    },
+
+    setDisplayName(name) {
+      send({ kind: 'set-display-name', name });
+    },
+
+    openOptions() {
+      void api.runtime.openOptionsPage?.().catch(() => undefined);
+    },
+
+    async copy(text) {
+      await navigator.clipboard.writeText(text);
     },
   };
 }

@@ -5,10 +5,12 @@
 import { isCallState, isCodecName, isDetailCode, isMediaKind, type FrameCounters, type TabCallStatus } from '../shared/call-status';
 import { isIdentityKeyBase64, isSecurityCode, isSessionId } from '../shared/formats';
 import type { BackgroundToPopup, PopupView } from '../shared/messages';
+import { isPolicyView } from '../shared/policy-view';
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 const isCount = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const isOptionalString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+
 const optional = (value: unknown, check: (v: unknown) => boolean): boolean => value === undefined || check(value);
 
 function isCounters(value: unknown): value is FrameCounters {
@@ -47,7 +49,7 @@ export function isPopupView(value: unknown): value is PopupView {
     isTabCallStatus(value.status) &&
     typeof value.enabled === 'boolean' &&
     typeof value.canToggle === 'boolean' &&
-    isOptionalString(value.policyNote)
+    isPolicyView(value.policy)
   );
 }
 

@@ -4,12 +4,13 @@
  */
 import { NO_CALL, type TabCallStatus } from '../shared/call-status';
 import type { PopupToBackground, PopupView, ShownCall } from '../shared/messages';
-import { FAILURE_MESSAGES } from '../shared/status-text';
+import { NO_POLICY } from '../shared/policy-view';
+import { failureMessage } from '../shared/status-text';
 import type { ExtensionActions, FailureHandler, ViewHandler } from './actions';
 import { shownCallOf } from './shown-call';
 
 export function fakeView(tabId: number, status: Partial<TabCallStatus> = {}, rest: Partial<PopupView> = {}): PopupView {
-  return { tabId, status: { ...NO_CALL, ...status }, enabled: false, canToggle: true, ...rest };
+  return { tabId, status: { ...NO_CALL, ...status }, enabled: false, canToggle: true, policy: NO_POLICY, ...rest };
 }
 
 interface Watcher {
@@ -52,26 +53,51 @@ export class FakeActions implements ExtensionActions {
     this.sent.push({ kind: 'set-enabled', enabled });
     for (const view of this.views.values()) {
       if (!view.canToggle) {
-        this.fail('policy', view.policyNote ?? 'Your organization manages this setting.');
+        this.fail('policy', view.policy.lines[0] ?? failureMessage('policy'));
         return;
       }
     }
     for (const view of [...this.views.values()]) this.push({ ...view, enabled });
   }
 
+  /** Texts put on the clipboard; how often the options page was opened. */
+  readonly copied: string[] = [];
+  optionsOpened = 0;
+
+  /** Like the background after a refresh: the views are sent again (a test changes them with `push`). */
+  refreshPolicy(): void {
+    this.sent.push({ kind: 'refresh-policy' });
+    for (const view of [...this.views.values()]) this.push(view);
+  }
+
   /** Like the background: verifies only if exactly what was shown is still the tab's call, else `call-changed`. */
-  markVerified(shown: ShownCall): void {
-    this.sent.push({ kind: 'mark-verified', ...shown });
+  markVerified(shown: ShownCall, contactName?: string): void {
+    this.sent.push(contactName ? { kind: 'mark-verified', ...shown, contactName } : { kind: 'mark-verified', ...shown });
     const view = this.views.get(shown.tabId);
     const current = view && shownCallOf(view.tabId, view.status);
     const same =
       current !== undefined &&
       (Object.keys(shown) as Array<keyof ShownCall>).every((key) => current[key] === shown[key]);
     if (!view || !same) {
-      this.fail('call-changed', FAILURE_MESSAGES['call-changed']);
+      this.fail('call-changed', failureMessage('call-changed'));
       return;
     }
-    this.push({ ...view, status: { ...view.status, state: 'verified' } });
+    const name = contactName || view.status.peerName || '';
+    this.push({ ...view, status: { ...view.status, state: 'verified', contact: { name, verifiedAt: 0 } } });
+  }
+
+  /** Like the background: saves the name for every tab's view. */
+  setDisplayName(name: string): void {
+    this.sent.push({ kind: 'set-display-name', name });
+    for (const view of [...this.views.values()]) this.push({ ...view, displayName: name.trim() });
+  }
+
+  openOptions(): void {
+    this.optionsOpened++;
+  }
+
+  async copy(text: string): Promise<void> {
+    this.copied.push(text);
   }
 
   /** Test control: the background sends a new view for its tab. */

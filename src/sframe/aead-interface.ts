@@ -20,6 +20,14 @@ export interface Aead {
    * does not verify.
    */
   decrypt(nonce: Uint8Array, aad: Uint8Array, ciphertext: Uint8Array): Promise<Uint8Array<ArrayBuffer>>;
+  /**
+   * The per-frame path (hot-path.ts): the same as `encrypt`, without argument checks, returning WebCrypto's own
+   * buffer. The caller passes views over non-shared ArrayBuffers of the right lengths; WebCrypto copies them before
+   * this returns, so the caller may reuse them at once.
+   */
+  sealRaw(nonce: Uint8Array<ArrayBuffer>, aad: Uint8Array<ArrayBuffer>, plaintext: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
+  /** The same as `decrypt`, likewise (ciphertext at least Nt bytes); rejects with SFrameError 'authentication-failed'. */
+  openRaw(nonce: Uint8Array<ArrayBuffer>, aad: Uint8Array<ArrayBuffer>, ciphertext: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer>;
 }
 
 /** Validates the per-call AEAD inputs (shared by both constructions). */

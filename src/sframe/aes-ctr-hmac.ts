@@ -87,6 +87,15 @@ class AesCtrHmacAead implements Aead {
     }
   }
 
+  async sealRaw(nonce: Uint8Array<ArrayBuffer>, aad: Uint8Array<ArrayBuffer>, plaintext: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
+    // Copied first: the caller may reuse its buffers as soon as this returns, and the tag is computed after an await.
+    return (await this.encrypt(nonce.slice(), aad.slice(), plaintext.slice())).buffer;
+  }
+
+  async openRaw(nonce: Uint8Array<ArrayBuffer>, aad: Uint8Array<ArrayBuffer>, ciphertext: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
+    return (await this.decrypt(nonce.slice(), aad.slice(), ciphertext.slice())).buffer;
+  }
+
   /** RFC 9605 §4.5.1: initial_counter = nonce + 0x00000000, the low 32 bits count blocks. */
   #ctrParams(nonce: Uint8Array): AesCtrParams {
     const counter = new Uint8Array(16);

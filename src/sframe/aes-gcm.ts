@@ -40,6 +40,20 @@ class AesGcmAead implements Aead {
     }
   }
 
+  sealRaw(nonce: Uint8Array<ArrayBuffer>, aad: Uint8Array<ArrayBuffer>, plaintext: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
+    return globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad }, this.#key, plaintext);
+  }
+
+  openRaw(nonce: Uint8Array<ArrayBuffer>, aad: Uint8Array<ArrayBuffer>, ciphertext: Uint8Array<ArrayBuffer>): Promise<ArrayBuffer> {
+    return globalThis.crypto.subtle
+      .decrypt({ name: 'AES-GCM', iv: nonce, additionalData: aad }, this.#key, ciphertext)
+      .catch((e: unknown) => {
+        throw isOperationError(e)
+          ? new SFrameError('authentication-failed', `AES-GCM tag mismatch (suite ${this.suite.id})`)
+          : new SFrameError('invalid-argument', `AES-GCM decryption failed (suite ${this.suite.id})`, { cause: e });
+      });
+  }
+
   #params(nonce: Uint8Array, aad: Uint8Array): AesGcmParams {
     return {
       name: 'AES-GCM',

@@ -77,6 +77,11 @@ export class SFrameKeys {
   }
 }
 
+/** The imported key and salt of `keys`, for the per-frame path of this core (hot-path.ts); not exported by index.ts. */
+export function keyStateOf(keys: SFrameKeys): { readonly aead: Aead; readonly salt: Uint8Array } {
+  return stateOf(keys);
+}
+
 function stateOf(keys: unknown): KeyState {
   const state = keys instanceof SFrameKeys ? KEY_STATE.get(keys) : undefined;
   if (state === undefined) {

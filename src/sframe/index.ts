@@ -15,3 +15,6 @@ export { SFrameKeys, deriveSFrameKeys, maxCounter, sframeDecrypt, sframeEncrypt 
 export { DEFAULT_REPLAY_WINDOW, MAX_REPLAY_WINDOW, ReplayWindow } from './replay-window';
 export type { SFrameReceiverOptions, SFrameSenderOptions } from './context';
 export { SFrameReceiver, SFrameSender } from './context';
+export type { FastHeader } from './hot-path';
+export { FrameOpener, FrameSealer, MAX_FAST_COUNTER, fastHeaderLength, readFastHeader, writeFastHeader } from './hot-path';
+export { NumberReplayWindow } from './replay-window';

@@ -78,3 +78,45 @@ export class ReplayWindow {
     }
   }
 }
+
+/**
+ * The same window over counters kept as JS numbers (safe integers, < 2^53), for the per-frame path: no bigint work
+ * and no allocation per frame. The `width` bits are a ring indexed by counter mod width; moving the highest counter
+ * forward clears the bits of the counters it skips. Semantics are those of `ReplayWindow`.
+ */
+export class NumberReplayWindow {
+  readonly width: number;
+  readonly #bits: Uint32Array;
+  #highest = -1;
+
+  constructor(width: number = DEFAULT_REPLAY_WINDOW) {
+    assertReplayWindowWidth(width);
+    this.width = width;
+    this.#bits = new Uint32Array(Math.ceil(width / 32));
+  }
+
+  /** Classifies `ctr` (a safe integer ≥ 0) without changing the window. */
+  verdict(ctr: number): ReplayVerdict {
+    if (ctr > this.#highest) return null;
+    if (this.#highest - ctr >= this.width) return 'too-old';
+    const slot = ctr % this.width;
+    return ((this.#bits[slot >>> 5] as number) >>> (slot & 31)) & 1 ? 'duplicate' : null;
+  }
+
+  /** Records `ctr`, which the caller has just checked fresh and authenticated; false if it is no longer fresh. */
+  accept(ctr: number): boolean {
+    if (this.verdict(ctr) !== null) return false;
+    if (ctr > this.#highest) {
+      if (ctr - this.#highest >= this.width) this.#bits.fill(0);
+      else for (let c = this.#highest + 1; c < ctr; c++) this.#clear(c % this.width);
+      this.#highest = ctr;
+    }
+    const slot = ctr % this.width;
+    this.#bits[slot >>> 5] = (this.#bits[slot >>> 5] as number) | (1 << (slot & 31));
+    return true;
+  }
+
+  #clear(slot: number): void {
+    this.#bits[slot >>> 5] = (this.#bits[slot >>> 5] as number) & ~(1 << (slot & 31));
+  }
+}

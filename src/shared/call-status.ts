@@ -29,6 +29,7 @@ export const DETAIL_CODES = [
   'no-key-exchange',
   /** The peer speaks protocol version 1 (protocol.md §4.1). */
   'peer-protocol-1',
+  'peer-protocol-2',
   /** Encrypted call, but the peer's media now arrives only in clear; CallSeal does not play it. */
   'peer-stopped-encrypting',
   /** Frames of a codec CallSeal cannot encrypt are dropped (see `codec`, and `media` for which kind). */
@@ -59,6 +60,22 @@ export function isDetailCode(value: unknown): value is DetailCode {
 /** Codec names a report may carry with `unsupported-codec` (from the frame's mimeType, mapped to this list). */
 export const CODEC_NAMES = ['H264', 'AV1', 'H265', 'other'] as const;
 export type CodecName = (typeof CODEC_NAMES)[number];
+
+/**
+ * The codecs a call's details name (the popup's "codec" line): what the worker saw its frames carry recently, from a
+ * fixed list, never the page's words.
+ */
+export const MEDIA_CODECS = ['opus', 'VP8', 'VP9', 'H264', 'AV1', 'H265', 'other'] as const;
+export type MediaCodec = (typeof MEDIA_CODECS)[number];
+
+export function isMediaCodec(value: unknown): value is MediaCodec {
+  return typeof value === 'string' && (MEDIA_CODECS as readonly string[]).includes(value);
+}
+
+/** SFrame cipher suites (RFC 9605 §4.5) a report may name; CallSeal uses 4, AES_128_GCM_SHA256_128. */
+export function isSframeSuite(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= 5;
+}
 
 export function isCodecName(value: unknown): value is CodecName {
   return typeof value === 'string' && (CODEC_NAMES as readonly string[]).includes(value);
@@ -108,6 +125,31 @@ export function isDropReason(value: unknown): value is DropReason {
   return typeof value === 'string' && (DROP_REASONS as readonly string[]).includes(value);
 }
 
+/**
+ * What the background warns about in the shown frame's call (protocol.md §7.4): in the popup, on the toolbar and as
+ * a notification. Until the user confirms the code shown now, the state is not `verified`.
+ */
+export const WARNING_CODES = [
+  /** A contact's key changed: the peer claims a contact's name with another key, or the identity changed away from a contact. */
+  'contact-key-changed',
+  /** The other side's identity changed during the call (not a contact). */
+  'identity-changed',
+  /** The call was encrypted and now is not (the peer's media arrives in clear, or the session failed). */
+  'encryption-lost',
+] as const;
+export type WarningCode = (typeof WARNING_CODES)[number];
+
+export function isWarningCode(value: unknown): value is WarningCode {
+  return typeof value === 'string' && (WARNING_CODES as readonly string[]).includes(value);
+}
+
+/** The contact a call's peer is (the user compared codes with this identity before). */
+export interface ContactSummary {
+  /** The user's name for the contact ('' when unnamed). */
+  name: string;
+  verifiedAt: number;
+}
+
 /** Frame counters since the call started on the page. */
 export interface FrameCounters {
   encrypted: number;
@@ -150,6 +192,20 @@ export interface TabCallStatus {
    * encryption stays in its place, and the page's own processing of the media does not run (the popup says so).
    */
   appTransform?: boolean;
+  /** The peer's claimed display name (protocol.md §4.5), checked by the background. A claim: shown as one. */
+  peerName?: string;
+  /** The peer's identity is one of the user's contacts. */
+  contact?: ContactSummary;
+  /** Something the user must be warned about (see WARNING_CODES). */
+  warning?: WarningCode;
+  /** With `contact-key-changed`: the contact's name the warning is about ('' when that contact is unnamed). */
+  warningName?: string;
+  /** The SFrame cipher suite of the current keys (RFC 9605 §4.5). */
+  suite?: number;
+  /** Codecs of the call's recent frames. */
+  codecs?: MediaCodec[];
+  /** When the current keys were agreed (milliseconds since the epoch, the background's clock). */
+  keysChangedAt?: number;
 }
 
 export const NO_CALL: TabCallStatus = { state: 'off', epoch: 0, counters: ZERO_COUNTERS };

@@ -17,7 +17,10 @@ import {
   isDropReason,
   isMediaKind,
   DROP_REASONS,
+  isMediaCodec,
+  isSframeSuite,
   type CodecName,
+  type MediaCodec,
   type DetailCode,
   type DropReason,
   type MediaKind,
@@ -28,6 +31,9 @@ import {
 } from './call-status';
 import { isIdentityKeyBase64, isSecurityCode, isSessionId, isBase64Of } from './formats';
 import { ED25519_SIGNATURE_LENGTH, SIGNING_INPUT_LENGTH } from '../e2ee/constants';
+import { isDisplayName, MAX_CONFIRM_EXTENSIONS_LENGTH } from '../e2ee/display-name';
+import { MAX_TYPED_NAME_LENGTH } from './options-messages';
+import type { PolicyView } from './policy-view';
 
 /** Runtime port names, which tell the background which kind of client connected. */
 export const BRIDGE_PORT = 'callseal-bridge';
@@ -49,6 +55,12 @@ export interface SessionReport {
   securityCode?: string;
   /** With `encrypted` and `identity-changed`: base64 of the current pair's peer identity key (32 bytes raw). */
   peerIdentityPublicKey?: string;
+  /** With a pair: the peer's claimed display name, signed in its CONFIRM (protocol.md §4.5). A claim, never verified. */
+  peerName?: string;
+  /** With a pair: the SFrame cipher suite (RFC 9605 §4.5). */
+  suite?: number;
+  /** The codecs of the frames seen recently (for the call's details). */
+  codecs?: MediaCodec[];
   counters: FrameCounters;
   detail?: DetailCode;
   codec?: CodecName;
@@ -92,7 +104,8 @@ export type PageToBackground =
 /** Background → bridge. `identityPublicKey` is base64, and null while E2EE is off (no identity is made or sent). */
 export type BackgroundToPage =
   | { kind: 'settings'; settings: PageSettings; identityPublicKey: string | null }
-  | { kind: 'signed'; requestId: number; signature: string }
+  /** `extensions`: base64 of the CONFIRM extensions the signature covers ('' for none; protocol.md §4.3, §4.5). */
+  | { kind: 'signed'; requestId: number; signature: string; extensions: string }
   | { kind: 'sign-refused'; requestId: number; code: SignRefusalCode };
 
 /** What the popup renders for the current tab. */
@@ -103,13 +116,17 @@ export interface PopupView {
   enabled: boolean;
   /** False when an admin policy fixes the switch. */
   canToggle: boolean;
-  /** Why the switch is fixed, or what the admin requires. */
-  policyNote?: string;
+  /** Which policy applies to the tab's site, decided by whom, why the switch is locked, how refreshing went. */
+  policy: PolicyView;
+  /** The user's own display name ('' for none): what the other side sees, signed, as who is calling (§4.5). */
+  displayName?: string;
 }
 
 export type PopupToBackground =
   | { kind: 'watch'; tabId: number }
   | { kind: 'set-enabled'; enabled: boolean }
+  /** The user clicked "Refresh": fetch the tenant policy document now (the new view follows). */
+  | { kind: 'refresh-policy' }
   /** "Codes match": exactly what the popup showed, so the background verifies only if it is still current. */
   | {
       kind: 'mark-verified';
@@ -119,12 +136,16 @@ export type PopupToBackground =
       epoch: number;
       securityCode: string;
       peerIdentityPublicKey: string;
-    };
+      /** The name the user gives the contact, as typed ('' or absent: the contact's present or claimed name). */
+      contactName?: string;
+    }
+  /** The user's own display name, as typed ('' removes it); the background normalizes or refuses it. */
+  | { kind: 'set-display-name'; name: string };
 
 /** "Codes match" as the popup sends it: exactly what it showed. */
 export type MarkVerified = Extract<PopupToBackground, { kind: 'mark-verified' }>;
-/** What the user saw and confirmed (the mark-verified message without its kind). */
-export type ShownCall = Omit<MarkVerified, 'kind'>;
+/** What the user saw and confirmed (the mark-verified message without its kind and the contact's name). */
+export type ShownCall = Omit<MarkVerified, 'kind' | 'contactName'>;
 
 /** Failure codes the background sends the popup (with a sentence the extension wrote). */
 export type PopupFailureCode =
@@ -133,7 +154,13 @@ export type PopupFailureCode =
   /** "Codes match" arrived for a call, epoch, code or key that is no longer the frame's current one. */
   | 'call-changed'
   /** Remembering the verified peer failed (storage). */
-  | 'verify-failed';
+  | 'verify-failed'
+  /** A name the user typed (their own, or a contact's) breaks protocol.md §4.5's rules; the message says which. */
+  | 'name-invalid'
+  /** A contact of that name exists already. */
+  | 'name-taken'
+  /** Something the options page asked for failed (storage). */
+  | 'options-failed';
 
 export type BackgroundToPopup =
   | { kind: 'view'; view: PopupView }
@@ -142,6 +169,8 @@ export type BackgroundToPopup =
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 const isInt = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 const optional = <T>(value: unknown, check: (v: unknown) => v is T): boolean => value === undefined || check(value);
+/** A name as the user typed it: bounded here, normalized and checked by the background. */
+const isTypedName = (value: unknown): value is string => typeof value === 'string' && value.length <= MAX_TYPED_NAME_LENGTH;
 
 function isDrops(value: unknown): value is NonNullable<FrameCounters['drops']> {
   if (!isRecord(value)) return false;
@@ -191,11 +220,25 @@ export function isSessionReport(value: unknown): value is SessionReport {
     isCounters(value.counters) &&
     optional(value.securityCode, isSecurityCode) &&
     optional(value.peerIdentityPublicKey, isIdentityKeyBase64) &&
+    optional(value.peerName, isDisplayName) &&
+    optional(value.suite, isSframeSuite) &&
+    optional(value.codecs, isCodecList) &&
     optional(value.detail, isDetailCode) &&
     optional(value.codec, isCodecName) &&
     optional(value.media, isMediaKind)
   );
 }
+
+function isCodecList(value: unknown): value is MediaCodec[] {
+  return (
+    Array.isArray(value) &&
+    value.length <= MEDIA_CODEC_LIMIT &&
+    value.every(isMediaCodec) &&
+    new Set(value).size === value.length
+  );
+}
+
+const MEDIA_CODEC_LIMIT = 7;
 
 /** A copy of a checked report with exactly the contract's fields: nothing else travels on (the bridge uses it). */
 export function copySessionReport(report: SessionReport): SessionReport {
@@ -208,6 +251,9 @@ export function copySessionReport(report: SessionReport): SessionReport {
   };
   if (report.securityCode !== undefined) copy.securityCode = report.securityCode;
   if (report.peerIdentityPublicKey !== undefined) copy.peerIdentityPublicKey = report.peerIdentityPublicKey;
+  if (report.peerName !== undefined) copy.peerName = report.peerName;
+  if (report.suite !== undefined) copy.suite = report.suite;
+  if (report.codecs !== undefined) copy.codecs = [...report.codecs];
   if (report.detail !== undefined) copy.detail = report.detail;
   if (report.codec !== undefined) copy.codec = report.codec;
   if (report.media !== undefined) copy.media = report.media;
@@ -263,10 +309,15 @@ export function isPopupToBackground(value: unknown): value is PopupToBackground 
         isSessionId(value.session) &&
         isInt(value.epoch) &&
         isSecurityCode(value.securityCode) &&
-        isIdentityKeyBase64(value.peerIdentityPublicKey)
+        isIdentityKeyBase64(value.peerIdentityPublicKey) &&
+        (value.contactName === undefined || isTypedName(value.contactName))
       );
+    case 'set-display-name':
+      return isTypedName(value.name);
     case 'set-enabled':
       return typeof value.enabled === 'boolean';
+    case 'refresh-policy':
+      return true;
     default:
       return false;
   }
@@ -279,7 +330,12 @@ export function isBackgroundToPage(value: unknown): value is BackgroundToPage {
     case 'settings':
       return isPageSettings(value.settings) && (value.identityPublicKey === null || isIdentityKeyBase64(value.identityPublicKey));
     case 'signed':
-      return isInt(value.requestId) && isBase64Of(value.signature, ED25519_SIGNATURE_LENGTH);
+      return (
+        isInt(value.requestId) &&
+        isBase64Of(value.signature, ED25519_SIGNATURE_LENGTH) &&
+        typeof value.extensions === 'string' &&
+        value.extensions.length <= Math.ceil(MAX_CONFIRM_EXTENSIONS_LENGTH / 3) * 4
+      );
     case 'sign-refused':
       return isInt(value.requestId) && isSignRefusalCode(value.code);
     default:

@@ -1,11 +1,22 @@
 /**
- * Everything CallSeal says about a call, in one place, so the toolbar (icon, tooltip, badge) and the popup use the
- * same words — and so that every sentence shown is one the extension wrote: states, detail codes and failures map
- * to fixed text here, and nothing a page sends is ever displayed (protocol.md §7.4). The words about a call that is
- * not encrypted stay neutral about the cause: the other side may lack CallSeal, or the network may be stripping
- * the key exchange. Pure: no browser APIs, safe to import anywhere.
+ * Everything CallSeal says about a call, in one place, so the toolbar (icon, tooltip, badge), the popup and the
+ * notifications use the same words — and so that every sentence shown is one the extension wrote: states, detail
+ * codes, warnings and failures map to fixed messages here (in the user's language, through `_locales` and
+ * chrome.i18n: i18n.ts), and nothing a page sends is ever displayed but a peer's checked name, quoted as a claim
+ * (protocol.md §4.5, §7.4). The words about a call that is not encrypted stay neutral about the cause: the other
+ * side may lack CallSeal, or the network may be stripping the key exchange. No browser APIs but chrome.i18n.
  */
-import { CALL_STATES, MEDIA_DROPPED_DETAILS, type CallState, type CodecName, type DetailCode, type MediaKind, type TabCallStatus } from './call-status';
+import type { DisplayNameProblem } from '../e2ee/display-name';
+import {
+  CALL_STATES,
+  MEDIA_DROPPED_DETAILS,
+  type CallState,
+  type CodecName,
+  type DetailCode,
+  type MediaKind,
+  type TabCallStatus,
+} from './call-status';
+import { t, type MessageKey } from './i18n';
 import type { PopupFailureCode } from './messages';
 
 /** The icon drawn for each state: `public/icons/shield-<variant>-<size>.png` (see `scripts/make-icons.mjs`). */
@@ -31,68 +42,72 @@ export interface StatusWords {
 }
 
 const RED = '#d93025';
+const AMBER = '#e37400';
 const GREY = '#5f6368';
 
-export const STATUS_WORDS: Readonly<Record<CallState, Readonly<StatusWords>>> = {
-  off: {
-    title: 'CallSeal: off',
-    sentence: 'Off',
-    badge: '',
-    badgeColor: GREY,
-    icon: 'off',
-    tone: 'neutral',
-  },
+interface StateLook {
+  titleKey: MessageKey;
+  sentenceKey: MessageKey;
+  badge: string;
+  badgeColor: string;
+  icon: IconVariant;
+  tone: StatusTone;
+}
+
+/** How each state looks, and the keys of its words. */
+export const STATUS_WORDS: Readonly<Record<CallState, Readonly<StateLook>>> = {
+  off: { titleKey: 'state_off_title', sentenceKey: 'state_off_sentence', badge: '', badgeColor: GREY, icon: 'off', tone: 'neutral' },
   negotiating: {
-    title: 'CallSeal: setting up end-to-end encryption…',
-    sentence: 'Setting up encryption…',
+    titleKey: 'state_negotiating_title',
+    sentenceKey: 'state_negotiating_sentence',
     badge: '',
     badgeColor: GREY,
     icon: 'negotiating',
     tone: 'pending',
   },
   encrypted: {
-    title: 'CallSeal: call end-to-end encrypted',
-    sentence: 'Encrypted end to end',
+    titleKey: 'state_encrypted_title',
+    sentenceKey: 'state_encrypted_sentence',
     badge: '',
     badgeColor: GREY,
     icon: 'encrypted',
     tone: 'good',
   },
   verified: {
-    title: 'CallSeal: call end-to-end encrypted, security code verified',
-    sentence: 'Encrypted end to end, security code verified',
+    titleKey: 'state_verified_title',
+    sentenceKey: 'state_verified_sentence',
     badge: '',
     badgeColor: GREY,
     icon: 'verified',
     tone: 'good',
   },
   'identity-changed': {
-    title: "CallSeal: WARNING — the other person's identity changed during this call. Compare the new security code",
-    sentence: "Warning: the other side's identity changed during this call. Compare the new code.",
+    titleKey: 'state_identity_changed_title',
+    sentenceKey: 'state_identity_changed_sentence',
     badge: '!',
     badgeColor: RED,
     icon: 'identity-changed',
     tone: 'bad',
   },
   unencrypted: {
-    title: 'CallSeal: call NOT encrypted — no key exchange with the other side',
-    sentence: 'Not encrypted: no key exchange with the other side',
+    titleKey: 'state_unencrypted_title',
+    sentenceKey: 'state_unencrypted_sentence',
     badge: '!',
     badgeColor: RED,
     icon: 'unencrypted',
     tone: 'bad',
   },
   blocked: {
-    title: 'CallSeal: call blocked — it could not be encrypted, so no media is sent or played',
-    sentence: 'Blocked: the call could not be encrypted, so no media is sent or played',
+    titleKey: 'state_blocked_title',
+    sentenceKey: 'state_blocked_sentence',
     badge: '!',
     badgeColor: RED,
     icon: 'blocked',
     tone: 'bad',
   },
   error: {
-    title: 'CallSeal: call NOT encrypted — encryption could not be set up on this page',
-    sentence: 'Not encrypted: CallSeal could not set up encryption on this page',
+    titleKey: 'state_error_title',
+    sentenceKey: 'state_error_sentence',
     badge: '!',
     badgeColor: GREY,
     icon: 'error',
@@ -101,48 +116,78 @@ export const STATUS_WORDS: Readonly<Record<CallState, Readonly<StatusWords>>> = 
 };
 
 export function statusWords(state: CallState): Readonly<StatusWords> {
-  return STATUS_WORDS[state];
+  const { titleKey, sentenceKey, ...look } = STATUS_WORDS[state];
+  return { ...look, title: t(titleKey), sentence: t(sentenceKey) };
 }
 
-const AMBER = '#e37400';
+/** A contact's name as the words show it: the name, or "a contact" for an unnamed one. */
+export function contactLabel(name: string | undefined): string {
+  return name ? name : t('warning_unnamed_contact');
+}
 
 /**
- * The words for a call as it is: a call whose media is partly dropped (a codec CallSeal cannot encrypt, a sender
- * without a key) is never shown as plainly encrypted — the toolbar and the popup's headline say what is not sent,
- * with an amber badge; a group call says it is one (its state is `unencrypted` or `blocked`). Every other status gets
- * its state's words.
+ * The words for a whole call status: the state's, but a verified contact is named ("Verified: Bob"), a contact's key
+ * change says whose ("Bob's security code has changed"), a group call says it is one (its state is `unencrypted` or
+ * `blocked`, protocol.md §6.6), and a call whose media is partly dropped (a codec CallSeal cannot encrypt, a sender
+ * without a key) is never shown as plainly encrypted: the toolbar and the popup's headline say what is not sent,
+ * with an amber badge (§6.3). The toolbar and the popup both use this.
  */
-export function statusWordsFor(status: Pick<TabCallStatus, 'state' | 'detail' | 'media' | 'codec'>): Readonly<StatusWords> {
-  const words = STATUS_WORDS[status.state];
+export function callWords(status: TabCallStatus): Readonly<StatusWords> {
+  const words = { ...statusWords(status.state) };
   if (status.detail === 'group-call' && status.state === 'unencrypted') {
-    return {
-      ...words,
-      title: 'CallSeal: call NOT encrypted — group calls are not encrypted yet',
-      sentence: 'Not encrypted: group calls are not encrypted yet',
-    };
+    words.title = t('state_group_call_unencrypted_title');
+    words.sentence = t('state_group_call_unencrypted_sentence');
   }
   if (status.detail === 'group-call' && status.state === 'blocked') {
-    return {
-      ...words,
-      title: 'CallSeal: call blocked — group calls are not encrypted yet, and encryption is required',
-      sentence: 'Blocked: group calls are not encrypted yet, so no media is sent or played',
-    };
+    words.title = t('state_group_call_blocked_title');
+    words.sentence = t('state_group_call_blocked_sentence');
+  }
+  if (status.state === 'verified' && status.contact?.name) {
+    words.title = t('state_verified_named_title', status.contact.name);
+    words.sentence = t('state_verified_named_sentence', status.contact.name);
+  }
+  if (status.warning === 'contact-key-changed') {
+    const name = contactLabel(status.warningName);
+    words.title = t('state_key_changed_title', name);
+    words.sentence = t('state_key_changed_sentence', name);
   }
   const dropped = status.detail !== undefined && MEDIA_DROPPED_DETAILS.includes(status.detail);
-  if (!dropped || (status.state !== 'encrypted' && status.state !== 'verified')) return words;
-  const what = status.media === 'audio' ? 'audio' : status.media === 'video' ? 'video' : 'some media';
-  const why =
-    status.detail === 'unsupported-codec'
-      ? `CallSeal cannot encrypt ${status.codec ? CODEC_WORDS[status.codec] : 'its codec'}`
-      : 'it cannot be encrypted';
-  return {
-    ...words,
-    title: `${words.title}, but ${what} is NOT sent — ${why}`,
-    sentence: `${words.sentence}, but ${what} is not sent`,
-    badge: '!',
-    badgeColor: AMBER,
-    tone: 'pending',
-  };
+  if (dropped && (status.state === 'encrypted' || status.state === 'verified')) {
+    const what = t(status.media === 'audio' ? 'media_audio' : status.media === 'video' ? 'media_video' : 'media_some');
+    const why = status.detail === 'unsupported-codec' ? t('why_codec', codecWords(status.codec)) : t('why_cannot_encrypt');
+    words.title = t('words_not_sent_title', words.title, what, why);
+    words.sentence = t('words_not_sent_sentence', words.sentence, what);
+    words.badge = '!';
+    words.badgeColor = AMBER;
+    if (words.tone === 'good') words.tone = 'pending';
+  }
+  if (status.warning === 'encryption-lost' && status.state !== 'identity-changed') {
+    words.title = t('state_encryption_lost_title');
+    words.badge = '!';
+    words.badgeColor = RED;
+    if (words.tone === 'good') words.tone = 'bad';
+  }
+  return words;
+}
+
+/** A warning's heading and the sentence under it (the popup's warning box and the notification). */
+export function warningWords(status: TabCallStatus): { heading: string; body: string } | undefined {
+  switch (status.warning) {
+    case 'contact-key-changed': {
+      const name = contactLabel(status.warningName);
+      const claimed = status.contact === undefined && status.peerName !== undefined;
+      return {
+        heading: t('state_key_changed_sentence', name),
+        body: claimed ? t('warning_key_changed_claim_body', name) : t('warning_key_changed_body', name),
+      };
+    }
+    case 'identity-changed':
+      return { heading: t('warning_identity_changed_heading'), body: t('instruction_identity_changed') };
+    case 'encryption-lost':
+      return { heading: t('warning_encryption_lost_heading'), body: t('warning_encryption_lost_body') };
+    default:
+      return undefined;
+  }
 }
 
 /** Path of an icon inside the extension, as `action.setIcon` wants it (no leading slash). */
@@ -158,81 +203,91 @@ export function toolbarIconPaths(state: CallState): { 16: string; 32: string } {
 
 /** A hint under the state when there is no call yet, which depends on the user's switch. */
 export function offHint(enabled: boolean): string {
-  return enabled
-    ? 'The next call on this page is encrypted if the other person has CallSeal on too.'
-    : 'Turn on end-to-end encrypted calls to protect calls on this page.';
+  return enabled ? t('hint_off_enabled') : t('hint_off_disabled');
 }
 
-export const SECURITY_CODE_INSTRUCTION =
-  'Compare this code with the other person. If it matches, your call is private.';
+export function securityCodeInstruction(): string {
+  return t('instruction_compare');
+}
 
 /** Under the code of an `identity-changed` call: what the user must do before trusting it again. */
-export const IDENTITY_CHANGED_INSTRUCTION =
-  'Someone else may be on the call now. Compare the new code with the other person — by phone or in person, not ' +
-  'in this call’s chat — and click "Codes match" only if it matches. If it differs, hang up.';
+export function identityChangedInstruction(): string {
+  return t('instruction_identity_changed');
+}
 
-/** The detail codes' sentences; `unsupported-codec` and `media-not-sent` name the codec and media (see detailSentence). */
-const DETAIL_SENTENCES: Readonly<Record<Exclude<DetailCode, 'unsupported-codec' | 'media-not-sent'>, string>> = {
-  'no-key-exchange':
-    'No key exchange received — the other side may not have CallSeal, or something on the network is blocking it.',
-  'peer-protocol-1': 'The other side runs an older CallSeal (protocol 1). Both of you need to update CallSeal.',
-  'peer-stopped-encrypting':
-    "The other side's media now arrives unencrypted. CallSeal does not play it: the call stays protected, but you " +
-    'may not hear or see them.',
-  'group-call':
-    'This call has more than one other person in it. CallSeal does not encrypt group calls yet, so this call is not ' +
-    'end-to-end encrypted.',
-  'worker-blocked': "This page's security settings keep CallSeal's encryption from running here.",
-  'unsupported-browser': 'This browser cannot encrypt calls: CallSeal needs Chrome or Edge 141 or later.',
-  'no-bridge': 'CallSeal could not set up its private channel on this page. Reload the page to try again.',
-  'sign-failed': 'CallSeal could not sign the key exchange. It is trying again.',
-  'keys-failed': "CallSeal could not set up the call's keys.",
-  'internal-error': 'Something went wrong inside CallSeal. Nothing is sent unencrypted because of it.',
+/** The detail codes' messages; `unsupported-codec` and `media-not-sent` name the codec and media (see detailSentence). */
+const DETAIL_KEYS: Readonly<Record<Exclude<DetailCode, 'unsupported-codec' | 'media-not-sent'>, MessageKey>> = {
+  'no-key-exchange': 'detail_no_key_exchange',
+  'peer-protocol-1': 'detail_peer_protocol_1',
+  'peer-protocol-2': 'detail_peer_protocol_2',
+  'peer-stopped-encrypting': 'detail_peer_stopped_encrypting',
+  'group-call': 'detail_group_call',
+  'worker-blocked': 'detail_worker_blocked',
+  'unsupported-browser': 'detail_unsupported_browser',
+  'no-bridge': 'detail_no_bridge',
+  'sign-failed': 'detail_sign_failed',
+  'keys-failed': 'detail_keys_failed',
+  'internal-error': 'detail_internal_error',
 };
 
-const CODEC_WORDS: Readonly<Record<CodecName, string>> = {
-  H264: 'H264',
-  AV1: 'AV1',
-  H265: 'H265',
-  other: 'an unknown codec',
-};
+/** A codec's name for a sentence (from the fixed list). */
+function codecWords(codec: CodecName | undefined): string {
+  return codec === undefined ? t('codec_some') : codec === 'other' ? t('codec_unknown') : codec;
+}
 
 /** The sentence for a detail code; with `unsupported-codec` and `media-not-sent`, naming the codec and media (from the fixed lists). */
 export function detailSentence(detail: DetailCode, codec?: CodecName, media?: MediaKind): string {
-  const what = media === 'audio' ? 'Audio' : media === 'video' ? 'Video' : 'Those frames';
   if (detail === 'unsupported-codec') {
-    const name = codec ? CODEC_WORDS[codec] : 'a codec';
-    return (
-      `This call uses ${name}, which CallSeal cannot encrypt (it supports Opus, VP8, VP9, H264 and AV1). ` +
-      `${what} in ${name} is not sent or played.`
-    );
+    const key = media === 'audio' ? 'detail_unsupported_codec_audio' : media === 'video' ? 'detail_unsupported_codec_video' : 'detail_unsupported_codec';
+    return t(key, codecWords(codec));
   }
   if (detail === 'media-not-sent') {
-    return `${what} from this page cannot be encrypted right now, so it is not sent. The rest of the call stays encrypted.`;
+    return t(media === 'audio' ? 'detail_media_not_sent_audio' : media === 'video' ? 'detail_media_not_sent_video' : 'detail_media_not_sent');
   }
-  return DETAIL_SENTENCES[detail];
+  return t(DETAIL_KEYS[detail]);
 }
 
 /**
  * Said when the page brings its own transform or encoded streams to the media CallSeal encrypts (its own end-to-end
- * encryption, perhaps): CallSeal cannot run both, and keeps its own.
+ * encryption, perhaps): CallSeal cannot run both, and keeps its own (protocol.md §7.3).
  */
-export const APP_TRANSFORM_SENTENCE =
-  'This page processes call media itself (its own encryption, perhaps). CallSeal cannot protect this app together ' +
-  "with it: CallSeal's encryption takes its place, and the page's own does not run. Calls with people who do not " +
-  'have CallSeal on may not work.';
+export function appTransformSentence(): string {
+  return t('app_transform');
+}
 
 /** Said when other frames of the tab (e.g. an embedded call widget) run calls besides the one shown. */
 export function otherCallsSentence(otherCalls: number): string {
-  return otherCalls === 1
-    ? 'Another frame on this page also runs a call. CallSeal shows the main one.'
-    : `Another frame on this page also runs a call (${otherCalls} more in all). CallSeal shows the main one.`;
+  return otherCalls === 1 ? t('other_calls_one') : t('other_calls_many', otherCalls);
 }
 
-/** What the popup shows when the background refuses something. */
-export const FAILURE_MESSAGES: Readonly<Record<PopupFailureCode, string>> = {
-  policy: 'Your organization manages this setting.',
-  'call-changed':
-    'The call changed before you confirmed, so nothing was marked as verified. Compare the code shown now.',
-  'verify-failed': 'CallSeal could not remember that the codes match. Try again.',
+const FAILURE_KEYS: Readonly<Record<PopupFailureCode, MessageKey>> = {
+  policy: 'failure_policy',
+  'call-changed': 'failure_call_changed',
+  'verify-failed': 'failure_verify_failed',
+  'name-invalid': 'failure_name_invalid',
+  'name-taken': 'failure_name_taken',
+  'options-failed': 'failure_options_failed',
 };
+
+/** What the popup shows when the background refuses something. */
+export function failureMessage(code: PopupFailureCode): string {
+  return t(FAILURE_KEYS[code]);
+}
+
+const NAME_PROBLEM_KEYS: Readonly<Record<DisplayNameProblem, MessageKey>> = {
+  empty: 'name_problem_empty',
+  'too-long': 'name_problem_too_long',
+  'not-nfc': 'name_problem_not_nfc',
+  untrimmed: 'name_problem_untrimmed',
+  'refused-character': 'name_problem_refused_character',
+};
+
+/** Why a name the user typed cannot be used (protocol.md §4.5). */
+export function nameProblemMessage(problem: DisplayNameProblem): string {
+  return t(NAME_PROBLEM_KEYS[problem]);
+}
+
+/** The cipher suite for the call's details (RFC 9605 §4.5; CallSeal uses 4). */
+export function suiteName(suite: number): string {
+  return suite === 4 ? t('suite_4') : t('suite_other', suite);
+}

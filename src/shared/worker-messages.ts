@@ -11,6 +11,7 @@
  * Transforms themselves are announced to the worker by `rtctransform` events carrying `TransformOptions`.
  */
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, SIGNING_INPUT_LENGTH } from '../e2ee/constants';
+import { isSendableExtensions } from '../e2ee/display-name';
 import { isPageSettings, type PageSettings } from './call-status';
 import { isSessionReport, type SessionReport } from './messages';
 
@@ -26,7 +27,8 @@ export type WorkerToBridge =
 export type BridgeToWorker =
   /** `identityPublicKey` (raw, 32 bytes) is null while E2EE is off. */
   | { kind: 'settings'; settings: PageSettings; identityPublicKey: Uint8Array | null }
-  | { kind: 'signed'; requestId: number; signature: Uint8Array }
+  /** The signature and the CONFIRM extensions it covers (the background chose them, protocol.md §4.3). */
+  | { kind: 'signed'; requestId: number; signature: Uint8Array; extensions: Uint8Array }
   | { kind: 'sign-refused'; requestId: number; code: string }
   /** The extension went away (updated, disabled or removed): no settings will ever come. */
   | { kind: 'detached' };
@@ -98,7 +100,11 @@ export function isBridgeToWorker(value: unknown): value is BridgeToWorker {
         (value.identityPublicKey === null || isBytes(value.identityPublicKey, ED25519_PUBLIC_KEY_LENGTH))
       );
     case 'signed':
-      return isIndex(value.requestId) && isBytes(value.signature, ED25519_SIGNATURE_LENGTH);
+      return (
+        isIndex(value.requestId) &&
+        isBytes(value.signature, ED25519_SIGNATURE_LENGTH) &&
+        isSendableExtensions(value.extensions)
+      );
     case 'sign-refused':
       return isIndex(value.requestId) && isShortString(value.code, 64);
     case 'detached':

@@ -18,16 +18,25 @@
  * increasing, a heartbeat every second once a transform exists and a report on every change; reasons are codes.
  */
 import { equalBytes } from '../e2ee/bytes';
-import { encodeCallSealFrame, hasCallSealTrailer } from '../e2ee/frame-container';
+import {
+  encodeCallSealFrame,
+  endsInMediaMarker,
+  hasCallSealTrailer,
+  parseCallSealFrame,
+  trailerLength,
+  writeTrailer,
+} from '../e2ee/frame-container';
 import { CallSession, type SessionStatus } from '../e2ee/session';
 import { bytesToBase64 } from '../shared/base64';
 import { toHex } from '../shared/bytes';
 import {
   isPageSettings,
+  MEDIA_CODECS,
   ZERO_COUNTERS,
   type CodecName,
   type DropReason,
   type FrameCounters,
+  type MediaCodec,
   type MediaKind,
   type PageSettings,
 } from '../shared/call-status';
@@ -37,7 +46,17 @@ import type { SessionReport } from '../shared/messages';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { KeyFrameRequests } from './key-frames';
 import { KeyRing } from './key-ring';
-import { codecName, incomingLayout, isVideo, outgoingLayout, probeFrame, type EncodedFrame } from './frames';
+import {
+  clearPrefixLength,
+  codecName,
+  incomingLayout,
+  isUnitCodec,
+  isVideo,
+  mediaCodecOf,
+  outgoingLayout,
+  probeFrame,
+  type EncodedFrame,
+} from './frames';
 import { SenderIndexes, type SenderSlot } from './sender-indexes';
 import { Signer } from './signer';
 
@@ -59,6 +78,9 @@ const EMPTY = new Uint8Array(0);
 const PEER_SILENCE_MS = 2000;
 /** An unsupported codec, or media not sent, is named while its frames were dropped this recently. */
 const UNSUPPORTED_RECENT_MS = 2000;
+/** The call's details name the codecs seen this recently; each stream kind is sampled at most this often. */
+const CODEC_RECENT_MS = 5000;
+const CODEC_SAMPLE_MS = 1000;
 
 type SettingsState = 'pending' | 'known' | 'detached';
 
@@ -71,6 +93,8 @@ export class CallController {
   private readonly signer: Signer;
   private readonly keyFrames: KeyFrameRequests;
   private reportSession = randomSessionId();
+  /** The highest epoch reported in `reportSession`: every report carries at least it (§7.4, epochs never go back). */
+  private reportedEpoch = 0;
   private seq = 0;
   private lastReport = '';
   private counters: FrameCounters = { ...ZERO_COUNTERS };
@@ -83,6 +107,10 @@ export class CallController {
   /** A local track's media frame that could not be encrypted, in an encrypted call (§6.3): it is not sent. */
   private notSent: { media: MediaKind; at: number } | null = null;
   private readonly indexes: SenderIndexes;
+  /** When each codec was last seen, and when each direction and kind was last sampled (for the call's details). */
+  private readonly codecsSeen = new Map<MediaCodec, number>();
+  /** When the codec was last sampled, per direction and kind: [send audio, send video, receive audio, receive video]. */
+  private readonly codecSampledAt = new Float64Array(4).fill(Number.NEGATIVE_INFINITY);
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly idleAfterMs: number;
   private readonly now: () => number;
@@ -144,12 +172,99 @@ export class CallController {
     return this.keyFrames.register(request);
   }
 
+  /*
+   * The two methods below run for every frame of every call (protocol.md §2, §3): one copy of the frame's bytes in
+   * each direction (WebCrypto's output into the frame that goes on), no bigint work, no status object, no packet
+   * built while there is nothing to say, and one await on WebCrypto once keys are made.
+   */
   async outgoing(frame: EncodedFrame, senderIndex: number | undefined): Promise<EncodedFrame | null> {
     this.touch();
+    this.sampleCodec(frame, 'send');
     const session = this.activeSession();
     if (session === 'drop') return this.drop('not-ready');
     if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
+    if (isUnitCodec(frame)) return this.unitOutgoing(session, frame, data, senderIndex);
+    const prefixLength = clearPrefixLength(frame, data.length);
+    if (prefixLength === null) return this.unsupportedCodec(frame);
+    const mode = session.sendMode();
+    if (mode === 'plain') {
+      const probe = isVideo(frame) ? null : session.takeProbe();
+      if (probe === null) return this.passPlain(frame);
+      frame.data = probeFrame(data, probe).buffer;
+      return frame;
+    }
+    const packet = session.outgoingPacket();
+    const media = prefixLength < data.length;
+    if (mode === 'encrypt' && senderIndex !== undefined && media && this.keys.current !== null) {
+      const clearPrefix = data.subarray(0, prefixLength);
+      const tail = trailerLength(packet);
+      const out = await this.keys.seal(senderIndex, data.subarray(prefixLength), clearPrefix, prefixLength, tail);
+      out.set(clearPrefix, 0);
+      writeTrailer(out, out.length - tail, true, packet);
+      frame.data = out.buffer;
+      this.counters.encrypted++;
+      return frame;
+    }
+    if (mode === 'encrypt' && senderIndex === undefined && media) {
+      // A media frame of an encrypted call that cannot be encrypted (its sender holds no index) is not sent: said (§6.3).
+      this.noteNotSent(frame);
+      this.count('no-key');
+      if (packet === null) return null;
+    }
+    if (packet === null) return this.drop('held-back');
+    frame.data = encodeCallSealFrame({ clearPrefix: data.subarray(0, prefixLength), payload: EMPTY, handshake: packet }).buffer;
+    return frame;
+  }
+
+  async incoming(frame: EncodedFrame): Promise<EncodedFrame | null> {
+    const now = this.touch();
+    this.sampleCodec(frame, 'receive');
+    const session = this.activeSession();
+    if (session === 'drop') return this.drop('not-ready');
+    if (session === 'pass') return this.passPlain(frame);
+    const data = new Uint8Array(frame.data);
+    const withPacket = hasCallSealTrailer(data);
+    if (!withPacket && !endsInMediaMarker(data)) return this.plainIncoming(session, frame, now);
+    if (isUnitCodec(frame)) return this.unitIncoming(session, frame, data, withPacket, now);
+    const prefixLength = clearPrefixLength(frame, data.length);
+    if (prefixLength === null) return this.unsupportedCodec(frame);
+    const parsed = parseCallSealFrame(data, prefixLength); // malformed: throws, the worker counts it dropped
+    if (parsed === null) return withPacket ? this.drop('malformed') : this.plainIncoming(session, frame, now);
+    if (withPacket) session.noteCallSealFrame();
+    if (parsed.handshake !== undefined) await session.receivePacket(parsed.handshake);
+    this.keyFrames.flush();
+    if (!parsed.hasMedia) return null; // handshake-only: never to the decoder
+    const prefix = parsed.clearPrefix;
+    const start = prefix.length;
+    let opened;
+    try {
+      opened = await this.keys.open(data, start, start + parsed.payload.length, prefix, start);
+    } catch (error) {
+      // A media-only frame is CallSeal's only if it decrypts (§2): one that does not is plain media to the session.
+      if (parsed.candidate) return this.plainIncoming(session, frame, now);
+      throw error;
+    }
+    const { pairId, frame: out } = opened;
+    if (parsed.candidate) session.noteCallSealFrame();
+    out.set(prefix, 0);
+    session.noteMediaDecrypted(pairId);
+    frame.data = out.buffer;
+    this.counters.decrypted++;
+    this.lastDecryptedAt = now;
+    return frame;
+  }
+
+  /**
+   * H264 and AV1 (§2.1, §2.2): the codec's clear heads stay in place, the bodies are encrypted as one SFrame cut into
+   * per-unit segments. A frame its codec's layout cannot cut is never sent.
+   */
+  private async unitOutgoing(
+    session: CallSession,
+    frame: EncodedFrame,
+    data: Uint8Array,
+    senderIndex: number | undefined,
+  ): Promise<EncodedFrame | null> {
     let layout: ReturnType<typeof outgoingLayout>;
     try {
       layout = outgoingLayout(frame, data);
@@ -158,24 +273,18 @@ export class CallController {
       return this.drop('malformed');
     }
     if (layout === null) return this.unsupportedCodec(frame);
-    const { state } = session.status();
-    if (state === 'unencrypted') {
-      const probe = isVideo(frame) ? null : session.takeProbe();
-      if (probe === null) return this.passPlain(frame);
-      frame.data = probeFrame(data, probe).buffer;
-      return frame;
-    }
+    const mode = session.sendMode();
+    if (mode === 'plain') return this.passPlain(frame);
     const packet = session.outgoingPacket();
-    const canEncrypt = senderIndex !== undefined && layout.plaintext.length > 0 && this.keys.current !== null;
-    if ((state === 'encrypted' || state === 'identity-changed') && canEncrypt) {
+    const media = layout.plaintext.length > 0;
+    if (mode === 'encrypt' && senderIndex !== undefined && media && this.keys.current !== null) {
       const payload = await this.keys.encrypt(senderIndex, layout.plaintext, layout.aad);
       frame.data = layout.assemble(encodeCallSealFrame({ clearPrefix: EMPTY, payload, handshake: packet }), true).buffer;
       this.counters.encrypted++;
       return frame;
     }
-    // A media frame of an encrypted call that cannot be encrypted (its sender has no key) is not sent: said (§6.3).
-    if ((state === 'encrypted' || state === 'identity-changed') && senderIndex === undefined && layout.plaintext.length > 0) {
-      this.noteNotSent(frame);
+    if (mode === 'encrypt' && senderIndex === undefined && media) {
+      this.noteNotSent(frame); // its sender holds no index (§5.3): not sent, and said (§6.3)
       this.count('no-key');
       if (packet === null) return null;
     }
@@ -184,30 +293,51 @@ export class CallController {
     return frame;
   }
 
-  async incoming(frame: EncodedFrame): Promise<EncodedFrame | null> {
-    this.touch();
-    const session = this.activeSession();
-    if (session === 'drop') return this.drop('not-ready');
-    if (session === 'pass') return this.passPlain(frame);
-    const data = new Uint8Array(frame.data);
-    if (!hasCallSealTrailer(data)) {
-      session.notePlainFrame();
-      this.lastPlainAt = this.now();
-      return session.status().state === 'unencrypted' ? this.passPlain(frame) : this.drop('plain-refused');
+  /**
+   * A received H264 or AV1 frame that ends in the magic or the media marker, cut as its sender cut it (§2.1, §2.2). A
+   * media-only candidate that cannot be cut or does not decrypt is plain media to the session (§2).
+   */
+  private async unitIncoming(
+    session: CallSession,
+    frame: EncodedFrame,
+    data: Uint8Array,
+    withPacket: boolean,
+    now: number,
+  ): Promise<EncodedFrame | null> {
+    let layout: ReturnType<typeof incomingLayout>;
+    try {
+      layout = incomingLayout(frame, data);
+    } catch (error) {
+      if (!withPacket) return this.plainIncoming(session, frame, now);
+      throw error; // malformed: the worker counts it dropped
     }
-    session.noteCallSealFrame();
-    const layout = incomingLayout(frame, data); // malformed: throws, the worker counts it dropped
     if (layout === null) return this.unsupportedCodec(frame);
     const { parsed } = layout;
+    if (withPacket) session.noteCallSealFrame();
     if (parsed.handshake !== undefined) await session.receivePacket(parsed.handshake);
     this.keyFrames.flush();
     if (!parsed.hasMedia) return null; // handshake-only: never to the decoder
-    const { pairId, plaintext } = await this.keys.decrypt(parsed.payload, layout.aad);
-    session.noteMediaDecrypted(pairId);
-    frame.data = layout.restore(plaintext).buffer;
+    let decrypted;
+    try {
+      decrypted = await this.keys.decrypt(parsed.payload, layout.aad);
+    } catch (error) {
+      if (parsed.candidate) return this.plainIncoming(session, frame, now);
+      throw error;
+    }
+    const restored = layout.restore(decrypted.plaintext); // inconsistent lengths: throws, dropped as malformed
+    if (parsed.candidate) session.noteCallSealFrame();
+    session.noteMediaDecrypted(decrypted.pairId);
+    frame.data = restored.buffer;
     this.counters.decrypted++;
-    this.lastDecryptedAt = this.now();
+    this.lastDecryptedAt = now;
     return frame;
+  }
+
+  /** A peer frame that is not CallSeal's: evidence (§6.4), passed only in `unencrypted`. */
+  private plainIncoming(session: CallSession, frame: EncodedFrame, now: number): EncodedFrame | null {
+    session.notePlainFrame();
+    this.lastPlainAt = now;
+    return session.sendMode() === 'plain' ? this.passPlain(frame) : this.drop('plain-refused');
   }
 
   /**
@@ -247,6 +377,7 @@ export class CallController {
     this.stopSession();
     this.identity = identity;
     this.reportSession = randomSessionId(); // §7.4: a new session replaces the frame's old one
+    this.reportedEpoch = 0;
     this.session = new CallSession({
       identityPublicKey: identity,
       sign: (input) => this.signer.sign(input),
@@ -277,12 +408,23 @@ export class CallController {
 
   // ---- frames --------------------------------------------------------------------------------------------------
 
-  private touch(): void {
-    this.lastActivityAt = this.now();
+  private touch(): number {
+    const now = this.now();
+    this.lastActivityAt = now;
     if (!this.inCall) {
       this.inCall = true;
       this.report();
     }
+    return now;
+  }
+
+  /** Notes the frame's codec for the call's details, at most once a second per direction and kind (cheap). */
+  private sampleCodec(frame: EncodedFrame, side: 'send' | 'receive'): void {
+    const slot = (side === 'send' ? 0 : 2) + (isVideo(frame) ? 1 : 0);
+    const now = this.lastActivityAt;
+    if (now - (this.codecSampledAt[slot] ?? Number.NEGATIVE_INFINITY) < CODEC_SAMPLE_MS) return;
+    this.codecSampledAt[slot] = now;
+    this.codecsSeen.set(mediaCodecOf(frame), now);
   }
 
   private passPlain(frame: EncodedFrame): EncodedFrame {
@@ -340,17 +482,25 @@ export class CallController {
     let state: SessionReport['state'] = 'off';
     if (this.inCall && this.settingsState === 'pending') state = 'negotiating'; // frames held back
     else if (this.inCall && this.settingsState === 'known' && this.settings.enabled) state = status?.state ?? 'error';
+    // Between calls (`off`) the session and its pairs stay (§6.3), and so does its epoch: a report of the same session
+    // with a lower epoch is impossible to the background (§7.4), which would put the frame in error for good.
+    const epoch = Math.max(this.reportedEpoch, status?.epoch ?? this.session?.status().epoch ?? 0);
+    this.reportedEpoch = epoch;
     const report: Omit<SessionReport, 'seq'> = {
       session: this.reportSession,
       state,
-      epoch: status?.epoch ?? 0,
+      epoch,
       counters: { ...this.counters },
     };
     if ((state === 'encrypted' || state === 'identity-changed') && status?.peerIdentityPublicKey !== undefined) {
       report.securityCode = status.securityCode as string;
       report.peerIdentityPublicKey = bytesToBase64(status.peerIdentityPublicKey);
+      if (status.peerName !== undefined) report.peerName = status.peerName;
+      if (status.suite !== undefined) report.suite = status.suite;
     }
     if (state === 'off') return report;
+    const codecs = MEDIA_CODECS.filter((codec) => now - (this.codecsSeen.get(codec) ?? Number.NEGATIVE_INFINITY) < CODEC_RECENT_MS);
+    if (codecs.length > 0) report.codecs = codecs;
     const unsupported = this.unsupported !== null && now - this.unsupported.at < UNSUPPORTED_RECENT_MS;
     const peerStopped =
       (state === 'encrypted' || state === 'identity-changed') &&

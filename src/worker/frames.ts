@@ -3,7 +3,7 @@
  * §2), and how a probe frame looks (§6.4). No keys here.
  */
 import { codecClearPrefixLength, encodeCallSealFrame } from '../e2ee/frame-container';
-import type { CodecName } from '../shared/call-status';
+import type { CodecName, MediaCodec } from '../shared/call-status';
 import { av1Incoming, av1Outgoing } from './codecs/av1';
 import { h264Incoming, h264Outgoing } from './codecs/h264';
 import { prefixIncoming, prefixOutgoing, type IncomingLayout, type OutgoingLayout } from './codecs/layout';
@@ -23,6 +23,13 @@ export function mimeTypeOf(frame: EncodedFrame): string | undefined {
 
 function mimeOf(frame: EncodedFrame): string {
   return (mimeTypeOf(frame) ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** H264 and AV1 frames are cut into units (§2.1, §2.2); every other codec keeps a clear prefix (§2). */
+export function isUnitCodec(frame: EncodedFrame): boolean {
+  if (!isVideo(frame)) return false;
+  const mime = mimeOf(frame);
+  return mime === 'video/h264' || mime === 'video/av1';
 }
 
 /**
@@ -62,6 +69,16 @@ export function codecName(frame: EncodedFrame): CodecName {
   if (mime === 'video/av1') return 'AV1';
   if (mime === 'video/h265' || mime === 'video/hevc') return 'H265';
   return 'other';
+}
+
+/** The codec a frame carries, for the call's details (a fixed list: the page never chooses the words). */
+export function mediaCodecOf(frame: EncodedFrame): MediaCodec {
+  const mime = (mimeTypeOf(frame) ?? (isVideo(frame) ? '' : 'audio/opus')).split(';')[0]?.trim().toLowerCase() ?? '';
+  if (mime === 'audio/opus') return 'opus';
+  if (mime === 'video/vp8') return 'VP8';
+  if (mime === 'video/vp9') return 'VP9';
+  const name = codecName(frame);
+  return name === 'other' ? 'other' : name;
 }
 
 /**

@@ -14,6 +14,8 @@ interface Receiver {
 
 export class KeyFrameRequests {
   private readonly receivers = new Map<() => void, Receiver>();
+  /** Requests held back by the limit: `flush` runs per frame, and costs nothing while there are none. */
+  private pending = 0;
 
   constructor(private readonly now: () => number) {}
 
@@ -27,14 +29,21 @@ export class KeyFrameRequests {
   /** New keys: every receiver should ask for a key frame. */
   requestAll(): void {
     for (const receiver of this.receivers.values()) receiver.pending = true;
+    this.pending = this.receivers.size;
     this.flush();
   }
 
   /** Sends the requests whose turn has come. */
   flush(): void {
+    if (this.pending === 0) return;
     const now = this.now();
+    let left = 0;
     for (const [request, receiver] of this.receivers) {
-      if (!receiver.pending || now - receiver.lastAt < KEY_FRAME_INTERVAL_MS) continue;
+      if (!receiver.pending) continue;
+      if (now - receiver.lastAt < KEY_FRAME_INTERVAL_MS) {
+        left++;
+        continue;
+      }
       receiver.pending = false;
       receiver.lastAt = now;
       try {
@@ -43,5 +52,6 @@ export class KeyFrameRequests {
         // A receiver that cannot ask (its transform is gone) must not stop the others.
       }
     }
+    this.pending = left;
   }
 }

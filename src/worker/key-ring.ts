@@ -4,20 +4,22 @@
  * - Sending: under the current pair only. Each local sender index has its own KID, base key and SFrame counter, and
  *   a pair keeps its senders for its whole life, so an index used again under the same pair goes on counting where
  *   it stopped: no (key, nonce) is ever used twice.
- * - Receiving: each pair has its own SFrameReceiver. A KID's key is derived the first time a frame with it arrives,
- *   and installed once: its replay window lives exactly as long as the pair, which never comes back once removed
- *   (the session retires its pid), so a recorded frame never decrypts twice (§8.5).
- * - KID tags only speed up the lookup. Several pairs may share a tag (by chance, or ground by a man in the middle):
- *   every pair whose tag matches is tried, newest first, and the one that authenticates wins (§5.3).
+ * - Receiving: per pair and KID one opener (key and replay window). A KID's key is derived the first time a frame
+ *   with it arrives, and installed once: its replay window lives exactly as long as the pair, which never comes back
+ *   once removed (the session retires its pid), so a recorded frame never decrypts twice (§8.5).
+ * - The KID is the sender index (version 3, §5.3); the pair is found by trial decryption: every confirmed pair is
+ *   tried, newest first, and the one that authenticates wins. Normally one pair is live; a frame in flight under the
+ *   previous one during its 10 s grace costs one extra attempt.
  *
- *   KID (24 bits) = kidTag (16 bits, th[0..2) of the pair) << 8 | sender index (8 bits)
+ * The per-frame work is sframe/hot-path.ts: sealers and openers are made once and kept as objects, so a frame costs
+ * one WebCrypto operation and one copy, no await on a settled promise.
  *
  * Only confirmed pairs are ever added (the session calls `install` on key confirmation), so frames under a pair that
  * is derived but not confirmed find no key and are dropped.
  */
-import { isCallSealKid, kidFromTag, kidTagOf, senderBaseKey } from '../e2ee/key-schedule';
+import { isCallSealKid, kidFor, senderBaseKey } from '../e2ee/key-schedule';
 import type { ConfirmedPairKeys } from '../e2ee/session';
-import { SFrameError, SFrameReceiver, SFrameSender, decodeHeader, isSFrameError } from '../sframe';
+import { FrameOpener, FrameSealer, SFrameError, deriveSFrameKeys, readFastHeader, type FastHeader } from '../sframe';
 
 export const SFRAME_SUITE = 4; // AES_128_GCM_SHA256_128 (protocol.md §3)
 
@@ -25,17 +27,22 @@ interface PairKeys {
   keys: ConfirmedPairKeys;
   /** Confirmation order: trial decryption goes newest first. */
   order: number;
-  receiver: SFrameReceiver;
-  /** One installation per KID, ever: the replay window is never reset while the pair lives. */
-  receiveKids: Map<bigint, Promise<void>>;
+  /** Per KID, installed once for the pair's life (the replay window is never reset while the pair lives). */
+  openers: Map<number, FrameOpener | Promise<FrameOpener>>;
   /** Per sender index, for the pair's life. */
-  senders: Map<number, Promise<SFrameSender>>;
+  sealers: (FrameSealer | Promise<FrameSealer> | undefined)[];
 }
 
 export interface DecryptedMedia {
   /** The pair the frame authenticated under. */
   pairId: number;
   plaintext: Uint8Array;
+}
+
+export interface OpenedMedia {
+  pairId: number;
+  /** `before` free bytes, then the plaintext. */
+  frame: Uint8Array<ArrayBuffer>;
 }
 
 function requirePairKeys(keys: ConfirmedPairKeys): void {
@@ -54,90 +61,137 @@ function requirePairKeys(keys: ConfirmedPairKeys): void {
   }
 }
 
+const NO_PAIRS: readonly PairKeys[] = [];
+
 export class KeyRing {
   private readonly pairs = new Map<number, PairKeys>();
-  private currentId: number | null = null;
+  private currentPair: PairKeys | undefined;
   private order = 0;
+  /** Trial order for received frames: newest first; rebuilt on install/remove, never per frame. */
+  private newestFirst: readonly PairKeys[] = NO_PAIRS;
 
   /** The pair media is sent under, or null. */
   get current(): number | null {
-    return this.currentId;
+    return this.currentPair?.keys.id ?? null;
   }
 
   /** A confirmed pair: it becomes the current one (§6.2). Installing the same pair again changes nothing else. */
   install(keys: ConfirmedPairKeys): void {
     requirePairKeys(keys);
-    if (!this.pairs.has(keys.id)) {
-      this.pairs.set(keys.id, {
-        keys,
-        order: ++this.order,
-        receiver: new SFrameReceiver({ suite: SFRAME_SUITE }),
-        receiveKids: new Map(),
-        senders: new Map(),
-      });
+    let pair = this.pairs.get(keys.id);
+    if (pair === undefined) {
+      pair = { keys, order: ++this.order, openers: new Map(), sealers: [] };
+      this.pairs.set(keys.id, pair);
+      this.reorder();
     }
-    this.currentId = keys.id;
+    this.currentPair = pair;
   }
 
   /** A retired pair: its keys, windows and senders are gone for good. */
   remove(pairId: number): void {
     this.pairs.delete(pairId);
-    if (this.currentId === pairId) this.currentId = null;
+    if (this.currentPair?.keys.id === pairId) this.currentPair = undefined;
+    this.reorder();
   }
 
   /** Forgets everything: only when the session itself is dropped. */
   clear(): void {
     this.pairs.clear();
-    this.currentId = null;
-  }
-
-  /** Encrypts one frame under the current pair for a local sender (SFrameError 'unknown-kid' when there is none). */
-  async encrypt(senderIndex: number, plaintext: Uint8Array, metadata: Uint8Array): Promise<Uint8Array> {
-    const pair = this.currentId === null ? undefined : this.pairs.get(this.currentId);
-    if (pair === undefined) throw new SFrameError('unknown-kid', 'no current pair to encrypt to');
-    let sender = pair.senders.get(senderIndex);
-    if (sender === undefined) {
-      const kid = kidFromTag(pair.keys.kidTag, senderIndex); // validates the index
-      sender = senderBaseKey(pair.keys.sendSecret, kid).then((baseKey) =>
-        SFrameSender.create({ suite: SFRAME_SUITE, kid, baseKey }),
-      );
-      pair.senders.set(senderIndex, sender);
-      sender.catch(() => pair.senders.delete(senderIndex)); // a failed derivation may be retried
-    }
-    return (await sender).encrypt(plaintext, metadata);
+    this.currentPair = undefined;
+    this.reorder();
   }
 
   /**
-   * Decrypts a peer's SFrame: every confirmed pair whose KID tag matches is tried, newest first (§5.3). Throws
-   * SFrameError: 'truncated-header', 'unknown-kid' (no pair with that tag), 'replay' or 'authentication-failed'.
+   * Encrypts one frame under the current pair for a local sender: `before` free bytes | SFrame | `after` free bytes
+   * (SFrameError 'unknown-kid' when there is no current pair).
    */
-  async decrypt(sframe: Uint8Array, metadata: Uint8Array): Promise<DecryptedMedia> {
-    const { kid } = decodeHeader(sframe);
-    if (!isCallSealKid(kid)) throw new SFrameError('unknown-kid', 'not a CallSeal KID');
-    const tag = kidTagOf(kid);
-    const candidates = [...this.pairs.values()].filter((p) => p.keys.kidTag === tag).sort((a, b) => b.order - a.order);
-    let failure: SFrameError = new SFrameError('unknown-kid', 'no pair has this KID tag');
-    for (const pair of candidates) {
-      try {
-        await this.receiveKey(pair, kid);
-        const { plaintext } = await pair.receiver.decrypt(sframe, metadata);
-        return { pairId: pair.keys.id, plaintext };
-      } catch (error) {
-        if (!isSFrameError(error)) throw error;
-        // A replay verdict under one pair says nothing about another: keep trying, report the most telling.
-        if (failure.code === 'unknown-kid' || error.code === 'replay') failure = error;
-      }
+  seal(senderIndex: number, plaintext: Uint8Array, metadata: Uint8Array, before: number, after: number): Promise<Uint8Array<ArrayBuffer>> {
+    const pair = this.currentPair;
+    if (pair === undefined) return Promise.reject(new SFrameError('unknown-kid', 'no current pair to encrypt to'));
+    const sealer = pair.sealers[senderIndex];
+    if (sealer instanceof FrameSealer) return sealer.seal(plaintext, metadata, before, after);
+    let made: Promise<FrameSealer>;
+    try {
+      made = sealer ?? this.makeSealer(pair, senderIndex);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error))); // a bad index
     }
-    throw failure;
+    return made.then((s) => s.seal(plaintext, metadata, before, after));
   }
 
-  private receiveKey(pair: PairKeys, kid: bigint): Promise<void> {
-    let installed = pair.receiveKids.get(kid);
-    if (installed === undefined) {
-      installed = senderBaseKey(pair.keys.receiveSecret, kid).then((baseKey) => pair.receiver.addKey(kid, baseKey));
-      pair.receiveKids.set(kid, installed);
-      installed.catch(() => pair.receiveKids.delete(kid));
+  /** Encrypts one frame under the current pair (the SFrame alone). */
+  encrypt(senderIndex: number, plaintext: Uint8Array, metadata: Uint8Array): Promise<Uint8Array> {
+    return this.seal(senderIndex, plaintext, metadata, 0, 0);
+  }
+
+  /**
+   * Decrypts the peer's SFrame at `data[offset..end)`: the confirmed pairs are tried newest first (§5.3, the KID
+   * names only the sender); returns `before` free bytes then the plaintext. Throws SFrameError: 'truncated-header',
+   * 'unknown-kid' (not a CallSeal KID, or no pair), 'replay' or 'authentication-failed'.
+   */
+  async open(data: Uint8Array, offset: number, end: number, metadata: Uint8Array, before: number): Promise<OpenedMedia> {
+    const header = readFastHeader(data, offset, end);
+    if (header === null) throw new SFrameError('truncated-header', 'no SFrame header');
+    if (!isCallSealKid(BigInt(header.kid))) throw new SFrameError('unknown-kid', 'not a CallSeal KID');
+    const sframe = data.subarray(offset, end);
+    let failure: SFrameError | undefined;
+    for (const pair of this.newestFirst) {
+      try {
+        const made = this.opener(pair, header);
+        const opener = made instanceof FrameOpener ? made : await made;
+        return { pairId: pair.keys.id, frame: await opener.open(sframe, header, metadata, before) };
+      } catch (error) {
+        if (!(error instanceof SFrameError)) throw error;
+        // A replay verdict under one pair says nothing about another: keep trying, report the most telling.
+        if (failure === undefined || failure.code === 'unknown-kid' || error.code === 'replay') failure = error;
+      }
     }
-    return installed;
+    throw failure ?? new SFrameError('unknown-kid', 'no confirmed pair');
+  }
+
+  /** Decrypts a peer's SFrame (see `open`). */
+  async decrypt(sframe: Uint8Array, metadata: Uint8Array): Promise<DecryptedMedia> {
+    const { pairId, frame } = await this.open(sframe, 0, sframe.length, metadata, 0);
+    return { pairId, plaintext: frame };
+  }
+
+  private reorder(): void {
+    this.newestFirst = [...this.pairs.values()].sort((a, b) => b.order - a.order);
+  }
+
+  private makeSealer(pair: PairKeys, senderIndex: number): Promise<FrameSealer> {
+    const kid = kidFor(senderIndex); // validates the index
+    const made = senderBaseKey(pair.keys.sendSecret, kid)
+      .then((baseKey) => deriveSFrameKeys(SFRAME_SUITE, kid, baseKey))
+      .then((keys) => new FrameSealer(keys, Number(kid)));
+    pair.sealers[senderIndex] = made;
+    made.then(
+      (sealer) => {
+        if (pair.sealers[senderIndex] === made) pair.sealers[senderIndex] = sealer;
+      },
+      () => {
+        if (pair.sealers[senderIndex] === made) pair.sealers[senderIndex] = undefined; // may be retried
+      },
+    );
+    return made;
+  }
+
+  private opener(pair: PairKeys, header: FastHeader): FrameOpener | Promise<FrameOpener> {
+    const existing = pair.openers.get(header.kid);
+    if (existing !== undefined) return existing;
+    const kid = BigInt(header.kid);
+    const made = senderBaseKey(pair.keys.receiveSecret, kid)
+      .then((baseKey) => deriveSFrameKeys(SFRAME_SUITE, kid, baseKey))
+      .then((keys) => new FrameOpener(keys, header.kid));
+    pair.openers.set(header.kid, made);
+    made.then(
+      (opener) => {
+        if (pair.openers.get(header.kid) === made) pair.openers.set(header.kid, opener);
+      },
+      () => {
+        if (pair.openers.get(header.kid) === made) pair.openers.delete(header.kid);
+      },
+    );
+    return made;
   }
 }

@@ -3,6 +3,7 @@
  * the identity key (§4.3). The private key never comes here: 40 bytes go out, a signature comes back. Nothing here
  * is trusted: the session checks every signature against our identity key before using it (pair.ts).
  */
+import type { SignedConfirm } from '../e2ee/session-options';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 
 export const SIGN_TIMEOUT_MS = 10_000;
@@ -22,18 +23,19 @@ type Settlement = Extract<BridgeToWorker, { kind: 'signed' | 'sign-refused' }>;
 export class Signer {
   private nextId = 1;
   private detached = false;
-  private readonly pending = new Map<number, { resolve(s: Uint8Array): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, { resolve(s: SignedConfirm): void; reject(e: Error): void }>();
 
   constructor(
     private readonly post: (message: WorkerToBridge) => void,
     private readonly timeoutMs = SIGN_TIMEOUT_MS,
   ) {}
 
-  sign(input: Uint8Array): Promise<Uint8Array> {
+  /** The signature over th || pid || the extensions the background chose, with those extensions (§4.3). */
+  sign(input: Uint8Array): Promise<SignedConfirm> {
     if (this.detached) return Promise.reject(new SignRefused('detached', 'The extension went away.'));
     if (!(input instanceof Uint8Array)) return Promise.reject(new SignRefused('invalid', 'Nothing to sign.'));
     const requestId = this.nextId++;
-    return new Promise<Uint8Array>((resolve, reject) => {
+    return new Promise<SignedConfirm>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(requestId);
         reject(new SignRefused('timeout', 'The extension did not answer in time.'));
@@ -51,8 +53,9 @@ export class Signer {
     const request = this.pending.get(message.requestId);
     if (request === undefined) return;
     this.pending.delete(message.requestId);
-    if (message.kind === 'signed' && message.signature instanceof Uint8Array) request.resolve(message.signature.slice());
-    else request.reject(new SignRefused(message.kind === 'sign-refused' ? String(message.code) : 'invalid', 'Not signed.'));
+    if (message.kind === 'signed' && message.signature instanceof Uint8Array && message.extensions instanceof Uint8Array) {
+      request.resolve({ signature: message.signature.slice(), extensions: message.extensions.slice() });
+    } else request.reject(new SignRefused(message.kind === 'sign-refused' ? String(message.code) : 'invalid', 'Not signed.'));
   }
 
   /** The extension went away: every request, now and later, is refused. */

@@ -59,7 +59,8 @@ describe('dist/manifest.json', () => {
     expect(manifest.action.default_popup).toBe('src/popup/index.html');
     expect(manifest.storage.managed_schema).toBe('managed-schema.json');
     expect(manifest.key).toMatch(/^MIIB/);
-    expect(manifest.permissions).toEqual(['storage']);
+    expect(manifest.permissions).toEqual(['storage', 'alarms', 'notifications']);
+    expect(manifest.host_permissions).toBeUndefined();
     const hook = manifest.content_scripts.find((c: { world?: string }) => c.world === 'MAIN');
     expect(hook).toMatchObject({ run_at: 'document_start', all_frames: true, match_about_blank: true });
     // One self-contained script (no loader that imports the real code later, after the page's scripts).
@@ -90,6 +91,13 @@ describe('the built extension in Chromium', () => {
     const worker = await withExtension.serviceWorker();
     expect(worker.url()).toBe(`chrome-extension://${EXTENSION_ID}/service-worker-loader.js`);
     expect(await worker.evaluate(() => typeof chrome.runtime.getManifest)).toBe('function');
+  });
+
+  it('accepts the managed schema (its keys for the tenant policy included) and reports a non-admin install', async () => {
+    // Chromium refuses to load an extension whose managed_schema it cannot parse; loaded, storage.managed answers.
+    const worker = await withExtension.serviceWorker();
+    expect(await worker.evaluate(() => chrome.storage.managed.get(null))).toEqual({});
+    expect(await worker.evaluate(async () => (await chrome.management.getSelf()).installType)).toBe('development');
   });
 
   it("runs the MAIN-world hook before the page's first inline script, in the top frame and in an iframe", async () => {

@@ -1,35 +1,19 @@
 /**
  * The tenant's pinned Ed25519 key (managed key `TenantPolicyKey`) and signature verification with it. The key's
- * bytes are judged before WebCrypto ever sees them (ed25519-point.ts), and so is each signature's S and R; then
+ * bytes are judged before WebCrypto ever sees them (key-bytes.ts), and so is each signature's S and R; then
  * WebCrypto verifies. docs/admin.md §3.2.
- *
- * Handshake keys get their own checks in src/e2ee (protocol.md §4.4); this file is the policy key's, stricter
- * (prime-order subgroup) because an honestly generated admin key always passes.
  */
 import { concatBytes, toHex } from '../../shared/bytes';
-import { decodePoint, GROUP_ORDER, hasSmallOrder, isTorsionFree, littleEndianToBigInt } from './ed25519-point';
+import { checkPointBytes, checkSignatureBytes } from './key-bytes';
 
 /** Signed before the payload bytes, so a policy signature is never valid for anything else. */
 export const POLICY_SIGNATURE_LABEL = new TextEncoder().encode('CallSeal-tenant-policy-v1\0');
 
-export type PolicyKeyProblem = 'not-base64' | 'length' | 'non-canonical' | 'not-on-curve' | 'small-order' | 'mixed-order';
+export type PolicyKeyProblem = 'not-base64' | 'length' | 'non-canonical' | 'small-order';
 
-export const POLICY_KEY_PROBLEM_TEXT: Readonly<Record<PolicyKeyProblem, string>> = {
-  'not-base64': 'is not base64',
-  length: 'is not 32 bytes long',
-  'non-canonical': 'is not a canonical Ed25519 encoding',
-  'not-on-curve': 'is not a point on the Ed25519 curve',
-  'small-order': 'is a point of small order (a weak key)',
-  'mixed-order': 'is not in the prime-order subgroup (a weak key)',
-};
-
-/** Judges a raw 32-byte Ed25519 public key; `undefined` when it is fit to pin. */
+/** Judges a raw 32-byte Ed25519 public key on its bytes; `undefined` when it is fit to pin. */
 export function checkPolicyPublicKey(bytes: Uint8Array): PolicyKeyProblem | undefined {
-  const decoded = decodePoint(bytes);
-  if (!decoded.ok) return decoded.reason;
-  if (hasSmallOrder(decoded.point)) return 'small-order';
-  if (!isTorsionFree(decoded.point)) return 'mixed-order';
-  return undefined;
+  return checkPointBytes(bytes);
 }
 
 /** First 8 bytes of SHA-256 over the raw public key, in hex: how the CLI, envelopes and the popup name a key. */
@@ -59,10 +43,7 @@ export class PinnedPolicyKey {
    * `POLICY_SIGNATURE_LABEL || payload`.
    */
   async verify(payload: Uint8Array, signature: Uint8Array): Promise<boolean> {
-    if (signature.length !== 64) return false;
-    const r = decodePoint(signature.subarray(0, 32));
-    if (!r.ok || hasSmallOrder(r.point)) return false;
-    if (littleEndianToBigInt(signature.subarray(32)) >= GROUP_ORDER) return false;
+    if (checkSignatureBytes(signature) !== undefined) return false;
     try {
       return await crypto.subtle.verify(
         { name: 'Ed25519' },

@@ -3,9 +3,11 @@
  * groups the first grant listed wins (Teams' group ranking). docs/admin.md §3.3. `undefined` when the document
  * grants this user nothing; the managed E2EEMode then decides.
  */
+import type { PolicyGrant } from '../../shared/policy-view';
 import { normalizePrincipal, type NamedPolicy, type TenantPolicyDocument } from './document';
 
-export type GrantedBy = { kind: 'user' } | { kind: 'group'; group: string } | { kind: 'tenant' };
+/** To whom the document assigned the policy (shared with the popup, which names it). */
+export type GrantedBy = PolicyGrant;
 
 export interface ResolvedPolicy {
   policy: NamedPolicy;

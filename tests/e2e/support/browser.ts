@@ -21,8 +21,16 @@ export interface LaunchOptions {
   extensionDir?: string;
   /** `extensionDir` is a copy of CallSeal (e.g. `patchedExtension()`): its ID is read from its service worker. */
   isCallSeal?: boolean;
+  /**
+   * CallSeal is not loaded from dist/ but force-installed by managed policy (ExtensionInstallForcelist, see
+   * force-install.ts) with this ID: extensions and their updater (background networking) stay on, and the launch
+   * waits until the browser has installed it and its service worker runs.
+   */
+  forceInstalled?: string;
   /** Extra command-line flags, e.g. `--use-file-for-fake-video-capture=…`. */
   args?: string[];
+  /** Extra environment for the browser process (on Linux the UI language follows LANGUAGE, not `--lang`). */
+  env?: Record<string, string>;
 }
 
 export interface TestBrowser {
@@ -50,29 +58,47 @@ export async function tabIdOf(test: TestBrowser, page: Page): Promise<number> {
   return tabId;
 }
 
+/** Flags that would keep Chromium from downloading and installing a force-installed extension. */
+const NO_EXTENSION_UPDATES = ['--disable-background-networking', '--disable-component-update'];
+
 export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBrowser> {
-  const withExtension = (options.withExtension ?? true) && options.extensionDir === undefined;
+  const forced = options.forceInstalled;
+  const withExtension = forced !== undefined || ((options.withExtension ?? true) && options.extensionDir === undefined);
   const userDataDir = await mkdtemp(join(tmpdir(), 'callseal-profile-'));
+  const flags = forced ? CHROMIUM_FLAGS.filter((flag) => !NO_EXTENSION_UPDATES.includes(flag)) : CHROMIUM_FLAGS;
   const browser = await puppeteer.launch({
     executablePath: CHROME_PATH,
     headless: true,
     userDataDir,
-    args: [...CHROMIUM_FLAGS, ...(options.args ?? [])],
-    ...(withExtension ? { enableExtensions: [DIST_DIR] } : {}),
+    args: [...flags, ...(options.args ?? [])],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+    ...(forced
+      ? { enableExtensions: true, ignoreDefaultArgs: NO_EXTENSION_UPDATES }
+      : withExtension
+        ? { enableExtensions: [DIST_DIR] }
+        : {}),
     ...(options.extensionDir ? { enableExtensions: [options.extensionDir] } : {}),
   });
   let extensionId: string | undefined;
+  const workerPrefix = forced ? `chrome-extension://${forced}/` : 'chrome-extension://';
+  // A force-installed extension is downloaded and installed after the browser starts: give it longer the first time.
+  let firstWait = forced ? 45_000 : 15_000;
   const serviceWorker = async (): Promise<WebWorker> => {
-    const target = await browser.waitForTarget(
-      (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
-      { timeout: 15_000 },
-    );
+    const timeout = firstWait;
+    firstWait = 15_000;
+    const target = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().startsWith(workerPrefix), {
+      timeout,
+    });
     const worker = await target.worker();
     if (!worker) throw new Error('the extension service worker target has no worker');
     return worker;
   };
   if (withExtension || (options.extensionDir !== undefined && options.isCallSeal)) {
-    const worker = await serviceWorker();
+    const worker = await serviceWorker().catch(async (error: unknown) => {
+      await browser.close();
+      await rm(userDataDir, { recursive: true, force: true });
+      throw error;
+    });
     extensionId = new URL(worker.url()).host;
   }
   return {

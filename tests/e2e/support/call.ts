@@ -54,6 +54,8 @@ export interface DemoState {
 export interface ParticipantOptions {
   /** Load CallSeal (default false). */
   withExtension?: boolean;
+  /** CallSeal force-installed by managed policy with this ID instead of loaded from dist/ (force-install.ts). */
+  forceInstalled?: string;
   /** Switch E2EE on in the popup before joining (needs `withExtension`; default false). */
   e2ee?: boolean;
   /** The fake camera's colour (default red for Alice, blue for Bob). */
@@ -139,6 +141,8 @@ export async function popupFor(testBrowser: TestBrowser, page: Page): Promise<Po
   }
   const tabId = active[0];
   const popupPage = await testBrowser.newPage();
+  // A popup that throws renders nothing: say why in the test's output.
+  popupPage.on('pageerror', (error) => console.warn(`[popup of tab ${tabId}: page error]`, error));
   await popupPage.goto(`chrome-extension://${extensionId}/src/popup/index.html?tabId=${tabId}`);
   await page.bringToFront();
 
@@ -179,13 +183,20 @@ export async function popupFor(testBrowser: TestBrowser, page: Page): Promise<Po
       }, SECURITY_CODE),
     async waitForState(wanted, timeout = 20_000) {
       const accepted: readonly string[] = typeof wanted === 'string' ? [wanted] : wanted;
+      let seen: string | undefined;
       return waitFor(
         async () => {
           const current = await state();
+          seen = current;
           return current !== undefined && accepted.includes(current) ? current : undefined;
         },
         { timeout, interval: 200, message: `popup of tab ${tabId} to show ${accepted.join(' or ')}` },
-      );
+      ).catch(async (error: unknown) => {
+        const detail = await popupPage
+          .$eval('[data-testid="call-detail"]', (el) => el.textContent ?? '')
+          .catch(() => 'none');
+        throw new Error(`${(error as Error).message}; the popup shows ${seen ?? 'nothing'} (detail: ${detail})`);
+      });
     },
     close: () => popupPage.close(),
   };
@@ -275,11 +286,12 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
 
     const join = async (name: string, defaults: Rgb, opts: ParticipantOptions = {}): Promise<Participant> => {
       const color = opts.color ?? defaults;
-      const withExtension = (opts.withExtension ?? false) || opts.extensionDir !== undefined;
+      const withExtension = (opts.withExtension ?? opts.forceInstalled !== undefined) || opts.extensionDir !== undefined;
       if (opts.e2ee && !withExtension) throw new Error(`${name}: e2ee needs withExtension`);
       const browser = await launchBrowser({
         withExtension,
         ...(opts.extensionDir !== undefined ? { extensionDir: opts.extensionDir, isCallSeal: true } : {}),
+        ...(opts.forceInstalled !== undefined && { forceInstalled: opts.forceInstalled }),
         args: [await cameras.flag(name, color), ...(opts.args ?? [])],
       });
       own(() => browser.close());

@@ -8,7 +8,7 @@
  *
  * Media is forwarded as it is: encrypted under Alice's pair with the relay, it does not decrypt at Bob (this helper
  * shows the codes differ; it does not re-encrypt). Packets have other lengths than the ones they replace, so the
- * trailer is rebuilt (§2). A VP8 frame's tail that does not hold the whole packet cannot be rewritten and is
+ * trailer is rebuilt (§2); a media-only frame gets a trailer when the relay has a packet to send. A VP8 frame's tail that does not hold the whole packet cannot be rewritten and is
  * dropped, as any man in the middle may.
  *
  * Runs in Node (the relay's process): WebCrypto X25519, Ed25519, HKDF and AES-GCM, no browser.
@@ -22,20 +22,23 @@ import {
   FRAME_MAGIC,
   FRAME_TRAILER_LENGTH,
 } from '../../../src/e2ee/constants';
-import { hasCallSealTrailer } from '../../../src/e2ee/frame-container';
+import { endsInMediaMarker, hasCallSealTrailer } from '../../../src/e2ee/frame-container';
 import { CallSession, type SessionStatus } from '../../../src/e2ee/session';
+import { encodeDisplayNameExtension } from '../../../src/e2ee/display-name';
 import { signatureMessage } from '../../../src/e2ee/signing';
 import type { RelayFrame } from './relay';
 
 export interface MitmIdentity {
   publicKey: Uint8Array;
-  /** Signs label || input, as CallSeal's background does (protocol.md §4.3). */
-  sign(input: Uint8Array): Promise<Uint8Array>;
+  /** Signs label || input || extensions, as CallSeal's background does (protocol.md §4.3). */
+  sign(input: Uint8Array, extensions?: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface HandshakeMitmOptions {
   /** The identity shown to both sides (default: a fresh one, the same for both). */
   identity?: MitmIdentity;
+  /** The display name the relay claims in its CONFIRMs to both sides (protocol.md §4.5), signed like a real one. */
+  displayName?: string;
   /** Monotonic milliseconds (default Date.now). */
   now?: () => number;
 }
@@ -57,8 +60,8 @@ export async function makeMitmIdentity(): Promise<MitmIdentity> {
   const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   return {
     publicKey,
-    sign: async (input) =>
-      new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, signatureMessage(input))),
+    sign: async (input, extensions) =>
+      new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, signatureMessage(input, extensions))),
   };
 }
 
@@ -93,6 +96,7 @@ function rebuild(body: Uint8Array, packet: Uint8Array | null, flags: number): Ui
 export async function createHandshakeMitm(options: HandshakeMitmOptions = {}): Promise<HandshakeMitm> {
   const identity = options.identity ?? (await makeMitmIdentity());
   const now = options.now ?? (() => Date.now());
+  const extensions = encodeDisplayNameExtension(options.displayName);
   const sessions = new Map<string, CallSession>();
   const pending = new Set<Promise<void>>();
   const counts = { rewritten: 0, dropped: 0 };
@@ -103,7 +107,7 @@ export async function createHandshakeMitm(options: HandshakeMitmOptions = {}): P
     if (session === undefined) {
       session = new CallSession({
         identityPublicKey: identity.publicKey,
-        sign: (input) => identity.sign(input),
+        sign: async (input) => ({ signature: await identity.sign(input, extensions), extensions }),
         now,
         fallbackAfterMs: 4000,
         allowPlaintextFallback: false,
@@ -120,8 +124,11 @@ export async function createHandshakeMitm(options: HandshakeMitmOptions = {}): P
     counts,
     rewrite(frame: RelayFrame): Uint8Array | null {
       const data = frame.payload;
-      if (!hasCallSealTrailer(data)) return data; // plain media: not ours to touch
-      const parts = split(data);
+      // A media-only frame (§2: body | marker) carries no packet, but the relay may add one — as any man in the
+      // middle can once the two sides stop sending hellos with every frame.
+      const mediaOnly = !hasCallSealTrailer(data) && endsInMediaMarker(data);
+      if (!hasCallSealTrailer(data) && !mediaOnly) return data; // plain media: nothing to touch
+      const parts = mediaOnly ? { body: data.subarray(0, data.length - 1), packet: null, flags: FRAME_FLAG_HAS_MEDIA } : split(data);
       if (parts === null) {
         counts.dropped++;
         return null;
@@ -135,8 +142,10 @@ export async function createHandshakeMitm(options: HandshakeMitmOptions = {}): P
       }
       const to = facing(frame.to);
       to.tick();
+      const packet = to.outgoingPacket();
+      if (mediaOnly && packet === null) return data;
       counts.rewritten++;
-      return rebuild(parts.body, to.outgoingPacket(), parts.flags);
+      return rebuild(parts.body, packet, parts.flags);
     },
     statusWith: (participant) => sessions.get(participant)?.status(),
     async settled() {

@@ -302,6 +302,7 @@ describe('what is shown', () => {
       peerIdentityPublicKey: KEY_1,
       peerIdentityFingerprint: 'abcd ef01',
       counters: counters(3),
+      keysChangedAt: expect.any(Number),
     });
   });
 

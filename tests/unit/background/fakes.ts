@@ -5,7 +5,8 @@
  */
 import type { StoredIdentity } from '../../../src/background/database';
 import type { IdentityStore } from '../../../src/background/identity';
-import { effectiveSettings, type E2eeMode, type EffectiveSettings } from '../../../src/background/policy';
+import { decidedSnapshot, type PolicySnapshot } from '../../../src/background/policy';
+import type { Mode } from '../../../src/background/tenant/document';
 import type { Clock, PortLike, RouterDeps, SenderLike } from '../../../src/background/router';
 import type { TabCallStatus } from '../../../src/shared/call-status';
 import { BRIDGE_PORT, POPUP_PORT } from '../../../src/shared/messages';
@@ -117,22 +118,31 @@ export interface Harness {
   verified: Set<string>;
   toolbar: Map<number, TabCallStatus>;
   /** Changes the user's switch or the admin's mode (the router is told by `settingsChanged`). */
-  setSettings(enabled: boolean, mode?: E2eeMode): void;
+  setSettings(enabled: boolean, mode?: Mode): void;
+  /** How often the popup's "Refresh" reached the settings source. */
+  refreshes: number;
 }
 
-export function harness(enabled = true, mode: E2eeMode = 'allowed'): Harness {
+/** The decision for a machine mode alone (no tenant document) and the user's switch. */
+export function modeSnapshot(enabled: boolean, mode: Mode = 'allowed'): PolicySnapshot {
+  const managed = { e2eeMode: mode, tenant: { kind: 'none' as const }, subject: { groups: [] }, issues: [] };
+  return decidedSnapshot({ managed, tenant: undefined, userChoice: enabled, now: 0 });
+}
+
+export function harness(enabled = true, mode: Mode = 'allowed'): Harness {
   const clock = new FakeClock();
   const store = memoryIdentityStore();
   const verified = new Set<string>();
   const toolbar = new Map<number, TabCallStatus>();
-  let settings: EffectiveSettings = effectiveSettings(enabled, mode);
+  let settings: PolicySnapshot = modeSnapshot(enabled, mode);
   const h: Harness = {
     clock,
     store,
     verified,
     toolbar,
+    refreshes: 0,
     setSettings(on, m = 'allowed') {
-      settings = effectiveSettings(on, m);
+      settings = modeSnapshot(on, m);
     },
     deps: {
       extensionId: EXTENSION_ID,
@@ -141,7 +151,10 @@ export function harness(enabled = true, mode: E2eeMode = 'allowed'): Harness {
       settings: {
         load: async () => settings,
         saveEnabled: async (on) => {
-          settings = effectiveSettings(on, 'allowed');
+          settings = modeSnapshot(on, 'allowed');
+        },
+        refresh: async () => {
+          h.refreshes += 1;
         },
       },
       identityStore: store,

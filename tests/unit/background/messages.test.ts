@@ -96,4 +96,9 @@ describe('isPopupToBackground', () => {
     expect(isPopupToBackground({ kind: 'set-enabled', enabled: true })).toBe(true);
     expect(isPopupToBackground({ kind: 'set-enabled', enabled: 'yes' })).toBe(false);
   });
+
+  it('takes "Refresh" for the organization’s policy', () => {
+    expect(isPopupToBackground({ kind: 'refresh-policy' })).toBe(true);
+    expect(isPopupToBackground({ kind: 'refresh' })).toBe(false);
+  });
 });

@@ -72,7 +72,14 @@ describe('bridge → worker', () => {
   it('takes settings (key null while off), 64-byte signatures, refusals and detached', () => {
     expect(isBridgeToWorker({ kind: 'settings', settings, identityPublicKey: new Uint8Array(32) })).toBe(true);
     expect(isBridgeToWorker({ kind: 'settings', settings: { ...settings, enabled: false }, identityPublicKey: null })).toBe(true);
-    expect(isBridgeToWorker({ kind: 'signed', requestId: 1, signature: new Uint8Array(64) })).toBe(true);
+    expect(isBridgeToWorker({ kind: 'signed', requestId: 1, signature: new Uint8Array(64), extensions: new Uint8Array(0) })).toBe(true);
+    const named = Uint8Array.of(1, 3, 0x42, 0x6f, 0x62);
+    expect(isBridgeToWorker({ kind: 'signed', requestId: 1, signature: new Uint8Array(64), extensions: named })).toBe(true);
+    // Extensions a sender may not write (a bad name, overrunning framing), or none at all: refused.
+    const bad = Uint8Array.of(1, 2, 0xc0, 0x80);
+    expect(isBridgeToWorker({ kind: 'signed', requestId: 1, signature: new Uint8Array(64), extensions: bad })).toBe(false);
+    expect(isBridgeToWorker({ kind: 'signed', requestId: 1, signature: new Uint8Array(64), extensions: Uint8Array.of(1, 9) })).toBe(false);
+    expect(isBridgeToWorker({ kind: 'signed', requestId: 1, signature: new Uint8Array(64) })).toBe(false);
     expect(isBridgeToWorker({ kind: 'sign-refused', requestId: 1, code: 'rate-limited' })).toBe(true);
     expect(isBridgeToWorker({ kind: 'detached' })).toBe(true);
   });
@@ -93,7 +100,10 @@ describe('background → bridge', () => {
     const signature = Buffer.alloc(64, 9).toString('base64');
     expect(isBackgroundToPage({ kind: 'settings', settings, identityPublicKey: key })).toBe(true);
     expect(isBackgroundToPage({ kind: 'settings', settings, identityPublicKey: null })).toBe(true);
-    expect(isBackgroundToPage({ kind: 'signed', requestId: 2, signature })).toBe(true);
+    expect(isBackgroundToPage({ kind: 'signed', requestId: 2, signature, extensions: '' })).toBe(true);
+    expect(isBackgroundToPage({ kind: 'signed', requestId: 2, signature, extensions: 'AQNCb2I=' })).toBe(true);
+    expect(isBackgroundToPage({ kind: 'signed', requestId: 2, signature })).toBe(false);
+    expect(isBackgroundToPage({ kind: 'signed', requestId: 2, signature, extensions: 'A'.repeat(200) })).toBe(false);
     expect(isBackgroundToPage({ kind: 'sign-refused', requestId: 2, code: 'disabled' })).toBe(true);
     // Byte strings of the wrong length, and refusal codes off the list, are refused at the door.
     expect(isBackgroundToPage({ kind: 'settings', settings, identityPublicKey: 'AAAA' })).toBe(false);

@@ -8,10 +8,18 @@ const MAGIC = [0xca, 0x11, 0x5e, 0xa1];
 const bytes = (...values: number[]) => Uint8Array.from(values);
 
 describe('encodeCallSealFrame / parseCallSealFrame', () => {
-  it('lays out prefix | payload | handshake | len | flags | magic (protocol.md §2)', () => {
+  it('lays out prefix | payload | handshake | len | flags | magic, and a media-only frame as prefix | payload | marker (§2)', () => {
     const frame = encodeCallSealFrame({ clearPrefix: bytes(9), payload: bytes(1, 2), handshake: bytes(7, 7, 7) });
     expect(Array.from(frame)).toEqual([9, 1, 2, 7, 7, 7, 0, 3, 0b11, ...MAGIC]);
-    expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(5) }))).toEqual([5, 0b01, ...MAGIC]);
+    expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(5) }))).toEqual([5, 0x5c]);
+    expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(9), payload: bytes(5, 6) }))).toEqual([9, 5, 6, 0x5c]);
+    expect(parseCallSealFrame(bytes(9, 5, 6, 0x5c), 1)).toEqual({
+      candidate: true,
+      clearPrefix: bytes(9),
+      payload: bytes(5, 6),
+      hasMedia: true,
+    });
+    expect(parseCallSealFrame(bytes(9, 0x5c), 1)).toBeNull(); // nothing after the prefix: plain
     expect(Array.from(encodeCallSealFrame({ clearPrefix: bytes(1), payload: bytes(), handshake: bytes(4) }))).toEqual([
       1, 4, 0, 1, 0b10, ...MAGIC,
     ]);
@@ -46,7 +54,9 @@ describe('encodeCallSealFrame / parseCallSealFrame', () => {
         (clearPrefix, payload, handshake) => {
           const frame = encodeCallSealFrame({ clearPrefix, payload, handshake });
           const parsed = parseCallSealFrame(frame, clearPrefix.length);
+          const mediaOnly = handshake === undefined && payload.length > 0;
           expect(parsed).toEqual({
+            ...(mediaOnly ? { candidate: true } : {}),
             clearPrefix,
             payload,
             hasMedia: payload.length > 0,
@@ -84,7 +94,7 @@ describe('encodeCallSealFrame / parseCallSealFrame', () => {
     expectE2eeError(() => encodeCallSealFrame({ clearPrefix: bytes(), payload: bytes(), filler: 'x' as never }), 'invalid-argument');
   });
 
-  it('returns null for plain media (no magic)', () => {
+  it('returns null for plain media (no magic, no media marker)', () => {
     expect(parseCallSealFrame(bytes(), 1)).toBeNull();
     expect(parseCallSealFrame(bytes(...MAGIC), 0)).toBeNull(); // too short to hold flags + magic
     expect(parseCallSealFrame(bytes(0xfc, 1, 2, 3, 4, 5, 6), 1)).toBeNull();
@@ -92,6 +102,7 @@ describe('encodeCallSealFrame / parseCallSealFrame', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), (data) => {
         fc.pre(!(data.length >= 5 && MAGIC.every((m, i) => data[data.length - 4 + i] === m)));
+        fc.pre(data[data.length - 1] !== 0x5c); // a media-only candidate: CallSeal's only if it decrypts (§2)
         expect(parseCallSealFrame(data, 3)).toBeNull();
       }),
     );

@@ -1,4 +1,4 @@
-/** The version-2 handshake packet (protocol.md §4): exact layout, strict lengths, named errors only. */
+/** The version-3 handshake packet (laid out as version 2's) (protocol.md §4): exact layout, strict lengths, named errors only. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { E2eeError } from '../../../src/e2ee/errors';
@@ -20,9 +20,9 @@ const confirm: HandshakeRecord = { kind: 'confirm', to: TO, sealed: fill(112, 3)
 
 describe('handshake packet', () => {
   it('lays out version | from | records, with the sizes of §4.2', () => {
-    expect(Array.from(encodeHandshakePacket({ from: FROM, records: [] }))).toEqual([2, ...FROM]);
+    expect(Array.from(encodeHandshakePacket({ from: FROM, records: [] }))).toEqual([3, ...FROM]);
     expect(Array.from(encodeHandshakePacket({ from: FROM, records: [commit] }))).toEqual([
-      2, ...FROM, 0x01, 0, 41, ...TO, 4, ...fill(32, 1),
+      3, ...FROM, 0x01, 0, 41, ...TO, 4, ...fill(32, 1),
     ]);
     expect(encodedRecordLength(commit)).toBe(44);
     expect(encodedRecordLength(reveal)).toBe(43);
@@ -42,10 +42,10 @@ describe('handshake packet', () => {
   });
 
   it('refuses known records with the wrong length, and framing that does not add up, as malformed-packet', () => {
-    const head = [2, ...FROM];
+    const head = [3, ...FROM];
     const cases = [
       [],
-      [2, 1, 2, 3],
+      [3, 1, 2, 3],
       [...head, 0x01],
       [...head, 0x01, 0],
       [...head, 0x01, 0, 40, ...fill(40, 0)], // COMMIT body 40
@@ -59,7 +59,7 @@ describe('handshake packet', () => {
   });
 
   it('refuses other versions as unsupported-version (version 1 is recognised separately, §4.1)', () => {
-    for (const version of [0, 1, 3, 255]) {
+    for (const version of [0, 1, 2, 4, 255]) {
       expectE2eeError(() => decodeHandshakePacket(Uint8Array.of(version, ...FROM)), 'unsupported-version');
     }
     const v1 = new Uint8Array(179);
@@ -73,7 +73,7 @@ describe('handshake packet', () => {
   it('never throws anything but a named error on arbitrary input (property)', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 400 }), fc.boolean(), (tail, asVersion2) => {
-        const data = asVersion2 ? Uint8Array.from([2, ...tail]) : tail;
+        const data = asVersion2 ? Uint8Array.from([3, ...tail]) : tail;
         try {
           const packet = decodeHandshakePacket(data);
           expect(packet.from).toHaveLength(8);

@@ -7,8 +7,6 @@ import {
   generateEphemeral,
   isCallSealKid,
   kidFor,
-  kidFromTag,
-  kidTagOf,
   senderBaseKey,
   senderIndexOf,
   transcriptHash,
@@ -99,7 +97,7 @@ describe('derivePairSecrets', () => {
     expect(ex.securityCode).toBe(ey.securityCode);
     for (const key of [ex.sendSecret, ex.receiveSecret, ex.myConfirmKey, ex.peerConfirmKey]) expect(key.extractable).toBe(false);
     for (const index of [0, 1, 255]) {
-      const kid = kidFor(ex.transcriptHash, index);
+      const kid = kidFor(index);
       expect(await senderBaseKey(ex.sendSecret, kid)).toEqual(await senderBaseKey(ey.receiveSecret, kid));
       expect(await senderBaseKey(ey.sendSecret, kid)).toEqual(await senderBaseKey(ex.receiveSecret, kid));
       expect(await senderBaseKey(ex.sendSecret, kid)).not.toEqual(await senderBaseKey(ey.sendSecret, kid));
@@ -107,7 +105,7 @@ describe('derivePairSecrets', () => {
     // X's CONFIRM opens with Y's view of X's confirm key, and not as Y's own (no reflection).
     const contents = { identityPublicKey: new Uint8Array(32).fill(7), signature: new Uint8Array(64).fill(8) };
     const sealed = await sealConfirm(ex.myConfirmKey, x.pid, y.pid, contents);
-    expect(await openConfirm(ey.peerConfirmKey, x.pid, y.pid, sealed)).toEqual(contents);
+    expect(await openConfirm(ey.peerConfirmKey, x.pid, y.pid, sealed)).toEqual({ ...contents, extensions: new Uint8Array(0) });
     await expectE2eeRejection(() => openConfirm(ex.peerConfirmKey, x.pid, y.pid, sealed), 'bad-confirm');
     await expectE2eeRejection(() => openConfirm(ey.peerConfirmKey, y.pid, x.pid, sealed), 'bad-confirm');
   });
@@ -120,12 +118,12 @@ describe('derivePairSecrets', () => {
     const th = ex.transcriptHash;
     expect(ex.kidTag).toBe((th[0]! << 8) | th[1]!);
 
-    const kid = kidFor(th, 3);
+    const kid = kidFor(3);
     const kidBytes = new Uint8Array(8);
     new DataView(kidBytes.buffer).setBigUint64(0, kid);
     for (const [secret, pid] of [[ex.sendSecret, x.pid], [ex.receiveSecret, y.pid]] as const) {
       const media = await hkdf(shared, th, cat(ascii('CallSeal-v2 media'), pid));
-      const base = await hkdf(media, new Uint8Array(0), cat(ascii('CallSeal-v2 sframe base key'), kidBytes));
+      const base = await hkdf(media, new Uint8Array(0), cat(ascii('CallSeal-v3 sframe base key'), kidBytes));
       expect(await senderBaseKey(secret, kid)).toEqual(base);
     }
 
@@ -164,22 +162,19 @@ describe('KIDs', () => {
   const th = new Uint8Array(32);
   th.set([0xab, 0xcd, 0xff]);
 
-  it('packs the transcript tag and the sender index', () => {
-    expect(kidFor(th, 7)).toBe(0xabcd07n);
-    expect(kidFromTag(0xabcd, 255)).toBe(0xabcdffn);
-    expect(senderIndexOf(0xabcd07n)).toBe(7);
-    expect(kidTagOf(0xabcd07n)).toBe(0xabcd);
-    expect(isCallSealKid(0xffffffn)).toBe(true);
-    expect(isCallSealKid(0x1000000n)).toBe(false);
+  it('is the sender index (version 3: nothing of the transcript)', () => {
+    expect(kidFor(7)).toBe(7n);
+    expect(kidFor(255)).toBe(255n);
+    expect(senderIndexOf(7n)).toBe(7);
+    expect(isCallSealKid(0xffn)).toBe(true);
+    expect(isCallSealKid(0x100n)).toBe(false);
     expect(isCallSealKid(-1n)).toBe(false);
     expect(isCallSealKid(5)).toBe(false);
   });
 
   it('refuses out-of-range input with invalid-argument', async () => {
-    for (const index of [-1, 256, 1.5, Number.NaN]) expectE2eeError(() => kidFor(th, index), 'invalid-argument');
-    expectE2eeError(() => kidFromTag(0x10000, 0), 'invalid-argument');
-    expectE2eeError(() => kidFor(th.subarray(0, 2), 0), 'invalid-argument');
-    expectE2eeError(() => kidTagOf(1n << 24n), 'invalid-argument');
+    for (const index of [-1, 256, 1.5, Number.NaN]) expectE2eeError(() => kidFor(index), 'invalid-argument');
+    expectE2eeError(() => senderIndexOf(1n << 8n), 'invalid-argument');
     expectE2eeError(() => senderIndexOf(3 as never), 'invalid-argument');
     const [x, y] = await twoSides();
     const ex = await derive(x, y);

@@ -9,7 +9,7 @@ import { FallbackEvidence, RetiredPids, TokenBucket } from '../../../src/e2ee/se
 import { FakeClock } from './helpers';
 import { ManualPeer, decoded, deliver, handshake, harness, kinds, settle } from './session-helpers';
 
-const announce = (from = crypto.getRandomValues(new Uint8Array(8))) => Uint8Array.of(2, ...from);
+const announce = (from = crypto.getRandomValues(new Uint8Array(8))) => Uint8Array.of(3, ...from);
 const version1Hello = () => Uint8Array.of(1, ...crypto.getRandomValues(new Uint8Array(178)));
 
 describe('the pair table (§6.5)', () => {
@@ -197,7 +197,7 @@ describe('fallback on evidence (§6.4)', () => {
       await a.session.receivePacket(version1Hello());
       clock.advance(20);
     }
-    await a.session.receivePacket(announce()); // a version-2 packet: the count starts over
+    await a.session.receivePacket(announce()); // a version-3 packet: the count starts over
     for (let t = 0; t < 3900; t += 20) {
       await a.session.receivePacket(version1Hello());
       clock.advance(20);

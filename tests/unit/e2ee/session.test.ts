@@ -1,7 +1,7 @@
 /** The session's state machine (protocol.md §6.1–§6.3), two real sessions whose packets the test carries. */
 import { describe, expect, it } from 'vitest';
 import { decodeHandshakePacket, encodeHandshakePacket } from '../../../src/e2ee/handshake-packet';
-import { kidFromTag, senderBaseKey } from '../../../src/e2ee/key-schedule';
+import { kidFor, senderBaseKey } from '../../../src/e2ee/key-schedule';
 import { CallSession, PREVIOUS_PAIR_GRACE_MS } from '../../../src/e2ee/session';
 import { FakeClock, expectE2eeError, makeIdentity } from './helpers';
 import { deliver, handshake, harness, kinds, settle } from './session-helpers';
@@ -26,7 +26,7 @@ describe('CallSession: one pair', () => {
     expect(a.signInputs[0]!.subarray(0, 32)).toEqual(b.signInputs[0]!.subarray(0, 32));
     const [ka, kb] = [a.confirmed[0]!, b.confirmed[0]!];
     expect(ka.kidTag).toBe(kb.kidTag);
-    const kid = kidFromTag(ka.kidTag, 5);
+    const kid = kidFor(5);
     expect(await senderBaseKey(ka.sendSecret, kid)).toEqual(await senderBaseKey(kb.receiveSecret, kid));
   });
 
@@ -149,7 +149,7 @@ describe('CallSession: robustness', () => {
   it('counts garbage and never throws, and the genuine peer still gets through afterwards', async () => {
     const clock = new FakeClock();
     const [a, b] = await Promise.all([harness(clock), harness(clock)]);
-    for (const junk of [new Uint8Array(0), Uint8Array.of(2, 1), Uint8Array.of(3, ...new Uint8Array(8)), 'x', null]) {
+    for (const junk of [new Uint8Array(0), Uint8Array.of(3, 1), Uint8Array.of(4, ...new Uint8Array(8)), 'x', null]) {
       await a.session.receivePacket(junk as Uint8Array);
     }
     expect(a.session.stats().rejections).toMatchObject({ 'malformed-packet': 2, 'unsupported-version': 1, 'invalid-argument': 2 });

@@ -183,6 +183,12 @@ describe('createBrowserActions: the user acts', () => {
     actions.setEnabled(true);
     expect(browser.port.posted).toEqual([{ kind: 'set-enabled', enabled: true }]);
   });
+
+  it('asks the background to refresh the policy', () => {
+    const { browser, actions } = setup();
+    actions.refreshPolicy();
+    expect(browser.port.posted).toEqual([{ kind: 'refresh-policy' }]);
+  });
 });
 
 describe('isBackgroundToPopup', () => {
@@ -203,7 +209,17 @@ describe('isBackgroundToPopup', () => {
             session: SHOWN.session,
             otherCalls: 1,
           },
-          { canToggle: false, policyNote: 'Required by your organization.' },
+          {
+            canToggle: false,
+            policy: {
+              decidedBy: 'organization',
+              policyName: 'Finance',
+              grantedBy: { kind: 'group', group: 'finance' },
+              lines: ['Required by your organization.'],
+              canRefresh: true,
+              failingSince: 1_700_000_000_000,
+            },
+          },
         ),
       }),
     ).toBe(true);
@@ -226,6 +242,14 @@ describe('isBackgroundToPopup', () => {
     { kind: 'view', view: fakeView(1, { peerIdentityPublicKey: 'cGVlcg==' }) },
     { kind: 'view', view: fakeView(1, { session: 'S' }) },
     { kind: 'view', view: fakeView(1, { otherCalls: -1 }) },
+    { kind: 'view', view: { ...fakeView(1), policy: undefined } },
+    { kind: 'view', view: fakeView(1, {}, { policy: { decidedBy: 'admin', lines: [], canRefresh: false } as never }) },
+    { kind: 'view', view: fakeView(1, {}, { policy: { decidedBy: 'user', lines: [1], canRefresh: false } as never }) },
+    { kind: 'view', view: fakeView(1, {}, { policy: { decidedBy: 'user', lines: [], canRefresh: 'yes' } as never }) },
+    {
+      kind: 'view',
+      view: fakeView(1, {}, { policy: { decidedBy: 'user', lines: [], canRefresh: false, grantedBy: { kind: 'group' } } as never }),
+    },
   ])('rejects %j', (message) => {
     expect(isBackgroundToPopup(message)).toBe(false);
   });

@@ -47,7 +47,7 @@ describe('FakeActions', () => {
   });
 
   it('refuses the switch under a policy', () => {
-    const actions = new FakeActions(3, [fakeView(3, {}, { canToggle: false, enabled: true, policyNote: 'Managed.' })]);
+    const actions = new FakeActions(3, [fakeView(3, {}, { canToggle: false, enabled: true, policy: { decidedBy: 'organization', lines: ['Managed.'], canRefresh: false } })]);
     const { views, failures } = record(actions, 3);
     actions.setEnabled(false);
     expect(failures).toEqual(['policy']);

@@ -6,7 +6,7 @@
 import { h } from 'preact';
 import { describe, expect, it } from 'vitest';
 import { FakeActions, fakeView } from '../../../src/popup/fake-actions';
-import { PopupScreen, type Failure } from '../../../src/popup/PopupScreen';
+import { PopupScreen, type Failure, type Pending } from '../../../src/popup/PopupScreen';
 import { DETAIL_CODES, ZERO_COUNTERS, type TabCallStatus } from '../../../src/shared/call-status';
 import type { PopupView } from '../../../src/shared/messages';
 import { byTestId, click, findAll, renderTree, textOf } from './render-tree';
@@ -30,7 +30,7 @@ const call = (over: Partial<TabCallStatus> = {}): Partial<TabCallStatus> => ({
 /** What App does with the actions, around the hook-free screen. */
 async function mount(views: PopupView[], tabId = 1) {
   const actions = new FakeActions(tabId, views);
-  const state: { view?: PopupView; failure?: Failure; pending?: 'switch' | 'verify' } = {};
+  const state: { view?: PopupView; failure?: Failure; pending?: Pending } = {};
   actions.watch(
     tabId,
     (view) => {
@@ -50,6 +50,10 @@ async function mount(views: PopupView[], tabId = 1) {
         failure: state.failure,
         pending: state.pending,
         onToggle: (next: boolean) => actions.setEnabled(next),
+        onRefreshPolicy: () => {
+          state.pending = 'refresh';
+          actions.refreshPolicy();
+        },
         onVerify: (shown) => {
           state.pending = 'verify';
           actions.markVerified(shown);
@@ -158,5 +162,57 @@ describe('details', () => {
     expect(textOf(byTestId(render(), 'other-calls')!)).toMatch(/^Another frame on this page also runs a call/);
     const { render: none } = await mount([fakeView(1, call(), { enabled: true })]);
     expect(byTestId(none(), 'other-calls')).toBeUndefined();
+  });
+});
+
+describe('the organization’s policy', () => {
+  const finance = {
+    decidedBy: 'organization' as const,
+    policyName: 'Finance',
+    grantedBy: { kind: 'group' as const, group: 'finance' },
+    lines: [
+      'Your organization’s policy “Finance” (assigned to your group finance) requires end-to-end encrypted calls.',
+      "Could not refresh your organization's policy since 2026-11-30 14:05 UTC (the server could not be reached).",
+    ],
+    canRefresh: true,
+    failingSince: 1,
+  };
+
+  it('shows every sentence, locks the switch and points it at them, and offers Refresh', async () => {
+    const { render } = await mount([fakeView(1, {}, { enabled: true, canToggle: false, policy: finance })]);
+    const tree = render();
+    const note = byTestId(tree, 'policy-note')!;
+    expect(findAll([note], (e) => e.tag === 'p').map((p) => textOf(p))).toEqual(finance.lines);
+    expect(note.props['data-policy']).toBe('Finance');
+    const toggle = byTestId(tree, 'e2ee-toggle')!;
+    expect(toggle.props.disabled).toBe(true);
+    expect(toggle.props['aria-describedby']).toBe('policy-note');
+    expect(byTestId(tree, 'policy-refresh')?.props.disabled).toBe(false);
+    expect(findAll(tree, (e) => String(e.props.class).includes('policy-failing'))).toHaveLength(1);
+  });
+
+  it('Refresh asks the background, waits for its view, then offers it again', async () => {
+    const { actions, state, render } = await mount([fakeView(1, {}, { policy: finance })]);
+    click(byTestId(render(), 'policy-refresh'));
+    expect(actions.sent.at(-1)).toEqual({ kind: 'refresh-policy' });
+    // FakeActions answers at once; a real background answers later, meanwhile the button says so.
+    state.pending = 'refresh';
+    expect(byTestId(render(), 'policy-refresh')?.props.disabled).toBe(true);
+    expect(textOf(byTestId(render(), 'policy-refresh')!)).toBe('Refreshing…');
+  });
+
+  it('shows nothing and offers no Refresh when no policy applies', async () => {
+    const { render } = await mount([fakeView(1)]);
+    const tree = render();
+    expect(byTestId(tree, 'policy-note')).toBeUndefined();
+    expect(byTestId(tree, 'policy-refresh')).toBeUndefined();
+    expect(byTestId(tree, 'e2ee-toggle')?.props['aria-describedby']).toBeUndefined();
+  });
+
+  it('while CallSeal waits for the policy, says so', async () => {
+    const waiting = { decidedBy: 'organization' as const, lines: ['Waiting for your organization’s policy.'], canRefresh: false, waiting: true };
+    const { render } = await mount([fakeView(1, {}, { canToggle: false, policy: waiting })]);
+    expect(textOf(byTestId(render(), 'policy-note')!)).toBe('Waiting for your organization’s policy.');
+    expect(byTestId(render(), 'policy-refresh')).toBeUndefined();
   });
 });

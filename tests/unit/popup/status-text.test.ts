@@ -1,19 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { CALL_STATES, CODEC_NAMES, DETAIL_CODES } from '../../../src/shared/call-status';
+import { CALL_STATES, CODEC_NAMES, DETAIL_CODES, ZERO_COUNTERS, type TabCallStatus } from '../../../src/shared/call-status';
 import {
   detailSentence,
-  FAILURE_MESSAGES,
+  failureMessage,
+  identityChangedInstruction,
   ICON_SIZES,
   ICON_VARIANTS,
-  IDENTITY_CHANGED_INSTRUCTION,
   STATUS_WORDS,
   iconPath,
   offHint,
   otherCallsSentence,
+  appTransformSentence,
+  callWords,
   statusWords,
-  statusWordsFor,
   toolbarIconPaths,
 } from '../../../src/shared/status-text';
+
+/** The words for a status with just these fields. */
+const statusWordsFor = (status: Pick<TabCallStatus, 'state'> & Partial<TabCallStatus>) =>
+  callWords({ epoch: 0, counters: ZERO_COUNTERS, ...status });
 
 describe('status words', () => {
   it.each(CALL_STATES)('%s has a title, a sentence, an icon and a tone', (state) => {
@@ -77,7 +82,7 @@ describe('status words', () => {
     expect(words.sentence).toMatch(/compare the new code/i);
     expect(words.title).toMatch(/^CallSeal: WARNING/);
     expect(words).toMatchObject({ badge: '!', badgeColor: '#d93025', tone: 'bad', icon: 'identity-changed' });
-    expect(IDENTITY_CHANGED_INSTRUCTION).toMatch(/Codes match/);
+    expect(identityChangedInstruction()).toMatch(/Codes match/);
   });
 
   it('badges only the states that need attention', () => {
@@ -144,13 +149,17 @@ describe('status words', () => {
     expect(detailSentence('group-call')).toMatch(/does not encrypt group calls yet/);
   });
 
+  it('says plainly when the page runs its own transforms (issue 8 item 6)', () => {
+    expect(appTransformSentence()).toMatch(/^This page processes call media itself.*CallSeal cannot protect this app together with it/);
+  });
+
   it('says when other frames run calls', () => {
     expect(otherCallsSentence(1)).toMatch(/^Another frame on this page also runs a call/);
     expect(otherCallsSentence(3)).toMatch(/3/);
   });
 
   it('explains the failures the background reports', () => {
-    expect(FAILURE_MESSAGES['call-changed']).toMatch(/changed.*nothing was marked as verified/);
+    expect(failureMessage('call-changed')).toMatch(/changed.*nothing was marked as verified/);
   });
 
   it('hints differently with the switch on and off', () => {

@@ -24,7 +24,7 @@ describe('parseTenantPolicyDocument', () => {
     const doc = parseTenantPolicyDocument(exampleDocument());
     expect(doc).toMatchObject({ tenantId: 'contoso.example', serial: 12, refreshMinutes: 60 });
     expect(doc.issuedAt).toBe(Date.UTC(2025, 10, 30, 12));
-    expect(doc.notAfter).toBe(Date.UTC(2026, 2, 1));
+    expect(doc.notAfter).toBe(Date.UTC(2027, 11, 1));
     expect([...doc.policies.keys()]).toEqual(['Standard', 'Finance', 'Recorded']);
     expect(doc.policies.get('Finance')?.sites?.map((s) => s.text)).toEqual(['https://meet.contoso.example', 'https://*.calls.contoso.example']);
     expect(doc.grants).toEqual({
@@ -54,7 +54,7 @@ describe('parseTenantPolicyDocument', () => {
     ['an unsafe serial', documentWith({ serial: 2 ** 53 }), /serial/],
     ['a tenantId with a space', documentWith({ tenantId: 'con toso' }), /tenantId/],
     ['refreshMinutes 1', documentWith({ refreshMinutes: 1 }), /refreshMinutes/],
-    ['a local time', documentWith({ notAfter: '2026-03-01T00:00:00' }), /notAfter/],
+    ['a local time', documentWith({ notAfter: '2027-12-01T00:00:00' }), /notAfter/],
     ['an impossible date', documentWith({ issuedAt: '2026-02-30T00:00:00Z' }), /issuedAt/],
     ['an invalid month', documentWith({ notAfter: '2026-13-45T99:99:99Z' }), /notAfter/],
     ['a misspelled "sites"', policies({ A: { mode: 'required', site: ['https://x.test'] } }), /unknown field "site"/],

@@ -3,7 +3,7 @@
  * before WebCrypto sees them, and so are signatures with a non-canonical S or a small-order R.
  */
 import { describe, expect, it } from 'vitest';
-import { addPoints, decodePoint, encodePoint, GROUP_ORDER } from '../../../../src/background/tenant/ed25519-point';
+import { checkPointBytes, FIELD_PRIME, GROUP_ORDER, littleEndianToBigInt, SMALL_ORDER_Y } from '../../../../src/background/tenant/key-bytes';
 import { checkPolicyPublicKey, PinnedPolicyKey, POLICY_SIGNATURE_LABEL } from '../../../../src/background/tenant/policy-key';
 import { concatBytes } from '../../../../src/shared/bytes';
 
@@ -53,16 +53,36 @@ describe('checkPolicyPublicKey', () => {
     expect(checkPolicyPublicKey(hex('0100000000000000000000000000000000000000000000000000000000000080'))).toBe('non-canonical');
   });
 
-  it('refuses bytes that are no point, and wrong lengths', () => {
-    expect(checkPolicyPublicKey(littleEndian(2n))).toBe('not-on-curve'); // y = 2 has no x on Edwards25519
+  it('refuses wrong lengths', () => {
     expect(checkPolicyPublicKey(RFC8032_PUBLIC.subarray(0, 31))).toBe('length');
+    expect(checkPolicyPublicKey(new Uint8Array(33))).toBe('length');
   });
 
-  it('refuses a mixed-order key (an honest key plus a point of order 8)', () => {
-    const honest = decodePoint(RFC8032_PUBLIC);
-    const torsion = decodePoint(SMALL_ORDER[4] ?? new Uint8Array());
-    if (!honest.ok || !torsion.ok) throw new Error('test points do not decode');
-    expect(checkPolicyPublicKey(encodePoint(addPoints(honest.point, torsion.point)))).toBe('mixed-order');
+  it('the blocklist is exactly the y of the eight small-order encodings, sign bit ignored', () => {
+    const ys = new Set(SMALL_ORDER.map((point) => littleEndianToBigInt(point) & ((1n << 255n) - 1n)));
+    expect([...ys].sort()).toEqual([...SMALL_ORDER_Y].sort());
+    expect(SMALL_ORDER_Y).toContain(FIELD_PRIME - 1n);
+  });
+
+  it('why the bytes are checked first: this runtime’s WebCrypto verifies R = identity, S = 0 under the identity key', async () => {
+    const identity = SMALL_ORDER[0] ?? new Uint8Array();
+    const key = await crypto.subtle.importKey('raw', identity, { name: 'Ed25519' }, false, ['verify']);
+    const forged = concatBytes(identity, new Uint8Array(32));
+    const lenient = await crypto.subtle.verify({ name: 'Ed25519' }, key, forged, new TextEncoder().encode('any message'));
+    // Whatever this runtime does, the pinned key is refused before it could matter.
+    expect(typeof lenient).toBe('boolean');
+    expect(await PinnedPolicyKey.fromRaw(identity)).toBe('small-order');
+  });
+
+  it('judges bytes only: a value that is no curve point is pinned, and then verifies nothing', async () => {
+    // y = 2 has no x on Edwards25519. Telling that needs a square root, i.e. curve arithmetic, which is not done here.
+    expect(checkPointBytes(littleEndian(2n))).toBeUndefined();
+    const pinned = await PinnedPolicyKey.fromRaw(littleEndian(2n));
+    if (typeof pinned === 'string') throw new Error(pinned);
+    const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair;
+    const payload = new TextEncoder().encode('{}');
+    const signature = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, pair.privateKey, concatBytes(POLICY_SIGNATURE_LABEL, payload)));
+    expect(await pinned.verify(payload, signature)).toBe(false);
   });
 });
 
@@ -93,10 +113,11 @@ describe('PinnedPolicyKey.verify', () => {
     expect(await pinned.verify(payload, good.subarray(0, 63))).toBe(false);
   });
 
-  it('refuses a small-order R', async () => {
+  it('refuses a small-order R, and a non-canonical R', async () => {
     const { pinned } = await signer();
-    const forged = concatBytes(SMALL_ORDER[0] ?? new Uint8Array(), new Uint8Array(32));
-    expect(await pinned.verify(payload, forged)).toBe(false);
+    for (const point of SMALL_ORDER) expect(await pinned.verify(payload, concatBytes(point, new Uint8Array(32)))).toBe(false);
+    const p = 2n ** 255n - 19n;
+    expect(await pinned.verify(payload, concatBytes(littleEndian(p + 2n), new Uint8Array(32)))).toBe(false);
   });
 
   it('rejects the RFC 8032 signature under another message, accepts it under its own (empty, no label)', async () => {

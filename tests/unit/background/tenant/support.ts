@@ -65,5 +65,5 @@ export function memoryStore(initial?: StoredTenantPolicy): TenantPolicyStore & {
   };
 }
 
-/** 2025-12-01, inside the example document's validity (issued 2025-11-30, notAfter 2026-03-01). */
+/** 2025-12-01, inside the example document's validity (issued 2025-11-30, notAfter 2027-12-01). */
 export const EXAMPLE_NOW = Date.UTC(2025, 11, 1);

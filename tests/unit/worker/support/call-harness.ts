@@ -104,7 +104,12 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
     const refuse = refusals-- > 0;
     // The background's part, answered asynchronously as over the real bridge.
     void (refuse ? Promise.reject(new Error('refused')) : identity.sign(message.input)).then(
-      (signature) => box.controller?.handleBridgeMessage({ kind: 'signed', requestId: message.requestId, signature }),
+      (signature) => box.controller?.handleBridgeMessage({
+        kind: 'signed',
+        requestId: message.requestId,
+        signature,
+        extensions: new Uint8Array(0),
+      }),
       () => box.controller?.handleBridgeMessage({ kind: 'sign-refused', requestId: message.requestId, code: 'refused' }),
     );
   };

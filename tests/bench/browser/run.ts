@@ -1,0 +1,277 @@
+/**
+ * `npm run bench`: the per-frame cost of CallSeal's hot path in real Chromium, side by side with the WebCrypto floor
+ * and LiveKit's FrameCryptor (bench-worker.ts), in one dedicated worker of one headless Chromium.
+ *
+ * - The worker is bundled by vite with the transform worker's own settings (IIFE, chrome141, minified) and loaded from
+ *   a page served on 127.0.0.1 (cross-origin isolated, so the worker's clock has 5 µs resolution).
+ * - Correctness first: every implementation gives back each frame it was given, and bytes added are measured.
+ * - Then interleaved rounds: in every round each case runs once through each implementation, in a rotating order,
+ *   so slow phases of a shared machine hit all three alike. Per case and implementation: the median over rounds of
+ *   µs per frame (wall clock in the worker) and of CPU µs per frame (every thread of the renderer process, from
+ *   /proc/<pid>/task/<tid>/schedstat: the worker, WebCrypto's threads and the rest), with the spread (min–max);
+ *   ratios are taken within each round and then summarised the same way.
+ * - Writes docs/benchmarks/frames.json and regenerates docs/benchmarks.md (report.ts).
+ *
+ * Flags: --smoke (correctness and one short round, writes nothing), --rounds N (default 7), --long-call[=MIN]
+ * (the worker's heap over a paced call of MIN minutes, default 10: docs/benchmarks/memory.json), --profile (a CPU
+ * profile of the worker while CallSeal runs: .tmp/bench-*.cpuprofile, with its top functions printed).
+ */
+import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { build } from 'vite';
+import type { CDPSession, Page } from 'puppeteer';
+import { launchBrowser } from '../../e2e/support/browser';
+import { startStaticServer } from '../../e2e/support/static-server';
+import type { BenchCase, Impl, VerifyResult } from './bench-worker';
+import { renderBenchmarks, summarize, type FramesReport, type MemoryReport } from './report';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+const IMPLS: Impl[] = ['floor', 'livekit', 'callseal'];
+/** At most this many frames per sample, and at most SAMPLE_MS of them (a loaded machine is much slower). */
+const FRAMES_PER_SAMPLE = [3000, 2500, 1200, 400, 250];
+const SAMPLE_MS = 150;
+
+/** livekit-client's TypeScript source folder (shipped in the package; its exports name only bundles). */
+function livekitSource(): string {
+  const entry = createRequire(join(ROOT, 'package.json')).resolve('livekit-client');
+  return join(dirname(entry), '..', 'src', 'e2ee');
+}
+
+export async function buildBenchWorker(minify = true): Promise<string> {
+  const output = await build({
+    configFile: false,
+    root: ROOT,
+    logLevel: 'warn',
+    publicDir: false,
+    resolve: { alias: { 'livekit-e2ee': livekitSource() } },
+    build: {
+      write: false,
+      target: 'chrome141',
+      minify,
+      lib: { entry: join(ROOT, 'tests/bench/browser/bench-worker.ts'), formats: ['iife'], name: 'CallSealBench' },
+    },
+  });
+  const result = Array.isArray(output) ? output[0] : output;
+  const chunk = (result as { output: { type: string; code?: string }[] }).output.find((o) => o.type === 'chunk');
+  if (!chunk?.code) throw new Error('the bench worker did not build');
+  return chunk.code;
+}
+
+const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+const PAGE = `<!doctype html><meta charset="utf-8"><title>CallSeal bench</title><script>
+const worker = new Worker('/bench-worker.js');
+const waiting = new Map();
+let next = 0;
+worker.onmessage = (event) => {
+  const { id, result, error } = event.data;
+  const w = waiting.get(id);
+  waiting.delete(id);
+  if (error !== undefined) w.reject(new Error(error)); else w.resolve(result);
+};
+window.bench = (message) => new Promise((resolve, reject) => {
+  const id = ++next;
+  waiting.set(id, { resolve, reject });
+  worker.postMessage({ id, ...message });
+});
+</script>`;
+
+export interface BenchOptions {
+  smoke: boolean;
+  rounds: number;
+  longCallMinutes: number | null;
+  profile: boolean;
+  write: boolean;
+}
+
+export function parseArgs(argv: string[]): BenchOptions {
+  const options: BenchOptions = { smoke: false, rounds: 7, longCallMinutes: null, profile: false, write: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--smoke') options.smoke = true;
+    else if (arg === '--profile') options.profile = true;
+    else if (arg === '--no-write') options.write = false;
+    else if (arg === '--rounds') options.rounds = Number(argv[++i]);
+    else if (arg.startsWith('--rounds=')) options.rounds = Number(arg.slice(9));
+    else if (arg === '--long-call') options.longCallMinutes = 10;
+    else if (arg.startsWith('--long-call=')) options.longCallMinutes = Number(arg.slice(12));
+    else throw new Error(`unknown flag ${arg}`);
+  }
+  if (options.smoke) options.write = false;
+  return options;
+}
+
+/** CPU time (ns) of every thread of the given processes. */
+async function cpuNs(pids: number[]): Promise<number> {
+  let total = 0;
+  for (const pid of pids) {
+    let tasks: string[];
+    try {
+      tasks = await readdir(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tasks) {
+      try {
+        total += Number((await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8')).split(' ')[0]);
+      } catch {
+        // a thread that ended meanwhile
+      }
+    }
+  }
+  return total;
+}
+
+async function rendererPids(session: CDPSession): Promise<number[]> {
+  const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+  return processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
+}
+
+type Call = (message: Record<string, unknown>) => Promise<unknown>;
+
+function caller(page: Page): Call {
+  return (message) => page.evaluate((m) => (window as unknown as { bench: Call }).bench(m), message);
+}
+
+export interface BenchRun {
+  frames: FramesReport;
+  memory?: MemoryReport;
+}
+
+export async function runBench(options: BenchOptions, log: (line: string) => void = console.log): Promise<BenchRun> {
+  const started = Date.now();
+  log('building the bench worker (vite, the transform worker settings)…');
+  const code = await buildBenchWorker(!options.profile); // a profile wants the functions' names
+  const server = await startStaticServer({
+    '/': { body: PAGE, headers: ISOLATED },
+    '/bench-worker.js': { body: code, type: 'text/javascript', headers: ISOLATED },
+  });
+  const browser = await launchBrowser({ withExtension: false });
+  try {
+    const page = await browser.newPage();
+    let workerSession: CDPSession | undefined;
+    page.on('workercreated', (worker) => (workerSession = worker.client));
+    await page.goto(server.url('/'));
+    const call = caller(page);
+    const version = await browser.browser.version();
+    log(`${version}; setting up (LiveKit keys, CallSeal handshake)…`);
+    const setup = (await call({ op: 'setup' })) as { cases: BenchCase[] };
+    const cases = setup.cases;
+    const verified = (await call({ op: 'verify', frames: options.smoke ? 2 : 5 })) as VerifyResult;
+    log('correctness: every implementation gave back every frame it was given');
+    const browserSession = await browser.browser.target().createCDPSession();
+    const pids = await rendererPids(browserSession);
+
+    if (options.profile && workerSession) await profile(workerSession, call, cases, log);
+
+    const rounds = options.smoke ? 1 : options.rounds;
+    const wall: Record<string, number[]> = {};
+    const cpu: Record<string, number[]> = {};
+    const scale = options.smoke ? 0.02 : 1;
+    // A warm-up round (not counted), then the measured ones.
+    for (let round = rounds > 0 ? -1 : 0; round < rounds; round++) {
+      for (let index = 0; index < cases.length; index++) {
+        const maxFrames = Math.max(5, Math.round((FRAMES_PER_SAMPLE[index] ?? 200) * scale));
+        const budgetMs = options.smoke ? 20 : round < 0 ? 40 : SAMPLE_MS;
+        for (let k = 0; k < IMPLS.length; k++) {
+          const impl = IMPLS[(k + round + 1 + index) % IMPLS.length] as Impl;
+          const before = await cpuNs(pids);
+          const sample = (await call({ op: 'run', impl, index, frames: maxFrames, budgetMs })) as { frames: number; us: number };
+          const cpuUs = (await cpuNs(pids)) - before;
+          if (round < 0) continue;
+          const key = `${impl}:${index}`;
+          (wall[key] ??= []).push(sample.us);
+          (cpu[key] ??= []).push(cpuUs / 1000 / sample.frames);
+        }
+      }
+      if (round >= 0) log(`round ${round + 1}/${rounds} done`);
+    }
+    const frames = summarize({
+      chromium: version,
+      date: new Date().toISOString(),
+      rounds,
+      cases,
+      wall,
+      cpu,
+      bytesAdded: verified.bytesAdded,
+      seconds: 0,
+    });
+    let memory: MemoryReport | undefined;
+    if (options.longCallMinutes !== null && workerSession) {
+      memory = await longCall(workerSession, call, options.longCallMinutes, log);
+    }
+    frames.seconds = Math.round((Date.now() - started) / 1000);
+    return memory ? { frames, memory } : { frames };
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+async function profile(session: CDPSession, call: Call, cases: BenchCase[], log: (line: string) => void): Promise<void> {
+  await mkdir(join(ROOT, '.tmp'), { recursive: true });
+  for (const index of [0, 3]) {
+    const c = cases[index] as BenchCase;
+    await session.send('Profiler.enable');
+    await session.send('Profiler.setSamplingInterval', { interval: 50 });
+    await session.send('Profiler.start');
+    await call({ op: 'run', impl: 'callseal', index, frames: index === 0 ? 20_000 : 2_000, budgetMs: 4000 });
+    const { profile } = (await session.send('Profiler.stop')) as { profile: CpuProfile };
+    const file = join(ROOT, '.tmp', `bench-${c.size}.cpuprofile`);
+    await writeFile(file, JSON.stringify(profile));
+    log(`profile of CallSeal, ${c.label}: ${file}`);
+    for (const line of topFunctions(profile, 25)) log(`  ${line}`);
+  }
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function topFunctions(profile: CpuProfile, n: number): string[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    const dt = profile.timeDeltas[i] ?? 0;
+    total += dt;
+    if (!node) return;
+    const f = node.callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}` : ''}`;
+    self.set(name, (self.get(name) ?? 0) + dt);
+  });
+  return [...self.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, n)
+    .map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
+}
+
+async function longCall(session: CDPSession, call: Call, minutes: number, log: (line: string) => void): Promise<MemoryReport> {
+  const heap = async (): Promise<number> => {
+    await session.send('HeapProfiler.collectGarbage');
+    const { usedSize } = (await session.send('Runtime.getHeapUsage')) as { usedSize: number };
+    return usedSize;
+  };
+  const samples: { minute: number; heapBytes: number }[] = [{ minute: 0, heapBytes: await heap() }];
+  log(`long call: ${minutes} min at 50 audio + 30 video frames a second…`);
+  await call({ op: 'pace-start' });
+  for (let minute = 1; minute <= minutes; minute++) {
+    await new Promise((r) => setTimeout(r, 60_000));
+    samples.push({ minute, heapBytes: await heap() });
+    log(`  minute ${minute}: worker heap ${(samples.at(-1)!.heapBytes / 1e6).toFixed(2)} MB`);
+  }
+  const counts = (await call({ op: 'pace-stop' })) as { audio: number; video: number; failed: number };
+  return { date: new Date().toISOString(), minutes, samples, frames: counts };
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const options = parseArgs(argv);
+  const result = await runBench(options);
+  const out = join(ROOT, 'docs', 'benchmarks');
+  const { table } = await renderBenchmarks({ frames: result.frames, memory: result.memory }, { dir: out, write: options.write });
+  console.log(`\n${table}`);
+  if (options.write) console.log(`\nwrote docs/benchmarks/*.json and docs/benchmarks.md (${result.frames.seconds} s)`);
+}

@@ -1,0 +1,206 @@
+// @vitest-environment jsdom
+/**
+ * The popup and the options page rendered into a real DOM (jsdom): every state of the popup passes axe-core's
+ * accessibility rules (colour contrast needs layout, so it is checked in real Chromium: tests/e2e/popup-ui.test.ts),
+ * the verify flow sends the contact name typed next to "Codes match", the code is copied whole, warnings are
+ * alerts, and German renders in German.
+ */
+import axe from 'axe-core';
+import { h, render } from 'preact';
+import { act } from 'preact/test-utils';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import english from '../../../public/_locales/en/messages.json';
+import german from '../../../public/_locales/de/messages.json';
+import { App } from '../../../src/popup/App';
+import { FakeActions, fakeView } from '../../../src/popup/fake-actions';
+import { OptionsScreen } from '../../../src/options/OptionsPage';
+import type { OptionsActions } from '../../../src/options/options-actions';
+import { catalogLookup, setMessageLookup } from '../../../src/shared/i18n';
+import { ZERO_COUNTERS, type TabCallStatus } from '../../../src/shared/call-status';
+import type { PopupView } from '../../../src/shared/messages';
+
+const SESSION = '0123456789abcdef0123456789abcdef';
+const KEY = Buffer.alloc(32, 5).toString('base64');
+const CODE = '01234 56789 01234 56789';
+const call = (over: Partial<TabCallStatus> = {}): Partial<TabCallStatus> => ({
+  state: 'encrypted',
+  frameId: 0,
+  session: SESSION,
+  epoch: 2,
+  securityCode: CODE,
+  peerIdentityPublicKey: KEY,
+  peerIdentityFingerprint: 'ab12 cd34 ef56 ab12 cd34 ef56 ab12 cd34',
+  suite: 4,
+  codecs: ['opus', 'VP8'],
+  keysChangedAt: Date.UTC(2025, 0, 1, 12),
+  counters: { ...ZERO_COUNTERS, encrypted: 120, decrypted: 118 },
+  ...over,
+});
+
+/** Every state the popup can show, as the background would send it. */
+const STATES: Array<[string, PopupView]> = [
+  ['off, switch off', fakeView(1, {}, { enabled: false })],
+  ['off, switch on', fakeView(1, {}, { enabled: true, displayName: 'Alice' })],
+  ['negotiating', fakeView(1, { state: 'negotiating', counters: ZERO_COUNTERS }, { enabled: true })],
+  ['encrypted with a claimed name', fakeView(1, call({ peerName: 'Bob' }), { enabled: true })],
+  ['verified contact', fakeView(1, call({ state: 'verified', peerName: 'Bob', contact: { name: 'Bob', verifiedAt: 1 } }), { enabled: true })],
+  ['identity-changed', fakeView(1, call({ state: 'identity-changed', warning: 'identity-changed' }), { enabled: true })],
+  [
+    "a contact's key changed",
+    fakeView(1, call({ state: 'identity-changed', peerName: 'Bob', warning: 'contact-key-changed', warningName: 'Bob' }), { enabled: true }),
+  ],
+  ['encryption lost', fakeView(1, call({ detail: 'peer-stopped-encrypting', warning: 'encryption-lost' }), { enabled: true })],
+  ['unencrypted', fakeView(1, { state: 'unencrypted', detail: 'no-key-exchange' }, { enabled: true })],
+  ['blocked', fakeView(1, { state: 'blocked', detail: 'peer-protocol-1' }, {
+      enabled: true,
+      canToggle: false,
+      policy: { decidedBy: 'organization', lines: ['Your organization requires end-to-end encrypted calls.'], canRefresh: false },
+    })],
+  ['error', fakeView(1, { state: 'error', detail: 'worker-blocked' }, { enabled: true })],
+];
+
+let root: HTMLElement;
+
+beforeEach(() => {
+  document.documentElement.lang = 'en';
+  document.title = 'CallSeal';
+  root = document.createElement('div');
+  document.body.append(root);
+});
+
+afterEach(() => {
+  render(null, root);
+  root.remove();
+  setMessageLookup(catalogLookup(english));
+});
+
+async function mount(view: PopupView): Promise<FakeActions> {
+  const actions = new FakeActions(view.tabId, [view]);
+  await act(async () => {
+    render(h(App, { actions }), root);
+  });
+  // The first view arrives asynchronously, as over the real port.
+  for (let i = 0; i < 100 && !root.querySelector('[data-testid="call-state"]'); i++) {
+    await act(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    });
+  }
+  return actions;
+}
+
+async function violations(): Promise<string[]> {
+  const results = await axe.run(root, { rules: { 'color-contrast': { enabled: false } } });
+  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
+}
+
+const byTestId = (id: string) => root.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+
+describe('the popup in a DOM', () => {
+  it.each(STATES)('%s: no accessibility violations', async (_name, view) => {
+    await mount(view);
+    expect(byTestId('call-state')?.dataset.state).toBe(view.status.state);
+    expect(await violations()).toEqual([]);
+  });
+
+  it('shows the code in four groups, copies it whole, and says so', async () => {
+    const actions = await mount(STATES[3]![1]);
+    expect([...root.querySelectorAll('.code-group')].map((g) => g.textContent)).toEqual(CODE.split(' '));
+    expect(byTestId('security-code')?.textContent).toBe(CODE);
+    await act(async () => {
+      byTestId('copy-code')?.click();
+      await Promise.resolve();
+    });
+    expect(actions.copied).toEqual([CODE]);
+    expect(byTestId('copy-code')?.textContent).toBe('Copied');
+  });
+
+  it('marks the name as a claim, and "Codes match" saves the contact under the name typed', async () => {
+    const actions = await mount(STATES[3]![1]);
+    expect(byTestId('peer-claim')?.textContent).toMatch(/Says they are “Bob”/);
+    const field = byTestId('contact-name') as HTMLInputElement;
+    expect(field.value).toBe('Bob');
+    expect(root.querySelector('label[for="contact-name"]')?.textContent).toBe('Save as contact');
+    field.value = 'Bob Smith';
+    await act(async () => byTestId('mark-verified')?.click());
+    expect(actions.sent.at(-1)).toMatchObject({ kind: 'mark-verified', contactName: 'Bob Smith', securityCode: CODE });
+    expect(byTestId('call-state')?.textContent).toBe('Verified: Bob Smith');
+  });
+
+  it('warns about a contact’s changed key as an alert, naming the contact', async () => {
+    await mount(STATES[6]![1]);
+    const warning = byTestId('call-warning');
+    expect(warning?.getAttribute('role')).toBe('alert');
+    expect(warning?.textContent).toMatch(/Bob's security code has changed/);
+    expect(byTestId('call-state')?.textContent).toBe("Bob's security code has changed");
+    expect(byTestId('identity-warning')).not.toBeNull();
+  });
+
+  it('has the details folded away, with codec, suite, epoch and the counters', async () => {
+    await mount(STATES[3]![1]);
+    const details = byTestId('call-details') as HTMLDetailsElement;
+    expect(details.open).toBe(false);
+    expect(details.querySelector('[data-detail="codec"]')?.textContent).toBe('opus, VP8');
+    expect(details.querySelector('[data-detail="suite"]')?.textContent).toMatch(/AES-128-GCM/);
+    expect(details.querySelector('[data-detail="epoch"]')?.textContent).toBe('2');
+    expect(details.querySelector('[data-counter="encrypted"]')?.textContent).toBe('120');
+  });
+
+  it('says what encryption costs while a call is encrypted', async () => {
+    await mount(STATES[3]![1]);
+    expect(byTestId('encryption-cost')?.textContent).toMatch(/cannot record, transcribe or caption it, or add its own bots/);
+  });
+
+  it('saves the user’s own name', async () => {
+    const actions = await mount(STATES[1]![1]);
+    const field = byTestId('own-name') as HTMLInputElement;
+    expect(field.value).toBe('Alice');
+    field.value = 'Alice A.';
+    await act(async () => (root.querySelector('.own-name-form') as HTMLFormElement).requestSubmit());
+    expect(actions.sent.at(-1)).toEqual({ kind: 'set-display-name', name: 'Alice A.' });
+  });
+
+  it('renders in German with the German catalog', async () => {
+    setMessageLookup(catalogLookup(german));
+    await mount(STATES[4]![1]);
+    expect(byTestId('call-state')?.textContent).toBe('Bestätigt: Bob');
+    expect(byTestId('e2ee-toggle')?.textContent).toMatch(/Ende-zu-Ende-verschlüsselte Anrufe/);
+    expect(await violations()).toEqual([]);
+  });
+});
+
+describe('the options page in a DOM', () => {
+  const sent: unknown[] = [];
+  const actions: OptionsActions = { watch: () => () => undefined, send: (message) => void sent.push(message) };
+  const view = {
+    contacts: [
+      { identityPublicKey: KEY, fingerprint: 'ab12 cd34', name: 'Bob', verifiedAt: Date.UTC(2025, 0, 1) },
+      { identityPublicKey: Buffer.alloc(32, 6).toString('base64'), fingerprint: 'ef56 ab12', name: '', verifiedAt: 0 },
+    ],
+    identity: { fingerprint: '1111 2222 3333 4444 5555 6666 7777 8888', createdAt: Date.UTC(2024, 5, 1) },
+    displayName: 'Alice',
+  };
+
+  it('lists contacts, renames, forgets after a confirmation, and warns before resetting the identity', async () => {
+    await act(async () => render(h(OptionsScreen, { view, actions }), root));
+    expect(await violations()).toEqual([]);
+    expect([...root.querySelectorAll('[data-testid="contact-name"]')].map((n) => n.textContent)).toEqual(['Bob', 'Unnamed contact']);
+    expect(byTestId('own-fingerprint')?.textContent).toBe(view.identity.fingerprint);
+
+    await act(async () => byTestId('rename')?.click());
+    (byTestId('rename-input') as HTMLInputElement).value = 'Robert';
+    await act(async () => (byTestId('rename-save') as HTMLButtonElement).click());
+    expect(sent.at(-1)).toEqual({ kind: 'rename-contact', identityPublicKey: KEY, name: 'Robert' });
+
+    const second = root.querySelectorAll<HTMLElement>('[data-testid="contact"]')[1]!;
+    await act(async () => second.querySelector<HTMLElement>('[data-testid="forget"]')?.click());
+    expect(await violations()).toEqual([]);
+    await act(async () => byTestId('forget-confirm')?.click());
+    expect(sent.at(-1)).toEqual({ kind: 'forget-contact', identityPublicKey: view.contacts[1]!.identityPublicKey });
+
+    await act(async () => byTestId('reset-identity')?.click());
+    expect(byTestId('reset-warning')?.textContent).toMatch(/Everyone who verified you will see “your security code has changed”/);
+    expect(await violations()).toEqual([]);
+    await act(async () => byTestId('reset-confirm')?.click());
+    expect(sent.at(-1)).toEqual({ kind: 'reset-identity' });
+  });
+});
