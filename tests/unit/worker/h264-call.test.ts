@@ -39,4 +39,27 @@ describe('CallController: H264', () => {
     }
     expect(bob.reports.at(-1)?.detail).toBeUndefined();
   });
+
+  it('protocol v3: media-only H264 frames end in the media marker; a plain frame ending in it is plain media', async () => {
+    const [alice, bob] = await Promise.all([party(), party()]);
+    const video = alice.controller.allocateSenderIndex();
+    await untilBothEncrypted(alice, bob);
+    const sample = fc.sample(h264Frame, { numRuns: 20, seed: 9 });
+    let marked = 0;
+    for (const frame of sample) {
+      const wire = bytesOf(await alice.controller.outgoing(h264(frame.data, frame.key), video))!;
+      if (wire[wire.length - 1] === 0x5c) marked++;
+      expect(bytesOf(await bob.controller.incoming(h264(throughRtp(wire), frame.key)))).toEqual(throughRtp(frame.data));
+    }
+    expect(marked).toBeGreaterThan(0);
+    // A plain H264 frame that happens to end in 0x5C (once in 256) is a candidate that does not decrypt: plain media,
+    // refused in an encrypted call (never played, never counted malformed).
+    const plain = sample[0]!.data;
+    const endsInMarker = Uint8Array.of(...plain, 0x5c);
+    const before = bob.controller.frameCounters();
+    expect(await bob.controller.incoming(h264(endsInMarker, sample[0]!.key))).toBeNull();
+    const after = bob.controller.frameCounters();
+    expect((after.drops?.['plain-refused'] ?? 0) - (before.drops?.['plain-refused'] ?? 0)).toBe(1);
+    expect(after.drops?.malformed ?? 0).toBe(before.drops?.malformed ?? 0);
+  });
 });
