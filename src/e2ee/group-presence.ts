@@ -1,7 +1,7 @@
 /**
  * Who is in the call (protocol.md §6.6): a session that hears more than one other participant at once is in a group
  * call, which version 2 does not encrypt yet. Pure functions over what the session records per pair: when it was
- * confirmed, and when its participant was last heard (a packet from its pid, or media decrypted under it).
+ * confirmed, and when its participant was last heard (a packet from its pid; never media, see CallSession).
  *
  * Why "heard after the newest confirmation": when a peer reloads or rejoins, its new pid confirms while its old pid
  * has just gone quiet — the old one is never heard again after the new one's confirmation. Two participants who are
@@ -20,7 +20,7 @@ export const ANNOUNCE_INTERVAL_MS = 1000;
  * once: within this time the current participant is heard again (a group call) or not (a takeover, §6.3).
  */
 export const SETTLE_MS = 1000;
-/** Media decrypted under the same pair marks its participant heard at most this often (the per-frame path stays lean). */
+/** Media decrypted under the same pair is noted at most this often (the per-frame path stays lean). */
 export const HEARD_RESOLUTION_MS = 200;
 
 export interface Presence {

@@ -168,18 +168,19 @@ export class CallSession {
     this.evidence.noteTrailer(this.opts.now());
   }
 
-  /** A media frame decrypted under a pair: the peer holds our CONFIRM, which stops repeating (§6.1). */
+  /**
+   * A media frame decrypted under a pair: the peer holds our CONFIRM, which stops repeating (§6.1). It does not make
+   * the participant *heard* (§6.6): media under an earlier pair is exactly what a relay that takes over the call
+   * forwards while it answers with its own packets, and counting it would show that takeover as a group call
+   * instead of `identity-changed` (§6.3). Every participant announces itself in packets at least once a second.
+   */
   noteMediaDecrypted(pairId: number): void {
     const now = this.opts.now();
-    // Per frame: a pair's flag never goes back, and presence (§6.6) needs no finer clock than HEARD_RESOLUTION_MS.
+    // Per frame: a pair's flag never goes back, so it needs no finer clock than HEARD_RESOLUTION_MS.
     if (pairId === this.lastDecryptedPairId && now - this.lastDecryptedAt < HEARD_RESOLUTION_MS) return;
     this.lastDecryptedPairId = pairId;
     this.lastDecryptedAt = now;
-    for (const entry of this.pairs.values()) {
-      if (entry.pair.id !== pairId) continue;
-      entry.pair.noteMediaDecrypted();
-      this.heard(entry, now);
-    }
+    for (const entry of this.pairs.values()) if (entry.pair.id === pairId) entry.pair.noteMediaDecrypted();
   }
 
   /**

@@ -133,6 +133,22 @@ describe('CallSession: epochs (§6.2, §6.3)', () => {
     expect(a.session.status()).toMatchObject({ state: 'encrypted', epoch: 3 });
   });
 
+  it('shows a takeover as identity-changed while the old peer\'s media still decrypts (the relay forwards it)', async () => {
+    const clock = new FakeClock();
+    const [a, b] = await Promise.all([harness(clock), harness(clock)]);
+    await handshake(clock, a, b);
+    const oldPair = a.confirmed[0]!.id;
+    const m = await harness(clock, {}, await makeIdentity());
+    await handshake(clock, a, m); // every packet A gets from now on is the relay's…
+    for (let t = 0; t < 6000; t += 100) {
+      a.session.noteMediaDecrypted(oldPair); // …while B's media, under the old pair, still reaches A
+      clock.advance(100);
+      a.session.tick();
+    }
+    expect(a.session.status()).toMatchObject({ state: 'identity-changed', epoch: 2 });
+    expect(a.session.status().detail).toBeUndefined(); // not a group call
+  });
+
   it('never takes its own identity for a peer, and ignores its own packets reflected', async () => {
     const clock = new FakeClock();
     const me = await makeIdentity();
