@@ -48,6 +48,8 @@ export interface FrameEntry {
   retired: string[];
   error?: FrameError;
   confirmed?: Confirmation;
+  /** The page assigned its own transform, or took encoded streams, on an end CallSeal covers (protocol.md §7.3). */
+  appTransform?: boolean;
   /** When the current pair's keys were agreed (the first report of its epoch). */
   epochAt?: number;
   /** The call's reference identity: the first peer key of the frame's current call (until it reports `off`). */
@@ -58,7 +60,7 @@ export interface FrameEntry {
   lostAtSeq?: number;
 }
 
-/** Page errors that stop encryption on the frame. `app-transform` is informational and changes nothing. */
+/** Page errors that stop encryption on the frame. `app-transform` changes no state: it is said (`appTransform`). */
 const PAGE_ERROR_DETAIL: Partial<Record<PageErrorCode, DetailCode>> = {
   'worker-blocked': 'worker-blocked',
   'no-bridge': 'no-bridge',
@@ -97,6 +99,10 @@ export class CallRegistry {
 
   /** The hook (through the bridge) says encryption cannot run in this frame. */
   pageError(tabId: number, frameId: number, code: PageErrorCode): void {
+    if (code === 'app-transform') {
+      this.entry(tabId, frameId).appTransform = true; // for the frame's document: a new one is a new entry
+      return;
+    }
     const detail = PAGE_ERROR_DETAIL[code];
     if (!detail) return;
     const entry = this.entry(tabId, frameId);
