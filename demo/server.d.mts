@@ -23,4 +23,5 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-export function startDemoServer(options?: { port?: number; mediaServer?: MediaServer }): Promise<DemoServer>;
+/** `roomSize`: how many participants a room holds (default 2). */
+export function startDemoServer(options?: { port?: number; mediaServer?: MediaServer; roomSize?: number }): Promise<DemoServer>;

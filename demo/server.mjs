@@ -10,11 +10,12 @@
  *     peer-left    { peer, session }
  *     signal       { from, session, data }   a message from the other browser (p2p)
  *     media        { data }                  a message from the media server (single / split)
- *     room-full    { }                       a third participant; the stream ends
+ *     room-full    { }                       one participant too many; the stream ends
  *     replaced     { }                       the same name joined again elsewhere; the stream ends
  *   client → server: `POST /signal/send` with JSON `{ room, peer, session, to: 'peer' | 'server', data }`.
  *
- * A room holds two participants. When the second joins, both are told; when one's event stream closes (leaving,
+ * A room holds two participants (`roomSize` sets another limit, for the `group` topology). When one joins, the others
+ * are told; when one's event stream closes (leaving,
  * reloading, closing the tab) the other is told, so its client can tear down and call again when it comes back.
  * A participant that joins under a name already present replaces the old connection (a reload can reconnect before
  * the old stream is seen to close).
@@ -54,10 +55,10 @@ const HEARTBEAT_MS = 15_000;
  */
 
 /**
- * @param {{ port?: number, mediaServer?: MediaServer }} [options]
+ * @param {{ port?: number, mediaServer?: MediaServer, roomSize?: number }} [options]
  * @returns {Promise<{ origin: string, url(path: string): string, close(): Promise<void> }>}
  */
-export async function startDemoServer({ port = 0, mediaServer } = {}) {
+export async function startDemoServer({ port = 0, mediaServer, roomSize = 2 } = {}) {
   /** @type {Map<string, Map<string, Member>>} */
   const rooms = new Map();
 
@@ -108,7 +109,7 @@ export async function startDemoServer({ port = 0, mediaServer } = {}) {
       heartbeat: setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS),
     };
     member.heartbeat.unref();
-    if (others.length >= 2) {
+    if (others.length >= roomSize) {
       clearInterval(member.heartbeat);
       emit(member, 'room-full', {});
       res.end();

@@ -7,9 +7,12 @@
  *   p2p    (default) one RTCPeerConnection between the two browsers, tracks added with addTrack, perfect negotiation
  *          (the "polite" side is the one whose name sorts first) over the server's signalling;
  *   single one sendrecv RTCPeerConnection per participant to the server's media relay (addTransceiver);
- *   split  SFU style: a sendonly RTCPeerConnection publishing to the relay and a separate recvonly one subscribing.
+ *   split  SFU style: a sendonly RTCPeerConnection publishing to the relay and a separate recvonly one subscribing;
+ *   group  SFU style for rooms of more than two (the server's `roomSize`): one sendonly connection publishing, and one
+ *          recvonly connection per other participant (`sub:<name>`), each shown in its own `#remote-<name>` video.
  * In single/split the client offers and the relay answers. ICE uses host candidates only (no STUN/TURN servers);
- * video is VP8 and audio Opus (setCodecPreferences), so runs are deterministic. `loopback=1` (set by the tests and
+ * video is VP8 and audio Opus (setCodecPreferences), so runs are deterministic; `codec` chooses another video codec:
+ * `h264` (packetization mode 1), `h264-mode0`, `vp9` or `av1`; `simulcast=1` publishes the camera in three layers. `loopback=1` (set by the tests and
  * `npm start`, whose browsers run with --allow-loopback-in-peer-connection) offers only 127.0.0.1 candidates in
  * p2p, so the media never leaves the loopback interface.
  *
@@ -23,10 +26,26 @@ const room = params.get('room');
 const peer = params.get('peer');
 const topology = params.get('topology') ?? 'p2p';
 const loopbackOnly = params.get('loopback') === '1';
+const videoCodec = params.get('codec') ?? 'vp8';
+/** `simulcast=1`: the camera is published in three layers (rids h, m, l) for the relay to choose from. */
+const simulcast = params.get('simulcast') === '1';
+/** @param {MediaStreamTrack} track */
+const sendEncodings = (track) =>
+  simulcast && track.kind === 'video'
+    ? { sendEncodings: [{ rid: 'h' }, { rid: 'm', scaleResolutionDownBy: 2 }, { rid: 'l', scaleResolutionDownBy: 4 }] }
+    : {};
+/** The video codec each `codec` value asks for: a mime type and, for H264, the packetization mode. */
+const VIDEO_CODECS = {
+  vp8: { mimeType: 'video/vp8' },
+  vp9: { mimeType: 'video/vp9' },
+  av1: { mimeType: 'video/av1' },
+  h264: { mimeType: 'video/h264', fmtp: 'packetization-mode=1' },
+  'h264-mode0': { mimeType: 'video/h264', fmtp: 'packetization-mode=0' },
+};
 
 /** @param {RTCIceCandidate | null} candidate */
 const shareable = (candidate) => !loopbackOnly || !candidate || candidate.address === '127.0.0.1';
-const TOPOLOGIES = ['p2p', 'single', 'split'];
+const TOPOLOGIES = ['p2p', 'single', 'split', 'group'];
 
 /** @param {string} id */
 const element = (id) => {
@@ -54,6 +73,13 @@ const element = (id) => {
 /** @type {Call | undefined} */
 let call;
 let callCount = 0;
+/**
+ * group topology: the publishing connection and one subscription per other participant.
+ * @typedef {{ pc: RTCPeerConnection, session: string, lastFrameAt: number }} Subscription
+ * @typedef {{ id: number, publish: RTCPeerConnection, subs: Map<string, Subscription>, inbox: Promise<void> }} Group
+ * @type {Group | undefined}
+ */
+let group;
 /** @type {string | undefined} */
 let session;
 let status = 'starting';
@@ -114,6 +140,40 @@ const debugView = Object.freeze({
   },
   get errors() {
     return [...errors];
+  },
+  /** group: each other participant's subscription — its connection state and whether its video plays. */
+  get remotes() {
+    return [...(group?.subs ?? [])].map(([name, sub]) => {
+      const video = /** @type {HTMLVideoElement | null} */ (document.getElementById(`remote-${name}`));
+      return {
+        peer: name,
+        connectionState: sub.pc.connectionState,
+        playing: Boolean(video && !video.paused && video.videoWidth > 0 && performance.now() - sub.lastFrameAt < 1000),
+      };
+    });
+  },
+  /** The video codecs in use (from getStats): what each connection sends and receives. */
+  async videoCodecs() {
+    /** @type {{ connection: string, direction: string, mimeType: string, sdpFmtpLine: string, rid: string, frames: number }[]} */
+    const found = [];
+    const pcs = group ? [['publish', group.publish], ...[...group.subs].map(([n, sub]) => [`sub:${n}`, sub.pc])] : [...(call?.pcs ?? [])];
+    for (const [name, pc] of /** @type {[string, RTCPeerConnection][]} */ (pcs)) {
+      const stats = await pc.getStats();
+      stats.forEach((report) => {
+        if ((report.type !== 'outbound-rtp' && report.type !== 'inbound-rtp') || report.kind !== 'video') return;
+        const codec = report.codecId ? stats.get(report.codecId) : undefined;
+        if (!codec) return;
+        found.push({
+          connection: name,
+          direction: report.type === 'outbound-rtp' ? 'send' : 'receive',
+          mimeType: codec.mimeType,
+          sdpFmtpLine: codec.sdpFmtpLine ?? '',
+          rid: report.rid ?? '',
+          frames: report.type === 'outbound-rtp' ? (report.framesEncoded ?? 0) : (report.framesDecoded ?? 0),
+        });
+      });
+    }
+    return found;
   },
   /** The last 100 signalling events, for diagnosing a test. */
   get history() {
@@ -195,6 +255,7 @@ async function start(roomName, self) {
   addEventListener('pagehide', () => {
     events.close();
     endCall(send);
+    endGroup(send);
   });
   /** @param {string} type @param {(data: any) => void} handler */
   const on = (type, handler) =>
@@ -209,6 +270,10 @@ async function start(roomName, self) {
 
   on('welcome', (/** @type {{ session: string, peers: Remote[], mediaServer: boolean }} */ welcome) => {
     session = welcome.session;
+    if (topology === 'group') {
+      startGroup(welcome.peers, localStream, send);
+      return;
+    }
     endCall(send);
     if (topology !== 'p2p' && !welcome.mediaServer) {
       setStatus(`This server has no media relay: topology "${topology}" cannot work here; use p2p.`);
@@ -218,8 +283,15 @@ async function start(roomName, self) {
     if (other) startCall(other, self, localStream, send);
     else setStatus(`In room "${roomName}". Waiting for the other participant…`);
   });
-  on('peer-joined', (/** @type {Remote} */ other) => startCall(other, self, localStream, send));
+  on('peer-joined', (/** @type {Remote} */ other) => {
+    if (topology === 'group') subscribe(other, send);
+    else startCall(other, self, localStream, send);
+  });
   on('peer-left', (/** @type {Remote} */ other) => {
+    if (topology === 'group') {
+      unsubscribe(other, send);
+      return;
+    }
     if (call?.other.session !== other.session) return;
     endCall(send);
     setStatus(`${other.peer} left. Waiting for them to come back…`);
@@ -232,6 +304,10 @@ async function start(roomName, self) {
       .catch((error) => fail('p2p signalling', error));
   });
   on('media', (/** @type {{ data: any }} */ message) => {
+    if (group) {
+      onGroupMessage(message.data).catch((error) => fail('relay signalling', error));
+      return;
+    }
     const current = call;
     if (!current || message.data?.call !== current.id) return;
     current.inbox = current.inbox
@@ -313,13 +389,18 @@ function newPeerConnection(current, name) {
   return pc;
 }
 
-/** Only VP8 for video and Opus for audio, so every run negotiates the same codecs. @param {RTCPeerConnection} pc */
+/**
+ * Only the chosen video codec (VP8 unless `codec` says otherwise) and Opus for audio, so every run negotiates the
+ * same codecs. @param {RTCPeerConnection} pc
+ */
 function preferCodecs(pc) {
+  const video = VIDEO_CODECS[/** @type {keyof typeof VIDEO_CODECS} */ (videoCodec)] ?? VIDEO_CODECS.vp8;
   for (const transceiver of pc.getTransceivers()) {
     const kind = transceiver.receiver.track.kind;
-    const wanted = kind === 'video' ? 'video/vp8' : 'audio/opus';
+    const wanted = kind === 'video' ? video : { mimeType: 'audio/opus' };
+    const fmtp = 'fmtp' in wanted ? wanted.fmtp : undefined;
     const codecs = (RTCRtpReceiver.getCapabilities(kind)?.codecs ?? []).filter(
-      (codec) => codec.mimeType.toLowerCase() === wanted,
+      (codec) => codec.mimeType.toLowerCase() === wanted.mimeType && (!fmtp || (codec.sdpFmtpLine ?? '').includes(fmtp)),
     );
     if (codecs.length > 0) transceiver.setCodecPreferences(codecs);
   }
@@ -400,12 +481,14 @@ async function callRelay(current, localStream, send) {
   };
   if (topology === 'single') {
     const pc = newPeerConnection(current, 'main');
-    for (const track of localStream.getTracks()) pc.addTransceiver(track, { direction: 'sendrecv', streams: [localStream] });
+    for (const track of localStream.getTracks()) {
+      pc.addTransceiver(track, { direction: 'sendrecv', streams: [localStream], ...sendEncodings(track) });
+    }
     await offer('main', pc);
   } else {
     const publish = newPeerConnection(current, 'publish');
     for (const track of localStream.getTracks()) {
-      publish.addTransceiver(track, { direction: 'sendonly', streams: [localStream] });
+      publish.addTransceiver(track, { direction: 'sendonly', streams: [localStream], ...sendEncodings(track) });
     }
     const subscribe = newPeerConnection(current, 'subscribe');
     subscribe.addTransceiver('audio', { direction: 'recvonly' });
@@ -420,6 +503,112 @@ async function onServerMessage(current, data) {
   if (current.closed) return;
   if (data.type === 'answer' && pc && typeof data.sdp === 'string') {
     await pc.setRemoteDescription({ type: 'answer', sdp: data.sdp });
+  } else if (data.type === 'error') {
+    throw new Error(`the media relay refused ${data.pc ?? 'the call'}: ${data.message ?? 'no reason given'}`);
+  }
+}
+
+/**
+ * group: publishes once, then subscribes to every other participant (now and as they join).
+ * @param {Remote[]} others @param {MediaStream} localStream @param {(to: 'peer' | 'server', data: unknown) => void} send
+ */
+function startGroup(others, localStream, send) {
+  endGroup(send);
+  const publish = new RTCPeerConnection({ iceServers: [] });
+  group = { id: ++callCount, publish, subs: new Map(), inbox: Promise.resolve() };
+  for (const track of localStream.getTracks()) publish.addTransceiver(track, { direction: 'sendonly', streams: [localStream] });
+  setStatus(`In the room with ${others.length} others.`);
+  offerTo(group, 'publish', publish, send).catch((error) => fail('publish', error));
+  for (const other of others) subscribe(other, send);
+}
+
+/** @param {Group} current @param {string} name @param {RTCPeerConnection} pc @param {(to: 'peer' | 'server', data: unknown) => void} send */
+async function offerTo(current, name, pc, send) {
+  preferCodecs(pc);
+  pc.addEventListener('icecandidate', ({ candidate }) => {
+    if (group === current && shareable(candidate)) {
+      send('server', { call: current.id, pc: name, type: 'candidate', candidate: candidate?.toJSON() ?? null });
+    }
+  });
+  await pc.setLocalDescription(await pc.createOffer());
+  if (group === current) send('server', { call: current.id, pc: name, type: 'offer', sdp: pc.localDescription?.sdp });
+}
+
+/** @param {Remote} other @param {(to: 'peer' | 'server', data: unknown) => void} send */
+function subscribe(other, send) {
+  const current = group;
+  if (!current) return;
+  const previous = current.subs.get(other.peer);
+  if (previous) previous.pc.close();
+  const pc = new RTCPeerConnection({ iceServers: [] });
+  /** @type {Subscription} */
+  const sub = { pc, session: other.session, lastFrameAt: -Infinity };
+  current.subs.set(other.peer, sub);
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  const video = remoteVideoFor(other.peer);
+  /** @type {MediaStreamTrack[]} */
+  const tracks = [];
+  pc.addEventListener('track', ({ track }) => {
+    tracks.push(track);
+    video.srcObject = new MediaStream(tracks);
+    video.play().catch(() => {});
+  });
+  /** @type {VideoFrameRequestCallback} */
+  const onFrame = () => {
+    sub.lastFrameAt = performance.now();
+    video.requestVideoFrameCallback(onFrame);
+  };
+  video.requestVideoFrameCallback(onFrame);
+  offerTo(current, `sub:${other.peer}`, pc, send).catch((error) => fail('subscribe', error));
+}
+
+/** @param {Remote} other @param {(to: 'peer' | 'server', data: unknown) => void} send */
+function unsubscribe(other, send) {
+  const sub = group?.subs.get(other.peer);
+  if (!group || !sub || sub.session !== other.session) return;
+  sub.pc.close();
+  group.subs.delete(other.peer);
+  send('server', { call: group.id, pc: `sub:${other.peer}`, type: 'hangup' });
+  document.getElementById(`figure-${other.peer}`)?.remove();
+}
+
+/** @param {(to: 'peer' | 'server', data: unknown) => void} send */
+function endGroup(send) {
+  const current = group;
+  if (!current) return;
+  group = undefined;
+  current.publish.close();
+  for (const sub of current.subs.values()) sub.pc.close();
+  send('server', { call: current.id, type: 'hangup' });
+}
+
+/** @param {string} name */
+function remoteVideoFor(name) {
+  const existing = document.getElementById(`remote-${name}`);
+  if (existing instanceof HTMLVideoElement) return existing;
+  const figure = document.createElement('figure');
+  figure.id = `figure-${name}`;
+  const video = document.createElement('video');
+  video.id = `remote-${name}`;
+  video.muted = true;
+  video.autoplay = true;
+  video.playsInline = true;
+  const caption = document.createElement('figcaption');
+  caption.textContent = name;
+  figure.append(video, caption);
+  element('remote-video').closest('.videos')?.append(figure);
+  return video;
+}
+
+/** @param {{ call?: number, pc?: string, type?: string, sdp?: string, message?: string }} data */
+async function onGroupMessage(data) {
+  const current = group;
+  if (!current || data.call !== current.id) return;
+  const pc = data.pc === 'publish' ? current.publish : current.subs.get(String(data.pc).slice('sub:'.length))?.pc;
+  if (data.type === 'answer' && pc && typeof data.sdp === 'string') {
+    current.inbox = current.inbox.then(() => pc.setRemoteDescription({ type: 'answer', sdp: /** @type {string} */ (data.sdp) }));
+    await current.inbox;
   } else if (data.type === 'error') {
     throw new Error(`the media relay refused ${data.pc ?? 'the call'}: ${data.message ?? 'no reason given'}`);
   }

@@ -21,7 +21,7 @@ import {
 import type { FrameEntry } from './frame-entry';
 import { tabStatus, type StatusContext } from './tab-status';
 
-/** Page errors that stop encryption on the frame. `app-transform` is informational and changes nothing. */
+/** Page errors that stop encryption on the frame. `app-transform` changes no state: it is said (`appTransform`). */
 const PAGE_ERROR_DETAIL: Partial<Record<PageErrorCode, DetailCode>> = {
   'worker-blocked': 'worker-blocked',
   'no-bridge': 'no-bridge',
@@ -60,6 +60,10 @@ export class CallRegistry {
 
   /** The hook (through the bridge) says encryption cannot run in this frame. */
   pageError(tabId: number, frameId: number, code: PageErrorCode): void {
+    if (code === 'app-transform') {
+      this.entry(tabId, frameId).appTransform = true; // for the frame's document: a new one is a new entry
+      return;
+    }
     const detail = PAGE_ERROR_DETAIL[code];
     if (!detail) return;
     const entry = this.entry(tabId, frameId);

@@ -30,6 +30,8 @@ export interface FrameEntry {
   retired: string[];
   error?: FrameError;
   confirmed?: Confirmation;
+  /** The page assigned its own transform, or took encoded streams, on an end CallSeal covers (protocol.md §7.3). */
+  appTransform?: boolean;
   /** When the current pair's keys were agreed (the first report of its epoch). */
   epochAt?: number;
   /** The call's reference identity: the first peer key of the frame's current call (until it reports `off`). */

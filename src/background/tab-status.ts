@@ -8,7 +8,14 @@
  * when the peer key is one the user verified, for `identity-changed` only when the user confirmed exactly this
  * report's pair (or an earlier pair of the same identity in the same session). Only fields from fixed lists are copied: no text from a page reaches the status.
  */
-import { NO_CALL, type ContactSummary, type FrameCounters, type TabCallStatus, type WarningCode } from '../shared/call-status';
+import {
+  MEDIA_DROPPED_DETAILS,
+  NO_CALL,
+  type ContactSummary,
+  type FrameCounters,
+  type TabCallStatus,
+  type WarningCode,
+} from '../shared/call-status';
 import type { FrameEntry } from './frame-entry';
 import { hasPair } from './report-rules';
 
@@ -91,6 +98,8 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
   };
   if (report.detail) status.detail = report.detail;
   if (report.detail === 'unsupported-codec' && report.codec) status.codec = report.codec;
+  if (report.detail && MEDIA_DROPPED_DETAILS.includes(report.detail) && report.media) status.media = report.media;
+  if (entry.appTransform) status.appTransform = true;
   if (report.codecs && report.codecs.length > 0) status.codecs = [...report.codecs];
   const mark = entry.confirmed;
   // Encryption lost during the call: warned until the user confirms a code again, after it was lost.

@@ -33,7 +33,9 @@ export type E2eeErrorCode =
   /** The runtime lacks WebCrypto or one of the algorithms we need (X25519, Ed25519, HKDF, SHA-256, AES-GCM). */
   | 'crypto-unavailable'
   /** The background could not sign (refused, timed out, or the extension went away). */
-  | 'sign-failed';
+  | 'sign-failed'
+  /** A group record (§11.4) does not open or verify under the pair's keys, or its plaintext is malformed. */
+  | 'bad-group-record';
 
 export class E2eeError extends Error {
   override readonly name = 'E2eeError';

@@ -32,7 +32,12 @@ const GROUP_MODULUS = 10 ** SECURITY_CODE_GROUP_DIGITS;
 /** 20 decimal digits in four groups of five, from a 32-byte transcript hash. */
 export async function securityCode(transcriptHash: Uint8Array): Promise<string> {
   requireBytes(transcriptHash, 'transcript hash', SHA256_LENGTH);
-  const d = await sha256(SECURITY_CODE_LABEL_BYTES, transcriptHash);
+  return codeDigits(await sha256(SECURITY_CODE_LABEL_BYTES, transcriptHash));
+}
+
+/** §5.2's digits of a 32-byte digest: four 40-bit big-endian integers, each mod 100000 (also the group code, §11.7). */
+export function codeDigits(d: Uint8Array): string {
+  requireBytes(d, 'digest', SHA256_LENGTH);
   const groups: string[] = [];
   for (let g = 0; g < SECURITY_CODE_GROUPS; g++) {
     let value = 0; // at most 2^40 - 1: exact in a double

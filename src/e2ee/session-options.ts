@@ -17,7 +17,15 @@ export const SIGN_RETRY_MS = 3000;
 export const PROBE_INTERVAL_MS = 1000;
 
 type SessionState = 'negotiating' | 'encrypted' | 'identity-changed' | 'unencrypted' | 'blocked' | 'error';
-type SessionDetail = 'no-key-exchange' | 'peer-protocol-1' | 'peer-protocol-2' | 'sign-failed' | 'keys-failed' | 'internal-error';
+type SessionDetail =
+  | 'no-key-exchange'
+  | 'peer-protocol-1'
+  | 'peer-protocol-2'
+  | 'sign-failed'
+  | 'keys-failed'
+  | 'internal-error'
+  /** More than one other participant (§6.6): not encrypted yet. */
+  | 'group-call';
 
 export interface SessionStatus {
   state: SessionState;

@@ -20,6 +20,7 @@ import { isE2eeError } from './errors';
 import { VERSION_2 } from './constants';
 import { decodeHandshakePacket, encodeHandshakePacket, isVersion1Hello } from './handshake-packet';
 import { Pair, packRecords } from './pair';
+import { ANNOUNCE_INTERVAL_MS, GROUP_LINGER_MS, HEARD_RESOLUTION_MS, SETTLE_MS, groupDetected, isPresent } from './group-presence';
 import { FallbackEvidence, RetiredPids, TokenBucket, type FallbackVerdict } from './session-limits';
 import {
   PAIR_BURST,
@@ -49,6 +50,14 @@ interface Entry {
   retireAt?: number;
   signPending: boolean;
   signFailedAt?: number;
+  /** When the pair was confirmed, and when its participant was last heard (§6.6). */
+  confirmedAt?: number;
+  lastHeardAt?: number;
+}
+
+/** A pair that still gets its records: not superseded, or superseded while its participant is still heard (§6.6). */
+function isLive(entry: Entry, now: number): boolean {
+  return entry.retireAt === undefined || isPresent(entry, now);
 }
 
 export class CallSession {
@@ -78,7 +87,14 @@ export class CallSession {
   private disposed = false;
   private readonly rejections = new Map<string, number>();
   private lastRejection: string | undefined;
+  /** A group call is on (§6.6), and the last time two other participants were present at once. */
+  private group = false;
+  private groupSeenAt = Number.NEGATIVE_INFINITY;
+  /** Until then a new identity is not shown yet: it may be a third person joining (§6.6). */
+  private settlingUntil = Number.NEGATIVE_INFINITY;
+  private lastAnnounceAt = Number.NEGATIVE_INFINITY;
   private lastDecryptedPairId = 0;
+  private lastDecryptedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly opts: SessionOptions) {
     this.suite = checkSessionOptions(opts);
@@ -106,7 +122,12 @@ export class CallSession {
    * (`encrypted` and `identity-changed`), 'plain' in `unencrypted`, 'hold' otherwise (handshake-only or dropped).
    */
   sendMode(): 'encrypt' | 'plain' | 'hold' {
-    if (this.current !== null) return 'encrypt';
+    // A group call (§6.6) is `unencrypted` where policy allows plaintext, else `blocked`.
+    if (this.group) return this.policy.allowPlaintextFallback ? 'plain' : 'hold';
+    if (this.current !== null) {
+      // A new identity settling (§6.6) is `negotiating`: nothing is sent under a pair the user is not shown yet.
+      return this.settlingUntil === Number.NEGATIVE_INFINITY || this.opts.now() >= this.settlingUntil ? 'encrypt' : 'hold';
+    }
     if (this.failure === null && this.fellBack === 'no-key-exchange' && this.policy.allowPlaintextFallback) return 'plain';
     return 'hold';
   }
@@ -114,11 +135,13 @@ export class CallSession {
   /** The packet to attach to the next outgoing frame, or null when there is nothing to say (§6.1). */
   outgoingPacket(): Uint8Array | null {
     if (this.disposed) return null;
-    if (this.current !== null && this.quiet()) return null; // the common case, per frame: nothing to build
-    const pairs = [...this.pairs.values()].filter((entry) => entry.retireAt === undefined).map((entry) => entry.pair);
-    const records = packRecords(pairs, this.rotation++, this.opts.now());
+    const now = this.opts.now();
+    if (this.current !== null && this.quiet(now)) return this.announce(now); // the common case, per frame
+    // A superseded pair whose participant is still heard may be a group call's member (§6.6): it still gets its records.
+    const pairs = [...this.pairs.values()].filter((entry) => isLive(entry, now)).map((entry) => entry.pair);
+    const records = packRecords(pairs, this.rotation++, now);
     // A side with no confirmed pair announces itself in every frame (§6.1).
-    if (records.length === 0 && this.current !== null) return null;
+    if (records.length === 0 && this.current !== null) return this.announce(now);
     return encodeHandshakePacket({ from: this.myPid, records });
   }
 
@@ -126,7 +149,9 @@ export class CallSession {
   takeProbe(): Uint8Array | null {
     if (this.status().state !== 'unencrypted') return null;
     const now = this.opts.now();
-    if (now - this.lastProbeAt < PROBE_INTERVAL_MS) return null;
+    // While a pair is being agreed (a group call's newcomer, §6.6), its records ride in probes five times as often.
+    const negotiating = [...this.pairs.values()].some((entry) => !entry.promoted && entry.retireAt === undefined);
+    if (now - this.lastProbeAt < (negotiating ? PROBE_INTERVAL_MS / 5 : PROBE_INTERVAL_MS)) return null;
     this.lastProbeAt = now;
     return this.outgoingPacket();
   }
@@ -143,10 +168,18 @@ export class CallSession {
     this.evidence.noteTrailer(this.opts.now());
   }
 
-  /** A media frame decrypted under a pair: the peer holds our CONFIRM, which stops repeating (§6.1). */
+  /**
+   * A media frame decrypted under a pair: the peer holds our CONFIRM, which stops repeating (§6.1). It does not make
+   * the participant *heard* (§6.6): media under an earlier pair is exactly what a relay that takes over the call
+   * forwards while it answers with its own packets, and counting it would show that takeover as a group call
+   * instead of `identity-changed` (§6.3). Every participant announces itself in packets at least once a second.
+   */
   noteMediaDecrypted(pairId: number): void {
-    if (pairId === this.lastDecryptedPairId) return; // already noted: a pair's flag never goes back
+    const now = this.opts.now();
+    // Per frame: a pair's flag never goes back, so it needs no finer clock than HEARD_RESOLUTION_MS.
+    if (pairId === this.lastDecryptedPairId && now - this.lastDecryptedAt < HEARD_RESOLUTION_MS) return;
     this.lastDecryptedPairId = pairId;
+    this.lastDecryptedAt = now;
     for (const entry of this.pairs.values()) if (entry.pair.id === pairId) entry.pair.noteMediaDecrypted();
   }
 
@@ -161,7 +194,9 @@ export class CallSession {
     this.fellBack = null;
     this.confirmedThisCall = false;
     this.evidence = new FallbackEvidence();
-    if (changed) this.emit();
+    const wasGroup = this.group;
+    this.group = false;
+    if (changed || wasGroup) this.emit();
   }
 
   /** Timeouts, retirements, signature retries and the fallback, against now(). */
@@ -171,7 +206,9 @@ export class CallSession {
     let dropped = false;
     for (const entry of [...this.pairs.values()]) {
       const expired = !entry.promoted && now - entry.pair.createdAt >= PENDING_PAIR_TIMEOUT_MS;
-      if (expired || (entry.retireAt !== undefined && now >= entry.retireAt)) {
+      if (entry.retireAt !== undefined && now >= entry.retireAt && this.stillTalking(entry, now)) {
+        delete entry.retireAt; // superseded, yet heard since: another participant (§6.6), not a reload
+      } else if (expired || (entry.retireAt !== undefined && now >= entry.retireAt)) {
         this.drop(entry);
         dropped = true;
       } else if (entry.signFailedAt !== undefined && !entry.signPending && now - entry.signFailedAt >= SIGN_RETRY_MS) {
@@ -184,12 +221,17 @@ export class CallSession {
       this.myPid = randomPid();
       this.retired.clear();
     }
+    this.updateGroup(now);
     this.evaluate(now);
   }
 
   status(): SessionStatus {
     const epoch = this.epoch;
     const current = this.current;
+    if (this.group) {
+      return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'group-call' };
+    }
+    if (this.opts.now() < this.settlingUntil) return { state: 'negotiating', epoch };
     if (current !== null) {
       const identity = current.pair.peerIdentity as Uint8Array;
       const changed = this.reference !== null && !equalBytes(identity, this.reference);
@@ -240,9 +282,72 @@ export class CallSession {
 
   // ---- internals ---------------------------------------------------------------------------------------------
 
+  /** A participant was heard: a group call shows the moment two are present at once (§6.6). */
+  private heard(entry: Entry, now: number): void {
+    entry.lastHeardAt = now;
+    if (!entry.promoted || !groupDetected([...this.pairs.values()], now)) return;
+    this.groupSeenAt = now;
+    if (!this.group) {
+      this.group = true;
+      this.emit();
+    }
+  }
+
+  /** A superseded pair whose participant has been heard since the current pair was confirmed: still in the call. */
+  private stillTalking(entry: Entry, now: number): boolean {
+    const current = this.current;
+    if (!entry.promoted || current === null || entry === current || !isPresent(entry, now)) return false;
+    return (entry.lastHeardAt as number) > (current.confirmedAt ?? Number.POSITIVE_INFINITY);
+  }
+
+  /**
+   * §6.6: notes a group call, and when it is over, sends to the participant who is still there — the current pair
+   * if present, else the most recently heard confirmed one (a new epoch); the pairs of those who left retire.
+   */
+  private updateGroup(now: number): void {
+    const confirmed = [...this.pairs.values()].filter((e) => e.promoted);
+    if (groupDetected(confirmed, now)) {
+      this.groupSeenAt = now;
+      if (!this.group) {
+        this.group = true;
+        this.emit();
+      }
+      return;
+    }
+    if (!this.group || now - this.groupSeenAt < GROUP_LINGER_MS) return;
+    this.group = false;
+    // The group just ended.
+    const present = confirmed.filter((e) => isPresent(e, now)).sort((a, b) => (b.lastHeardAt ?? 0) - (a.lastHeardAt ?? 0));
+    const stay = this.current !== null && isPresent(this.current, now) ? this.current : present[0];
+    for (const entry of confirmed) if (entry !== stay && !isPresent(entry, now)) entry.retireAt ??= now + PREVIOUS_PAIR_GRACE_MS;
+    if (stay !== undefined && stay !== this.current) {
+      delete stay.retireAt;
+      const secrets = stay.pair.secrets as NonNullable<Pair['secrets']>;
+      try {
+        this.opts.onPairConfirmed({ id: stay.pair.id, kidTag: secrets.kidTag, sendSecret: secrets.sendSecret, receiveSecret: secrets.receiveSecret });
+        if (this.current !== null) this.current.retireAt ??= now + PREVIOUS_PAIR_GRACE_MS;
+        this.current = stay;
+        this.epoch++;
+      } catch {
+        this.failure = 'keys-failed';
+      }
+    }
+    this.emit();
+  }
+
+  /**
+   * With a current pair and nothing else to say, a side still announces itself at least once a second, so that every
+   * participant of a group call hears every other (§6.1, §6.6); null in between.
+   */
+  private announce(now: number): Uint8Array | null {
+    if (now - this.lastAnnounceAt < ANNOUNCE_INTERVAL_MS) return null;
+    this.lastAnnounceAt = now;
+    return encodeHandshakePacket({ from: this.myPid, records: [] });
+  }
+
   /** No live pair has a record left to send, now or later (each has all it needs from the peer). */
-  private quiet(): boolean {
-    for (const entry of this.pairs.values()) if (entry.retireAt === undefined && !entry.pair.settled) return false;
+  private quiet(now: number): boolean {
+    for (const entry of this.pairs.values()) if (isLive(entry, now) && !entry.pair.settled) return false;
     return true;
   }
 
@@ -280,6 +385,7 @@ export class CallSession {
       entry = await this.createPair(packet.from, key, now);
       if (entry === null) return;
     }
+    this.heard(entry, now);
     for (const record of packet.records) {
       if (!equalBytes(record.to, this.myPid)) continue; // addressed to someone else's session (§4)
       if (this.pairs.get(key) !== entry) return;
@@ -391,7 +497,19 @@ export class CallSession {
       this.drop(entry);
       return this.emit();
     }
-    if (this.current !== null) this.current.retireAt = this.opts.now() + PREVIOUS_PAIR_GRACE_MS;
+    const now = this.opts.now();
+    const previous = this.current;
+    if (previous !== null) {
+      previous.retireAt = now + PREVIOUS_PAIR_GRACE_MS;
+      // Another identity while the current participant was talking a moment ago: a third person joining (§6.6), or
+      // someone taking over (§6.3). Which one shows within a second — the current participant is heard again, or not.
+      const otherIdentity = !equalBytes(previous.pair.peerIdentity as Uint8Array, pair.peerIdentity as Uint8Array);
+      if (otherIdentity && previous.lastHeardAt !== undefined && now - previous.lastHeardAt < SETTLE_MS) {
+        this.settlingUntil = now + SETTLE_MS;
+      }
+    }
+    entry.confirmedAt = now;
+    entry.lastHeardAt = now;
     this.current = entry;
     this.epoch++;
     this.everConfirmed = true;

@@ -1,6 +1,6 @@
 import type { TabCallStatus } from '../shared/call-status';
 import { t } from '../shared/i18n';
-import { callWords, detailSentence, offHint, otherCallsSentence, warningWords } from '../shared/status-text';
+import { appTransformSentence, callWords, detailSentence, offHint, otherCallsSentence, warningWords } from '../shared/status-text';
 
 /**
  * The current tab's call in one sentence — "Verified: Bob", "Bob's security code has changed", "Not encrypted: …" —
@@ -25,12 +25,17 @@ export function CallStateView({ status, enabled }: { status: TabCallStatus; enab
       )}
       {status.detail && (
         <p class="call-detail" data-testid="call-detail">
-          {detailSentence(status.detail, status.codec)}
+          {detailSentence(status.detail, status.codec, status.media)}
         </p>
       )}
       {status.otherCalls !== undefined && status.otherCalls > 0 && (
         <p class="call-detail" data-testid="other-calls">
           {otherCallsSentence(status.otherCalls)}
+        </p>
+      )}
+      {status.appTransform && status.state !== 'off' && (
+        <p class="call-detail" data-testid="app-transform">
+          {appTransformSentence()}
         </p>
       )}
       {status.state === 'off' && <p class="hint">{offHint(enabled)}</p>}

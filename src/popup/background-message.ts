@@ -2,7 +2,7 @@
  * Shape check for what the background sends the popup. The background is ours, but a half-updated extension or a
  * bug there should show as a failure, not as a popup that renders `undefined`.
  */
-import { isCallState, isCodecName, isDetailCode, type FrameCounters, type TabCallStatus } from '../shared/call-status';
+import { isCallState, isCodecName, isDetailCode, isMediaKind, type FrameCounters, type TabCallStatus } from '../shared/call-status';
 import { isIdentityKeyBase64, isSecurityCode, isSessionId } from '../shared/formats';
 import type { BackgroundToPopup, PopupView } from '../shared/messages';
 import { isPolicyView } from '../shared/policy-view';
@@ -34,9 +34,11 @@ function isTabCallStatus(value: unknown): value is TabCallStatus {
     optional(value.peerIdentityPublicKey, isIdentityKeyBase64) &&
     optional(value.detail, isDetailCode) &&
     optional(value.codec, isCodecName) &&
+    optional(value.media, isMediaKind) &&
     optional(value.frameId, isCount) &&
     optional(value.session, isSessionId) &&
-    optional(value.otherCalls, isCount)
+    optional(value.otherCalls, isCount) &&
+    optional(value.appTransform, (v) => typeof v === 'boolean')
   );
 }
 

@@ -4,7 +4,8 @@
  * (hot-path.ts) is what the worker uses; the RFC's own per-frame functions (frame.ts, context.ts) are what the
  * vectors test, imported from their files.
  */
-export { SFrameError } from './errors';
+export { SFrameError, isSFrameError } from './errors';
 export { deriveSFrameKeys } from './frame';
+export { decodeHeader } from './header';
 export type { FastHeader } from './hot-path';
 export { FrameOpener, FrameSealer, readFastHeader } from './hot-path';

@@ -32,8 +32,12 @@ export const DETAIL_CODES = [
   'peer-protocol-2',
   /** Encrypted call, but the peer's media now arrives only in clear; CallSeal does not play it. */
   'peer-stopped-encrypting',
-  /** Frames of a codec CallSeal cannot encrypt are dropped (see `codec`). */
+  /** Frames of a codec CallSeal cannot encrypt are dropped (see `codec`, and `media` for which kind). */
   'unsupported-codec',
+  /** A local track's frames cannot be encrypted (its sender has no key, or a frame could not be cut) and are not sent (see `media`). */
+  'media-not-sent',
+  /** More than one other participant (protocol.md §6.6): group calls are not encrypted yet. */
+  'group-call',
   /** The page's Content-Security-Policy blocks CallSeal's transform worker. */
   'worker-blocked',
   /** The browser lacks RTCRtpScriptTransform (Chrome/Edge before 141). */
@@ -77,8 +81,47 @@ export function isCodecName(value: unknown): value is CodecName {
   return typeof value === 'string' && (CODEC_NAMES as readonly string[]).includes(value);
 }
 
+/** Which kind of media a detail is about (with `unsupported-codec` and `media-not-sent`). */
+export type MediaKind = 'audio' | 'video';
+
+export function isMediaKind(value: unknown): value is MediaKind {
+  return value === 'audio' || value === 'video';
+}
+
+/** Details that mean some of the call's media is dropped while the rest may be encrypted: never shown as plain `encrypted`. */
+export const MEDIA_DROPPED_DETAILS: readonly DetailCode[] = ['unsupported-codec', 'media-not-sent'];
+
 export function isCallState(value: unknown): value is CallState {
   return typeof value === 'string' && (CALL_STATES as readonly string[]).includes(value);
+}
+
+/**
+ * Why a frame was dropped (protocol.md §6.3), each counted on its own:
+ *   not-ready          settings not known yet, or E2EE on without a session (nothing goes out or in)
+ *   held-back          outgoing media while no keys are agreed (or blocked), with no handshake to carry instead
+ *   plain-refused      incoming media without CallSeal's trailer, in a call that is not `unencrypted`
+ *   unsupported-codec  a codec CallSeal cannot encrypt, either way
+ *   malformed          a CallSeal trailer or a codec structure (H264 NAL units, AV1 OBUs) that does not parse
+ *   no-key             no key for the frame: an unknown KID, or a local sender without a key
+ *   auth-failed        SFrame authentication failed (tampered, or a key that does not match)
+ *   replay             a frame whose counter was already seen
+ *   internal           anything else (a bug: no frame is passed on because of it)
+ */
+export const DROP_REASONS = [
+  'not-ready',
+  'held-back',
+  'plain-refused',
+  'unsupported-codec',
+  'malformed',
+  'no-key',
+  'auth-failed',
+  'replay',
+  'internal',
+] as const;
+export type DropReason = (typeof DROP_REASONS)[number];
+
+export function isDropReason(value: unknown): value is DropReason {
+  return typeof value === 'string' && (DROP_REASONS as readonly string[]).includes(value);
 }
 
 /**
@@ -110,10 +153,12 @@ export interface ContactSummary {
 export interface FrameCounters {
   encrypted: number;
   decrypted: number;
-  /** Frames dropped: failed authentication, replays, plaintext refused, unsupported codecs. */
+  /** Media frames dropped: failed authentication, replays, plaintext refused, unsupported codecs (see `drops`). */
   dropped: number;
   /** Frames passed through unaltered (E2EE off, or plaintext fallback). */
   plaintext: number;
+  /** `dropped` by reason (only reasons that occurred); their sum is `dropped`. */
+  drops?: Partial<Record<DropReason, number>>;
 }
 
 export const ZERO_COUNTERS: FrameCounters = { encrypted: 0, decrypted: 0, dropped: 0, plaintext: 0 };
@@ -134,11 +179,18 @@ export interface TabCallStatus {
   detail?: DetailCode;
   /** With detail `unsupported-codec`: which codec. */
   codec?: CodecName;
+  /** With detail `unsupported-codec` or `media-not-sent`: which media is dropped. */
+  media?: MediaKind;
   /** The frame whose call this is, and its worker session: echoed back by "Codes match". */
   frameId?: number;
   session?: string;
   /** How many other frames of the tab run calls at the same time (the popup says so). */
   otherCalls?: number;
+  /**
+   * The page runs its own transform, or took encoded streams, on a sender or receiver CallSeal covers: CallSeal's
+   * encryption stays in its place, and the page's own processing of the media does not run (the popup says so).
+   */
+  appTransform?: boolean;
   /** The peer's claimed display name (protocol.md §4.5), checked by the background. A claim: shown as one. */
   peerName?: string;
   /** The peer's identity is one of the user's contacts. */

@@ -14,11 +14,16 @@ import {
   isPageSettings,
   isCodecName,
   isDetailCode,
+  isDropReason,
+  isMediaKind,
+  DROP_REASONS,
   isMediaCodec,
   isSframeSuite,
   type CodecName,
   type MediaCodec,
   type DetailCode,
+  type DropReason,
+  type MediaKind,
   type FrameCounters,
   type PageSettings,
   type TabCallStatus,
@@ -59,6 +64,8 @@ export interface SessionReport {
   counters: FrameCounters;
   detail?: DetailCode;
   codec?: CodecName;
+  /** With `unsupported-codec` or `media-not-sent`: which media is dropped. */
+  media?: MediaKind;
 }
 
 /** What the hook can tell the background about the page (through the bridge); codes only. */
@@ -165,10 +172,36 @@ const optional = <T>(value: unknown, check: (v: unknown) => v is T): boolean => 
 /** A name as the user typed it: bounded here, normalized and checked by the background. */
 const isTypedName = (value: unknown): value is string => typeof value === 'string' && value.length <= MAX_TYPED_NAME_LENGTH;
 
+function isDrops(value: unknown): value is NonNullable<FrameCounters['drops']> {
+  if (!isRecord(value)) return false;
+  const entries = Object.entries(value);
+  return entries.length <= DROP_REASONS.length && entries.every(([reason, count]) => isDropReason(reason) && isInt(count));
+}
+
 function isCounters(value: unknown): value is FrameCounters {
   return (
-    isRecord(value) && isInt(value.encrypted) && isInt(value.decrypted) && isInt(value.dropped) && isInt(value.plaintext)
+    isRecord(value) &&
+    isInt(value.encrypted) &&
+    isInt(value.decrypted) &&
+    isInt(value.dropped) &&
+    isInt(value.plaintext) &&
+    optional(value.drops, isDrops)
   );
+}
+
+/** A copy of counters with exactly the contract's fields. */
+function copyCounters(counters: FrameCounters): FrameCounters {
+  const { encrypted, decrypted, dropped, plaintext } = counters;
+  const copy: FrameCounters = { encrypted, decrypted, dropped, plaintext };
+  if (counters.drops !== undefined) {
+    const drops: Partial<Record<DropReason, number>> = {};
+    for (const reason of DROP_REASONS) {
+      const count = counters.drops[reason];
+      if (count !== undefined) drops[reason] = count;
+    }
+    copy.drops = drops;
+  }
+  return copy;
 }
 
 /**
@@ -191,7 +224,8 @@ export function isSessionReport(value: unknown): value is SessionReport {
     optional(value.suite, isSframeSuite) &&
     optional(value.codecs, isCodecList) &&
     optional(value.detail, isDetailCode) &&
-    optional(value.codec, isCodecName)
+    optional(value.codec, isCodecName) &&
+    optional(value.media, isMediaKind)
   );
 }
 
@@ -208,13 +242,12 @@ const MEDIA_CODEC_LIMIT = 7;
 
 /** A copy of a checked report with exactly the contract's fields: nothing else travels on (the bridge uses it). */
 export function copySessionReport(report: SessionReport): SessionReport {
-  const { encrypted, decrypted, dropped, plaintext } = report.counters;
   const copy: SessionReport = {
     session: report.session,
     seq: report.seq,
     state: report.state,
     epoch: report.epoch,
-    counters: { encrypted, decrypted, dropped, plaintext },
+    counters: copyCounters(report.counters),
   };
   if (report.securityCode !== undefined) copy.securityCode = report.securityCode;
   if (report.peerIdentityPublicKey !== undefined) copy.peerIdentityPublicKey = report.peerIdentityPublicKey;
@@ -223,6 +256,7 @@ export function copySessionReport(report: SessionReport): SessionReport {
   if (report.codecs !== undefined) copy.codecs = [...report.codecs];
   if (report.detail !== undefined) copy.detail = report.detail;
   if (report.codec !== undefined) copy.codec = report.codec;
+  if (report.media !== undefined) copy.media = report.media;
   return copy;
 }
 

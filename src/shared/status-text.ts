@@ -7,7 +7,15 @@
  * side may lack CallSeal, or the network may be stripping the key exchange. No browser APIs but chrome.i18n.
  */
 import type { DisplayNameProblem } from '../e2ee/display-name';
-import { CALL_STATES, type CallState, type CodecName, type DetailCode, type TabCallStatus } from './call-status';
+import {
+  CALL_STATES,
+  MEDIA_DROPPED_DETAILS,
+  type CallState,
+  type CodecName,
+  type DetailCode,
+  type MediaKind,
+  type TabCallStatus,
+} from './call-status';
 import { t, type MessageKey } from './i18n';
 import type { PopupFailureCode } from './messages';
 
@@ -34,6 +42,7 @@ export interface StatusWords {
 }
 
 const RED = '#d93025';
+const AMBER = '#e37400';
 const GREY = '#5f6368';
 
 interface StateLook {
@@ -117,11 +126,22 @@ export function contactLabel(name: string | undefined): string {
 }
 
 /**
- * The words for a whole call status: the state's, but a verified contact is named ("Verified: Bob") and a
- * contact's key change says whose ("Bob's security code has changed"). The toolbar and the popup both use this.
+ * The words for a whole call status: the state's, but a verified contact is named ("Verified: Bob"), a contact's key
+ * change says whose ("Bob's security code has changed"), a group call says it is one (its state is `unencrypted` or
+ * `blocked`, protocol.md §6.6), and a call whose media is partly dropped (a codec CallSeal cannot encrypt, a sender
+ * without a key) is never shown as plainly encrypted: the toolbar and the popup's headline say what is not sent,
+ * with an amber badge (§6.3). The toolbar and the popup both use this.
  */
 export function callWords(status: TabCallStatus): Readonly<StatusWords> {
   const words = { ...statusWords(status.state) };
+  if (status.detail === 'group-call' && status.state === 'unencrypted') {
+    words.title = t('state_group_call_unencrypted_title');
+    words.sentence = t('state_group_call_unencrypted_sentence');
+  }
+  if (status.detail === 'group-call' && status.state === 'blocked') {
+    words.title = t('state_group_call_blocked_title');
+    words.sentence = t('state_group_call_blocked_sentence');
+  }
   if (status.state === 'verified' && status.contact?.name) {
     words.title = t('state_verified_named_title', status.contact.name);
     words.sentence = t('state_verified_named_sentence', status.contact.name);
@@ -130,6 +150,16 @@ export function callWords(status: TabCallStatus): Readonly<StatusWords> {
     const name = contactLabel(status.warningName);
     words.title = t('state_key_changed_title', name);
     words.sentence = t('state_key_changed_sentence', name);
+  }
+  const dropped = status.detail !== undefined && MEDIA_DROPPED_DETAILS.includes(status.detail);
+  if (dropped && (status.state === 'encrypted' || status.state === 'verified')) {
+    const what = t(status.media === 'audio' ? 'media_audio' : status.media === 'video' ? 'media_video' : 'media_some');
+    const why = status.detail === 'unsupported-codec' ? t('why_codec', codecWords(status.codec)) : t('why_cannot_encrypt');
+    words.title = t('words_not_sent_title', words.title, what, why);
+    words.sentence = t('words_not_sent_sentence', words.sentence, what);
+    words.badge = '!';
+    words.badgeColor = AMBER;
+    if (words.tone === 'good') words.tone = 'pending';
   }
   if (status.warning === 'encryption-lost' && status.state !== 'identity-changed') {
     words.title = t('state_encryption_lost_title');
@@ -185,12 +215,13 @@ export function identityChangedInstruction(): string {
   return t('instruction_identity_changed');
 }
 
-/** The detail codes' messages; `unsupported-codec` names its codec (see detailSentence). */
-const DETAIL_KEYS: Readonly<Record<Exclude<DetailCode, 'unsupported-codec'>, MessageKey>> = {
+/** The detail codes' messages; `unsupported-codec` and `media-not-sent` name the codec and media (see detailSentence). */
+const DETAIL_KEYS: Readonly<Record<Exclude<DetailCode, 'unsupported-codec' | 'media-not-sent'>, MessageKey>> = {
   'no-key-exchange': 'detail_no_key_exchange',
   'peer-protocol-1': 'detail_peer_protocol_1',
   'peer-protocol-2': 'detail_peer_protocol_2',
   'peer-stopped-encrypting': 'detail_peer_stopped_encrypting',
+  'group-call': 'detail_group_call',
   'worker-blocked': 'detail_worker_blocked',
   'unsupported-browser': 'detail_unsupported_browser',
   'no-bridge': 'detail_no_bridge',
@@ -199,13 +230,29 @@ const DETAIL_KEYS: Readonly<Record<Exclude<DetailCode, 'unsupported-codec'>, Mes
   'internal-error': 'detail_internal_error',
 };
 
-/** The sentence for a detail code; with `unsupported-codec`, naming the codec (from the fixed list). */
-export function detailSentence(detail: DetailCode, codec?: CodecName): string {
+/** A codec's name for a sentence (from the fixed list). */
+function codecWords(codec: CodecName | undefined): string {
+  return codec === undefined ? t('codec_some') : codec === 'other' ? t('codec_unknown') : codec;
+}
+
+/** The sentence for a detail code; with `unsupported-codec` and `media-not-sent`, naming the codec and media (from the fixed lists). */
+export function detailSentence(detail: DetailCode, codec?: CodecName, media?: MediaKind): string {
   if (detail === 'unsupported-codec') {
-    const name = codec === undefined ? t('codec_some') : codec === 'other' ? t('codec_unknown') : codec;
-    return t('detail_unsupported_codec', name);
+    const key = media === 'audio' ? 'detail_unsupported_codec_audio' : media === 'video' ? 'detail_unsupported_codec_video' : 'detail_unsupported_codec';
+    return t(key, codecWords(codec));
+  }
+  if (detail === 'media-not-sent') {
+    return t(media === 'audio' ? 'detail_media_not_sent_audio' : media === 'video' ? 'detail_media_not_sent_video' : 'detail_media_not_sent');
   }
   return t(DETAIL_KEYS[detail]);
+}
+
+/**
+ * Said when the page brings its own transform or encoded streams to the media CallSeal encrypts (its own end-to-end
+ * encryption, perhaps): CallSeal cannot run both, and keeps its own (protocol.md §7.3).
+ */
+export function appTransformSentence(): string {
+  return t('app_transform');
 }
 
 /** Said when other frames of the tab (e.g. an embedded call widget) run calls besides the one shown. */

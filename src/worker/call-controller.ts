@@ -4,7 +4,8 @@
  *
  * Outgoing frame, E2EE on (protocol.md §6.3):
  *   negotiating, blocked, error → handshake-only frame (clear prefix + packet), or dropped: nothing in clear
- *   encrypted, identity-changed → clear prefix + SFrame(rest, AAD = prefix) [+ packet while a record is pending]
+ *   encrypted, identity-changed → the codec's clear parts + SFrame(the rest, AAD = the clear parts) [+ packet while a
+ *                                 record is pending]; where the bytes go is the codec's layout (frames.ts, §2, §2.1)
  *   unencrypted (fallback)      → unaltered, but one audio frame a second becomes a probe frame (§6.4)
  * Incoming frame, E2EE on:
  *   CallSeal frame → packet to the session; media decrypted under a confirmed pair (failures throw: dropped);
@@ -33,16 +34,31 @@ import {
   MEDIA_CODECS,
   ZERO_COUNTERS,
   type CodecName,
+  type DropReason,
   type FrameCounters,
   type MediaCodec,
+  type MediaKind,
   type PageSettings,
 } from '../shared/call-status';
+import { isE2eeError } from '../e2ee/errors';
+import { isSFrameError } from '../sframe';
 import type { SessionReport } from '../shared/messages';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { systemClock, type WorkerClock } from './clock';
 import { KeyFrameRequests } from './key-frames';
 import { KeyRing } from './key-ring';
-import { clearPrefixLength, codecName, isVideo, mediaCodecOf, probeFrame, type EncodedFrame } from './frames';
+import {
+  clearPrefixLength,
+  codecName,
+  incomingLayout,
+  isUnitCodec,
+  isVideo,
+  mediaCodecOf,
+  outgoingLayout,
+  probeFrame,
+  type EncodedFrame,
+} from './frames';
+import { SenderIndexes, type SenderSlot } from './sender-indexes';
 import { Signer } from './signer';
 
 export type { EncodedFrame } from './frames';
@@ -61,7 +77,7 @@ export interface ControllerTiming {
 const EMPTY = new Uint8Array(0);
 /** The peer's media only in clear for this long, in an encrypted call: the user is told (§6.3). */
 const PEER_SILENCE_MS = 2000;
-/** An unsupported codec is named while its frames were dropped this recently. */
+/** An unsupported codec, or media not sent, is named while its frames were dropped this recently. */
 const UNSUPPORTED_RECENT_MS = 2000;
 /** The call's details name the codecs seen this recently; each stream kind is sampled at most this often. */
 const CODEC_RECENT_MS = 5000;
@@ -88,12 +104,14 @@ export class CallController {
   private inCall = false;
   private lastPlainAt = Number.NEGATIVE_INFINITY;
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
-  private unsupported: { codec: CodecName; at: number } | null = null;
+  private unsupported: { codec: CodecName; media: MediaKind; at: number } | null = null;
+  /** A local track's media frame that could not be encrypted, in an encrypted call (§6.3): it is not sent. */
+  private notSent: { media: MediaKind; at: number } | null = null;
+  private readonly indexes: SenderIndexes;
   /** When each codec was last seen, and when each direction and kind was last sampled (for the call's details). */
   private readonly codecsSeen = new Map<MediaCodec, number>();
   /** When the codec was last sampled, per direction and kind: [send audio, send video, receive audio, receive video]. */
   private readonly codecSampledAt = new Float64Array(4).fill(Number.NEGATIVE_INFINITY);
-  private nextSenderIndex = 0;
   private readonly timer: unknown;
   private readonly idleAfterMs: number;
   private readonly clock: WorkerClock;
@@ -108,6 +126,7 @@ export class CallController {
     this.now = () => clock.now();
     this.signer = new Signer(post, clock, timing.signTimeoutMs);
     this.keyFrames = new KeyFrameRequests(this.now);
+    this.indexes = new SenderIndexes(this.now);
     this.timer = clock.setInterval(() => this.heartbeat(), timing.reportIntervalMs ?? 1000);
   }
 
@@ -141,9 +160,14 @@ export class CallController {
     this.report();
   }
 
-  /** A new local sender: its own index, hence its own KID and key (§5.3). Undefined once 256 were handed out. */
+  /** A new local sender's claim on an index, hence its own KID and key (§5.3): taken on its first frame. */
+  senderSlot(): SenderSlot {
+    return this.indexes.slot();
+  }
+
+  /** An index held for good (tests); undefined when all 256 are held by active senders. */
   allocateSenderIndex(): number | undefined {
-    return this.nextSenderIndex <= 0xff ? this.nextSenderIndex++ : undefined;
+    return this.indexes.permanent();
   }
 
   /** Video receivers register here: when a pair becomes current, each asks for a key frame (≤ 1 per 500 ms, §6.5). */
@@ -160,9 +184,10 @@ export class CallController {
     this.touch();
     this.sampleCodec(frame, 'send');
     const session = this.activeSession();
-    if (session === 'drop') return this.drop();
+    if (session === 'drop') return this.drop('not-ready');
     if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
+    if (isUnitCodec(frame)) return this.unitOutgoing(session, frame, data, senderIndex);
     const prefixLength = clearPrefixLength(frame, data.length);
     if (prefixLength === null) return this.unsupportedCodec(frame);
     const mode = session.sendMode();
@@ -173,7 +198,8 @@ export class CallController {
       return frame;
     }
     const packet = session.outgoingPacket();
-    if (mode === 'encrypt' && senderIndex !== undefined && prefixLength < data.length && this.keys.current !== null) {
+    const media = prefixLength < data.length;
+    if (mode === 'encrypt' && senderIndex !== undefined && media && this.keys.current !== null) {
       const clearPrefix = data.subarray(0, prefixLength);
       const tail = trailerLength(packet);
       const out = await this.keys.seal(senderIndex, data.subarray(prefixLength), clearPrefix, prefixLength, tail);
@@ -183,7 +209,13 @@ export class CallController {
       this.counters.encrypted++;
       return frame;
     }
-    if (packet === null) return this.drop();
+    if (mode === 'encrypt' && senderIndex === undefined && media) {
+      // A media frame of an encrypted call that cannot be encrypted (its sender holds no index) is not sent: said (§6.3).
+      this.noteNotSent(frame);
+      this.count('no-key');
+      if (packet === null) return null;
+    }
+    if (packet === null) return this.drop('held-back');
     frame.data = encodeCallSealFrame({ clearPrefix: data.subarray(0, prefixLength), payload: EMPTY, handshake: packet }).buffer;
     return frame;
   }
@@ -192,15 +224,16 @@ export class CallController {
     const now = this.touch();
     this.sampleCodec(frame, 'receive');
     const session = this.activeSession();
-    if (session === 'drop') return this.drop();
+    if (session === 'drop') return this.drop('not-ready');
     if (session === 'pass') return this.passPlain(frame);
     const data = new Uint8Array(frame.data);
     const withPacket = hasCallSealTrailer(data);
     if (!withPacket && !endsInMediaMarker(data)) return this.plainIncoming(session, frame, now);
+    if (isUnitCodec(frame)) return this.unitIncoming(session, frame, data, withPacket, now);
     const prefixLength = clearPrefixLength(frame, data.length);
     if (prefixLength === null) return this.unsupportedCodec(frame);
     const parsed = parseCallSealFrame(data, prefixLength); // malformed: throws, the worker counts it dropped
-    if (parsed === null) return withPacket ? this.drop() : this.plainIncoming(session, frame, now);
+    if (parsed === null) return withPacket ? this.drop('malformed') : this.plainIncoming(session, frame, now);
     if (withPacket) session.noteCallSealFrame();
     if (parsed.handshake !== undefined) await session.receivePacket(parsed.handshake);
     this.keyFrames.flush();
@@ -225,17 +258,102 @@ export class CallController {
     return frame;
   }
 
+  /**
+   * H264 and AV1 (§2.1, §2.2): the codec's clear heads stay in place, the bodies are encrypted as one SFrame cut into
+   * per-unit segments. A frame its codec's layout cannot cut is never sent.
+   */
+  private async unitOutgoing(
+    session: CallSession,
+    frame: EncodedFrame,
+    data: Uint8Array,
+    senderIndex: number | undefined,
+  ): Promise<EncodedFrame | null> {
+    let layout: ReturnType<typeof outgoingLayout>;
+    try {
+      layout = outgoingLayout(frame, data);
+    } catch {
+      this.noteNotSent(frame); // a frame its codec's layout cannot cut (§2.1, §2.2): never sent
+      return this.drop('malformed');
+    }
+    if (layout === null) return this.unsupportedCodec(frame);
+    const mode = session.sendMode();
+    if (mode === 'plain') return this.passPlain(frame);
+    const packet = session.outgoingPacket();
+    const media = layout.plaintext.length > 0;
+    if (mode === 'encrypt' && senderIndex !== undefined && media && this.keys.current !== null) {
+      const payload = await this.keys.encrypt(senderIndex, layout.plaintext, layout.aad);
+      frame.data = layout.assemble(encodeCallSealFrame({ clearPrefix: EMPTY, payload, handshake: packet }), true).buffer;
+      this.counters.encrypted++;
+      return frame;
+    }
+    if (mode === 'encrypt' && senderIndex === undefined && media) {
+      this.noteNotSent(frame); // its sender holds no index (§5.3): not sent, and said (§6.3)
+      this.count('no-key');
+      if (packet === null) return null;
+    }
+    if (packet === null) return this.drop('held-back');
+    frame.data = layout.assemble(encodeCallSealFrame({ clearPrefix: EMPTY, payload: EMPTY, handshake: packet }), false).buffer;
+    return frame;
+  }
+
+  /**
+   * A received H264 or AV1 frame that ends in the magic or the media marker, cut as its sender cut it (§2.1, §2.2). A
+   * media-only candidate that cannot be cut or does not decrypt is plain media to the session (§2).
+   */
+  private async unitIncoming(
+    session: CallSession,
+    frame: EncodedFrame,
+    data: Uint8Array,
+    withPacket: boolean,
+    now: number,
+  ): Promise<EncodedFrame | null> {
+    let layout: ReturnType<typeof incomingLayout>;
+    try {
+      layout = incomingLayout(frame, data);
+    } catch (error) {
+      if (!withPacket) return this.plainIncoming(session, frame, now);
+      throw error; // malformed: the worker counts it dropped
+    }
+    if (layout === null) return this.unsupportedCodec(frame);
+    const { parsed } = layout;
+    if (withPacket) session.noteCallSealFrame();
+    if (parsed.handshake !== undefined) await session.receivePacket(parsed.handshake);
+    this.keyFrames.flush();
+    if (!parsed.hasMedia) return null; // handshake-only: never to the decoder
+    let decrypted;
+    try {
+      decrypted = await this.keys.decrypt(parsed.payload, layout.aad);
+    } catch (error) {
+      if (parsed.candidate) return this.plainIncoming(session, frame, now);
+      throw error;
+    }
+    const restored = layout.restore(decrypted.plaintext); // inconsistent lengths: throws, dropped as malformed
+    if (parsed.candidate) session.noteCallSealFrame();
+    session.noteMediaDecrypted(decrypted.pairId);
+    frame.data = restored.buffer;
+    this.counters.decrypted++;
+    this.lastDecryptedAt = now;
+    return frame;
+  }
+
   /** A peer frame that is not CallSeal's: evidence (§6.4), passed only in `unencrypted`. */
   private plainIncoming(session: CallSession, frame: EncodedFrame, now: number): EncodedFrame | null {
     session.notePlainFrame();
     this.lastPlainAt = now;
-    return session.sendMode() === 'plain' ? this.passPlain(frame) : this.drop();
+    return session.sendMode() === 'plain' ? this.passPlain(frame) : this.drop('plain-refused');
   }
 
-  /** A frame that could not be handled (bad tag, replay, malformed) is dropped and counted. */
-  frameFailed(): null {
-    this.counters.dropped++;
-    return null;
+  /**
+   * A frame whose handling threw (bad tag, replay, unknown key, malformed) is dropped and counted by reason; the
+   * worker's streams never see the error.
+   */
+  frameFailed(error?: unknown): null {
+    return this.drop(dropReasonOf(error));
+  }
+
+  /** The frame counters so far (a copy). */
+  frameCounters(): FrameCounters {
+    return { ...this.counters, drops: { ...this.counters.drops } };
   }
 
   // ---- settings and session ------------------------------------------------------------------------------------
@@ -317,18 +435,37 @@ export class CallController {
     return frame;
   }
 
-  private drop(): null {
-    this.counters.dropped++;
+  private drop(reason: DropReason): null {
+    this.count(reason);
     return null;
+  }
+
+  private count(reason: DropReason): void {
+    this.counters.dropped++;
+    const drops = (this.counters.drops ??= {});
+    drops[reason] = (drops[reason] ?? 0) + 1;
   }
 
   /** Frames of a codec CallSeal cannot encrypt are never sent or played in clear while E2EE is on. */
   private unsupportedCodec(frame: EncodedFrame): null {
     const codec = codecName(frame);
-    const changed = this.unsupported?.codec !== codec;
-    this.unsupported = { codec, at: this.now() };
+    const media: MediaKind = isVideo(frame) ? 'video' : 'audio';
+    const now = this.now();
+    const last = this.unsupported;
+    const changed = last === null || last.codec !== codec || last.media !== media || now - last.at >= UNSUPPORTED_RECENT_MS;
+    this.unsupported = { codec, media, at: now };
     if (changed) this.report();
-    return this.drop();
+    return this.drop('unsupported-codec');
+  }
+
+  /** A local media frame that cannot be encrypted in this call is not sent: the user is told which media. */
+  private noteNotSent(frame: EncodedFrame): void {
+    const media: MediaKind = isVideo(frame) ? 'video' : 'audio';
+    const now = this.now();
+    const last = this.notSent;
+    const changed = last === null || last.media !== media || now - last.at >= UNSUPPORTED_RECENT_MS;
+    this.notSent = { media, at: now };
+    if (changed) this.report();
   }
 
   // ---- reports -------------------------------------------------------------------------------------------------
@@ -377,6 +514,10 @@ export class CallController {
     else if (unsupported && this.unsupported !== null) {
       report.detail = 'unsupported-codec';
       report.codec = this.unsupported.codec;
+      report.media = this.unsupported.media;
+    } else if (this.notSent !== null && now - this.notSent.at < UNSUPPORTED_RECENT_MS) {
+      report.detail = 'media-not-sent';
+      report.media = this.notSent.media;
     } else if (peerStopped) report.detail = 'peer-stopped-encrypting';
     return report;
   }
@@ -390,6 +531,28 @@ export class CallController {
     this.lastReport = text;
     this.post({ kind: 'report', report: { ...report, seq: ++this.seq } });
   }
+}
+
+/** Why a frame's handling failed, as a drop reason. */
+function dropReasonOf(error: unknown): DropReason {
+  if (isSFrameError(error)) {
+    switch (error.code) {
+      case 'unknown-kid':
+        return 'no-key';
+      case 'authentication-failed':
+        return 'auth-failed';
+      case 'replay':
+        return 'replay';
+      case 'truncated-header':
+      case 'truncated-ciphertext':
+      case 'length-overflow':
+        return 'malformed';
+      default:
+        return 'internal';
+    }
+  }
+  if (isE2eeError(error, 'malformed-frame')) return 'malformed';
+  return error === undefined ? 'not-ready' : 'internal';
 }
 
 function randomSessionId(): string {

@@ -4,6 +4,9 @@
  */
 import { codecClearPrefixLength, encodeCallSealFrame } from '../e2ee/frame-container';
 import type { CodecName, MediaCodec } from '../shared/call-status';
+import { av1Incoming, av1Outgoing } from './codecs/av1';
+import { h264Incoming, h264Outgoing } from './codecs/h264';
+import { prefixIncoming, prefixOutgoing, type IncomingLayout, type OutgoingLayout } from './codecs/layout';
 
 export type EncodedFrame = RTCEncodedVideoFrame | RTCEncodedAudioFrame;
 
@@ -16,7 +19,41 @@ export function mimeTypeOf(frame: EncodedFrame): string | undefined {
   return typeof mimeType === 'string' ? mimeType : undefined;
 }
 
-/** The clear-prefix length (§2), or null for a codec CallSeal does not support. */
+function mimeOf(frame: EncodedFrame): string {
+  return (mimeTypeOf(frame) ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+}
+
+/** H264 and AV1 frames are cut into units (§2.1, §2.2); every other codec keeps a clear prefix (§2). */
+export function isUnitCodec(frame: EncodedFrame): boolean {
+  if (!isVideo(frame)) return false;
+  const mime = mimeOf(frame);
+  return mime === 'video/h264' || mime === 'video/av1';
+}
+
+/**
+ * How an outgoing frame is cut (§2): what stays in clear (the AAD), what is encrypted, and where the container goes.
+ * Null for a codec CallSeal does not support; throws 'malformed-frame' for a frame of a supported codec that cannot
+ * be cut (never sent then).
+ */
+export function outgoingLayout(frame: EncodedFrame, data: Uint8Array): OutgoingLayout | null {
+  if (isVideo(frame) && mimeOf(frame) === 'video/h264') return h264Outgoing(data);
+  if (isVideo(frame) && mimeOf(frame) === 'video/av1') return av1Outgoing(data);
+  const prefixLength = clearPrefixLength(frame, data.length);
+  return prefixLength === null ? null : prefixOutgoing(data, prefixLength);
+}
+
+/**
+ * How a received CallSeal frame (it ends in the magic) was cut by its sender, with its container parsed. Null for a
+ * codec CallSeal does not support; throws 'malformed-frame' when the frame is inconsistent.
+ */
+export function incomingLayout(frame: EncodedFrame, data: Uint8Array): IncomingLayout | null {
+  if (isVideo(frame) && mimeOf(frame) === 'video/h264') return h264Incoming(data);
+  if (isVideo(frame) && mimeOf(frame) === 'video/av1') return av1Incoming(data);
+  const prefixLength = clearPrefixLength(frame, data.length);
+  return prefixLength === null ? null : prefixIncoming(data, prefixLength);
+}
+
+/** The clear-prefix length (§2) of a prefix codec, or null for a codec without one (H264, AV1) or not supported. */
 export function clearPrefixLength(frame: EncodedFrame, length: number): number | null {
   // Audio frames that do not name their codec are Opus, WebRTC's mandatory audio codec.
   const mimeType = mimeTypeOf(frame) ?? (isVideo(frame) ? '' : 'audio/opus');
@@ -25,7 +62,7 @@ export function clearPrefixLength(frame: EncodedFrame, length: number): number |
 
 /** The name a report may carry for an unsupported codec (a fixed list: the page never chooses the words). */
 export function codecName(frame: EncodedFrame): CodecName {
-  const mime = (mimeTypeOf(frame) ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const mime = mimeOf(frame);
   if (mime === 'video/h264') return 'H264';
   if (mime === 'video/av1') return 'AV1';
   if (mime === 'video/h265' || mime === 'video/hevc') return 'H265';

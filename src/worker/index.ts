@@ -46,8 +46,8 @@ self.onrtctransform = (event: RTCTransformEvent) => {
   let handle: (frame: EncodedFrame) => Promise<EncodedFrame | null>;
   let unregister = (): void => undefined;
   if (options.side === 'send') {
-    const senderIndex = controller.allocateSenderIndex();
-    handle = (frame) => controller.outgoing(frame, senderIndex);
+    const slot = controller.senderSlot(); // an index is taken on the first frame (§5.3)
+    handle = (frame) => controller.outgoing(frame, slot.take());
   } else {
     if (options.media === 'video') {
       const requestKeyFrame = (): void => void transformer.sendKeyFrameRequest().catch(() => undefined);
@@ -61,8 +61,8 @@ self.onrtctransform = (event: RTCTransformEvent) => {
       try {
         // Without the bridge there are no settings, ever: nothing goes out or in.
         result = port ? await handle(frame) : controller.frameFailed();
-      } catch {
-        result = controller.frameFailed();
+      } catch (error) {
+        result = controller.frameFailed(error);
       }
       if (result) out.enqueue(result);
     },

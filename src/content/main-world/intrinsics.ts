@@ -121,6 +121,8 @@ export const intrinsics = {
   MessageEvent: globalThis.MessageEvent,
   DOMException: globalThis.DOMException,
   MutationObserver: globalThis.MutationObserver,
+  ReadableStream: globalThis.ReadableStream,
+  WritableStream: globalThis.WritableStream,
   createObjectURL: URL.createObjectURL,
 
   addEventListener: uncurry(EventTarget.prototype.addEventListener as (this: EventTarget, type: string, listener: (event: Event) => void) => void),

@@ -8,6 +8,8 @@
  *   the `transform` attribute             → an accessor that keeps CallSeal's transform: the app's value (its own
  *                                           transform, or null) is kept for it to read back and `app-transform` is
  *                                           signalled, but frames go on through CallSeal;
+ *   createEncodedStreams()                → on an end CallSeal covers, streams that carry nothing (the real call
+ *                                           in a later task would stop the end's media), and `app-transform`;
  *   other realms                          → hooked the moment the page can reach them: `contentWindow` and
  *                                           `contentDocument` of frames and objects, `window.open`'s result, after
  *                                           every DOM insertion that grew `window.length`, and in a MutationObserver
@@ -209,6 +211,29 @@ export function createRealmHook(host: TransformHost): RealmHook {
     );
   };
 
+  /**
+   * `createEncodedStreams()` (the legacy API, with `encodedInsertableStreams: true`) on an end CallSeal covers. Chromium
+   * gives a script transform precedence, but once one is attached, a `createEncodedStreams()` in a later task stops
+   * the end's media altogether (checked: no frame reaches either). So the app gets streams of its own that carry
+   * nothing — its processing does not run, CallSeal's encryption goes on, and no exception breaks its call — and
+   * `app-transform` is said. Ends CallSeal does not cover get the real thing.
+   */
+  const watchEncodedStreams = (win: Realm, iface: string): void => {
+    const proto = prototypeOf(win, iface);
+    if (!proto) return;
+    replace(proto, 'createEncodedStreams', 'method', (createEncodedStreams) =>
+      function (this: End, ...args: unknown[]) {
+        if (!I.weakSetHas(ours, this)) return I.apply(createEncodedStreams, this, args);
+        try {
+          host.signalOnce('app-transform');
+        } catch {
+          // Never let CallSeal break the app's call.
+        }
+        return { readable: new I.ReadableStream(), writable: new I.WritableStream() };
+      },
+    );
+  };
+
   const hookMediaRequests = (win: Realm): void => {
     const proto = prototypeOf(win, 'MediaDevices');
     if (!proto) return;
@@ -320,6 +345,8 @@ export function createRealmHook(host: TransformHost): RealmHook {
       if (api) {
         guardTransform(realm, 'RTCRtpSender', api.senderTransformGet, api.senderTransformSet);
         guardTransform(realm, 'RTCRtpReceiver', api.receiverTransformGet, api.receiverTransformSet);
+        watchEncodedStreams(realm, 'RTCRtpSender');
+        watchEncodedStreams(realm, 'RTCRtpReceiver');
       }
       hookMediaRequests(realm);
       hookChildRealms(realm);

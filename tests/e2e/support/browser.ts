@@ -19,6 +19,8 @@ export interface LaunchOptions {
   withExtension?: boolean;
   /** Load this unpacked extension instead of dist/ (e.g. a probe made for one test). */
   extensionDir?: string;
+  /** `extensionDir` is a copy of CallSeal (e.g. `patchedExtension()`): its ID is read from its service worker. */
+  isCallSeal?: boolean;
   /**
    * CallSeal is not loaded from dist/ but force-installed by managed policy (ExtensionInstallForcelist, see
    * force-install.ts) with this ID: extensions and their updater (background networking) stay on, and the launch
@@ -91,7 +93,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
     if (!worker) throw new Error('the extension service worker target has no worker');
     return worker;
   };
-  if (withExtension) {
+  if (withExtension || (options.extensionDir !== undefined && options.isCallSeal)) {
     const worker = await serviceWorker().catch(async (error: unknown) => {
       await browser.close();
       await rm(userDataDir, { recursive: true, force: true });

@@ -62,6 +62,8 @@ export interface ParticipantOptions {
   color?: Rgb;
   /** Extra Chromium flags. */
   args?: string[];
+  /** Load this copy of CallSeal instead of dist/ (`patchedExtension()`); implies `withExtension`. */
+  extensionDir?: string;
 }
 
 export interface CallOptions {
@@ -71,6 +73,22 @@ export interface CallOptions {
   /** A relay for `single`/`split` the caller owns; without one, the call starts (and closes) its own. */
   relay?: Relay;
   room?: string;
+  /** The demo's video codec (`vp8` by default; `h264`, `h264-mode0`, `vp9`, `av1`). */
+  codec?: string;
+  /** Publish the camera in three simulcast layers (`single` and `split`). */
+  simulcast?: boolean;
+}
+
+/** A video codec a connection uses, from getStats (`window.demo.videoCodecs()`). */
+export interface VideoCodecInUse {
+  connection: string;
+  direction: 'send' | 'receive';
+  mimeType: string;
+  sdpFmtpLine: string;
+  /** The simulcast layer of an outbound stream ('' without simulcast). */
+  rid: string;
+  /** Frames encoded (send) or decoded (receive). */
+  frames: number;
 }
 
 export interface Participant {
@@ -83,6 +101,8 @@ export interface Participant {
   /** The popup, when the participant has CallSeal (opened on first use, then kept). */
   popup(): Promise<Popup>;
   demo(): Promise<DemoState>;
+  /** The video codecs the call's connections send and receive (getStats). */
+  videoCodecs(): Promise<VideoCodecInUse[]>;
   /** Reloads the call page (rejoining the room). */
   reload(): Promise<void>;
 }
@@ -266,17 +286,21 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
 
     const join = async (name: string, defaults: Rgb, opts: ParticipantOptions = {}): Promise<Participant> => {
       const color = opts.color ?? defaults;
-      const withExtension = opts.withExtension ?? opts.forceInstalled !== undefined;
+      const withExtension = (opts.withExtension ?? opts.forceInstalled !== undefined) || opts.extensionDir !== undefined;
       if (opts.e2ee && !withExtension) throw new Error(`${name}: e2ee needs withExtension`);
       const browser = await launchBrowser({
         withExtension,
+        ...(opts.extensionDir !== undefined ? { extensionDir: opts.extensionDir, isCallSeal: true } : {}),
         ...(opts.forceInstalled !== undefined && { forceInstalled: opts.forceInstalled }),
         args: [await cameras.flag(name, color), ...(opts.args ?? [])],
       });
       own(() => browser.close());
       const page = await browser.newPage();
       page.on('pageerror', (error) => console.warn(`[${name} page error]`, error));
-      const url = server.url(`/?${new URLSearchParams({ room, peer: name, topology, loopback: '1' })}`);
+      const query: Record<string, string> = { room, peer: name, topology, loopback: '1' };
+      if (options.codec) query.codec = options.codec;
+      if (options.simulcast) query.simulcast = '1';
+      const url = server.url(`/?${new URLSearchParams(query)}`);
       let popup: Promise<Popup> | undefined;
       if (opts.e2ee) {
         // Switch on before the call page loads, as a user would: open the app's landing page, use the popup.
@@ -293,6 +317,12 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
         url,
         popup: () => (popup ??= popupFor(browser, page)),
         demo: () => readDemo(page),
+        videoCodecs: () =>
+          page.evaluate(async () => {
+            const demo = (window as unknown as { demo?: { videoCodecs(): Promise<VideoCodecInUse[]> } }).demo;
+            if (!demo) throw new Error('window.demo is missing: is this the demo call page?');
+            return demo.videoCodecs();
+          }),
         async reload() {
           await page.reload();
         },

@@ -4,8 +4,11 @@
  *
  * What it does
  * - Answers every RTCPeerConnection a participant offers (`demo/public/app.js`: one sendrecv connection for `single`,
- *   a sendonly "publish" and a recvonly "subscribe" connection for `split`). Each offered m-line is mirrored: what the
- *   client sends, the relay receives; what the client receives, the relay sends. Codecs: VP8 and Opus only.
+ *   a sendonly "publish" and a recvonly "subscribe" connection for `split`; for `group`, a "publish" connection and
+ *   one recvonly `sub:<name>` connection per other participant, which carries that participant's media only). Each offered m-line is mirrored: what the
+ *   client sends, the relay receives; what the client receives, the relay sends. Codecs: Opus, and VP8, H264 (any
+ *   profile and packetization mode the client offers) and AV1 for video — the client chooses (`setCodecPreferences`);
+ *   packets are forwarded whatever the codec.
  *   ICE: UDP host candidates on 127.0.0.1 only, no STUN/TURN (werift's built-in fallback to a public STUN server is
  *   switched off, so the relay never touches the network); the relay is ICE-controlled and answers vanilla (its
  *   answer carries its candidates); the client's trickled candidates are used when they are on 127.0.0.1.
@@ -18,18 +21,25 @@
  *   recovers after reloads and after a plaintext fallback without waiting for a timeout.
  * - Keeps a copy of what each participant sent, as received (before the `mitm` hook): VP8 RTP depacketized into
  *   whole frames (RFC 7741 payload descriptor removed, packets of one timestamp joined from the start-of-partition
- *   packet to the marker; incomplete frames are left out), and Opus RTP payloads (one packet = one frame).
+ *   packet to the marker; incomplete frames are left out), H264 RTP depacketized into Annex B frames (RFC 6184 single
+ *   NAL units, STAP-A and FU-A; each unit behind 00 00 00 01, as Chromium's depacketizer writes them), and Opus RTP
+ *   payloads (one packet = one frame), and AV1 RTP joined into frames of OBUs, each with a size field.
  *   `copies(name)` returns them in order, across that participant's reloads.
  * - `mitm` can rewrite or drop a frame's payload before it is forwarded: every Opus packet, VP8 frames that fit in
  *   one RTP packet (which is what CallSeal's hello-only frames are), and the LAST packet of a multi-packet VP8 frame
- *   (`part: 'tail'`: the frame's end, where CallSeal's trailer is). Other packets pass unchanged.
+ *   (`part: 'tail'`: the frame's end, where CallSeal's trailer is). Other packets, and other video codecs, pass
+ *   unchanged.
  *   Dropping a packet leaves a sequence-number gap the receiver will NACK; the relay does not retransmit it.
  *
+ * - Simulcast: a participant's video layers (RFC 8853, rids) arrive as separate streams; the relay forwards one, the
+ *   one `simulcastLayer` names, as an SFU chooses a layer for each receiver.
+ *
  * What it does not do
- * - No simulcast, SVC, RTX, FEC, RED or congestion control of its own (no REMB/TWCC towards senders); no
+ * - No SVC, RTX, FEC, RED or congestion control of its own (no REMB/TWCC towards senders); no
  *   transcoding; no renegotiation of a live connection: clients offer new connections instead (the demo tears
  *   the call down and calls again when the other participant leaves or comes back), and the relay replaces the
- *   connection of the same name. Rooms hold two participants; a packet goes to the one other participant.
+ *   connection of the same name. A packet goes to every other participant of the room: on its `sub:<sender>`
+ *   connection, or else on its only one (rooms of two).
  * - It does not answer NACKs for packets it dropped through `mitm`, and does not reorder: packets are forwarded
  *   in arrival order (loopback rarely reorders).
  */
@@ -37,12 +47,16 @@ import {
   PictureLossIndication,
   RTCPeerConnection,
   RtcpPayloadSpecificFeedback,
+  RTCRtpCodecParameters,
   Vp8RtpPayload,
   useFIR,
+  useH264,
   useNACK,
   useOPUS,
   usePLI,
+  useRepairedRtpStreamId,
   useSdesMid,
+  useSdesRTPStreamId,
   useVP8,
   type MediaStreamTrack,
   type RTCRtpReceiver,
@@ -68,6 +82,12 @@ export interface RelayFrame {
 
 export interface RelayOptions {
   /**
+   * Simulcast: which layer (rid) of a participant's video to forward, asked for every packet, so a test can switch
+   * layers mid-call as an SFU does; default the first layer seen. On a switch the relay asks the new layer for a key
+   * frame.
+   */
+  simulcastLayer?: (from: string) => string | undefined;
+  /**
    * Rewrites (return new bytes) or drops (return null) a frame before it is forwarded; return `frame.payload` to pass
    * it unchanged. Called for every Opus packet, for VP8 frames that fit in one RTP packet, and for the last packet
    * of every other VP8 frame (`part: 'tail'`).
@@ -76,8 +96,10 @@ export interface RelayOptions {
 }
 
 export interface RelayCopies {
-  /** Whole VP8 frames, in the order they completed. */
+  /** Whole VP8 frames, H264 Annex B frames or AV1 OBU sequences (see `videoCodec`), in the order they completed. */
   video: Uint8Array[];
+  /** The codec of the copied video frames (lower case, e.g. `video/vp8`, `video/h264`), once one arrived. */
+  videoCodec?: string;
   /** Opus packets, in arrival order. */
   audio: Uint8Array[];
 }
@@ -103,12 +125,20 @@ export interface Relay extends MediaServer {
 interface Inbound {
   receiver: RTCRtpReceiver;
   ssrc: number;
-  assembler: Vp8Assembler | undefined;
+  assembler: { push(packet: RtpPacket): Uint8Array | undefined } | undefined;
+  /** The codecs negotiated on the transceiver, to name a packet's payload type. */
+  codecs: readonly RTCRtpCodecParameters[];
+  /** Lower-case mime type of the video codec, from the first packet's payload type. */
+  codec: string | undefined;
 }
 
 interface Outbound {
   sender: RTCRtpSender;
   link: Link;
+  /** VP8 picture numbering kept continuous across upstream streams (simulcast layer switches, reloads). */
+  vp8Ids: Vp8IdRewriter;
+  /** For a `sub:<name>` connection: the participant whose media it carries. */
+  source: string | undefined;
   /** SSRC of the upstream stream last forwarded here, to re-base sequence numbers when it changes. */
   sourceSsrc: number | undefined;
 }
@@ -127,9 +157,12 @@ interface Member {
   send: (data: unknown) => void;
   links: Map<string, Link>;
   inbound: Map<MediaKind, Inbound>;
-  outbound: Map<MediaKind, Outbound>;
+  /** By kind, or by `kind:source` for the `sub:<source>` connections of a group. */
+  outbound: Map<string, Outbound>;
   queue: Promise<void>;
   lastKeyframeRequest: number;
+  /** The simulcast layer forwarded when the test does not choose. */
+  layer?: string;
 }
 
 interface ClientMessage {
@@ -224,6 +257,236 @@ export class Vp8Assembler {
   }
 }
 
+/**
+ * Joins H264 RTP packets into Annex B frames (RFC 6184, packetization modes 0 and 1): the packets of one RTP timestamp
+ * up to the one with the marker bit, with no sequence number missing; single NAL unit packets, STAP-A and FU-A, each
+ * unit written behind `00 00 00 01` as Chromium's depacketizer writes it.
+ */
+export class H264Assembler {
+  private timestamp: number | undefined;
+  private packets = new Map<number, Buffer>();
+  /** Frames left out because packets were missing or malformed. */
+  incomplete = 0;
+
+  push(packet: RtpPacket): Uint8Array | undefined {
+    if (packet.payload.length === 0) return undefined;
+    const { timestamp, sequenceNumber, marker } = packet.header;
+    if (timestamp !== this.timestamp) {
+      if (this.packets.size > 0) this.incomplete++;
+      this.timestamp = timestamp;
+      this.packets.clear();
+    }
+    this.packets.set(sequenceNumber, packet.payload);
+    if (!marker) return undefined;
+    const sequence = [...this.packets.keys()];
+    const first = sequence.reduce((a, b) => (uint16Diff(sequenceNumber, b) > uint16Diff(sequenceNumber, a) ? b : a));
+    const count = uint16Diff(sequenceNumber, first) + 1;
+    const units: Buffer[] = [];
+    let fragment: Buffer[] | undefined;
+    for (let i = 0; i < count; i++) {
+      const payload = this.packets.get((first + i) & 0xffff);
+      if (!payload) return this.fail();
+      const type = (payload[0] ?? 0) & 0x1f;
+      if (type >= 1 && type <= 23) units.push(payload);
+      else if (type === 24) {
+        for (let at = 1; at + 2 <= payload.length; ) {
+          const size = payload.readUInt16BE(at);
+          if (at + 2 + size > payload.length) return this.fail();
+          units.push(payload.subarray(at + 2, at + 2 + size));
+          at += 2 + size;
+        }
+      } else if (type === 28 && payload.length >= 2) {
+        const fuHeader = payload[1] ?? 0;
+        if (fuHeader & 0x80) fragment = [Buffer.of(((payload[0] ?? 0) & 0xe0) | (fuHeader & 0x1f))];
+        if (!fragment) return this.fail();
+        fragment.push(payload.subarray(2));
+        if (fuHeader & 0x40) {
+          units.push(Buffer.concat(fragment));
+          fragment = undefined;
+        }
+      } else return this.fail();
+    }
+    this.packets.clear();
+    this.timestamp = undefined;
+    return new Uint8Array(Buffer.concat(units.flatMap((unit) => [Buffer.of(0, 0, 0, 1), unit])));
+  }
+
+  private fail(): undefined {
+    this.incomplete++;
+    this.packets.clear();
+    return undefined;
+  }
+}
+
+/**
+ * Joins AV1 RTP packets into frames (the AV1 RTP payload format: aggregation header Z Y W N, OBU elements with leb128
+ * lengths, fragments joined across packets), up to the packet with the marker bit, with no sequence number missing;
+ * every OBU written back with a size field, as Chromium's depacketizer writes them.
+ */
+export class Av1Assembler {
+  private timestamp: number | undefined;
+  private packets = new Map<number, Buffer>();
+  incomplete = 0;
+
+  push(packet: RtpPacket): Uint8Array | undefined {
+    if (packet.payload.length === 0) return undefined;
+    const { timestamp, sequenceNumber, marker } = packet.header;
+    if (timestamp !== this.timestamp) {
+      if (this.packets.size > 0) this.incomplete++;
+      this.timestamp = timestamp;
+      this.packets.clear();
+    }
+    this.packets.set(sequenceNumber, packet.payload);
+    if (!marker) return undefined;
+    const first = [...this.packets.keys()].reduce((a, b) =>
+      uint16Diff(sequenceNumber, b) > uint16Diff(sequenceNumber, a) ? b : a,
+    );
+    const count = uint16Diff(sequenceNumber, first) + 1;
+    const obus: Buffer[] = [];
+    let pending: Buffer[] = [];
+    for (let i = 0; i < count; i++) {
+      const payload = this.packets.get((first + i) & 0xffff);
+      if (!payload) return this.fail();
+      const aggregation = payload[0] ?? 0;
+      const z = (aggregation & 0x80) !== 0;
+      const y = (aggregation & 0x40) !== 0;
+      const w = (aggregation >> 4) & 0x03;
+      const elements: Buffer[] = [];
+      let at = 1;
+      while (at < payload.length) {
+        const last = w !== 0 && elements.length === w - 1;
+        let size = payload.length - at;
+        if (!last) {
+          let value = 0;
+          let shift = 0;
+          for (;;) {
+            const byte = payload[at++];
+            if (byte === undefined) return this.fail();
+            value += (byte & 0x7f) * 2 ** shift;
+            shift += 7;
+            if (!(byte & 0x80)) break;
+          }
+          size = value;
+        }
+        if (at + size > payload.length) return this.fail();
+        elements.push(payload.subarray(at, at + size));
+        at += size;
+      }
+      elements.forEach((element, index) => {
+        const continues = index === 0 && z;
+        if (!continues && pending.length > 0) {
+          obus.push(Buffer.concat(pending));
+          pending = [];
+        }
+        pending.push(element);
+        const ends = !(index === elements.length - 1 && y);
+        if (ends) {
+          obus.push(Buffer.concat(pending));
+          pending = [];
+        }
+      });
+    }
+    if (pending.length > 0) obus.push(Buffer.concat(pending));
+    this.packets.clear();
+    this.timestamp = undefined;
+    const parts: Buffer[] = [];
+    for (const obu of obus) {
+      if (obu.length === 0) continue;
+      const header = obu[0] ?? 0;
+      const extension = (header & 0x04) !== 0;
+      const headerLength = extension ? 2 : 1;
+      let body = obu.subarray(headerLength); // Chromium's packetizer removes the size field; another may keep it
+      if (header & 0x02) {
+        let value = 0;
+        let at = 0;
+        for (let shift = 0; at < body.length; shift += 7) {
+          const byte = body[at++] ?? 0;
+          value += (byte & 0x7f) * 2 ** shift;
+          if (!(byte & 0x80)) break;
+        }
+        body = body.subarray(at, at + value);
+      }
+      const size: number[] = [];
+      let value = body.length;
+      do {
+        let byte = value & 0x7f;
+        value = Math.floor(value / 128);
+        if (value > 0) byte |= 0x80;
+        size.push(byte);
+      } while (value > 0);
+      parts.push(Buffer.of(header | 0x02), extension ? obu.subarray(1, 2) : Buffer.alloc(0), Buffer.from(size), body);
+    }
+    return new Uint8Array(Buffer.concat(parts));
+  }
+
+  private fail(): undefined {
+    this.incomplete++;
+    this.packets.clear();
+    return undefined;
+  }
+}
+
+/**
+ * What an SFU rewrites in VP8's RTP payload descriptor (RFC 7741 §4.2) when it switches simulcast layers: each layer
+ * numbers its pictures (PictureID) and base-layer pictures (TL0PICIDX) on its own, and a receiver takes a jump back
+ * as old pictures. The forwarded numbers continue from the last ones sent. Only the descriptor is touched — it is RTP
+ * framing, not the encoded frame — so a frame CallSeal encrypted passes unchanged.
+ */
+export class Vp8IdRewriter {
+  private source: number | undefined;
+  private pictureOffset = 0;
+  private tl0Offset = 0;
+  private lastPicture: number | undefined;
+  private lastTl0: number | undefined;
+
+  rewrite(payload: Buffer, ssrc: number): Buffer {
+    const first = payload[0] ?? 0;
+    if (!(first & 0x80)) return payload; // no extension: no IDs
+    const ext = payload[1] ?? 0;
+    let at = 2;
+    const out = Buffer.from(payload);
+    let picture: number | undefined;
+    let pictureAt = -1;
+    let wide = false;
+    if (ext & 0x80) {
+      wide = ((payload[at] ?? 0) & 0x80) !== 0;
+      picture = wide ? (((payload[at] ?? 0) & 0x7f) << 8) | (payload[at + 1] ?? 0) : (payload[at] ?? 0) & 0x7f;
+      pictureAt = at;
+      at += wide ? 2 : 1;
+    }
+    const tl0At = ext & 0x40 ? at : -1;
+    const tl0 = tl0At >= 0 ? (payload[tl0At] ?? 0) : undefined;
+    if (ssrc !== this.source) {
+      this.source = ssrc;
+      if (picture !== undefined && this.lastPicture !== undefined) this.pictureOffset = this.lastPicture + 1 - picture;
+      if (tl0 !== undefined && this.lastTl0 !== undefined) this.tl0Offset = this.lastTl0 + 1 - tl0;
+    }
+    if (picture !== undefined) {
+      const mask = wide ? 0x7fff : 0x7f;
+      const value = (picture + this.pictureOffset + 0x10000) & mask;
+      this.lastPicture = value;
+      if (wide) {
+        out[pictureAt] = 0x80 | (value >> 8);
+        out[pictureAt + 1] = value & 0xff;
+      } else out[pictureAt] = value;
+    }
+    if (tl0 !== undefined) {
+      const value = (tl0 + this.tl0Offset + 0x100) & 0xff;
+      this.lastTl0 = value;
+      out[tl0At] = value;
+    }
+    return out;
+  }
+}
+
+/** AV1 as Chromium names it (werift only knows the old `video/AV1X`). */
+const useAV1 = (): RTCRtpCodecParameters =>
+  new RTCRtpCodecParameters({
+    mimeType: 'video/AV1',
+    clockRate: 90000,
+    rtcpFeedback: [useNACK(), usePLI(), useFIR()],
+  });
+
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const rooms = new Map<string, Map<string, Member>>();
   const copies = new Map<string, RelayCopies>();
@@ -241,6 +504,10 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   };
   const otherIn = (member: Member): Member | undefined =>
     [...(rooms.get(member.room)?.values() ?? [])].find((m) => m !== member);
+  const othersIn = (member: Member): Member[] => [...(rooms.get(member.room)?.values() ?? [])].filter((m) => m !== member);
+  /** Whose media an outbound stream of `member` carries. */
+  const sourceOf = (member: Member, out: Outbound): Member | undefined =>
+    out.source !== undefined ? rooms.get(member.room)?.get(out.source) : otherIn(member);
   const current = (member: Member): boolean => rooms.get(member.room)?.get(member.peer) === member;
 
   const requestKeyframe = (source: Member | undefined): void => {
@@ -277,6 +544,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       copy.payload = Buffer.from(replaced);
       return copy;
     }
+    if (from.inbound.get('video')?.codec !== 'video/vp8') return packet;
     const vp8 = Vp8RtpPayload.deSerialize(packet.payload);
     if (!packet.header.marker) return packet;
     const part = vp8.sBit === 1 && vp8.pid === 0 ? 'whole' : 'tail';
@@ -293,13 +561,25 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     if (packet.payload.length > 0) {
       if (kind === 'audio') copiesOf(from.peer).audio.push(new Uint8Array(packet.payload));
       else {
-        const frame = from.inbound.get('video')?.assembler?.push(packet);
+        const inbound = from.inbound.get('video');
+        if (inbound && inbound.codec === undefined) {
+          inbound.codec = inbound.codecs.find((c) => c.payloadType === packet.header.payloadType)?.mimeType.toLowerCase();
+          if (inbound.codec === 'video/vp8') inbound.assembler = new Vp8Assembler();
+          else if (inbound.codec === 'video/h264') inbound.assembler = new H264Assembler();
+          else if (inbound.codec === 'video/av1') inbound.assembler = new Av1Assembler();
+          if (inbound.codec) copiesOf(from.peer).videoCodec = inbound.codec;
+        }
+        const frame = inbound?.assembler?.push(packet);
         if (frame) copiesOf(from.peer).video.push(frame);
       }
     }
-    const to = otherIn(from);
-    const out = to?.outbound.get(kind);
-    if (!to || !out || out.link.closed) return;
+    for (const to of othersIn(from)) {
+      const out = to.outbound.get(`${kind}:${from.peer}`) ?? to.outbound.get(kind);
+      if (out && !out.link.closed) forwardTo(from, to, out, kind, packet);
+    }
+  };
+
+  const forwardTo = (from: Member, to: Member, out: Outbound, kind: MediaKind, packet: RtpPacket): void => {
     const passed = intercept(kind, packet, from, to);
     if (!passed) return;
     const outgoing = passed === packet ? packet.clone() : passed;
@@ -313,6 +593,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     }
     header.extensions = [];
     header.extension = false;
+    if (kind === 'video' && from.inbound.get('video')?.codec === 'video/vp8') {
+      outgoing.payload = out.vp8Ids.rewrite(outgoing.payload, header.ssrc);
+    }
     if (header.padding) {
       // werift keeps padding out of `payload`; put it back so the packet stays well formed.
       const padding = Buffer.alloc(header.paddingSize);
@@ -334,15 +617,43 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       iceFilterCandidatePair: (pair) => pair.protocol.localCandidate?.host === LOOPBACK,
       codecs: {
         audio: [useOPUS()],
-        video: [useVP8({ rtcpFeedback: [useNACK(), usePLI(), useFIR()] })],
+        video: [
+          useVP8({ rtcpFeedback: [useNACK(), usePLI(), useFIR()] }),
+          useH264({ rtcpFeedback: [useNACK(), usePLI(), useFIR()] }),
+          useAV1(),
+        ],
       },
-      headerExtensions: { audio: [useSdesMid()], video: [useSdesMid()] },
+      headerExtensions: { audio: [useSdesMid()], video: [useSdesMid(), useSdesRTPStreamId(), useRepairedRtpStreamId()] },
     });
     const link: Link = { name: message.pc, call: message.call, pc, closed: false };
     member.links.set(message.pc, link);
 
     const wanted = offeredMedia(message.sdp);
-    for (const { kind, direction } of wanted) pc.addTransceiver(kind, { direction: MIRROR[direction] ?? 'inactive' });
+    for (const { kind, direction } of wanted) {
+      const transceiver = pc.addTransceiver(kind, { direction: MIRROR[direction] ?? 'inactive' });
+      // Simulcast layers come as tracks of their own, one per rid.
+      transceiver.onTrack.subscribe((track: MediaStreamTrack) => {
+        if (!track.rid || kind !== 'video') return;
+        const rid = track.rid;
+        track.onReceiveRtp.subscribe((packet: RtpPacket) => {
+          if (link.closed || !current(member)) return;
+          const chosen = options.simulcastLayer?.(member.peer) ?? (member.layer ??= rid);
+          if (rid !== chosen) return;
+          let inbound = member.inbound.get('video');
+          if (!inbound || inbound.receiver !== transceiver.receiver) {
+            inbound = { receiver: transceiver.receiver, ssrc: packet.header.ssrc, assembler: undefined, codecs: transceiver.codecs, codec: undefined };
+            member.inbound.set('video', inbound);
+          }
+          if (inbound.ssrc !== packet.header.ssrc) {
+            // Another layer from now on: its decoder needs a key frame of it.
+            inbound.ssrc = packet.header.ssrc;
+            member.lastKeyframeRequest = 0;
+            requestKeyframe(member);
+          }
+          forward(member, 'video', packet);
+        });
+      });
+    }
 
     pc.onTrack.subscribe((track: MediaStreamTrack) => {
       const transceiver = pc.getTransceivers().find((t) => t.receiver.tracks.includes(track));
@@ -351,16 +662,17 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       member.inbound.set(kind, {
         receiver: transceiver.receiver,
         ssrc: track.ssrc ?? 0,
-        assembler: kind === 'video' ? new Vp8Assembler() : undefined,
+        assembler: undefined,
+        codecs: transceiver.codecs,
+        codec: undefined,
       });
       track.onReceiveRtp.subscribe((packet: RtpPacket) => {
         if (!link.closed && current(member)) forward(member, kind, packet);
       });
     });
     pc.connectionStateChange.subscribe((state) => {
-      if (state === 'connected' && [...member.outbound.values()].some((o) => o.link === link)) {
-        requestKeyframe(otherIn(member));
-      }
+      if (state !== 'connected') return;
+      for (const out of member.outbound.values()) if (out.link === link) requestKeyframe(sourceOf(member, out));
     });
 
     await pc.setRemoteDescription({ type: 'offer', sdp: message.sdp });
@@ -368,26 +680,29 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     // enough): clear it before gathering, so the relay never reaches for the network (offline, that query stalls
     // gathering for its 5 s timeout now and then).
     for (const transport of pc.iceTransports) delete transport.connection.stunServer;
+    const source = message.pc.startsWith('sub:') ? message.pc.slice('sub:'.length) : undefined;
     const sending: Outbound[] = [];
     for (const transceiver of pc.getTransceivers()) {
       if (transceiver.direction !== 'sendonly' && transceiver.direction !== 'sendrecv') continue;
-      const outbound: Outbound = { sender: transceiver.sender, link, sourceSsrc: undefined };
-      member.outbound.set(transceiver.kind as MediaKind, outbound);
+      const outbound: Outbound = { sender: transceiver.sender, link, source, sourceSsrc: undefined, vp8Ids: new Vp8IdRewriter() };
+      member.outbound.set(source === undefined ? transceiver.kind : `${transceiver.kind}:${source}`, outbound);
       sending.push(outbound);
     }
     // Keyframe requests from the participant, read off the transport: werift routes a PLI by its sender SSRC first,
     // which on a sendrecv connection is the participant's own stream, so the RTCRtpSender never hears of it.
-    const isOurs = (ssrc: number): boolean =>
-      sending.some((o) => o.sender.ssrc === ssrc && member.outbound.get(o.sender.kind as MediaKind) === o);
+    const ours = (ssrc: number): Outbound | undefined =>
+      sending.find((o) => o.sender.ssrc === ssrc && [...member.outbound.values()].includes(o));
     for (const transport of new Set(pc.getTransceivers().map((t) => t.dtlsTransport))) {
       transport.onRtcp.subscribe((packet: RtcpPacket) => {
         if (link.closed || !(packet instanceof RtcpPayloadSpecificFeedback)) return;
         const { feedback } = packet;
         const asked =
           feedback instanceof PictureLossIndication
-            ? isOurs(feedback.mediaSsrc)
-            : feedback.count === FIR_COUNT && 'fir' in feedback && feedback.fir.some((entry) => isOurs(entry.ssrc));
-        if (asked) requestKeyframe(otherIn(member));
+            ? ours(feedback.mediaSsrc)
+            : feedback.count === FIR_COUNT && 'fir' in feedback
+              ? feedback.fir.map((entry) => ours(entry.ssrc)).find((o) => o !== undefined)
+              : undefined;
+        if (asked) requestKeyframe(sourceOf(member, asked));
       });
     }
     const gathered = new Promise<void>((resolve) => {
@@ -407,7 +722,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const handle = async (member: Member, message: ClientMessage): Promise<void> => {
     if (message.type === 'hangup') {
       for (const [name, link] of member.links) {
-        if (link.call <= message.call) {
+        if (link.call <= message.call && (message.pc === undefined || message.pc === name)) {
           closeLink(link);
           member.links.delete(name);
         }
@@ -469,7 +784,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     },
     copies(name: string): RelayCopies {
       const entry = copiesOf(name);
-      return { video: [...entry.video], audio: [...entry.audio] };
+      const copy: RelayCopies = { video: [...entry.video], audio: [...entry.audio] };
+      if (entry.videoCodec !== undefined) copy.videoCodec = entry.videoCodec;
+      return copy;
     },
     clearCopies() {
       copies.clear();

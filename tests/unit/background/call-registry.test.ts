@@ -219,11 +219,14 @@ describe('page errors', () => {
     expect(status().state).toBe('negotiating');
   });
 
-  it('app-transform is informational: no state change', () => {
+  it('app-transform changes no state, and is said on the frame that has it', () => {
     calls.report(TAB, 0, encrypted());
-    calls.pageError(TAB, 0, 'app-transform');
+    expect(status()).not.toHaveProperty('appTransform');
     calls.pageError(TAB, 2, 'app-transform');
     expect(status()).toMatchObject({ state: 'encrypted' });
+    expect(status()).not.toHaveProperty('appTransform');
+    calls.pageError(TAB, 0, 'app-transform');
+    expect(status()).toMatchObject({ state: 'encrypted', appTransform: true });
     expect(status()).not.toHaveProperty('otherCalls');
   });
 });
@@ -310,6 +313,15 @@ describe('what is shown', () => {
     expect(status()).toMatchObject({ state: 'blocked', detail: 'unsupported-codec', codec: 'H264' });
     calls.report(TAB, 0, report({ seq: 2, state: 'blocked', detail: 'no-key-exchange', codec: 'H264' }));
     expect(status()).not.toHaveProperty('codec');
+  });
+
+  it('carries the media kind only with the details that drop media', () => {
+    calls.report(TAB, 0, report({ state: 'blocked', detail: 'media-not-sent', media: 'video' }));
+    expect(status()).toMatchObject({ detail: 'media-not-sent', media: 'video' });
+    calls.report(TAB, 0, report({ seq: 2, state: 'blocked', detail: 'unsupported-codec', codec: 'H265', media: 'audio' }));
+    expect(status()).toMatchObject({ detail: 'unsupported-codec', codec: 'H265', media: 'audio' });
+    calls.report(TAB, 0, report({ seq: 3, state: 'blocked', detail: 'no-key-exchange', media: 'video' }));
+    expect(status()).not.toHaveProperty('media');
   });
 
   it('never passes on text: only details from the fixed list', () => {

@@ -38,6 +38,10 @@ describe('isPageToBackground', () => {
     expect(isPageToBackground({ kind: 'session', report: report({ detail: 'unsupported-codec', codec: 'AV1' }) })).toBe(
       true,
     );
+    expect(
+      isPageToBackground({ kind: 'session', report: report({ detail: 'unsupported-codec', codec: 'H265', media: 'video' }) }),
+    ).toBe(true);
+    expect(isPageToBackground({ kind: 'session', report: report({ detail: 'media-not-sent', media: 'audio' }) })).toBe(true);
     for (const code of ['worker-blocked', 'unsupported-browser', 'no-bridge', 'app-transform']) {
       expect(isPageToBackground({ kind: 'page-error', code })).toBe(true);
     }
@@ -54,6 +58,7 @@ describe('isPageToBackground', () => {
     ['a claimed verified state', { kind: 'session', report: report({ state: 'verified' as never }) }],
     ['free text as detail', { kind: 'session', report: { ...report(), detail: 'Call is safe' } }],
     ['a codec off the list', { kind: 'session', report: { ...report(), codec: 'H.264 (safe)' } }],
+    ['a media kind off the list', { kind: 'session', report: { ...report(), media: 'screen (safe)' } }],
     ['a loose code', { kind: 'session', report: encrypted({ securityCode: '1111111111 1111111111' }) }],
     ['a peer key of 33 bytes', { kind: 'session', report: encrypted({ peerIdentityPublicKey: Buffer.alloc(33).toString('base64') }) }],
     ['a page-error with an unknown code', { kind: 'page-error', code: 'Your call is safe' }],

@@ -50,6 +50,21 @@ describe('worker → bridge', () => {
     const copy = copySessionReport({ ...report, extra: 'page text' } as SessionReport);
     expect(copy).toEqual(report);
     expect('extra' in copy).toBe(false);
+    const dropped = { ...report, detail: 'unsupported-codec', codec: 'H265', media: 'video' } as SessionReport;
+    expect(copySessionReport(dropped)).toEqual(dropped);
+    const counted = { ...report, counters: { ...report.counters, dropped: 3, drops: { replay: 2, 'auth-failed': 1 } } };
+    expect(copySessionReport(counted)).toEqual(counted);
+    const extra = { ...counted, counters: { ...counted.counters, drops: { replay: 2, 'auth-failed': 1, note: 'x' } } } as never;
+    expect('note' in (copySessionReport(extra).counters.drops ?? {})).toBe(false);
+  });
+
+  it('takes drop counts by reason, from the fixed list only (issue 8)', () => {
+    const counters = { ...report.counters, dropped: 3, drops: { replay: 2, malformed: 1 } };
+    expect(isSessionReport({ ...report, counters })).toBe(true);
+    expect(isSessionReport({ ...report, counters: { ...counters, drops: { 'Your call is safe': 1 } } })).toBe(false);
+    expect(isSessionReport({ ...report, counters: { ...counters, drops: { replay: -1 } } })).toBe(false);
+    expect(isSessionReport({ ...report, counters: { ...counters, drops: { replay: 1.5 } } })).toBe(false);
+    expect(isSessionReport({ ...report, counters: { ...counters, drops: 'many' } })).toBe(false);
   });
 });
 

@@ -43,12 +43,16 @@ describe('CallSession: one pair', () => {
     expect(a.session.status().state).toBe('encrypted');
     expect(kinds(await deliver(b, a))).toEqual([]); // B is confirmed too; its CONFIRM waits 500 ms
     expect(b.session.status().state).toBe('encrypted');
-    expect(a.session.outgoingPacket()).toBeNull(); // a confirmed side says nothing when nothing is pending
+    // A confirmed side with nothing pending only announces itself, once a second (§6.1, §6.6).
+    expect(kinds(a.session.outgoingPacket())).toEqual([]);
+    expect(a.session.outgoingPacket()).toBeNull();
     clock.advance(500);
     expect(kinds(a.session.outgoingPacket())).toEqual(['confirm']); // at most twice a second, until…
     a.session.noteMediaDecrypted(a.confirmed[0]!.id); // …a frame of B decrypts under the pair
-    clock.advance(500);
+    clock.advance(499);
     expect(a.session.outgoingPacket()).toBeNull();
+    clock.advance(1);
+    expect(kinds(a.session.outgoingPacket())).toEqual([]); // the announce, a second after the last
   });
 
   it("is not encrypted before the peer's CONFIRM verified, nor before its own CONFIRM is made", async () => {
@@ -117,6 +121,9 @@ describe('CallSession: epochs (§6.2, §6.3)', () => {
     const mallory = await makeIdentity();
     const m1 = await harness(clock, {}, mallory);
     await handshake(clock, a, m1);
+    // Within a second (§6.6: B could have been heard again, making it a group call) the new identity shows.
+    expect(a.session.status()).toMatchObject({ state: 'negotiating', epoch: 2 });
+    clock.advance(1000);
     expect(a.session.status()).toMatchObject({ state: 'identity-changed', epoch: 2 });
     expect(a.session.status().peerIdentityPublicKey).toEqual(mallory.publicKey);
     const m2 = await harness(clock, {}, mallory); // re-keying under the new identity does not clear it
@@ -124,6 +131,22 @@ describe('CallSession: epochs (§6.2, §6.3)', () => {
     expect(a.session.status()).toMatchObject({ state: 'identity-changed', epoch: 3 });
     a.session.noteCallEnded(); // the call ends: a call that resumes under this pair is simply encrypted
     expect(a.session.status()).toMatchObject({ state: 'encrypted', epoch: 3 });
+  });
+
+  it('shows a takeover as identity-changed while the old peer\'s media still decrypts (the relay forwards it)', async () => {
+    const clock = new FakeClock();
+    const [a, b] = await Promise.all([harness(clock), harness(clock)]);
+    await handshake(clock, a, b);
+    const oldPair = a.confirmed[0]!.id;
+    const m = await harness(clock, {}, await makeIdentity());
+    await handshake(clock, a, m); // every packet A gets from now on is the relay's…
+    for (let t = 0; t < 6000; t += 100) {
+      a.session.noteMediaDecrypted(oldPair); // …while B's media, under the old pair, still reaches A
+      clock.advance(100);
+      a.session.tick();
+    }
+    expect(a.session.status()).toMatchObject({ state: 'identity-changed', epoch: 2 });
+    expect(a.session.status().detail).toBeUndefined(); // not a group call
   });
 
   it('never takes its own identity for a peer, and ignores its own packets reflected', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CALL_STATES, CODEC_NAMES, DETAIL_CODES } from '../../../src/shared/call-status';
+import { CALL_STATES, CODEC_NAMES, DETAIL_CODES, ZERO_COUNTERS, type TabCallStatus } from '../../../src/shared/call-status';
 import {
   detailSentence,
   failureMessage,
@@ -10,9 +10,15 @@ import {
   iconPath,
   offHint,
   otherCallsSentence,
+  appTransformSentence,
+  callWords,
   statusWords,
   toolbarIconPaths,
 } from '../../../src/shared/status-text';
+
+/** The words for a status with just these fields. */
+const statusWordsFor = (status: Pick<TabCallStatus, 'state'> & Partial<TabCallStatus>) =>
+  callWords({ epoch: 0, counters: ZERO_COUNTERS, ...status });
 
 describe('status words', () => {
   it.each(CALL_STATES)('%s has a title, a sentence, an icon and a tone', (state) => {
@@ -110,6 +116,41 @@ describe('status words', () => {
       expect(detailSentence('unsupported-codec', codec)).toContain(codec);
     }
     expect(detailSentence('unsupported-codec', 'other')).not.toContain('other');
+  });
+
+  it('never shows plain "encrypted" while some of the call is not sent (issue 8)', () => {
+    const av1 = statusWordsFor({ state: 'encrypted', detail: 'unsupported-codec', codec: 'AV1', media: 'video' });
+    expect(av1.sentence).toBe('Encrypted end to end, but video is not sent');
+    expect(av1.title).toBe('CallSeal: call end-to-end encrypted, but video is NOT sent — CallSeal cannot encrypt AV1');
+    expect(av1).toMatchObject({ badge: '!', tone: 'pending', icon: 'encrypted' });
+    const noKey = statusWordsFor({ state: 'verified', detail: 'media-not-sent', media: 'audio' });
+    expect(noKey.sentence).toBe('Encrypted end to end, security code verified, but audio is not sent');
+    expect(noKey.badge).toBe('!');
+    // Without such a detail, a state keeps its own words; a louder state keeps its own too.
+    expect(statusWordsFor({ state: 'encrypted' })).toEqual(statusWords('encrypted'));
+    expect(statusWordsFor({ state: 'encrypted', detail: 'peer-stopped-encrypting' })).toEqual(statusWords('encrypted'));
+    expect(statusWordsFor({ state: 'identity-changed', detail: 'unsupported-codec', codec: 'H265' })).toEqual(
+      statusWords('identity-changed'),
+    );
+    expect(detailSentence('media-not-sent', undefined, 'video')).toMatch(/^Video from this page cannot be encrypted/);
+    expect(detailSentence('unsupported-codec', 'H265', 'audio')).toMatch(/Audio in H265 is not sent or played\.$/);
+  });
+
+  it('names a group call in the headline: not encrypted yet, or blocked under required', () => {
+    expect(statusWordsFor({ state: 'unencrypted', detail: 'group-call' })).toMatchObject({
+      sentence: 'Not encrypted: group calls are not encrypted yet',
+      title: 'CallSeal: call NOT encrypted — group calls are not encrypted yet',
+      tone: 'bad',
+      badge: '!',
+    });
+    expect(statusWordsFor({ state: 'blocked', detail: 'group-call' }).sentence).toBe(
+      'Blocked: group calls are not encrypted yet, so no media is sent or played',
+    );
+    expect(detailSentence('group-call')).toMatch(/does not encrypt group calls yet/);
+  });
+
+  it('says plainly when the page runs its own transforms (issue 8 item 6)', () => {
+    expect(appTransformSentence()).toMatch(/^This page processes call media itself.*CallSeal cannot protect this app together with it/);
   });
 
   it('says when other frames run calls', () => {

@@ -30,6 +30,23 @@ describe('toolbar', () => {
     expect(action.setBadgeText).toHaveBeenCalledWith({ tabId: 12, text: '' });
   });
 
+  it('does not show plain "encrypted" for a call whose video is not sent (issue 8)', async () => {
+    await showTabStatus(14, {
+      state: 'encrypted',
+      epoch: 1,
+      counters: ZERO_COUNTERS,
+      detail: 'unsupported-codec',
+      codec: 'H265',
+      media: 'video',
+    });
+    expect(action.setTitle).toHaveBeenCalledWith({
+      tabId: 14,
+      title: 'CallSeal: call end-to-end encrypted, but video is NOT sent — CallSeal cannot encrypt H265',
+    });
+    expect(action.setBadgeText).toHaveBeenCalledWith({ tabId: 14, text: '!' });
+    expect(action.setBadgeBackgroundColor).toHaveBeenCalledWith({ tabId: 14, color: '#e37400' });
+  });
+
   it('badges an unencrypted call in red', async () => {
     await showTabStatus(3, { state: 'unencrypted', epoch: 0, counters: ZERO_COUNTERS });
     expect(action.setTitle).toHaveBeenCalledWith({

@@ -126,10 +126,25 @@ describe('CallController: frames', () => {
 
   it('drops frames of an unsupported codec and names the codec', async () => {
     const alice = await party();
-    const h264 = encodedFrame(MEDIA, 'video');
-    (h264 as unknown as { getMetadata: () => object }).getMetadata = () => ({ mimeType: 'video/H264' });
-    expect(await alice.controller.outgoing(h264, 0)).toBeNull();
-    expect(alice.reports.at(-1)).toMatchObject({ detail: 'unsupported-codec', codec: 'H264' });
+    const h265 = encodedFrame(MEDIA, 'video');
+    (h265 as unknown as { getMetadata: () => object }).getMetadata = () => ({ mimeType: 'video/H265' });
+    expect(await alice.controller.outgoing(h265, 0)).toBeNull();
+    expect(alice.reports.at(-1)).toMatchObject({ detail: 'unsupported-codec', codec: 'H265', media: 'video' });
+  });
+
+  it('names the media it cannot encrypt: a sender without a key, a frame its codec cannot cut (issue 8)', async () => {
+    const [alice, bob] = await Promise.all([party(), party()]);
+    await untilBothEncrypted(alice, bob);
+    const video = encodedFrame(Uint8Array.of(0x10, 0x02, 0x00, 1, 2, 3, 4, 5), 'video');
+    await alice.controller.outgoing(video, undefined); // no sender index: no key
+    expect(alice.reports.at(-1)).toMatchObject({ state: 'encrypted', detail: 'media-not-sent', media: 'video' });
+    clock.advance(3000);
+    await exchange(alice, bob);
+    expect(alice.reports.at(-1)?.detail).toBeUndefined();
+    const notAnnexB = encodedFrame(Uint8Array.of(0x65, 0xb8, 1, 2, 3), 'video');
+    (notAnnexB as unknown as { getMetadata: () => object }).getMetadata = () => ({ mimeType: 'video/H264' });
+    expect(await alice.controller.outgoing(notAnnexB, 1)).toBeNull();
+    expect(alice.reports.at(-1)).toMatchObject({ detail: 'media-not-sent', media: 'video' });
   });
 
   it('asks each video receiver for one key frame when a pair becomes current', async () => {

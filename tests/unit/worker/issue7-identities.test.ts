@@ -31,8 +31,9 @@ describe('issue 7, finding 2: identities', () => {
 
     // The infrastructure puts Mallory (CallSeal with an identity of her own) where Bob was.
     const mallory = await party();
-    await until(() => alice.epoch() >= 2, () => exchange(alice, mallory));
-    expect(alice.state()).toBe('identity-changed');
+    // Shown within a second (it could have been a third person joining, protocol.md §6.6): Bob is not heard again.
+    await until(() => alice.epoch() >= 2 && alice.state() === 'identity-changed', () => exchange(alice, mallory));
+    expect(alice.reports.some((r) => r.epoch >= 2 && r.state === 'encrypted')).toBe(false);
     expect(alice.code()).not.toBe(bobsCode);
     expect(alice.peerKey()).not.toBe(bobsKey);
 

@@ -127,11 +127,11 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
       return counters.keyFrameRequests;
     },
     async send(media = MEDIA, kind = 'audio') {
-      const out = await controller.outgoing(encodedFrame(media, kind), senderIndex).catch(() => controller.frameFailed());
+      const out = await controller.outgoing(encodedFrame(media, kind), senderIndex).catch((e: unknown) => controller.frameFailed(e));
       return out ? new Uint8Array(out.data).slice() : null;
     },
     async receive(wire, kind = 'audio') {
-      const out = await controller.incoming(encodedFrame(wire, kind)).catch(() => controller.frameFailed());
+      const out = await controller.incoming(encodedFrame(wire, kind)).catch((e: unknown) => controller.frameFailed(e));
       return out ? new Uint8Array(out.data).slice() : null;
     },
     state: () => last()?.state,

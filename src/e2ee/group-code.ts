@@ -1,0 +1,386 @@
+/**
+ * The group code (protocol.md §11.7): one 20-digit code over every member's identity and the membership, made with a
+ * commit-then-reveal round so that a man in the middle cannot search for matching codes.
+ *
+ *   roster       = SHA-256("CallSeal-g1 roster" || u8 n || pid_1 || … || pid_n)                  pids sorted bytewise
+ *   r            = 32 random bytes per (participant, roster), kept for the worker session
+ *   commitment   = SHA-256("CallSeal-g1 group nonce" || pid of the committer || roster || r)
+ *   group digest = SHA-256("CallSeal-g1 group code" || u8 n || per member sorted by pid: pid || identity || r)
+ *   group code   = §5.2's digits of the group digest
+ *   CODE-COMMIT / CODE-REVEAL = AES-128-GCM(wrap key of from, type || round u32 || 00*7,
+ *                               "CallSeal-g1 code commit|reveal" || from || to || round u32 || roster, commitment | r)
+ *
+ * Why commit then reveal: identity keys are chosen by whoever sends a CONFIRM, after the pair's transcript is fixed,
+ * so a code over identities alone would let a man in the middle search for two identity keys whose views collide in
+ * 20 digits (a birthday search of 2^33). A participant here reveals its nonce only once it holds every member's
+ * commitment for the roster, so whoever reveals last fixes a value nobody knew, and differing views give equal codes
+ * with probability 10^-20 (§11.7). `GroupCodeRound` is one participant's side: its rounds, the records it still has to
+ * deliver, what it accepts (§11.6: once per member and roster, in any order), and the code when it is complete.
+ */
+import { asciiBytes, compareBytes, concatBytes, equalBytes, requireBytes, toHex } from './bytes';
+import { ED25519_PUBLIC_KEY_LENGTH, PID_LENGTH, SHA256_LENGTH } from './constants';
+import { E2eeError } from './errors';
+import { RECORD_REPEAT_MS, groupRecordNonce, makeAck, verifyAck, type GroupPairKeys } from './group-keys';
+import {
+  RECORD_CODE_COMMIT,
+  RECORD_CODE_REVEAL,
+  isU32,
+  u32be,
+  type AckRecord,
+  type CodeRecord,
+} from './group-records';
+import { codeDigits } from './security-code';
+import { aesGcm, sha256 } from './webcrypto';
+
+const ROSTER_LABEL = asciiBytes('CallSeal-g1 roster');
+const COMMITMENT_LABEL = asciiBytes('CallSeal-g1 group nonce');
+const CODE_LABEL = asciiBytes('CallSeal-g1 group code');
+const COMMIT_AAD_LABEL = asciiBytes('CallSeal-g1 code commit');
+const REVEAL_AAD_LABEL = asciiBytes('CallSeal-g1 code reveal');
+export const GROUP_NONCE_LENGTH = 32;
+/** At most this many people in a group (§11.9). */
+export const MAX_GROUP_SIZE = 8;
+/** Rosters a receiver remembers per member (§11.6). */
+export const ROSTERS_PER_MEMBER = 16;
+
+function sortedUnique(pids: readonly Uint8Array[]): Uint8Array[] {
+  for (const pid of pids) requireBytes(pid, 'pid', PID_LENGTH);
+  const sorted = [...pids].sort(compareBytes);
+  for (let i = 1; i < sorted.length; i++) {
+    if (compareBytes(sorted[i - 1] as Uint8Array, sorted[i] as Uint8Array) === 0) {
+      throw new E2eeError('invalid-argument', 'a pid appears twice');
+    }
+  }
+  return sorted;
+}
+
+function requireCount(n: number): void {
+  if (n < 2 || n > MAX_GROUP_SIZE) throw new E2eeError('invalid-argument', `a group has 2..${MAX_GROUP_SIZE} members`);
+}
+
+/** The roster digest of a membership (ourselves included), independent of the order the pids are given in. */
+export async function rosterDigest(pids: readonly Uint8Array[]): Promise<Uint8Array> {
+  const sorted = sortedUnique(pids);
+  requireCount(sorted.length);
+  return sha256(ROSTER_LABEL, Uint8Array.of(sorted.length), ...sorted);
+}
+
+/** commitment = SHA-256("CallSeal-g1 group nonce" || pid || roster || r). */
+export async function groupCommitment(pid: Uint8Array, roster: Uint8Array, nonce: Uint8Array): Promise<Uint8Array> {
+  requireBytes(pid, 'pid', PID_LENGTH);
+  requireBytes(roster, 'roster', SHA256_LENGTH);
+  requireBytes(nonce, 'group nonce', GROUP_NONCE_LENGTH);
+  return sha256(COMMITMENT_LABEL, pid, roster, nonce);
+}
+
+export interface GroupCodeMember {
+  pid: Uint8Array;
+  identity: Uint8Array;
+  nonce: Uint8Array;
+}
+
+/** The group code over every member (ourselves included): sorted by pid, so independent of join and arrival order. */
+export async function groupCode(members: readonly GroupCodeMember[]): Promise<string> {
+  const sorted = sortedUnique(members.map((m) => m.pid));
+  requireCount(sorted.length);
+  const byPid = new Map(members.map((m) => [toHex(m.pid), m]));
+  const parts: Uint8Array[] = [CODE_LABEL, Uint8Array.of(sorted.length)];
+  for (const pid of sorted) {
+    const m = byPid.get(toHex(pid)) as GroupCodeMember;
+    requireBytes(m.identity, 'identity', ED25519_PUBLIC_KEY_LENGTH);
+    requireBytes(m.nonce, 'group nonce', GROUP_NONCE_LENGTH);
+    parts.push(pid, m.identity, m.nonce);
+  }
+  return codeDigits(await sha256(...parts));
+}
+
+type CodeKind = CodeRecord['kind'];
+
+function codeAad(kind: CodeKind, from: Uint8Array, to: Uint8Array, round: number, roster: Uint8Array): Uint8Array {
+  return concatBytes(kind === 'code-commit' ? COMMIT_AAD_LABEL : REVEAL_AAD_LABEL, from, to, u32be(round), roster);
+}
+
+function codeType(kind: CodeKind): number {
+  return kind === 'code-commit' ? RECORD_CODE_COMMIT : RECORD_CODE_REVEAL;
+}
+
+/** Seals a commitment or a nonce (32 bytes) for one member (§11.4). */
+export async function sealCodeRecord(
+  kind: CodeKind,
+  keys: GroupPairKeys,
+  myPid: Uint8Array,
+  peerPid: Uint8Array,
+  round: number,
+  roster: Uint8Array,
+  value: Uint8Array,
+): Promise<CodeRecord> {
+  requireBytes(myPid, 'my pid', PID_LENGTH);
+  requireBytes(peerPid, 'peer pid', PID_LENGTH);
+  requireBytes(roster, 'roster', SHA256_LENGTH);
+  requireBytes(value, 'value', 32);
+  if (!isU32(round)) throw new E2eeError('invalid-argument', 'round must be a u32');
+  const nonce = groupRecordNonce(codeType(kind), round);
+  const sealed = await aesGcm('encrypt', keys.myWrapKey, nonce, codeAad(kind, myPid, peerPid, round, roster), value, 'crypto-unavailable');
+  return { kind, to: peerPid.slice(), round, roster: roster.slice(), sealed };
+}
+
+/** Opens a member's CODE-COMMIT or CODE-REVEAL to us; 'bad-group-record' unless it opens under this pair's keys. */
+export async function openCodeRecord(
+  keys: GroupPairKeys,
+  peerPid: Uint8Array,
+  myPid: Uint8Array,
+  record: CodeRecord,
+): Promise<Uint8Array> {
+  if (!equalBytes(record.to, myPid)) throw new E2eeError('bad-group-record', 'CODE record addressed to another pid');
+  if (!isU32(record.round)) throw new E2eeError('bad-group-record', 'bad round');
+  requireBytes(record.roster, 'roster', SHA256_LENGTH, 'bad-group-record');
+  const nonce = groupRecordNonce(codeType(record.kind), record.round);
+  const aad = codeAad(record.kind, peerPid, myPid, record.round, record.roster);
+  const value = await aesGcm('decrypt', keys.peerWrapKey, nonce, aad, record.sealed, 'bad-group-record');
+  if (value.length !== 32) throw new E2eeError('bad-group-record', 'CODE value of the wrong length');
+  return value;
+}
+
+export interface CodeMemberInput {
+  pid: Uint8Array;
+  /** The identity key of our confirmed pair with it. */
+  identity: Uint8Array;
+  keys: GroupPairKeys;
+}
+
+export type CodeOutcome =
+  | 'accepted'
+  | 'duplicate'
+  | 'second-commit'
+  | 'second-reveal'
+  | 'reveal-before-commit'
+  | 'bad-opening'
+  | 'bad-group-record'
+  | 'unknown-member';
+
+interface OwnRound {
+  round: number;
+  roster: Uint8Array;
+  pids: Uint8Array[];
+  nonce: Uint8Array;
+  commitment: Uint8Array;
+}
+
+interface PeerRoster {
+  commitRecord: Uint8Array;
+  commitment: Uint8Array;
+  revealRecord: Uint8Array | null;
+  nonce: Uint8Array | null;
+}
+
+interface PeerState {
+  pid: Uint8Array;
+  identity: Uint8Array;
+  keys: GroupPairKeys;
+  /** roster hex → what it sent for that roster, insertion order (oldest first). */
+  rosters: Map<string, PeerRoster>;
+  /** Our current round's records it acknowledged. */
+  commitAcked: boolean;
+  revealAcked: boolean;
+  /** When our records last went to it (each at most every RECORD_REPEAT_MS, §11.4). */
+  lastSentAt: number;
+}
+
+/**
+ * One participant's group-code rounds (§11.7). `setMembers` with the current members (not ourselves) starts or resumes
+ * the round of that roster; `records` gives the CODE-COMMITs and CODE-REVEALs still unacknowledged (reveals only once
+ * every member's commitment for the roster is held); `handleRecord` takes a member's records and returns the ACK to
+ * send back; `code` is the group code once every member's nonce for the current roster is in.
+ */
+export class GroupCodeRound {
+  private readonly own = new Map<string, OwnRound>();
+  private readonly peers = new Map<string, PeerState>();
+  private current: OwnRound | null = null;
+  private nextRound = 1;
+
+  constructor(
+    readonly myPid: Uint8Array,
+    readonly myIdentity: Uint8Array,
+  ) {
+    requireBytes(myPid, 'my pid', PID_LENGTH);
+    requireBytes(myIdentity, 'my identity', ED25519_PUBLIC_KEY_LENGTH);
+    this.myPid = myPid.slice();
+    this.myIdentity = myIdentity.slice();
+  }
+
+  /** The current roster digest, or null before the first setMembers. */
+  get roster(): Uint8Array | null {
+    return this.current?.roster.slice() ?? null;
+  }
+
+  /** Our round number for the current roster. */
+  get round(): number | null {
+    return this.current?.round ?? null;
+  }
+
+  /** The members we have, for the current roster, every commitment of (we may reveal). */
+  get canReveal(): boolean {
+    const cur = this.current;
+    if (cur === null) return false;
+    const key = toHex(cur.roster);
+    return this.memberStates().every((p) => p.rosters.has(key));
+  }
+
+  private memberStates(): PeerState[] {
+    const cur = this.current;
+    if (cur === null) return [];
+    return cur.pids.filter((pid) => !equalBytes(pid, this.myPid)).map((pid) => this.peers.get(toHex(pid)) as PeerState);
+  }
+
+  /** The members whose nonce for the current roster we still lack (the popup's "waiting for …"). */
+  waitingFor(): Uint8Array[] {
+    const cur = this.current;
+    if (cur === null) return [];
+    const key = toHex(cur.roster);
+    return this.memberStates()
+      .filter((p) => p.rosters.get(key)?.nonce == null)
+      .map((p) => p.pid.slice());
+  }
+
+  /**
+   * The members now (a confirmed, present, group-capable pair each). A roster seen before resumes its round, nonce
+   * and records (pairs never come back, so the same roster means the same identities); a new one gets a new round
+   * and a fresh nonce.
+   */
+  async setMembers(members: readonly CodeMemberInput[]): Promise<void> {
+    for (const m of members) {
+      requireBytes(m.pid, 'member pid', PID_LENGTH);
+      requireBytes(m.identity, 'member identity', ED25519_PUBLIC_KEY_LENGTH);
+      const key = toHex(m.pid);
+      const known = this.peers.get(key);
+      if (known !== undefined && !equalBytes(known.identity, m.identity)) {
+        throw new E2eeError('invalid-argument', 'a pid cannot change identity (pairs never come back)');
+      }
+      if (known === undefined) {
+        this.peers.set(key, { pid: m.pid.slice(), identity: m.identity.slice(), keys: m.keys, rosters: new Map(), commitAcked: false, revealAcked: false, lastSentAt: Number.NEGATIVE_INFINITY });
+      }
+    }
+    const pids = [this.myPid, ...members.map((m) => m.pid)];
+    const roster = await rosterDigest(pids);
+    const rosterKey = toHex(roster);
+    let round = this.own.get(rosterKey);
+    if (round === undefined) {
+      if (!isU32(this.nextRound)) throw new E2eeError('invalid-argument', 'rounds exhausted');
+      const nonce = new Uint8Array(GROUP_NONCE_LENGTH);
+      crypto.getRandomValues(nonce);
+      round = { round: this.nextRound++, roster, pids: pids.map((p) => p.slice()), nonce, commitment: await groupCommitment(this.myPid, roster, nonce) };
+      this.own.set(rosterKey, round);
+    }
+    if (this.current !== round) {
+      this.current = round;
+      for (const p of this.peers.values()) {
+        p.commitAcked = false;
+        p.revealAcked = false;
+        p.lastSentAt = Number.NEGATIVE_INFINITY;
+      }
+    }
+  }
+
+  /**
+   * Our CODE-COMMITs (and, once we may reveal, CODE-REVEALs) that members have not acknowledged yet, to each member at
+   * most every RECORD_REPEAT_MS. A repeat is byte for byte the same record (same key, nonce and plaintext).
+   */
+  async records(now: number): Promise<CodeRecord[]> {
+    const cur = this.current;
+    if (cur === null) return [];
+    const reveal = this.canReveal;
+    const out: CodeRecord[] = [];
+    for (const p of this.memberStates()) {
+      if (now - p.lastSentAt < RECORD_REPEAT_MS || (p.commitAcked && (!reveal || p.revealAcked))) continue;
+      p.lastSentAt = now;
+      if (!p.commitAcked) {
+        out.push(await sealCodeRecord('code-commit', p.keys, this.myPid, p.pid, cur.round, cur.roster, cur.commitment));
+      }
+      if (reveal && !p.revealAcked) {
+        out.push(await sealCodeRecord('code-reveal', p.keys, this.myPid, p.pid, cur.round, cur.roster, cur.nonce));
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A member's CODE-COMMIT or CODE-REVEAL (§11.6): taken once per member and roster, in any order. Returns the outcome
+   * and, for an accepted record or a duplicate, the ACK to send back.
+   */
+  async handleRecord(from: Uint8Array, record: CodeRecord): Promise<{ outcome: CodeOutcome; ack: AckRecord | null }> {
+    const p = this.peers.get(toHex(from));
+    if (p === undefined) return { outcome: 'unknown-member', ack: null };
+    const rosterKey = toHex(record.roster);
+    const held = p.rosters.get(rosterKey);
+    const ack = async (): Promise<AckRecord> =>
+      makeAck(p.keys, this.myPid, p.pid, record.kind === 'code-commit' ? RECORD_CODE_COMMIT : RECORD_CODE_REVEAL, record.round);
+    if (record.kind === 'code-commit') {
+      if (held !== undefined) {
+        const same = equalBytes(held.commitRecord, this.recordBytes(record));
+        return same ? { outcome: 'duplicate', ack: await ack() } : { outcome: 'second-commit', ack: null };
+      }
+      let commitment: Uint8Array;
+      try {
+        commitment = await openCodeRecord(p.keys, p.pid, this.myPid, record);
+      } catch {
+        return { outcome: 'bad-group-record', ack: null };
+      }
+      p.rosters.set(rosterKey, { commitRecord: this.recordBytes(record), commitment, revealRecord: null, nonce: null });
+      while (p.rosters.size > ROSTERS_PER_MEMBER) p.rosters.delete(p.rosters.keys().next().value as string);
+      return { outcome: 'accepted', ack: await ack() };
+    }
+    if (held === undefined) return { outcome: 'reveal-before-commit', ack: null };
+    if (held.revealRecord !== null) {
+      const same = equalBytes(held.revealRecord, this.recordBytes(record));
+      return same ? { outcome: 'duplicate', ack: await ack() } : { outcome: 'second-reveal', ack: null };
+    }
+    if (record.round !== this.roundOf(held)) return { outcome: 'bad-opening', ack: null };
+    let nonce: Uint8Array;
+    try {
+      nonce = await openCodeRecord(p.keys, p.pid, this.myPid, record);
+    } catch {
+      return { outcome: 'bad-group-record', ack: null };
+    }
+    if (!equalBytes(await groupCommitment(p.pid, record.roster, nonce), held.commitment)) {
+      return { outcome: 'bad-opening', ack: null };
+    }
+    held.revealRecord = this.recordBytes(record);
+    held.nonce = nonce;
+    return { outcome: 'accepted', ack: await ack() };
+  }
+
+  /** The round a member used for a roster is the one in its commit record (bytes 0..4 of our stored form). */
+  private roundOf(held: PeerRoster): number {
+    return new DataView(held.commitRecord.buffer, held.commitRecord.byteOffset).getUint32(0, false);
+  }
+
+  /** round || sealed: what identifies a member's record for one roster (the roster is the map key). */
+  private recordBytes(record: CodeRecord): Uint8Array {
+    return concatBytes(u32be(record.round), record.sealed);
+  }
+
+  /** A member's ACK of our current round's CODE-COMMIT or CODE-REVEAL. */
+  async handleAck(from: Uint8Array, record: AckRecord): Promise<'accepted' | 'stale' | 'bad-mac' | 'unknown-member'> {
+    const p = this.peers.get(toHex(from));
+    if (p === undefined) return 'unknown-member';
+    if (!(await verifyAck(p.keys, p.pid, this.myPid, record))) return 'bad-mac';
+    const cur = this.current;
+    if (cur === null || record.number !== cur.round || record.step !== 0) return 'stale';
+    if (record.acked === RECORD_CODE_COMMIT) p.commitAcked = true;
+    else if (record.acked === RECORD_CODE_REVEAL) p.revealAcked = true;
+    else return 'stale';
+    return 'accepted';
+  }
+
+  /** The group code for the current roster, or null while a member's nonce is missing. */
+  async code(): Promise<string | null> {
+    const cur = this.current;
+    if (cur === null || this.waitingFor().length > 0) return null;
+    const key = toHex(cur.roster);
+    const members: GroupCodeMember[] = [{ pid: this.myPid, identity: this.myIdentity, nonce: cur.nonce }];
+    for (const p of this.memberStates()) {
+      members.push({ pid: p.pid, identity: p.identity, nonce: p.rosters.get(key)?.nonce as Uint8Array });
+    }
+    return groupCode(members);
+  }
+}

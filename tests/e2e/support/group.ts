@@ -1,0 +1,95 @@
+/**
+ * Calls of three or more people in the demo app's `group` topology through the werift relay: each participant its
+ * own browser (own profile, own solid-colour camera), optionally with CallSeal switched on, publishing once and
+ * subscribing to every other participant. `close()` stops everything it started.
+ */
+import type { Page } from 'puppeteer';
+import { startDemoServer, type DemoServer } from '../../../demo/server.mjs';
+import { averageColor, formatColor, isColorNear } from './picture';
+import { launchBrowser, type TestBrowser } from './browser';
+import { popupFor, switchOn, type Popup } from './call';
+import { fakeCameras, type Rgb } from './fake-camera';
+import { startRelay, type Relay } from './relay';
+import { waitFor } from './wait';
+
+export interface Member {
+  name: string;
+  color: Rgb;
+  browser: TestBrowser;
+  page: Page;
+  popup(): Promise<Popup>;
+  /** Leaves the room (the page navigates away). */
+  leave(): Promise<void>;
+}
+
+export interface GroupCall {
+  server: DemoServer;
+  relay: Relay;
+  members: Member[];
+  /** Waits until `viewer` sees `sender`'s colour in its video of `sender`. */
+  waitForColor(viewer: Member, sender: Member, timeout?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startGroupCall(people: readonly { name: string; color: Rgb }[], options: { e2ee?: boolean } = {}): Promise<GroupCall> {
+  const stack: (() => Promise<unknown>)[] = [];
+  const close = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    for (const stop of stack.reverse().splice(0)) await stop().catch((error: unknown) => errors.push(error));
+    if (errors.length) throw new AggregateError(errors, 'closing the group call failed');
+  };
+  try {
+    const relay = await startRelay();
+    stack.push(() => relay.close());
+    const server = await startDemoServer({ mediaServer: relay, roomSize: people.length });
+    stack.push(() => server.close());
+    const cameras = await fakeCameras();
+    stack.push(() => cameras.cleanup());
+    const room = `group-${process.pid}-${Date.now()}`;
+    const join = async ({ name, color }: { name: string; color: Rgb }): Promise<Member> => {
+      const browser = await launchBrowser({ withExtension: options.e2ee ?? false, args: [await cameras.flag(name, color)] });
+      stack.push(() => browser.close());
+      const page = await browser.newPage();
+      page.on('pageerror', (error) => console.warn(`[${name} page error]`, error));
+      let popup: Promise<Popup> | undefined;
+      if (options.e2ee) {
+        await page.goto(server.url('/'));
+        popup = switchOn(browser, page);
+        await popup;
+      }
+      await page.goto(server.url(`/?${new URLSearchParams({ room, peer: name, topology: 'group', loopback: '1' })}`));
+      return {
+        name,
+        color,
+        browser,
+        page,
+        popup: () => (popup ??= popupFor(browser, page)),
+        leave: async () => void (await page.goto(server.url('/'))),
+      };
+    };
+    // One after the other: each newcomer finds the others in the room.
+    const members: Member[] = [];
+    for (const person of people) members.push(await join(person));
+    return {
+      server,
+      relay,
+      members,
+      async waitForColor(viewer, sender, timeout = 20_000) {
+        let last: Rgb | null = null;
+        await waitFor(
+          async () => {
+            last = await averageColor(viewer.page, `#remote-${sender.name}`).catch(() => null);
+            return isColorNear(last, sender.color);
+          },
+          { timeout, interval: 250, message: `${viewer.name} to see ${sender.name}'s colour` },
+        ).catch((error: unknown) => {
+          throw new Error(`${(error as Error).message}; saw ${formatColor(last)}`);
+        });
+      },
+      close,
+    };
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+}
