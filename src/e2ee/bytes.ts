@@ -11,7 +11,7 @@
 import { E2eeError } from './errors';
 import type { E2eeErrorCode } from './errors';
 
-export { concatBytes, equalBytes, toHex } from '../shared/bytes';
+export { concatBytes, equalBytes, littleEndianToBigInt, toHex } from '../shared/bytes';
 
 /** Throws `code` unless `value` is a Uint8Array (of exactly `length` bytes when given). */
 export function requireBytes(
@@ -63,13 +63,6 @@ export function u64be(value: bigint): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(8);
   new DataView(out.buffer).setBigUint64(0, value, false);
   return out;
-}
-
-/** A little-endian unsigned integer (curve encodings are little-endian, RFC 7748 §5, RFC 8032 §5.1.2). */
-export function littleEndianToBigInt(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i] ?? 0);
-  return value;
 }
 
 /** ASCII-only text to bytes (labels are ASCII by construction; this refuses anything else). */

@@ -46,7 +46,10 @@ export const RECORD_COMMIT = 0x01;
 export const RECORD_REVEAL = 0x02;
 export const RECORD_CONFIRM = 0x03;
 
-/** SFrame cipher suite AES_128_GCM_SHA256_128 (RFC 9605 §4.5), the one CallSeal uses (§3). */
+/**
+ * SFrame cipher suite AES_128_GCM_SHA256_128 (RFC 9605 §4.5), the one CallSeal uses (§3): bound into the handshake
+ * (session-options.ts) and used for the frames' keys (worker/key-ring.ts). The one place it is written.
+ */
 export const DEFAULT_SFRAME_SUITE = 4;
 
 export const X25519_PUBLIC_KEY_LENGTH = 32;

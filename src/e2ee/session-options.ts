@@ -5,6 +5,7 @@
 import { requireBytes } from './bytes';
 import { DEFAULT_SFRAME_SUITE, ED25519_PUBLIC_KEY_LENGTH, PID_LENGTH } from './constants';
 import { E2eeError } from './errors';
+import type { WorkerCallState } from '../shared/call-status';
 
 export const PAIR_LIMIT = 8;
 export const PAIR_BURST = 6;
@@ -16,7 +17,8 @@ export const PREVIOUS_PAIR_GRACE_MS = 10_000;
 export const SIGN_RETRY_MS = 3000;
 export const PROBE_INTERVAL_MS = 1000;
 
-type SessionState = 'negotiating' | 'encrypted' | 'identity-changed' | 'unencrypted' | 'blocked' | 'error';
+/** The states a session reports: the worker's (shared/call-status.ts) but `off`, which only the worker knows. */
+type SessionState = Exclude<WorkerCallState, 'off'>;
 type SessionDetail =
   | 'no-key-exchange'
   | 'peer-protocol-1'

@@ -30,3 +30,10 @@ export function toHex(bytes: Uint8Array): string {
   for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
   return out;
 }
+
+/** A little-endian unsigned integer (curve encodings are little-endian, RFC 7748 §5, RFC 8032 §5.1.2). */
+export function littleEndianToBigInt(bytes: Uint8Array): bigint {
+  let value = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i] ?? 0);
+  return value;
+}

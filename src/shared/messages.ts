@@ -33,7 +33,7 @@ import { isIdentityKeyBase64, isSecurityCode, isSessionId, isBase64Of } from './
 import { ED25519_SIGNATURE_LENGTH, SIGNING_INPUT_LENGTH } from '../e2ee/constants';
 import { isDisplayName, MAX_CONFIRM_EXTENSIONS_LENGTH } from '../e2ee/display-name';
 import { MAX_TYPED_NAME_LENGTH } from './options-messages';
-import type { PolicyView } from './policy-view';
+import { isPolicyView, type PolicyView } from './policy-view';
 
 /** Runtime port names, which tell the background which kind of client connected. */
 export const BRIDGE_PORT = 'callseal-bridge';
@@ -324,6 +324,53 @@ export function isPopupToBackground(value: unknown): value is PopupToBackground 
 }
 
 /** Shape check for everything the bridge receives from the background (byte strings are checked when decoded). */
+const isBoolean = (value: unknown): value is boolean => typeof value === 'boolean';
+const isString = (value: unknown): value is string => typeof value === 'string';
+
+/** A tab's status as the background decided it (the popup checks it: a half-updated extension shows as a failure). */
+function isTabCallStatus(value: unknown): value is TabCallStatus {
+  return (
+    isRecord(value) &&
+    isCallState(value.state) &&
+    isInt(value.epoch) &&
+    isCounters(value.counters) &&
+    optional(value.securityCode, isSecurityCode) &&
+    optional(value.peerIdentityFingerprint, isString) &&
+    optional(value.peerIdentityPublicKey, isIdentityKeyBase64) &&
+    optional(value.detail, isDetailCode) &&
+    optional(value.codec, isCodecName) &&
+    optional(value.media, isMediaKind) &&
+    optional(value.frameId, isInt) &&
+    optional(value.session, isSessionId) &&
+    optional(value.otherCalls, isInt) &&
+    optional(value.appTransform, isBoolean)
+  );
+}
+
+function isPopupView(value: unknown): value is PopupView {
+  return (
+    isRecord(value) &&
+    isInt(value.tabId) &&
+    isTabCallStatus(value.status) &&
+    isBoolean(value.enabled) &&
+    isBoolean(value.canToggle) &&
+    isPolicyView(value.policy)
+  );
+}
+
+/** What the background sends the popup: a view, or a failure with its code and sentence. */
+export function isBackgroundToPopup(value: unknown): value is BackgroundToPopup {
+  if (!isRecord(value)) return false;
+  switch (value.kind) {
+    case 'view':
+      return isPopupView(value.view);
+    case 'failed':
+      return isString(value.code) && isString(value.message);
+    default:
+      return false;
+  }
+}
+
 export function isBackgroundToPage(value: unknown): value is BackgroundToPage {
   if (!isRecord(value)) return false;
   switch (value.kind) {

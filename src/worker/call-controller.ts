@@ -39,6 +39,7 @@ import {
   type MediaCodec,
   type MediaKind,
   type PageSettings,
+  DEFAULT_FALLBACK_AFTER_MS,
 } from '../shared/call-status';
 import { isE2eeError } from '../e2ee/errors';
 import { isSFrameError } from '../sframe';
@@ -87,7 +88,7 @@ type SettingsState = 'pending' | 'known' | 'detached';
 
 export class CallController {
   private settingsState: SettingsState = 'pending';
-  private settings: PageSettings = { enabled: false, allowPlaintextFallback: true, fallbackAfterMs: 4000 };
+  private settings: PageSettings = { enabled: false, allowPlaintextFallback: true, fallbackAfterMs: DEFAULT_FALLBACK_AFTER_MS };
   private identity: Uint8Array | null = null;
   private session: CallSession | null = null;
   private readonly keys = new KeyRing();

@@ -17,11 +17,11 @@
  * Only confirmed pairs are ever added (the session calls `install` on key confirmation), so frames under a pair that
  * is derived but not confirmed find no key and are dropped.
  */
+import { DEFAULT_SFRAME_SUITE } from '../e2ee/constants';
 import { isCallSealKid, kidFor, senderBaseKey } from '../e2ee/key-schedule';
 import type { ConfirmedPairKeys } from '../e2ee/session';
 import { FrameOpener, FrameSealer, SFrameError, deriveSFrameKeys, readFastHeader, type FastHeader } from '../sframe';
 
-export const SFRAME_SUITE = 4; // AES_128_GCM_SHA256_128 (protocol.md §3)
 
 interface PairKeys {
   keys: ConfirmedPairKeys;
@@ -162,7 +162,7 @@ export class KeyRing {
   private makeSealer(pair: PairKeys, senderIndex: number): Promise<FrameSealer> {
     const kid = kidFor(senderIndex); // validates the index
     const made = senderBaseKey(pair.keys.sendSecret, kid)
-      .then((baseKey) => deriveSFrameKeys(SFRAME_SUITE, kid, baseKey))
+      .then((baseKey) => deriveSFrameKeys(DEFAULT_SFRAME_SUITE, kid, baseKey))
       .then((keys) => new FrameSealer(keys, Number(kid)));
     pair.sealers[senderIndex] = made;
     made.then(
@@ -181,7 +181,7 @@ export class KeyRing {
     if (existing !== undefined) return existing;
     const kid = BigInt(header.kid);
     const made = senderBaseKey(pair.keys.receiveSecret, kid)
-      .then((baseKey) => deriveSFrameKeys(SFRAME_SUITE, kid, baseKey))
+      .then((baseKey) => deriveSFrameKeys(DEFAULT_SFRAME_SUITE, kid, baseKey))
       .then((keys) => new FrameOpener(keys, header.kid));
     pair.openers.set(header.kid, made);
     made.then(

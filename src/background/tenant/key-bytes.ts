@@ -11,37 +11,12 @@
  * document is refused as `bad-signature`. Both are acceptable for this key because it comes from the admin's own
  * managed policy, not from an attacker (docs/admin.md §3.2).
  *
- * TODO: src/e2ee/key-validation.ts (handshake v2, now merged) checks Ed25519 keys and signatures with the same rules
- * and the same constants, but throws E2eeError and names no problem the popup could show; this file should become a
- * thin use of it (one shared blocklist) once it returns the problem instead of throwing.
- *
- * Constants, as in that file: p = 2^255 − 19; L = 2^252 + 27742317777372353535851937790883648493; the y-coordinates
- * of the eight points of order 1, 2, 4 and 8 are 0, 1, p − 1 and the two below (libsodium's
- * `ge25519_has_small_order()` blocklist, compared with the sign bit ignored). The unit test re-derives them.
+ * The constants are the handshake's (src/e2ee/key-validation.ts: p, L and the edwards25519 points of small order,
+ * libsodium's `ge25519_has_small_order()` blocklist, compared with the sign bit ignored); this file keeps its own
+ * rules only because it names the problem, for the popup, where the handshake throws.
  */
-
-/** p = 2^255 − 19. */
-export const FIELD_PRIME = (1n << 255n) - 19n;
-/** L, the order of the prime-order subgroup. */
-export const GROUP_ORDER = (1n << 252n) + 27742317777372353535851937790883648493n;
-
-export function littleEndianToBigInt(bytes: Uint8Array): bigint {
-  let value = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i] ?? 0);
-  return value;
-}
-
-const fromLittleEndianHex = (hex: string): bigint =>
-  littleEndianToBigInt(Uint8Array.from(hex.match(/../g) ?? [], (byte) => parseInt(byte, 16)));
-
-/** The y-coordinates of the points of small order. */
-export const SMALL_ORDER_Y: readonly bigint[] = [
-  0n,
-  1n,
-  fromLittleEndianHex('26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05'),
-  fromLittleEndianHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a'),
-  FIELD_PRIME - 1n,
-];
+import { littleEndianToBigInt } from '../../shared/bytes';
+import { ED25519_SMALL_ORDER_Y, FIELD_PRIME, GROUP_ORDER } from '../../e2ee/key-validation';
 
 type PointProblem = 'length' | 'non-canonical' | 'small-order';
 
@@ -53,7 +28,7 @@ export function checkPointBytes(encoding: Uint8Array): PointProblem | undefined 
   if (y >= FIELD_PRIME) return 'non-canonical';
   // x = 0 exactly when y = ±1; its only encoding has the sign bit clear (RFC 8032 §5.1.3 step 4).
   if (signBit && (y === 1n || y === FIELD_PRIME - 1n)) return 'non-canonical';
-  if (SMALL_ORDER_Y.includes(y)) return 'small-order';
+  if (ED25519_SMALL_ORDER_Y.includes(y)) return 'small-order';
   return undefined;
 }
 

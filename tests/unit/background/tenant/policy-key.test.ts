@@ -3,7 +3,9 @@
  * before WebCrypto sees them, and so are signatures with a non-canonical S or a small-order R.
  */
 import { describe, expect, it } from 'vitest';
-import { checkPointBytes, FIELD_PRIME, GROUP_ORDER, littleEndianToBigInt, SMALL_ORDER_Y } from '../../../../src/background/tenant/key-bytes';
+import { checkPointBytes } from '../../../../src/background/tenant/key-bytes';
+import { ED25519_SMALL_ORDER_Y as SMALL_ORDER_Y, FIELD_PRIME, GROUP_ORDER } from '../../../../src/e2ee/key-validation';
+import { littleEndianToBigInt } from '../../../../src/shared/bytes';
 import { checkPolicyPublicKey, PinnedPolicyKey, POLICY_SIGNATURE_LABEL } from '../../../../src/background/tenant/policy-key';
 import { concatBytes } from '../../../../src/shared/bytes';
 
