@@ -47,7 +47,7 @@ import {
 } from './constants';
 import { E2eeError } from './errors';
 
-export interface CallSealFrameParts {
+interface CallSealFrameParts {
   /** The codec's clear prefix, copied from the original frame. */
   clearPrefix: Uint8Array;
   /** The SFrame ciphertext, or empty for a handshake-only frame. HAS_MEDIA iff non-empty. */

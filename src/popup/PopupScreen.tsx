@@ -25,7 +25,7 @@ export interface Failure {
 
 export type Pending = 'switch' | 'verify' | 'refresh' | 'name';
 
-export interface PopupScreenProps {
+interface PopupScreenProps {
   view: PopupView | undefined;
   failure: Failure | undefined;
   /** A click whose answer (the next view, or a failure) has not arrived yet. */

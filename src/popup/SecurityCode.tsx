@@ -23,7 +23,7 @@ function typedContactName(event: Event | undefined): string {
   return typeof (field as { value?: unknown } | null)?.value === 'string' ? (field as HTMLInputElement).value : '';
 }
 
-export function formatDate(time: number): string {
+function formatDate(time: number): string {
   try {
     return new Date(time).toLocaleDateString(uiLanguage(), { dateStyle: 'medium' } as Intl.DateTimeFormatOptions);
   } catch {

@@ -1,7 +1,7 @@
 /**
  * Everything the popup asks of the extension, behind one interface: which tab it is about, a live view of that
  * tab, and the things the user can do (the switch, "Refresh" the organization's policy, "Codes match"). `createBrowserActions` is the real one, over
- * a runtime port to the background; `FakeActions` (fake-actions.ts) stands in for it in tests.
+ * a runtime port to the background; `FakeActions` (tests/unit/popup/fake-actions.ts) stands in for it in tests.
  *
  * The browser API is passed in rather than imported, so this module runs in Node tests; main.tsx passes
  * webextension-polyfill's `browser`.
@@ -78,7 +78,7 @@ export interface BrowserLike {
   };
 }
 
-export interface BrowserActionsOptions {
+interface BrowserActionsOptions {
   /** The popup's `location.search`. */
   search?: string;
   /** Waits before each reconnection attempt; the last one repeats. */
@@ -87,7 +87,7 @@ export interface BrowserActionsOptions {
   reportAfterFailures?: number;
 }
 
-export const DEFAULT_RETRY_DELAYS_MS = [50, 200, 500, 1000, 2000] as const;
+const DEFAULT_RETRY_DELAYS_MS = [50, 200, 500, 1000, 2000] as const;
 
 export const CONNECTION_LOST = 'disconnected';
 export const BAD_MESSAGE = 'bad-message';

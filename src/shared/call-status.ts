@@ -128,19 +128,13 @@ export function isDropReason(value: unknown): value is DropReason {
  * What the background warns about in the shown frame's call (protocol.md §7.4): in the popup, on the toolbar and as
  * a notification. Until the user confirms the code shown now, the state is not `verified`.
  */
-export const WARNING_CODES = [
+export type WarningCode =
   /** A contact's key changed: the peer claims a contact's name with another key, or the identity changed away from a contact. */
-  'contact-key-changed',
+  | 'contact-key-changed'
   /** The other side's identity changed during the call (not a contact). */
-  'identity-changed',
+  | 'identity-changed'
   /** The call was encrypted and now is not (the peer's media arrives in clear, or the session failed). */
-  'encryption-lost',
-] as const;
-export type WarningCode = (typeof WARNING_CODES)[number];
-
-export function isWarningCode(value: unknown): value is WarningCode {
-  return typeof value === 'string' && (WARNING_CODES as readonly string[]).includes(value);
-}
+  | 'encryption-lost';
 
 /** The contact a call's peer is (the user compared codes with this identity before). */
 export interface ContactSummary {

@@ -24,8 +24,6 @@ export interface PolicyView {
   waiting?: boolean;
 }
 
-export const NO_POLICY: PolicyView = { decidedBy: 'user', lines: [], canRefresh: false };
-
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
 
 function isPolicyGrant(value: unknown): value is PolicyGrant {

@@ -20,15 +20,15 @@ import { t, type MessageKey } from './i18n';
 import type { PopupFailureCode } from './messages';
 
 /** The icon drawn for each state: `public/icons/shield-<variant>-<size>.png` (see `scripts/make-icons.mjs`). */
-export type IconVariant = CallState;
+type IconVariant = CallState;
 export const ICON_VARIANTS: readonly IconVariant[] = CALL_STATES;
 export const ICON_SIZES = [16, 32, 48, 128] as const;
-export type IconSize = (typeof ICON_SIZES)[number];
+type IconSize = (typeof ICON_SIZES)[number];
 
 /** How the popup colours a state: green, amber, red or grey. */
-export type StatusTone = 'good' | 'pending' | 'bad' | 'neutral';
+type StatusTone = 'good' | 'pending' | 'bad' | 'neutral';
 
-export interface StatusWords {
+interface StatusWords {
   /** Toolbar tooltip, a plain sentence starting with "CallSeal: ". */
   title: string;
   /** The popup's headline for the current tab's call. */
@@ -121,7 +121,7 @@ export function statusWords(state: CallState): Readonly<StatusWords> {
 }
 
 /** A contact's name as the words show it: the name, or "a contact" for an unnamed one. */
-export function contactLabel(name: string | undefined): string {
+function contactLabel(name: string | undefined): string {
   return name ? name : t('warning_unnamed_contact');
 }
 

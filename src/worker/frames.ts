@@ -14,7 +14,7 @@ export function isVideo(frame: EncodedFrame): frame is RTCEncodedVideoFrame {
   return 'type' in frame;
 }
 
-export function mimeTypeOf(frame: EncodedFrame): string | undefined {
+function mimeTypeOf(frame: EncodedFrame): string | undefined {
   const mimeType = (frame.getMetadata() as { mimeType?: unknown }).mimeType;
   return typeof mimeType === 'string' ? mimeType : undefined;
 }

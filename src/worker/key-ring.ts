@@ -33,13 +33,13 @@ interface PairKeys {
   sealers: (FrameSealer | Promise<FrameSealer> | undefined)[];
 }
 
-export interface DecryptedMedia {
+interface DecryptedMedia {
   /** The pair the frame authenticated under. */
   pairId: number;
   plaintext: Uint8Array;
 }
 
-export interface OpenedMedia {
+interface OpenedMedia {
   pairId: number;
   /** `before` free bytes, then the plaintext. */
   frame: Uint8Array<ArrayBuffer>;

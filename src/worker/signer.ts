@@ -7,9 +7,9 @@ import type { SignedConfirm } from '../e2ee/session-options';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import type { WorkerClock } from './clock';
 
-export const SIGN_TIMEOUT_MS = 10_000;
+const SIGN_TIMEOUT_MS = 10_000;
 
-export class SignRefused extends Error {
+class SignRefused extends Error {
   constructor(
     readonly code: string,
     message: string,

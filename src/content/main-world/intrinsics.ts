@@ -23,16 +23,16 @@ const ITERATOR: typeof Symbol.iterator = Symbol.iterator;
 export type AnyFunction = (...args: never[]) => unknown;
 
 /** `fn.call(self, ...args)` without `Function.prototype.call`. */
-export function uncurry<This, Args extends unknown[], R>(fn: (this: This, ...args: Args) => R) {
+function uncurry<This, Args extends unknown[], R>(fn: (this: This, ...args: Args) => R) {
   return (self: This, ...args: Args): R => apply(fn, self, args) as R;
 }
 
-export function hasOwn(object: object, key: PropertyKey): boolean {
+function hasOwn(object: object, key: PropertyKey): boolean {
   return apply(hasOwnProperty, object, [key]) as boolean;
 }
 
 /** A property's own descriptor as a null-prototype object with only the fields it has (undefined if none). */
-export interface OwnDescriptor {
+interface OwnDescriptor {
   get?: AnyFunction | undefined;
   set?: AnyFunction | undefined;
   value?: unknown;
@@ -143,7 +143,7 @@ export const intrinsics = {
 };
 
 /** Elements whose `contentWindow`/`contentDocument` hand the page another realm, and their `contentWindow`. */
-export interface FrameAccessor {
+interface FrameAccessor {
   iface: string;
   windowGet: AnyFunction;
 }
@@ -201,7 +201,7 @@ const setterNames: Record<string, readonly string[]> = {
   ShadowRoot: ['innerHTML'],
 };
 
-export interface DomInsertion {
+interface DomInsertion {
   /** Interface name (`Node`, `Element`…) and member name. */
   iface: string;
   name: string;

@@ -30,7 +30,7 @@ type End = RTCRtpSender | RTCRtpReceiver;
 type Side = TransformOptions['side'];
 type Realm = Window & Record<string, unknown>;
 
-export interface RealmHook {
+interface RealmHook {
   /** Hooks `win`'s realm (once per document); false if it cannot be reached (cross-origin) or was hooked already. */
   installInto(win: Window): boolean;
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONNECTION_LOST, BAD_MESSAGE, createBrowserActions } from '../../../src/popup/actions';
 import { isBackgroundToPopup } from '../../../src/shared/messages';
-import { fakeView } from '../../../src/popup/fake-actions';
+import { fakeView } from './fake-actions';
 import { POPUP_PORT, type PopupView, type ShownCall } from '../../../src/shared/messages';
 import { FakeBrowser } from './fake-browser';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeActions, fakeView } from '../../../src/popup/fake-actions';
+import { FakeActions, fakeView } from './fake-actions';
 import type { PopupView } from '../../../src/shared/messages';
 
 const CODE = '01234 56789 01234 56789';

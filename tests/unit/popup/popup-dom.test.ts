@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import english from '../../../public/_locales/en/messages.json';
 import german from '../../../public/_locales/de/messages.json';
 import { App } from '../../../src/popup/App';
-import { FakeActions, fakeView } from '../../../src/popup/fake-actions';
+import { FakeActions, fakeView } from './fake-actions';
 import { OptionsScreen } from '../../../src/options/OptionsPage';
 import type { OptionsActions } from '../../../src/options/options-actions';
 import { useCatalog } from '../support/fake-i18n';

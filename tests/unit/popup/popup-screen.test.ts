@@ -5,7 +5,7 @@
  */
 import { h } from 'preact';
 import { describe, expect, it } from 'vitest';
-import { FakeActions, fakeView } from '../../../src/popup/fake-actions';
+import { FakeActions, fakeView } from './fake-actions';
 import { PopupScreen, type Failure, type Pending } from '../../../src/popup/PopupScreen';
 import { DETAIL_CODES, ZERO_COUNTERS, type TabCallStatus } from '../../../src/shared/call-status';
 import type { PopupView } from '../../../src/shared/messages';

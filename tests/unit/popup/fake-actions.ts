@@ -2,12 +2,15 @@
  * An in-memory `ExtensionActions` for tests and previews: it holds one view per tab, answers the switch and
  * "Codes match" the way the background does, and records what the popup sent.
  */
-import { NO_CALL, type TabCallStatus } from '../shared/call-status';
-import type { PopupToBackground, PopupView, ShownCall } from '../shared/messages';
-import { NO_POLICY } from '../shared/policy-view';
-import { failureMessage } from '../shared/status-text';
-import type { ExtensionActions, FailureHandler, ViewHandler } from './actions';
-import { shownCallOf } from './shown-call';
+import { NO_CALL, type TabCallStatus } from '../../../src/shared/call-status';
+import type { PopupToBackground, PopupView, ShownCall } from '../../../src/shared/messages';
+import type { PolicyView } from '../../../src/shared/policy-view';
+import { failureMessage } from '../../../src/shared/status-text';
+import type { ExtensionActions, FailureHandler, ViewHandler } from '../../../src/popup/actions';
+import { shownCallOf } from '../../../src/popup/shown-call';
+
+/** No policy: the user's own switch decides. */
+const NO_POLICY: PolicyView = { decidedBy: 'user', lines: [], canRefresh: false };
 
 export function fakeView(tabId: number, status: Partial<TabCallStatus> = {}, rest: Partial<PopupView> = {}): PopupView {
   return { tabId, status: { ...NO_CALL, ...status }, enabled: false, canToggle: true, policy: NO_POLICY, ...rest };
