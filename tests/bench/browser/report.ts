@@ -6,7 +6,7 @@
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BenchCase, Impl } from './bench-worker';
+import type { BenchCase, TableImpl as Impl } from './bench-worker';
 import { benchmarksMarkdown } from './markdown';
 
 export interface Spread {
@@ -31,6 +31,13 @@ export interface FramesReport {
   }[];
 }
 
+/** Median and 95th percentile (nearest rank) of a set of milliseconds. */
+export interface Quantiles {
+  median: number;
+  p95: number;
+  n: number;
+}
+
 export interface MemoryReport {
   date: string;
   minutes: number;
@@ -41,8 +48,39 @@ export interface MemoryReport {
 export interface CallsReport {
   date: string;
   chromium: string;
-  timeToEncrypted: { calls: number; ms: number[]; median: number; p95: number };
-  cpu?: { seconds: number; width: number; height: number; fps: number; runs: Record<string, number[]> };
+  timeToEncrypted: {
+    calls: number;
+    /** Per call that got there, ms from the earlier side's first frame to the later side's `encrypted`. */
+    ms: number[];
+    median: number;
+    p95: number;
+    /** Calls where a side was not encrypted within 20 s. */
+    failed?: number;
+    p2p?: Quantiles;
+    relay?: Quantiles;
+    /** Per side, its own first frame to its own `encrypted`. */
+    sides?: Quantiles;
+    /** The earlier side's first frame to both pages' connections `connected` (ICE and DTLS: WebRTC's part). */
+    connected?: Quantiles;
+    /** Both connected to both `encrypted` (CallSeal's handshake over the media). */
+    afterConnected?: Quantiles;
+    /** The service worker's signing round trip (request in, signature out). */
+    signing?: Quantiles;
+    /** Navigation to the first remote video frame, per page: CallSeal on, and no extension (baseline calls). */
+    picture?: { callseal: Quantiles; none?: Quantiles; noneCalls?: number };
+    /** /proc/loadavg (1, 5, 15 min) before and after. */
+    load?: string[];
+  };
+  cpu?: {
+    seconds: number;
+    width: number;
+    height: number;
+    fps: number;
+    /** CPU-seconds of both browsers' process trees per run, by configuration ('none', 'off', 'on', …). */
+    runs: Record<string, number[]>;
+    /** /proc/loadavg before each run. */
+    loads?: string[];
+  };
 }
 
 export interface PageReport {

@@ -38,10 +38,10 @@ function livekitSource(): string {
   return join(dirname(entry), '..', 'src', 'e2ee');
 }
 
-export async function buildBenchWorker(minify = true): Promise<string> {
+export async function buildBenchWorker(minify = true, root = ROOT): Promise<string> {
   const output = await build({
     configFile: false,
-    root: ROOT,
+    root,
     logLevel: 'warn',
     publicDir: false,
     resolve: { alias: { 'livekit-e2ee': livekitSource() } },
@@ -49,7 +49,7 @@ export async function buildBenchWorker(minify = true): Promise<string> {
       write: false,
       target: 'chrome141',
       minify,
-      lib: { entry: join(ROOT, 'tests/bench/browser/bench-worker.ts'), formats: ['iife'], name: 'CallSealBench' },
+      lib: { entry: join(root, 'tests/bench/browser/bench-worker.ts'), formats: ['iife'], name: 'CallSealBench' },
     },
   });
   const result = Array.isArray(output) ? output[0] : output;
@@ -58,8 +58,8 @@ export async function buildBenchWorker(minify = true): Promise<string> {
   return chunk.code;
 }
 
-const ISOLATED = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
-const PAGE = `<!doctype html><meta charset="utf-8"><title>CallSeal bench</title><script>
+export const benchHeaders = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+export const benchPage = `<!doctype html><meta charset="utf-8"><title>CallSeal bench</title><script>
 const worker = new Worker('/bench-worker.js');
 const waiting = new Map();
 let next = 0;
@@ -143,8 +143,8 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
   log('building the bench worker (vite, the transform worker settings)…');
   const code = await buildBenchWorker(!options.profile); // a profile wants the functions' names
   const server = await startStaticServer({
-    '/': { body: PAGE, headers: ISOLATED },
-    '/bench-worker.js': { body: code, type: 'text/javascript', headers: ISOLATED },
+    '/': { body: benchPage, headers: benchHeaders },
+    '/bench-worker.js': { body: code, type: 'text/javascript', headers: benchHeaders },
   });
   const browser = await launchBrowser({ withExtension: false });
   try {
@@ -210,18 +210,60 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
 
 async function profile(session: CDPSession, call: Call, cases: BenchCase[], log: (line: string) => void): Promise<void> {
   await mkdir(join(ROOT, '.tmp'), { recursive: true });
-  for (const index of [0, 3]) {
+  // 100 B, 1 KB, 10 KB and 100 KB: the audio frame, and video frames where fixed costs, then bytes dominate. The
+  // floor is profiled too, so the worker thread's time per frame can be compared function by function.
+  for (const index of [0, 1, 2, 4]) {
     const c = cases[index] as BenchCase;
-    await session.send('Profiler.enable');
-    await session.send('Profiler.setSamplingInterval', { interval: 50 });
-    await session.send('Profiler.start');
-    await call({ op: 'run', impl: 'callseal', index, frames: index === 0 ? 20_000 : 2_000, budgetMs: 4000 });
-    const { profile } = (await session.send('Profiler.stop')) as { profile: CpuProfile };
-    const file = join(ROOT, '.tmp', `bench-${c.size}.cpuprofile`);
-    await writeFile(file, JSON.stringify(profile));
-    log(`profile of CallSeal, ${c.label}: ${file}`);
-    for (const line of topFunctions(profile, 25)) log(`  ${line}`);
+    for (const impl of ['floor', 'callseal'] as const) {
+      await session.send('Profiler.enable');
+      await session.send('Profiler.setSamplingInterval', { interval: 50 });
+      await session.send('Profiler.start');
+      const frames = [20_000, 10_000, 5_000, 2_000, 1_000][index] as number;
+      const sample = (await call({ op: 'run', impl, index, frames, budgetMs: 4000 })) as { frames: number; us: number };
+      const { profile } = (await session.send('Profiler.stop')) as { profile: CpuProfile };
+      const file = join(ROOT, '.tmp', `bench-${impl}-${c.size}.cpuprofile`);
+      await writeFile(file, JSON.stringify(profile));
+      log(`profile of ${impl}, ${c.label}: ${sample.frames} frames, median ${sample.us.toFixed(0)} µs; ${file}`);
+      for (const line of topFunctions(profile, impl === 'floor' ? 8 : 25, sample.frames)) log(`  ${line}`);
+      if (index > 1) continue;
+      // What the worker allocates per frame (sampled every 256 bytes), by function.
+      await session.send('HeapProfiler.enable');
+      await session.send('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      const counted = (await call({ op: 'run', impl, index, frames, budgetMs: 2000 })) as { frames: number };
+      const { profile: heap } = (await session.send('HeapProfiler.stopSampling')) as { profile: HeapProfile };
+      log(`  allocations of ${impl}, ${c.label}, bytes per frame by function:`);
+      for (const line of topAllocations(heap, 12, counted.frames)) log(`    ${line}`);
+    }
   }
+}
+
+interface HeapProfile {
+  head: HeapNode;
+}
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes allocated per frame by function (self), from a sampling heap profile. */
+function topAllocations(profile: HeapProfile, n: number, frames: number): string[] {
+  const self = new Map<string, number>();
+  const walk = (node: HeapNode): void => {
+    const f = node.callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}` : ''}`;
+    self.set(name, (self.get(name) ?? 0) + node.selfSize);
+    node.children.forEach(walk);
+  };
+  walk(profile.head);
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  return [
+    `total ${(total / frames).toFixed(0)} bytes per frame`,
+    ...[...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, bytes]) => `${(bytes / frames).toFixed(0).padStart(7)} B/frame  ${name}`),
+  ];
 }
 
 interface CpuProfile {
@@ -230,7 +272,8 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-function topFunctions(profile: CpuProfile, n: number): string[] {
+/** Self time by function: share of the profile and µs per frame (the worker thread only; WebCrypto's run elsewhere). */
+function topFunctions(profile: CpuProfile, n: number, frames: number): string[] {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<string, number>();
   let total = 0;
@@ -243,10 +286,14 @@ function topFunctions(profile: CpuProfile, n: number): string[] {
     const name = `${f.functionName || '(anonymous)'} ${f.url ? `${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}` : ''}`;
     self.set(name, (self.get(name) ?? 0) + dt);
   });
-  return [...self.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}%  ${name}`);
+  const busy = total - (self.get('(idle) ') ?? 0);
+  return [
+    `worker thread busy ${(busy / frames).toFixed(1)} µs per frame (of ${(total / frames).toFixed(1)} µs)`,
+    ...[...self.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([name, us]) => `${((100 * us) / total).toFixed(1).padStart(5)}% ${(us / frames).toFixed(2).padStart(8)} µs/frame  ${name}`),
+  ];
 }
 
 async function longCall(session: CDPSession, call: Call, minutes: number, log: (line: string) => void): Promise<MemoryReport> {
