@@ -1,7 +1,8 @@
 /**
  * From the policy in force to what each frame gets and what the popup says (docs/admin.md §2–4). Pure: the
  * managed keys, the tenant document's state, the user's last explicit choice and the time are inputs; the
- * decision itself is tenant/effective.ts's, the words tenant/policy-view.ts's.
+ * decision itself is tenant/effective.ts's, the words tenant/policy-view.ts's (and the two below), in the user's language
+ * (`_locales`, through i18n.ts).
  *
  * Settings are per frame origin because a tenant policy may list call sites: CallSeal acts only there, and every
  * other origin gets "off". A snapshot may also be *held*: a policy may be on its way and has not arrived, and the
@@ -9,6 +10,7 @@
  * §7.3, §10) until it knows.
  */
 import { DEFAULT_FALLBACK_AFTER_MS, type PageSettings } from '../shared/call-status';
+import { t } from '../shared/i18n';
 import type { PolicyView } from '../shared/policy-view';
 import { decideForOrigin, effectivePolicy, type EffectivePolicy, type OriginDecision } from './tenant/effective';
 import type { ManagedConfig } from './tenant/managed-config';
@@ -64,7 +66,7 @@ function frameSettings(decision: OriginDecision): FrameSettings {
 /** Where the policy applies, for a tab whose origin is not known yet (no frame has spoken). */
 function sitesLine(policy: EffectivePolicy): string | undefined {
   if (!policy.sites) return undefined;
-  return `It applies only on your organization's call sites (${policy.sites.map((s) => s.text).join(', ')}); elsewhere CallSeal is off.`;
+  return t('policy_sites', policy.sites.map((s) => s.text).join(', '));
 }
 
 export function decidedSnapshot(inputs: PolicyInputs): PolicySnapshot {
@@ -91,8 +93,8 @@ export function decidedSnapshot(inputs: PolicyInputs): PolicySnapshot {
   };
 }
 
-export const WAITING_LINE =
-  "Waiting for your organization's policy: CallSeal holds the media of calls (nothing is sent or played) until it arrives.";
+/** Said while the policy is held. */
+export const waitingLine = (): string => t('policy_waiting_held');
 
 /** A policy may be on its way: no frame gets settings yet. */
 export function heldSnapshot(): PolicySnapshot {
@@ -104,7 +106,7 @@ export function heldSnapshot(): PolicySnapshot {
       canToggle: false,
       // The page fails closed while it has no settings (protocol.md §7.3): its errors show as blocked.
       status: { enabled: true, failClosed: true },
-      policy: { decidedBy: 'organization', lines: [WAITING_LINE], canRefresh: false, waiting: true },
+      policy: { decidedBy: 'organization', lines: [waitingLine()], canRefresh: false, waiting: true },
     }),
   };
 }

@@ -1,3 +1,4 @@
+import { t } from '../shared/i18n';
 import type { PolicyView } from '../shared/policy-view';
 
 interface Props {
@@ -35,7 +36,7 @@ export function PolicyPanel({ policy, pending, onRefresh }: Props) {
           disabled={pending}
           onClick={onRefresh}
         >
-          {pending ? 'Refreshing…' : "Refresh organization's policy"}
+          {pending ? t('policy_refreshing') : t('policy_refresh')}
         </button>
       )}
     </section>

@@ -54,7 +54,7 @@ export function tabIdFromQuery(search: string): number | undefined {
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(id)) {
     const shown = raw.length > 40 ? `${raw.slice(0, 40)}…` : raw;
-    throw new TabIdError(`The popup's address has an invalid tabId "${shown}": expected a tab number.`);
+    throw new TabIdError(t('failure_bad_tab_id', shown));
   }
   return id;
 }

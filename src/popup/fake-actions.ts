@@ -53,7 +53,7 @@ export class FakeActions implements ExtensionActions {
     this.sent.push({ kind: 'set-enabled', enabled });
     for (const view of this.views.values()) {
       if (!view.canToggle) {
-        this.fail('policy', view.policy.lines[0] ?? 'Your organization manages this setting.');
+        this.fail('policy', view.policy.lines[0] ?? failureMessage('policy'));
         return;
       }
     }

@@ -77,6 +77,8 @@ export class CallController {
   private readonly signer: Signer;
   private readonly keyFrames: KeyFrameRequests;
   private reportSession = randomSessionId();
+  /** The highest epoch reported in `reportSession`: every report carries at least it (§7.4, epochs never go back). */
+  private reportedEpoch = 0;
   private seq = 0;
   private lastReport = '';
   private counters: FrameCounters = { ...ZERO_COUNTERS };
@@ -257,6 +259,7 @@ export class CallController {
     this.stopSession();
     this.identity = identity;
     this.reportSession = randomSessionId(); // §7.4: a new session replaces the frame's old one
+    this.reportedEpoch = 0;
     this.session = new CallSession({
       identityPublicKey: identity,
       sign: (input) => this.signer.sign(input),
@@ -342,10 +345,14 @@ export class CallController {
     let state: SessionReport['state'] = 'off';
     if (this.inCall && this.settingsState === 'pending') state = 'negotiating'; // frames held back
     else if (this.inCall && this.settingsState === 'known' && this.settings.enabled) state = status?.state ?? 'error';
+    // Between calls (`off`) the session and its pairs stay (§6.3), and so does its epoch: a report of the same session
+    // with a lower epoch is impossible to the background (§7.4), which would put the frame in error for good.
+    const epoch = Math.max(this.reportedEpoch, status?.epoch ?? this.session?.status().epoch ?? 0);
+    this.reportedEpoch = epoch;
     const report: Omit<SessionReport, 'seq'> = {
       session: this.reportSession,
       state,
-      epoch: status?.epoch ?? 0,
+      epoch,
       counters: { ...this.counters },
     };
     if ((state === 'encrypted' || state === 'identity-changed') && status?.peerIdentityPublicKey !== undefined) {

@@ -59,7 +59,7 @@ describe('dist/manifest.json', () => {
     expect(manifest.action.default_popup).toBe('src/popup/index.html');
     expect(manifest.storage.managed_schema).toBe('managed-schema.json');
     expect(manifest.key).toMatch(/^MIIB/);
-    expect(manifest.permissions).toEqual(['storage', 'alarms']);
+    expect(manifest.permissions).toEqual(['storage', 'alarms', 'notifications']);
     expect(manifest.host_permissions).toBeUndefined();
     const hook = manifest.content_scripts.find((c: { world?: string }) => c.world === 'MAIN');
     expect(hook).toMatchObject({ run_at: 'document_start', all_frames: true, match_about_blank: true });

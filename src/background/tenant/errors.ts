@@ -15,11 +15,18 @@ export const TENANT_POLICY_ERROR_CODES = [
 ] as const;
 export type TenantPolicyErrorCode = (typeof TENANT_POLICY_ERROR_CODES)[number];
 
+/** For `unreachable`: what CallSeal measured, so the popup can say it in its own words. */
+export interface UnreachableDetail {
+  timedOut?: boolean;
+  httpStatus?: number;
+}
+
 export class TenantPolicyError extends Error {
   override readonly name = 'TenantPolicyError';
   constructor(
     readonly code: TenantPolicyErrorCode,
     message: string,
+    readonly detail: UnreachableDetail = {},
   ) {
     super(message);
   }

@@ -6,18 +6,51 @@
  * but reported as `misconfigured`, and the effective policy fails closed.
  */
 import { isMode, isValidPrincipal, isValidTenantId, type Mode } from './document';
-import { PinnedPolicyKey, POLICY_KEY_PROBLEM_TEXT } from './policy-key';
+import { PinnedPolicyKey, type PolicyKeyProblem } from './policy-key';
 import type { PolicySubject } from './resolve';
 import { decodeStrictBase64 } from './strict-json';
 
 export const MANAGED_KEYS = ['E2EEMode', 'TenantPolicyUrl', 'TenantPolicyKey', 'TenantId', 'UserPrincipal', 'UserGroups'] as const;
 export type ManagedKey = (typeof MANAGED_KEYS)[number];
 
+/**
+ * What was wrong with a managed key, as a code: the popup says it in CallSeal's words, in the user's language
+ * (`issueSentence` in policy-view.ts). The `-ignored` codes name values CallSeal ignored; the others are problems
+ * of a tenant setup, which then fails closed.
+ */
+export type ManagedProblem =
+  | 'not-string-ignored'
+  | 'mode-invalid'
+  | 'principal-invalid'
+  | 'groups-invalid'
+  | 'groups-not-list'
+  | 'no-effect'
+  | 'not-set'
+  | 'not-string'
+  | 'url-invalid'
+  | 'url-credentials'
+  | 'url-not-https'
+  | 'key-not-base64'
+  | 'key-length'
+  | 'key-non-canonical'
+  | 'key-small-order'
+  | 'tenant-id-invalid';
+
 export interface ManagedIssue {
   key: ManagedKey;
-  /** A sentence in CallSeal's words: what was wrong and what CallSeal did. */
-  problem: string;
+  problem: ManagedProblem;
+  /** For `groups-invalid`: how many entries were not valid group names. */
+  count?: number;
 }
+
+export type PolicyUrlProblem = 'url-invalid' | 'url-credentials' | 'url-not-https';
+
+const KEY_PROBLEMS: Readonly<Record<PolicyKeyProblem, ManagedProblem>> = {
+  'not-base64': 'key-not-base64',
+  length: 'key-length',
+  'non-canonical': 'key-non-canonical',
+  'small-order': 'key-small-order',
+};
 
 export type TenantSetup =
   | { kind: 'none' }
@@ -29,7 +62,7 @@ export interface ManagedConfig {
   e2eeMode: Mode | undefined;
   tenant: TenantSetup;
   subject: PolicySubject;
-  /** Values that were ignored, and why. */
+  /** Values that were ignored, and why (as codes; the popup's words are policy-view.ts's). */
   issues: ManagedIssue[];
 }
 
@@ -43,39 +76,40 @@ function optionalString(value: unknown): string | undefined | null {
   return trimmed === '' ? undefined : trimmed;
 }
 
-export function checkPolicyUrl(text: string): string | { problem: string } {
+export function checkPolicyUrl(text: string): string | { problem: PolicyUrlProblem } {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    return { problem: 'is not a URL' };
+    return { problem: 'url-invalid' };
   }
-  if (url.username !== '' || url.password !== '') return { problem: 'must not contain a user name or password' };
+  if (url.username !== '' || url.password !== '') return { problem: 'url-credentials' };
   const loopbackHttp = url.protocol === 'http:' && LOOPBACK.has(url.hostname);
-  if (url.protocol !== 'https:' && !loopbackHttp) return { problem: 'must be https:// (http:// only for 127.0.0.1, [::1] or localhost)' };
+  if (url.protocol !== 'https:' && !loopbackHttp) return { problem: 'url-not-https' };
   url.hash = '';
   return url.href;
 }
 
-async function readTenantKey(text: string): Promise<PinnedPolicyKey | string> {
+async function readTenantKey(text: string): Promise<PinnedPolicyKey | ManagedProblem> {
   let raw: Uint8Array;
   try {
     raw = decodeStrictBase64(text, 'TenantPolicyKey');
   } catch {
-    return POLICY_KEY_PROBLEM_TEXT['not-base64'];
+    return KEY_PROBLEMS['not-base64'];
   }
   const key = await PinnedPolicyKey.fromRaw(raw);
-  return typeof key === 'string' ? POLICY_KEY_PROBLEM_TEXT[key] : key;
+  return typeof key === 'string' ? KEY_PROBLEMS[key] : key;
 }
 
 /** Reads `storage.managed.get()`'s result (anything: it is checked). */
 export async function readManagedConfig(raw: unknown): Promise<ManagedConfig> {
   const values = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
   const issues: ManagedIssue[] = [];
-  const ignore = (key: ManagedKey, problem: string): void => void issues.push({ key, problem: `${key} ${problem}; ignored.` });
+  const ignore = (key: ManagedKey, problem: ManagedProblem, count?: number): void =>
+    void issues.push(count === undefined ? { key, problem } : { key, problem, count });
   const str = (key: ManagedKey): string | undefined => {
     const value = optionalString(values[key]);
-    if (value === null) ignore(key, 'is not a string');
+    if (value === null) ignore(key, 'not-string-ignored');
     return value ?? undefined;
   };
 
@@ -83,21 +117,21 @@ export async function readManagedConfig(raw: unknown): Promise<ManagedConfig> {
   const mode = str('E2EEMode');
   if (mode !== undefined) {
     if (isMode(mode)) e2eeMode = mode;
-    else ignore('E2EEMode', 'is not disabled, allowed, onByDefault or required');
+    else ignore('E2EEMode', 'mode-invalid');
   }
 
   const subject: PolicySubject = { groups: [] };
   const principal = str('UserPrincipal');
   if (principal !== undefined) {
     if (isValidPrincipal(principal)) subject.principal = principal;
-    else ignore('UserPrincipal', 'is not a valid user name');
+    else ignore('UserPrincipal', 'principal-invalid');
   }
   const groups = values.UserGroups;
   if (Array.isArray(groups)) {
     const valid = groups.filter((g): g is string => typeof g === 'string' && isValidPrincipal(g));
-    if (valid.length !== groups.length) ignore('UserGroups', `has ${groups.length - valid.length} entries that are not valid group names`);
+    if (valid.length !== groups.length) ignore('UserGroups', 'groups-invalid', groups.length - valid.length);
     subject.groups = valid;
-  } else if (groups !== undefined && groups !== null) ignore('UserGroups', 'is not a list of strings');
+  } else if (groups !== undefined && groups !== null) ignore('UserGroups', 'groups-not-list');
 
   // The tenant keys: a value of the wrong type is a problem of the setup (null), not an ignored value.
   const urlText = optionalString(values.TenantPolicyUrl);
@@ -106,20 +140,20 @@ export async function readManagedConfig(raw: unknown): Promise<ManagedConfig> {
   if (urlText === undefined && keyText === undefined) {
     const set = { TenantId: tenantIdText != null, UserPrincipal: subject.principal !== undefined, UserGroups: subject.groups.length > 0 };
     for (const key of ['TenantId', 'UserPrincipal', 'UserGroups'] as const) {
-      if (set[key]) ignore(key, 'has no effect without TenantPolicyUrl');
+      if (set[key]) ignore(key, 'no-effect');
     }
     return { e2eeMode, tenant: { kind: 'none' }, subject, issues };
   }
 
   const problems: ManagedIssue[] = [];
-  const wrong = (key: ManagedKey, problem: string): void => void problems.push({ key, problem: `${key} ${problem}.` });
-  const url =
-    urlText === undefined ? { problem: 'is not set' } : urlText === null ? { problem: 'is not a string' } : checkPolicyUrl(urlText);
+  const wrong = (key: ManagedKey, problem: ManagedProblem): void => void problems.push({ key, problem });
+  const url: string | { problem: ManagedProblem } =
+    urlText === undefined ? { problem: 'not-set' } : urlText === null ? { problem: 'not-string' } : checkPolicyUrl(urlText);
   if (typeof url !== 'string') wrong('TenantPolicyUrl', url.problem);
-  const key = keyText === undefined ? 'is not set' : keyText === null ? 'is not a string' : await readTenantKey(keyText);
+  const key = keyText === undefined ? 'not-set' : keyText === null ? 'not-string' : await readTenantKey(keyText);
   if (typeof key === 'string') wrong('TenantPolicyKey', key);
   if (tenantIdText === null || (tenantIdText !== undefined && !isValidTenantId(tenantIdText))) {
-    wrong('TenantId', 'is not 1–128 printable characters without spaces');
+    wrong('TenantId', 'tenant-id-invalid');
   }
   if (typeof url !== 'string' || typeof key === 'string' || problems.length > 0) {
     return { e2eeMode, tenant: { kind: 'misconfigured', problems }, subject, issues };

@@ -11,13 +11,6 @@ export const POLICY_SIGNATURE_LABEL = new TextEncoder().encode('CallSeal-tenant-
 
 export type PolicyKeyProblem = 'not-base64' | 'length' | 'non-canonical' | 'small-order';
 
-export const POLICY_KEY_PROBLEM_TEXT: Readonly<Record<PolicyKeyProblem, string>> = {
-  'not-base64': 'is not base64',
-  length: 'is not 32 bytes long',
-  'non-canonical': 'is not a canonical Ed25519 encoding',
-  'small-order': 'is a point of small order (a weak key)',
-};
-
 /** Judges a raw 32-byte Ed25519 public key on its bytes; `undefined` when it is fit to pin. */
 export function checkPolicyPublicKey(bytes: Uint8Array): PolicyKeyProblem | undefined {
   return checkPointBytes(bytes);

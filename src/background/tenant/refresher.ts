@@ -22,8 +22,13 @@ export type PolicyFetch = (url: string, signal: AbortSignal) => Promise<FetchRes
 
 export interface TenantProblem {
   code: TenantPolicyErrorCode;
+  /** For logs and the CLI (English); the popup says it from the code and the fields below. */
   message: string;
   at: number;
+  /** `unreachable`: the server did not answer in time. */
+  timedOut?: boolean;
+  /** `unreachable`: the server answered with this HTTP status. */
+  httpStatus?: number;
 }
 
 /** What the store keeps (one record; IndexedDB at integration). */
@@ -146,7 +151,7 @@ export class TenantPolicyRefresher {
       else if (inForce) next.inForce = inForce;
     } catch (error) {
       const problem: TenantProblem = isTenantPolicyError(error)
-        ? { code: error.code, message: error.message, at: now }
+        ? { code: error.code, message: error.message, at: now, ...error.detail }
         : { code: 'malformed', message: 'the document could not be read', at: now };
       next = { ...this.current, problem, consecutiveFailures: this.current.consecutiveFailures + 1 };
       next.failingSince = this.current.failingSince ?? now;
@@ -162,9 +167,13 @@ export class TenantPolicyRefresher {
       result = await this.options.fetch(this.setup.url, AbortSignal.timeout(this.options.timeoutMs ?? FETCH_TIMEOUT_MS));
     } catch (error) {
       const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
-      throw new TenantPolicyError('unreachable', timedOut ? 'the server did not answer in time' : 'the server could not be reached');
+      throw timedOut
+        ? new TenantPolicyError('unreachable', 'the server did not answer in time', { timedOut: true })
+        : new TenantPolicyError('unreachable', 'the server could not be reached');
     }
-    if (result.status !== 200) throw new TenantPolicyError('unreachable', `the server answered HTTP ${result.status}`);
+    if (result.status !== 200) {
+      throw new TenantPolicyError('unreachable', `the server answered HTTP ${result.status}`, { httpStatus: result.status });
+    }
     return result.body;
   }
 

@@ -1,17 +1,29 @@
 /** What the policy tests check in a real call: the relay's copies frame by frame, and the popup's policy words. */
 import { expect } from 'vitest';
-import { hasCallSealTrailer } from '../../../src/e2ee/frame-container';
+import { endsInMediaMarker, hasCallSealTrailer } from '../../../src/e2ee/frame-container';
 import type { Call, Participant, Popup, PopupState } from '../support/call';
 import { waitFor } from '../support/wait';
 import { decodeCopy, describeDecode } from './helpers';
 
-/** Index of the first frame the relay copied from `sender` without CallSeal's trailer, or -1. */
-export function firstUnsealed(call: Call, sender: Participant): { video: number; audio: number } {
-  const copies = call.relay!.copies(sender.name);
-  return { video: copies.video.findIndex((f) => !hasCallSealTrailer(f)), audio: copies.audio.findIndex((f) => !hasCallSealTrailer(f)) };
+/**
+ * A frame in CallSeal's format (protocol.md §2): with a handshake packet (magic trailer) or media-only (the one-byte
+ * marker). A plain frame ends in the marker byte by chance 1 time in 256, so this may call a plain frame sealed — the
+ * sealed checks below also decode the relay's copy, which a plain frame among them would give away.
+ */
+function looksSealed(frame: Uint8Array): boolean {
+  return hasCallSealTrailer(frame) || endsInMediaMarker(frame);
 }
 
-/** Index of the first frame the relay copied from `sender` WITH CallSeal's trailer, or -1. */
+/** Index of the first frame the relay copied from `sender` not in CallSeal's format, or -1. */
+export function firstUnsealed(call: Call, sender: Participant): { video: number; audio: number } {
+  const copies = call.relay!.copies(sender.name);
+  return { video: copies.video.findIndex((f) => !looksSealed(f)), audio: copies.audio.findIndex((f) => !looksSealed(f)) };
+}
+
+/**
+ * Index of the first frame the relay copied from `sender` with CallSeal's handshake trailer, or -1. Every CallSeal
+ * sender starts with hellos in that trailer (§4), and its magic cannot occur in plain media by chance.
+ */
 export function firstSealed(call: Call, sender: Participant): { video: number; audio: number } {
   const copies = call.relay!.copies(sender.name);
   return { video: copies.video.findIndex(hasCallSealTrailer), audio: copies.audio.findIndex(hasCallSealTrailer) };

@@ -8,7 +8,7 @@
  *
  * Media is forwarded as it is: encrypted under Alice's pair with the relay, it does not decrypt at Bob (this helper
  * shows the codes differ; it does not re-encrypt). Packets have other lengths than the ones they replace, so the
- * trailer is rebuilt (§2). A VP8 frame's tail that does not hold the whole packet cannot be rewritten and is
+ * trailer is rebuilt (§2); a media-only frame gets a trailer when the relay has a packet to send. A VP8 frame's tail that does not hold the whole packet cannot be rewritten and is
  * dropped, as any man in the middle may.
  *
  * Runs in Node (the relay's process): WebCrypto X25519, Ed25519, HKDF and AES-GCM, no browser.
@@ -22,7 +22,7 @@ import {
   FRAME_MAGIC,
   FRAME_TRAILER_LENGTH,
 } from '../../../src/e2ee/constants';
-import { hasCallSealTrailer } from '../../../src/e2ee/frame-container';
+import { endsInMediaMarker, hasCallSealTrailer } from '../../../src/e2ee/frame-container';
 import { CallSession, type SessionStatus } from '../../../src/e2ee/session';
 import { encodeDisplayNameExtension } from '../../../src/e2ee/display-name';
 import { signatureMessage } from '../../../src/e2ee/signing';
@@ -124,8 +124,11 @@ export async function createHandshakeMitm(options: HandshakeMitmOptions = {}): P
     counts,
     rewrite(frame: RelayFrame): Uint8Array | null {
       const data = frame.payload;
-      if (!hasCallSealTrailer(data)) return data; // plain media, or a media-only frame (§2): no packet to touch
-      const parts = split(data);
+      // A media-only frame (§2: body | marker) carries no packet, but the relay may add one — as any man in the
+      // middle can once the two sides stop sending hellos with every frame.
+      const mediaOnly = !hasCallSealTrailer(data) && endsInMediaMarker(data);
+      if (!hasCallSealTrailer(data) && !mediaOnly) return data; // plain media: nothing to touch
+      const parts = mediaOnly ? { body: data.subarray(0, data.length - 1), packet: null, flags: FRAME_FLAG_HAS_MEDIA } : split(data);
       if (parts === null) {
         counts.dropped++;
         return null;
@@ -139,8 +142,10 @@ export async function createHandshakeMitm(options: HandshakeMitmOptions = {}): P
       }
       const to = facing(frame.to);
       to.tick();
+      const packet = to.outgoingPacket();
+      if (mediaOnly && packet === null) return data;
       counts.rewritten++;
-      return rebuild(parts.body, to.outgoingPacket(), parts.flags);
+      return rebuild(parts.body, packet, parts.flags);
     },
     statusWith: (participant) => sessions.get(participant)?.status(),
     async settled() {

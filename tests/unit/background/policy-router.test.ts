@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { KNOWN_NONE_GRACE_MS, POLICY_GRACE_MS } from '../../../src/background/policy-delivery';
 import { KNOWN_NONE_KEY, REMEMBERED_POLICY_KEY, SETTLED_KEY } from '../../../src/background/policy-controller';
-import { WAITING_LINE } from '../../../src/background/policy';
 import { bridgePort } from './fakes';
 import { encrypted } from './report-fixtures';
 import {
@@ -254,7 +253,7 @@ describe('holding every frame while a policy may be on its way', () => {
     const popup = await b.watch();
     expect(settingsOf(port)).toEqual([]);
     expect(port.ofKind('sign-refused')).toEqual([{ kind: 'sign-refused', requestId: 1, code: 'disabled' }]);
-    expect(lastView(popup)).toMatchObject({ enabled: false, canToggle: false, policy: { waiting: true, lines: [WAITING_LINE] } });
+    expect(lastView(popup)).toMatchObject({ enabled: false, canToggle: false, policy: { waiting: true, lines: ["Waiting for your organization's policy: CallSeal holds the media of calls (nothing is sent or played) until it arrives."] } });
 
     await b.deliver({ E2EEMode: 'required' });
     expect(settingsOf(port)).toEqual([REQUIRED]);

@@ -3,7 +3,7 @@
  * be on its way (policy-delivery.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { decidedSnapshot, heldSnapshot, WAITING_LINE } from '../../../src/background/policy';
+import { decidedSnapshot, heldSnapshot } from '../../../src/background/policy';
 import {
   decideDelivery,
   KNOWN_NONE_GRACE_MS,
@@ -73,7 +73,7 @@ describe('held', () => {
       enabled: false,
       canToggle: false,
       status: { enabled: true, failClosed: true },
-      policy: { decidedBy: 'organization', lines: [WAITING_LINE], canRefresh: false, waiting: true },
+      policy: { decidedBy: 'organization', lines: ["Waiting for your organization's policy: CallSeal holds the media of calls (nothing is sent or played) until it arrives."], canRefresh: false, waiting: true },
     });
   });
 });

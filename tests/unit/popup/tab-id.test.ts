@@ -25,7 +25,7 @@ describe('tabIdFromQuery', () => {
   );
 
   it('shortens a long bad value in the message', () => {
-    expect(() => tabIdFromQuery(`?tabId=${'x'.repeat(500)}`)).toThrow(/x{40}…"/);
+    expect(() => tabIdFromQuery(`?tabId=${'x'.repeat(500)}`)).toThrow(/x{40}…”/);
   });
 });
 

@@ -9,6 +9,7 @@ import { decodeHandshakePacket } from '../../../src/e2ee/handshake-packet';
 import { DETAIL_CODES } from '../../../src/shared/call-status';
 import type { SessionReport } from '../../../src/shared/messages';
 import { CallController } from '../../../src/worker/call-controller';
+import { CallRegistry } from '../../../src/background/call-registry';
 import {
   MEDIA,
   clock,
@@ -203,6 +204,33 @@ describe('CallController: settings, signing and reports', () => {
     expect(alice.reports.at(-1)).not.toHaveProperty('securityCode');
     await exchange(alice, bob);
     expect(alice.state()).toBe('encrypted');
+  });
+
+  it('keeps the session’s epoch in its `off` reports, so the background believes every report of a call that ends and resumes', async () => {
+    // Found in Chromium (tests/e2e/call/contacts.test.ts): the peer left, the page was silent for 5 s, and the
+    // worker reported `off` with epoch 0 in the same session — an epoch going back, which the background takes for
+    // an impossible report (protocol.md §7.4): the frame showed "something went wrong" until the page reloaded.
+    const timing = { idleAfterMs: 500 };
+    const [alice, bob] = await Promise.all([party({ timing }), party({ timing })]);
+    await untilBothEncrypted(alice, bob);
+    const epoch = alice.epoch();
+    expect(epoch).toBeGreaterThanOrEqual(1);
+    clock.advance(2000);
+    expect(alice.state()).toBe('off');
+    expect(alice.reports.at(-1)!.epoch).toBe(epoch);
+    await exchange(alice, bob);
+    expect(alice.state()).toBe('encrypted');
+
+    const registry = new CallRegistry(() => Date.now());
+    const verdicts = alice.reports.map((report) => registry.report(1, 0, report));
+    expect(verdicts).not.toContain('rejected');
+    const context = { enabled: true, failClosed: false, isVerifiedPeer: () => false };
+    expect(registry.status(1, context)).toMatchObject({ state: 'encrypted' });
+    for (let i = 1; i < alice.reports.length; i++) {
+      if (alice.reports[i]!.session === alice.reports[i - 1]!.session) {
+        expect(alice.reports[i]!.epoch).toBeGreaterThanOrEqual(alice.reports[i - 1]!.epoch);
+      }
+    }
   });
 
   it('posts nothing before a transform exists, and ignores messages that are not the bridge’s', async () => {

@@ -10,6 +10,9 @@ import type { ManagedConfig } from '../../../../src/background/tenant/managed-co
 import { policyView } from '../../../../src/background/tenant/policy-view';
 import type { TenantPolicyState } from '../../../../src/background/tenant/refresher';
 import { documentWith, EXAMPLE_NOW, makeSigner } from './support';
+import english from '../../../../public/_locales/en/messages.json';
+import german from '../../../../public/_locales/de/messages.json';
+import { catalogLookup, setMessageLookup } from '../../../../src/shared/i18n';
 
 const signer = await makeSigner();
 const managed = (changes: Partial<ManagedConfig> = {}): ManagedConfig => ({
@@ -128,11 +131,36 @@ describe('policyView', () => {
     ]);
     state.problem = { code: 'rollback', message: 'x', at: 0 };
     expect(view(managed(), state).lines[1]).toMatch(/refused because it is older than the policy in force\.$/);
+    // What CallSeal measured goes into its own sentence; the English message (for logs and the CLI) never shows.
+    state.problem = { code: 'unreachable', message: 'the server answered HTTP 503', at: 0, httpStatus: 503 };
+    expect(view(managed(), state).lines[1]).toBe("Could not refresh your organization's policy since 2025-12-01 14:05 UTC (the server answered HTTP 503).");
+    state.problem = { code: 'unreachable', message: 'the server did not answer in time', at: 0, timedOut: true };
+    expect(view(managed(), state).lines[1]).toBe("Could not refresh your organization's policy since 2025-12-01 14:05 UTC (the server did not answer in time).");
+  });
+
+  it('speaks the user’s language: every sentence comes from _locales (German here)', () => {
+    setMessageLookup(catalogLookup(german));
+    try {
+      const state: TenantPolicyState = { ...inForce(), failingSince: Date.UTC(2025, 11, 1, 14, 5), consecutiveFailures: 1 };
+      state.problem = { code: 'bad-signature', message: 'the signature does not verify with the pinned key', at: 0 };
+      const issues = [{ key: 'UserGroups' as const, problem: 'groups-invalid' as const, count: 2 }];
+      expect(view({ ...managed({ subject: { groups: ['Finance'] } }), issues }, state).lines).toEqual([
+        'Die Richtlinie „Finance“ Ihrer Organisation (Ihrer Gruppe finance zugewiesen) verlangt Ende-zu-Ende-verschlüsselte Anrufe: Anrufe, die nicht verschlüsselt werden können, werden blockiert.',
+        'Die Richtlinie Ihrer Organisation konnte seit 2025-12-01 14:05 UTC nicht aktualisiert werden: Das Dokument des Servers wurde abgelehnt, weil seine Signatur ungültig ist.',
+        'Die Richtlinie vom 2025-11-30 12:00 UTC (Seriennummer 12) bleibt in Kraft.',
+        'UserGroups hat 2 Einträge, die keine gültigen Gruppennamen sind; ignoriert.',
+      ]);
+      expect(view(managed(), undefined).lines).toEqual([
+        'Warten auf die Richtlinie Ihrer Organisation: Anrufe werden verschlüsselt und blockiert, wo das nicht möglich ist.',
+      ]);
+    } finally {
+      setMessageLookup(catalogLookup(english));
+    }
   });
 
   it('explains failing closed', () => {
     expect(view(managed(), undefined).lines).toEqual(["Waiting for your organization's policy: calls are encrypted, and blocked where they cannot be."]);
-    const problems = [{ key: 'TenantPolicyKey' as const, problem: 'TenantPolicyKey is not set.' }];
+    const problems = [{ key: 'TenantPolicyKey' as const, problem: 'not-set' as const }];
     expect(view(managed({ tenant: { kind: 'misconfigured', problems } }), undefined).lines[0]).toBe(
       "Your organization's CallSeal settings are incomplete (TenantPolicyKey is not set.): calls are encrypted, and blocked where they cannot be.",
     );
@@ -147,7 +175,9 @@ describe('policyView', () => {
       'Your organization turns end-to-end encrypted calls on by default; you may turn them off.',
     ]);
     expect(view(none('required'), undefined).decidedBy).toBe('organization');
-    const issues = [{ key: 'E2EEMode' as const, problem: 'E2EEMode is not disabled, allowed, onByDefault or required; ignored.' }];
-    expect(view({ ...none(undefined), issues }, undefined).lines).toEqual([issues[0]?.problem]);
+    const issues = [{ key: 'E2EEMode' as const, problem: 'mode-invalid' as const }];
+    expect(view({ ...none(undefined), issues }, undefined).lines).toEqual([
+      'E2EEMode is not disabled, allowed, onByDefault or required; ignored.',
+    ]);
   });
 });

@@ -123,6 +123,9 @@ describe('TenantPolicyRefresher', () => {
     expect(state.inForce).toBe(before);
     expect(state.problem).toMatchObject({ code, at: EXAMPLE_NOW + 1000 });
     expect(state.problem?.message).toMatch(message);
+    // What the popup's sentence needs, measured by CallSeal (policy-view.ts says it in the user's language).
+    if (_what === 'HTTP 404') expect(state.problem).toMatchObject({ httpStatus: 404 });
+    if (_what === 'a timeout') expect(state.problem).toMatchObject({ timedOut: true });
     expect(state.failingSince).toBe(EXAMPLE_NOW + 1000);
     expect(h.store.record?.envelope).toEqual(before?.verified.envelope);
   });
