@@ -204,7 +204,7 @@ interface Party {
   state(): string | undefined;
 }
 
-async function party(): Promise<Party> {
+async function party(onSign?: (kind: 'sign' | 'signed') => void): Promise<Party> {
   const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify'])) as CryptoKeyPair;
   const publicKey = new Uint8Array(await crypto.subtle.exportKey('raw', pair.publicKey));
   let last: SessionReport | undefined;
@@ -212,17 +212,19 @@ async function party(): Promise<Party> {
   const post = (message: WorkerToBridge): void => {
     if (message.kind === 'report') last = message.report;
     if (message.kind !== 'sign') return;
+    onSign?.('sign');
     // The background's part: label || th || pid, signed with the identity key (protocol.md §4.3).
     void crypto.subtle
       .sign({ name: 'Ed25519' }, pair.privateKey, signatureMessage(message.input))
-      .then((signature) =>
+      .then((signature) => {
+        onSign?.('signed');
         box.controller?.handleBridgeMessage({
           kind: 'signed',
           requestId: message.requestId,
           signature: new Uint8Array(signature),
           extensions: new Uint8Array(0),
-        }),
-      );
+        });
+      });
   };
   const controller = new CallController(post);
   box.controller = controller;
@@ -352,6 +354,36 @@ async function run(impl: Impl, index: number, frames: number, budgetMs: number):
   return { frames: done, us: (times[times.length >> 1] as number) * 1000 };
 }
 
+// ---- the handshake alone, for where the time to encrypted goes ---------------------------------------------------
+
+/**
+ * Two fresh controllers (fresh sessions, pids and ephemeral keys; the identity keys made beforehand, as the
+ * background's exist before a call) exchange audio frames, one each way every `cadenceMs` (0: as fast as the
+ * worker can), until both report `encrypted`: the time CallSeal's handshake takes with no network at all — its
+ * WebCrypto work (X25519, HKDF, AES-GCM, Ed25519 sign and verify), its records' round trips, its reports.
+ */
+async function handshakeOnce(cadenceMs: number): Promise<{ ms: number; exchanges: number; signAt: number[]; signedAt: number[] }> {
+  const signAt: number[] = [];
+  const signedAt: number[] = [];
+  let t0 = 0;
+  const a = await party((kind) => (kind === 'sign' ? signAt : signedAt).push(performance.now() - t0));
+  const b = await party((kind) => (kind === 'sign' ? signAt : signedAt).push(performance.now() - t0));
+  const audio = CASES[0] as BenchCase;
+  t0 = performance.now();
+  let exchanges = 0;
+  while (!(a.state() === 'encrypted' && b.state() === 'encrypted') && exchanges < 5000) {
+    const tick = performance.now();
+    await Promise.all([oneWay(a, b, audio), oneWay(b, a, audio)]);
+    exchanges++;
+    await sleep(Math.max(0, cadenceMs - (performance.now() - tick)));
+  }
+  const ms = performance.now() - t0;
+  a.controller.dispose();
+  b.controller.dispose();
+  if (exchanges >= 5000) throw new Error('the handshake did not finish');
+  return { ms, exchanges, signAt, signedAt };
+}
+
 // ---- a long call, for the memory figure ------------------------------------------------------------------------
 
 let pacing = false;
@@ -393,6 +425,8 @@ async function handle(message: { op: string; [key: string]: unknown }): Promise<
       return verify(Number(message.frames ?? 3));
     case 'run':
       return run(message.impl as Impl, Number(message.index), Number(message.frames), Number(message.budgetMs ?? 150));
+    case 'handshake':
+      return handshakeOnce(Number(message.cadenceMs ?? 0));
     case 'pace-start':
       pacing = true;
       paced = { audio: 0, video: 0, failed: 0 };

@@ -16,7 +16,7 @@
  * (the worker's heap over a paced call of MIN minutes, default 10: docs/benchmarks/memory.json), --profile (a CPU
  * profile of the worker while CallSeal runs: .tmp/bench-*.cpuprofile, with its top functions printed).
  */
-import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { access, readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { build } from 'vite';
@@ -24,7 +24,9 @@ import type { CDPSession, Page } from 'puppeteer';
 import { launchBrowser } from '../../e2e/support/browser';
 import { startStaticServer } from '../../e2e/support/static-server';
 import type { BenchCase, Impl, VerifyResult } from './bench-worker';
-import { renderBenchmarks, summarize, type FramesReport, type MemoryReport } from './report';
+import { measureCalls } from './calls';
+import { measurePage } from './page';
+import { quantiles, readJsonFile, renderBenchmarks, spread, summarize, type CallsReport, type FramesReport, type MemoryReport } from './report';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const IMPLS: Impl[] = ['floor', 'livekit', 'callseal'];
@@ -82,22 +84,62 @@ export interface BenchOptions {
   longCallMinutes: number | null;
   profile: boolean;
   write: boolean;
+  /** Handshakes in the worker (each as fast as it can and paced). */
+  handshakes: number;
+  /** Calls with CallSeal for the time to encrypted (0: none), and calls without the extension (the baseline). */
+  calls: number;
+  baseline: number;
+  /** Loads per browser for the page-start cost (0: not measured). */
+  pageLoads: number;
+  /** Whole-call CPU: none, off, on, `cpuRuns` times each, `cpuSeconds` long. */
+  cpu: boolean;
+  cpuSeconds: number;
+  cpuRuns: number;
 }
 
 export function parseArgs(argv: string[]): BenchOptions {
-  const options: BenchOptions = { smoke: false, rounds: 7, longCallMinutes: null, profile: false, write: true };
+  const options: BenchOptions = {
+    smoke: false,
+    rounds: 7,
+    longCallMinutes: null,
+    profile: false,
+    write: true,
+    handshakes: 10,
+    calls: 20,
+    baseline: 6,
+    pageLoads: 30,
+    cpu: false,
+    cpuSeconds: 20,
+    cpuRuns: 3,
+  };
+  const given = new Set<string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
+    const number = (): number => Number(arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i]);
+    given.add(arg.split('=')[0] as string);
     if (arg === '--smoke') options.smoke = true;
+    else if (arg === '--cpu') options.cpu = true;
+    else if (arg.startsWith('--calls')) options.calls = number();
+    else if (arg.startsWith('--baseline')) options.baseline = number();
+    else if (arg.startsWith('--page-loads')) options.pageLoads = number();
+    else if (arg.startsWith('--cpu-seconds')) options.cpuSeconds = number();
+    else if (arg.startsWith('--cpu-runs')) options.cpuRuns = number();
     else if (arg === '--profile') options.profile = true;
     else if (arg === '--no-write') options.write = false;
     else if (arg === '--rounds') options.rounds = Number(argv[++i]);
     else if (arg.startsWith('--rounds=')) options.rounds = Number(arg.slice(9));
+    else if (arg.startsWith('--handshakes=')) options.handshakes = Number(arg.slice(13));
     else if (arg === '--long-call') options.longCallMinutes = 10;
     else if (arg.startsWith('--long-call=')) options.longCallMinutes = Number(arg.slice(12));
     else throw new Error(`unknown flag ${arg}`);
   }
   if (options.smoke) options.write = false;
+  // The smoke is the frames' correctness only; a long call, a profile or the CPU figure alone measure only that.
+  const alone = options.smoke || options.longCallMinutes !== null || options.profile;
+  if (alone || (options.cpu && !given.has('--calls'))) options.calls = 0;
+  if (alone || (options.cpu && !given.has('--page-loads'))) options.pageLoads = 0;
+  if ((options.longCallMinutes !== null || (options.cpu && !options.smoke)) && !given.has('--rounds')) options.rounds = 0;
+  if (options.calls === 0 && !given.has('--baseline')) options.baseline = 0;
   return options;
 }
 
@@ -200,12 +242,46 @@ export async function runBench(options: BenchOptions, log: (line: string) => voi
     if (options.longCallMinutes !== null && workerSession) {
       memory = await longCall(workerSession, call, options.longCallMinutes, log);
     }
+    if (options.handshakes > 0) frames.handshake = await handshakes(call, options.smoke ? 1 : options.handshakes, log);
     frames.seconds = Math.round((Date.now() - started) / 1000);
     return memory ? { frames, memory } : { frames };
   } finally {
     await browser.close();
     await server.close();
   }
+}
+
+interface HandshakeSample {
+  ms: number;
+  exchanges: number;
+  signAt: number[];
+  signedAt: number[];
+}
+
+/** The handshake alone in the bench worker, `count` times each as fast as it can and at an audio call's cadence. */
+async function handshakes(call: Call, count: number, log: (line: string) => void): Promise<NonNullable<FramesReport['handshake']>> {
+  const fast: HandshakeSample[] = [];
+  const paced: HandshakeSample[] = [];
+  for (let i = 0; i < count; i++) {
+    fast.push((await call({ op: 'handshake', cadenceMs: 0 })) as HandshakeSample);
+    paced.push((await call({ op: 'handshake', cadenceMs: 20 })) as HandshakeSample);
+  }
+  const median = (values: number[]): number => spread(values).median;
+  const q = (list: HandshakeSample[]) => ({ ...quantiles(list.map((h) => h.ms)), exchanges: median(list.map((h) => h.exchanges)) });
+  const result = {
+    fast: q(fast),
+    paced: {
+      ...q(paced),
+      signAt: Math.round(median(paced.map((h) => Math.max(...h.signAt)))),
+      signedAt: Math.round(median(paced.map((h) => Math.max(...h.signedAt)))),
+    },
+  };
+  log(
+    `handshake in the worker, no network (${count} each): as fast as it can ${result.fast.median} ms median, p95 ${result.fast.p95} ` +
+      `(${result.fast.exchanges} exchanges); one frame each way per 20 ms ${result.paced.median} ms median, p95 ${result.paced.p95} ` +
+      `(${result.paced.exchanges} exchanges; the later signature asked at ${result.paced.signAt} ms, back at ${result.paced.signedAt} ms)`,
+  );
+  return result;
 }
 
 async function profile(session: CDPSession, call: Call, cases: BenchCase[], log: (line: string) => void): Promise<void> {
@@ -316,9 +392,32 @@ async function longCall(session: CDPSession, call: Call, minutes: number, log: (
 
 export async function main(argv: string[]): Promise<void> {
   const options = parseArgs(argv);
-  const result = await runBench(options);
+  const started = Date.now();
+  const log = (line: string): void => console.log(line);
   const out = join(ROOT, 'docs', 'benchmarks');
-  const { table } = await renderBenchmarks({ frames: result.frames, memory: result.memory }, { dir: out, write: options.write });
-  console.log(`\n${table}`);
-  if (options.write) console.log(`\nwrote docs/benchmarks/*.json and docs/benchmarks.md (${result.frames.seconds} s)`);
+  const result = await runBench(options, log);
+  const chromium = result.frames.chromium;
+  let calls: CallsReport | undefined;
+  if (options.calls > 0 || options.cpu) {
+    await access(join(ROOT, 'dist', 'manifest.json')).catch(() => {
+      throw new Error('dist/ is missing: run `npm run build` first (the calls use the built extension)');
+    });
+    calls = await measureCalls(
+      { calls: options.calls, baseline: options.baseline, cpu: options.cpu, seconds: options.cpuSeconds, runs: options.cpuRuns, configs: ['none', 'off', 'on'] },
+      chromium,
+      log,
+    );
+    // The part not measured this time (time to encrypted, or the CPU figure) stays from its last run, with its date.
+    const old = options.write ? await readJsonFile<CallsReport>(join(out, 'calls.json')) : undefined;
+    if (options.calls === 0 && old) calls.timeToEncrypted = old.timeToEncrypted;
+    if (!options.cpu && old?.cpu) calls.cpu = old.cpu;
+  }
+  const page = options.pageLoads > 0 ? await measurePage(options.pageLoads, chromium, log) : undefined;
+  // Frames measured with no rounds (a long call, a profile, the CPU figure alone) do not replace the last table.
+  const frames = options.rounds > 0 ? result.frames : undefined;
+  const { table } = await renderBenchmarks({ frames, memory: result.memory, calls, page }, { dir: out, write: options.write });
+  if (table) console.log(`\n${table}`);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  if (options.write) console.log(`\nwrote docs/benchmarks/*.json and docs/benchmarks.md (${seconds} s in all)`);
+  else console.log(`\n${seconds} s in all (nothing written)`);
 }
