@@ -13,6 +13,22 @@ const cpuSeconds = (values: number[]): string => {
   return `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
 };
 
+/** The hook's cost at page start (issue 11, goal 6). */
+const PAGE_ANALYSIS: string[] = [
+  '**The hook\'s cost, and the goal.** No worker and no crypto on a page without a call (workers 0 above; the',
+  'bridge does not wake the service worker). But the hook is measurable: the content scripts delay the page\'s',
+  'first script by about 30 ms here (document made → first script, load by load; a load average of 10–17 on 2',
+  'cores, so a fraction of that on an idle desktop). A Chromium trace of 10 loads (`EvaluateScript` events; a one-off',
+  'puppeteer script, not part of the bench) puts',
+  'nearly all of it in `main-world.js`: median 12 ms (7–33), `bridge.js` 0.6 ms; compiling is cached (0.02 ms). A',
+  'CPU profile of 15 loads finds about 3 ms of JavaScript in it, mostly capturing built-ins and their property',
+  'descriptors (intrinsics.ts) before the page can tamper with them; the rest of the evaluation is the 63 KB script',
+  'itself, 45 KB of which is the transform worker\'s source as a string. Goal 6 ("nothing measurable") is **not',
+  'met**. Next, in order of what they would save: ship the worker\'s source separately instead of inside',
+  '`main-world.js` (it must still reach the page without a fetch the page can see or block), and capture only the',
+  'built-ins the hook needs before the first call eagerly, the rest on first use.',
+];
+
 /** Where the time to encrypted went (issue 11, goal 3): a profile of one run, by phase. */
 const TTE_ANALYSIS: string[] = [
   '**Where the time goes.** The handshake itself is cheap: in the bench worker, with no network, two fresh',
@@ -31,11 +47,14 @@ const TTE_ANALYSIS: string[] = [
   '  signature came back sent its own CONFIRM in one frame, then only every 500 ms (protocol.md §6.1): one frame',
   '  lost or not delivered to the transform at the start of a call cost the peer half a second (twice: 933 ms).',
   '  Now a CONFIRM goes in every packet for 250 ms after its first send (about 12 audio and 7 video frames, some',
-  '  150 bytes each, once per pair), then at most twice a second as before.',
-  '- **First packet → signing request, not fixed.** In 3 of 10 relay calls the COMMIT and REVEAL exchange took',
-  '  about a second instead of 20–400 ms, although every packet carries them until answered. The test relay',
-  '  forwards whole frames once it has both participants; what holds the first frames there was not found in the',
-  '  time of this run. Peer-to-peer calls never showed it.',
+  '  150 bytes each, once per pair), then at most twice a second as before. In the run of the table (after the',
+  '  fix), signature → both `encrypted` took 37–167 ms in 19 of 20 calls, and 395 ms once (that call\'s signing round',
+  '  trip took 97 ms). The two runs had different loads (17–29 before, 10–17 after): this is not a same-run A/B, so',
+  '  the run-to-run difference in the headline figures (median 254 → 163 ms, p95 1604 → 650 ms) is not all the fix.',
+  '- **First packet → signing request, not explained.** In 3 of 10 relay calls of the first run the COMMIT and',
+  '  REVEAL exchange took about a second instead of 20–400 ms, although every packet carries them until answered;',
+  '  in the run of the table it took 18–495 ms (the worst two peer-to-peer). The test relay forwards whole frames',
+  '  once it has both participants; what held the first frames was not found in the time of this work.',
   '- **Not CallSeal\'s:** from `connected` to the first media packet WebRTC takes 0.1–1 s (with or without the',
   '  extension), and the call\'s picture appears 1–5 s after navigation on this loaded machine.',
   '- Cheap things looked at and left: the hello cadence (a side without a confirmed pair already announces itself',
@@ -44,7 +63,25 @@ const TTE_ANALYSIS: string[] = [
 ];
 
 /** The pass-through decision (issue 11, goal 4), from the numbers above. */
-const CPU_DECISION: string[] = ['**Pass-through, decided:** (to be written from the run).'];
+const CPU_DECISION: string[] = [
+  '**Pass-through, decided: kept, for now** (run of 2026-11-30, 3 × 20 s per configuration). Where the calls did',
+  'comparable work (1600–1730 video frames each), no extension used 18.4–21.1 CPU-seconds, CallSeal **off** 25.6',
+  'and CallSeal **on** 25.3–25.5: about 1.2× either way, and CPU per video frame 12.4–12.8 ms against 15.2 (off)',
+  'and 14.7–15.6 (on). So what a call costs with CallSeal is the transform path itself — every encoded frame handed',
+  'to the transform worker and back, in both browsers — not the encryption: switched off, CallSeal costs about what',
+  'it costs switched on. The goal (≤ 1.05×) is **not met**, on or off.',
+  '',
+  'What pass-through buys: the switch works mid-call — turned on during a call, that call is encrypted without a',
+  'reload or a renegotiation (tests/e2e/call/switch-mid-call.test.ts) — and a managed `required` or a policy not',
+  'yet delivered holds every frame from the first one (protocol.md §7.3). Attaching transforms only while the',
+  'switch is on would save the off-case\'s share for users who never switch on, but a call would then need a reload',
+  'to become encrypted, and the hook would have to decide at each sender\'s creation on settings that may not have',
+  'arrived yet (today they are held back until they do). These runs are too few and too noisy (a load average of',
+  '11–31 on 2 cores; WebRTC halved the frame rate in some calls) to justify that change to the hook\'s security',
+  'boundary; the next step is to measure the transform path alone (a call with an empty `RTCRtpScriptTransform`',
+  'that only passes frames, without CallSeal) to see whether any transform costs this much in Chromium, and if',
+  'not, where CallSeal\'s worker spends it.',
+];
 
 export function benchmarksMarkdown(reports: Reports): string {
   const out: string[] = [
@@ -205,7 +242,8 @@ export function benchmarksMarkdown(reports: Reports): string {
       `Content scripts every frame loads: ${Object.entries(pg.contentScripts)
         .map(([name, bytes]) => `\`${name}\` ${(bytes / 1000).toFixed(1)} KB`)
         .join(', ')} (minified; \`main-world.js\` carries the transform worker as a string, started only on the`,
-      'first `getUserMedia` or peer connection).',
+      'first `getUserMedia` or peer connection).',      '',
+      ...PAGE_ANALYSIS,
       '',
     );
   }
@@ -224,7 +262,10 @@ export function benchmarksMarkdown(reports: Reports): string {
       '|---|' + m.samples.map(() => '---').join('|') + '|',
       '| heap MB | ' + m.samples.map((s) => mb(s.heapBytes)).join(' | ') + ' |',
       '',
-      one && last ? `Heap at minute ${last.minute} minus minute 1: ${mb(last.heapBytes - one.heapBytes)} MB (goal: within 5 MB).` : '',
+      one && last
+        ? `Heap at minute ${last.minute} minus minute 1: ${mb(last.heapBytes - one.heapBytes)} MB (goal: within 5 MB — ` +
+          `**${Math.abs(last.heapBytes - one.heapBytes) <= 5e6 ? 'met' : 'not met'}**).`
+        : '',
       '',
     );
   }
@@ -248,6 +289,17 @@ export function benchmarksMarkdown(reports: Reports): string {
     'key-frame flush and `noteMediaDecrypted` free in the steady state, one clock read per frame. What is left per frame',
     'is one WebCrypto operation each way, one copy of the frame each way (into the one ArrayBuffer the frame must',
     'be), and a handful of small objects.',
+    '',
+    '**Why not 1.25× the floor (goal 1).** `CALLSEAL_BENCH_ENTRY=experiment npm run bench -- floor,floor-copy,callseal,livekit 5`',
+    '(5 interleaved rounds, 2026-11-30) adds **floor-copy**: the floor plus what a frame with a clear prefix must cost',
+    'anyway — WebCrypto returns its output in a new ArrayBuffer, and the frame must be one ArrayBuffer holding the',
+    'clear prefix, the ciphertext and the trailer, so one copy each way (LiveKit makes the same copies). Medians, ×',
+    'the floor: floor-copy 1.54 (100 B), 1.72 (1 KB), 2.57 (10 KB), 1.64 (50 KB), 1.68 (100 KB); CallSeal 2.73, 2.57,',
+    '2.92, 1.61, 1.75; LiveKit 1.83, 2.87, 9.62, 2.11, 2.03. At 50 and 100 KB CallSeal costs what floor-copy costs:',
+    'the copies are what is left. Small frames add the transform\'s fixed costs (a handful of small objects, the',
+    'frame-container parse, the session\'s checks) on top, a few µs. The 1.25× goal is below what this frame shape',
+    'allows with WebCrypto (no encrypt-into-buffer API); this run was very noisy (min–max per ratio up to 0.2–40×),',
+    'so its small-frame ratios are weaker evidence than the table above.',
     '',
     '**Bytes added** (protocol.md §2, §3, §9): 27 in version 2, 18 to 21 in version 3 (1-byte SFrame header with the',
     'KID inline, 0–3 CTR bytes, the 16-byte GCM tag, a 1-byte media marker). A 64-bit audio tag (suite 2) would be',
