@@ -26,6 +26,11 @@ import { signingInput, verifyIdentitySignature } from './signing';
 
 /** How often a CONFIRM repeats once the peer's has been verified and until the peer's media decrypts (§6.1). */
 const CONFIRM_REPEAT_MS = 500;
+/**
+ * For this long after its first send, a CONFIRM goes in every packet whatever the peer has shown (§6.1): one lost
+ * or undelivered frame would otherwise cost the peer a whole CONFIRM_REPEAT_MS before it is encrypted.
+ */
+const CONFIRM_BURST_MS = 250;
 
 /** Why a record was ignored (§4: "records that fail a check are ignored and counted"). */
 type RecordRejection =
@@ -73,6 +78,7 @@ export class Pair {
   private peerHasMyReveal = false;
   private peerHasMyConfirm = false;
   private lastConfirmAt = Number.NEGATIVE_INFINITY;
+  private firstConfirmAt = Number.NaN;
 
   private constructor(
     readonly id: number,
@@ -250,7 +256,10 @@ export class Pair {
       out.push({ kind: 'reveal', to, ephemeralPublicKey: this.ephemeral.publicKey });
     }
     if (this.myConfirm !== null && !this.peerHasMyConfirm) {
-      const due = this.peerIdentityKey === null || now - this.lastConfirmAt >= CONFIRM_REPEAT_MS;
+      const due =
+        this.peerIdentityKey === null ||
+        now - this.firstConfirmAt < CONFIRM_BURST_MS ||
+        now - this.lastConfirmAt >= CONFIRM_REPEAT_MS;
       if (due) out.push({ kind: 'confirm', to, sealed: this.myConfirm });
     }
     return out;
@@ -258,6 +267,7 @@ export class Pair {
 
   /** The packet that went out carried this pair's CONFIRM. */
   noteConfirmSent(now: number): void {
+    if (Number.isNaN(this.firstConfirmAt)) this.firstConfirmAt = now;
     this.lastConfirmAt = now;
   }
 }

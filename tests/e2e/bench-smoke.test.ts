@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseArgs, runBench } from '../bench/browser/run';
 
 describe('bench smoke', () => {
-  it('runs floor, LiveKit and CallSeal on every frame size, and CallSeal adds 18-21 bytes per frame', async () => {
+  it('runs floor, LiveKit and CallSeal on every frame size, CallSeal adds 18-21 bytes per frame, and the handshake completes', async () => {
     const { frames } = await runBench(parseArgs(['--smoke']), () => undefined);
     expect(frames.rows).toHaveLength(frames.cases.length);
     for (const row of frames.rows) {
@@ -17,5 +17,8 @@ describe('bench smoke', () => {
       expect(row.bytesAdded.callseal).toBeLessThanOrEqual(21);
       for (const impl of ['floor', 'livekit', 'callseal'] as const) expect(row.wall[impl].median).toBeGreaterThan(0);
     }
+    // The handshake alone (two fresh controllers in the worker) reaches `encrypted` on both sides.
+    expect(frames.handshake?.fast.exchanges).toBeGreaterThan(0);
+    expect(frames.handshake?.paced.n).toBe(1);
   }, 120_000);
 });

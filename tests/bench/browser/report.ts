@@ -6,7 +6,7 @@
  */
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { BenchCase, Impl } from './bench-worker';
+import type { BenchCase, TableImpl as Impl } from './bench-worker';
 import { benchmarksMarkdown } from './markdown';
 
 export interface Spread {
@@ -29,6 +29,19 @@ export interface FramesReport {
     ratios: { callsealToFloor: Spread; callsealToLivekit: Spread; livekitToFloor: Spread; cpuCallsealToFloor: Spread; cpuCallsealToLivekit: Spread };
     bytesAdded: Record<Impl, number>;
   }[];
+  /**
+   * The handshake alone, in the bench worker (no network): two fresh controllers exchanging audio frames until both
+   * are `encrypted`, as fast as the worker can (`fast`) and one frame each way every 20 ms (`paced`, an audio call's
+   * cadence over a network without delay). Ms; `exchanges` is the median number of frame exchanges it took.
+   */
+  handshake?: { fast: Quantiles & { exchanges: number }; paced: Quantiles & { exchanges: number; signAt: number; signedAt: number } };
+}
+
+/** Median and 95th percentile (nearest rank) of a set of milliseconds. */
+export interface Quantiles {
+  median: number;
+  p95: number;
+  n: number;
 }
 
 export interface MemoryReport {
@@ -41,18 +54,67 @@ export interface MemoryReport {
 export interface CallsReport {
   date: string;
   chromium: string;
-  timeToEncrypted: { calls: number; ms: number[]; median: number; p95: number };
-  cpu?: { seconds: number; width: number; height: number; fps: number; runs: Record<string, number[]> };
+  timeToEncrypted: {
+    calls: number;
+    /** Per call that got there, ms from the first media packet either page received to the later side's `encrypted`. */
+    ms: number[];
+    median: number;
+    p95: number;
+    /** Calls where a side was not encrypted within 20 s. */
+    failed?: number;
+    p2p?: Quantiles;
+    relay?: Quantiles;
+    /** The earlier page's `connected` (ICE and DTLS done) to the later side's `encrypted`. */
+    fromConnected?: Quantiles;
+    /** The earlier page's `connected` to the first media packet received: WebRTC's part, with CallSeal and without. */
+    firstPacket?: { callseal: Quantiles; none?: Quantiles };
+    /** Per side, its own first packet received to its own `encrypted`. */
+    sides?: Quantiles;
+    /** The earlier side's first transform to both pages' connections `connected` (ICE and DTLS: WebRTC's part). */
+    connected?: Quantiles;
+    /** The earlier side's first transform (the call's setup) to both `encrypted`. */
+    fromTransform?: Quantiles;
+    /** The service worker's signing round trip (request in, signature out). */
+    signing?: Quantiles;
+    /** Navigation to the first remote video frame, per page: CallSeal on, and no extension (baseline calls). */
+    picture?: { callseal: Quantiles; none?: Quantiles; noneCalls?: number };
+    /** /proc/loadavg (1, 5, 15 min) before and after. */
+    load?: string[];
+  };
+  cpu?: {
+    /** When this part was measured (it may be older than the time to encrypted). */
+    date?: string;
+    seconds: number;
+    width: number;
+    height: number;
+    fps: number;
+    /** CPU-seconds of both browsers' process trees per run, by configuration ('none', 'off', 'on', …). */
+    runs: Record<string, number[]>;
+    /** Video frames encoded plus decoded by both browsers during each run, by configuration. */
+    videoFrames?: Record<string, number[]>;
+    /** The sent video's size at the end of each run, per browser (with WebRTC's quality limitation reason). */
+    sizes?: Record<string, string[][]>;
+    /** /proc/loadavg before each run. */
+    loads?: string[];
+  };
 }
 
 export interface PageReport {
   date: string;
   chromium: string;
   loads: number;
-  /** ms from navigation start to the page's first script, per configuration. */
+  /** ms from navigation start to the page's first script, per configuration ('none', 'off', 'on'). */
   firstScriptMs: Record<string, Spread>;
-  /** Workers started on a page that makes no call. */
+  domContentLoadedMs?: Record<string, Spread>;
+  loadMs?: Record<string, Spread>;
+  /** Load by load, first script minus the no-extension browser's, per configuration with the extension. */
+  firstScriptDeltaMs?: Record<string, Spread>;
+  /** From the document's creation (a DevTools script, before any content script) to the first script, and its load-by-load difference. */
+  startToFirstScriptMs?: Record<string, Spread>;
+  startToFirstScriptDeltaMs?: Record<string, Spread>;
+  /** Dedicated workers on a page that makes no call (the most seen after any load). */
   workers: Record<string, number>;
+  /** Bytes of each content script in dist/. */
   contentScripts: Record<string, number>;
 }
 
@@ -62,6 +124,17 @@ export function spread(values: number[]): Spread {
   const mid = sorted.length >> 1;
   const median = sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
   return { median, min: sorted[0] as number, max: sorted.at(-1) as number };
+}
+
+export function quantiles(values: number[]): Quantiles {
+  return { median: Math.round(spread(values).median), p95: Math.round(percentile(values, 95)), n: values.length };
+}
+
+/** The p-th percentile by nearest rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
 export function summarize(input: {
@@ -160,7 +233,7 @@ export function framesChart(report: FramesReport): string {
   return parts.join('\n');
 }
 
-async function readJson<T>(file: string): Promise<T | undefined> {
+export async function readJsonFile<T>(file: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as T;
   } catch {
@@ -186,7 +259,7 @@ export async function renderBenchmarks(fresh: Reports, options: { dir: string; w
   }
   const all: Reports = {};
   for (const name of names) {
-    (all as Record<string, unknown>)[name] = fresh[name] ?? (options.write ? await readJson(join(options.dir, `${name}.json`)) : undefined);
+    (all as Record<string, unknown>)[name] = fresh[name] ?? (options.write ? await readJsonFile(join(options.dir, `${name}.json`)) : undefined);
   }
   const table = all.frames ? framesTable(all.frames) : '';
   if (options.write) {

@@ -41,15 +41,17 @@ describe('CallSession: one pair', () => {
     expect(kinds(await deliver(b, a))).toEqual(['reveal', 'confirm']); // B derived keys and signed
     expect(kinds(await deliver(a, b))).toEqual(['confirm']); // A has B's CONFIRM: A is confirmed
     expect(a.session.status().state).toBe('encrypted');
-    expect(kinds(await deliver(b, a))).toEqual([]); // B is confirmed too; its CONFIRM waits 500 ms
+    expect(kinds(await deliver(b, a))).toEqual(['confirm']); // B is confirmed too; its CONFIRM in every packet for 250 ms
     expect(b.session.status().state).toBe('encrypted');
-    // A confirmed side with nothing pending only announces itself, once a second (§6.1, §6.6).
+    expect(kinds(a.session.outgoingPacket())).toEqual(['confirm']); // A's too, for 250 ms after its first
+    clock.advance(250);
+    // A confirmed side with nothing due only announces itself, once a second (§6.1, §6.6)…
     expect(kinds(a.session.outgoingPacket())).toEqual([]);
     expect(a.session.outgoingPacket()).toBeNull();
-    clock.advance(500);
-    expect(kinds(a.session.outgoingPacket())).toEqual(['confirm']); // at most twice a second, until…
+    clock.advance(250);
+    expect(kinds(a.session.outgoingPacket())).toEqual(['confirm']); // …and its CONFIRM at most twice a second, until…
     a.session.noteMediaDecrypted(a.confirmed[0]!.id); // …a frame of B decrypts under the pair
-    clock.advance(499);
+    clock.advance(749);
     expect(a.session.outgoingPacket()).toBeNull();
     clock.advance(1);
     expect(kinds(a.session.outgoingPacket())).toEqual([]); // the announce, a second after the last
