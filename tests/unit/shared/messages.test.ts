@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { isBase64Of } from '../../../src/shared/formats';
 import { isPageToBackground, isPopupToBackground, malformedSignRequestId } from '../../../src/shared/messages';
-import { encrypted, KEY_1, report, shownFrom } from './report-fixtures';
+import { encrypted, KEY_1, report, shownFrom } from '../background/report-fixtures';
 
 const input40 = Buffer.alloc(40, 3).toString('base64');
 
