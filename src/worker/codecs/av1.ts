@@ -3,7 +3,8 @@
  * OBU keeps its header (and extension) byte in clear and has its payload encrypted. Temporal delimiters, tile lists and
  * padding are left out, as Chromium's packetizer leaves them out. No escaping: OBUs are delimited by sizes.
  */
-import { concat, malformed, unitsIncoming, unitsOutgoing, type IncomingLayout, type OutgoingLayout, type Unit } from './layout';
+import { malformed, unitsIncoming, unitsOutgoing, type IncomingLayout, type OutgoingLayout, type Unit } from './layout';
+import { concatBytes } from '../../shared/bytes';
 
 const OBU_SEQUENCE_HEADER = 1;
 const OBU_TEMPORAL_DELIMITER = 2;
@@ -100,7 +101,7 @@ function writeObus(obus: readonly Obu[], payloads: readonly Uint8Array[]): Uint8
     const header = obu.extension === undefined ? [obu.header | HAS_SIZE] : [obu.header | HAS_SIZE, obu.extension];
     parts.push(Uint8Array.from(header), writeLeb128(payload.length), payload);
   });
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 function cut(obus: readonly Obu[]): { obu: Obu; clear: boolean }[] {
@@ -116,7 +117,7 @@ function cut(obus: readonly Obu[]): { obu: Obu; clear: boolean }[] {
 export function av1Outgoing(data: Uint8Array): OutgoingLayout {
   const obus = cut(carried(parseObus(data)));
   const units: Unit[] = obus.map(({ obu, clear }) =>
-    clear ? { head: concat([canonicalHeader(obu), obu.payload]), body: null } : { head: canonicalHeader(obu), body: obu.payload },
+    clear ? { head: concatBytes(canonicalHeader(obu), obu.payload), body: null } : { head: canonicalHeader(obu), body: obu.payload },
   );
   return unitsOutgoing(units, (segments) =>
     writeObus(
@@ -131,7 +132,7 @@ export function av1Incoming(data: Uint8Array): IncomingLayout {
   const obus = cut(carried(parseObus(data)));
   return unitsIncoming(
     obus.map(({ obu, clear }) =>
-      clear ? { head: concat([canonicalHeader(obu), obu.payload]), segment: null } : { head: canonicalHeader(obu), segment: obu.payload },
+      clear ? { head: concatBytes(canonicalHeader(obu), obu.payload), segment: null } : { head: canonicalHeader(obu), segment: obu.payload },
     ),
     (bodies) =>
       writeObus(

@@ -9,8 +9,8 @@
  * whose PPS id it cannot read; SFUs read NAL types and `first_mb_in_slice`. Everything else is picture content.
  */
 import { escapeSegment, trailingZeros, unescapeSegment } from './escape';
+import { concatBytes } from '../../shared/bytes';
 import {
-  concat,
   malformed,
   unitsIncoming,
   unitsOutgoing,
@@ -160,7 +160,7 @@ function heads(data: Uint8Array, units: readonly NalIndex[]): (number | null)[] 
 function writeUnits(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   const out: Uint8Array[] = [];
   for (const part of parts) out.push(START_CODE, part);
-  return concat(out);
+  return concatBytes(...out);
 }
 
 /** Cuts an outgoing H264 frame (§2.1). Throws 'malformed-frame' for a frame CallSeal cannot send. */
@@ -178,7 +178,7 @@ export function h264Outgoing(data: Uint8Array): OutgoingLayout {
       units.map((unit, i) => {
         const segment = segments[i];
         if (segment === null || segment === undefined) return unit.head;
-        return concat([unit.head, escapeSegment(segment, trailingZeros(unit.head))]);
+        return concatBytes(unit.head, escapeSegment(segment, trailingZeros(unit.head)));
       }),
     ),
   );
@@ -200,7 +200,7 @@ export function h264Incoming(data: Uint8Array): IncomingLayout {
     writeUnits(
       units.map((unit, i) => {
         const body = bodies[i];
-        return body === null || body === undefined ? unit.head : concat([unit.head, body]);
+        return body === null || body === undefined ? unit.head : concatBytes(unit.head, body);
       }),
     ),
   );

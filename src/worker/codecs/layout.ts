@@ -13,6 +13,7 @@
  * Both directions are pure functions of the frame's bytes; nothing here holds a key.
  */
 import { E2eeError } from '../../e2ee/errors';
+import { concatBytes } from '../../shared/bytes';
 import { parseCallSealFrame, type ParsedCallSealFrame } from '../../e2ee/frame-container';
 import { decodeHeader } from '../../sframe';
 
@@ -40,18 +41,6 @@ export function malformed(why: string): E2eeError {
   return new E2eeError('malformed-frame', why);
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 // ---- prefix codecs -----------------------------------------------------------------------------------------------
 
 export function prefixOutgoing(data: Uint8Array, prefixLength: number): OutgoingLayout {
@@ -59,7 +48,7 @@ export function prefixOutgoing(data: Uint8Array, prefixLength: number): Outgoing
   return {
     aad: prefix,
     plaintext: data.subarray(prefixLength),
-    assemble: (tail) => concat([prefix, tail]),
+    assemble: (tail) => concatBytes(prefix, tail),
   };
 }
 
@@ -70,7 +59,7 @@ export function prefixIncoming(data: Uint8Array, prefixLength: number): Incoming
   return {
     parsed,
     aad: parsed.clearPrefix,
-    restore: (plaintext) => concat([parsed.clearPrefix, plaintext]),
+    restore: (plaintext) => concatBytes(parsed.clearPrefix, plaintext),
   };
 }
 
@@ -142,7 +131,7 @@ export function unitsOutgoing(
   );
   return {
     aad,
-    plaintext: concat(bodies),
+    plaintext: concatBytes(...bodies),
     assemble(tail, media) {
       // Segment lengths: the first carries the SFrame header, the last takes the rest; no media, all but the last empty.
       const lengths = bodies.map((b) => (media ? b.length : 0));
@@ -175,7 +164,7 @@ export function unitsIncoming(
   const segments: Uint8Array[] = [];
   for (const unit of units) if (unit.segment !== null) segments.push(unit.segment);
   if (segments.length === 0) throw malformed('no protected unit');
-  const tail = concat(segments);
+  const tail = concatBytes(...segments);
   const parsed = parseCallSealFrame(tail, 0);
   if (parsed === null) throw malformed('no CallSeal trailer');
   const heads = units.map((u) => ({ head: u.head, protected: u.segment !== null }));
