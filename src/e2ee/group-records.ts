@@ -14,8 +14,9 @@
  * mean is group-keys.ts and group-code.ts.
  */
 import { concatBytes, requireBytes, u16be } from './bytes';
-import { PACKET_HEADER_LENGTH, PID_LENGTH, PROTOCOL_VERSION, RECORD_HEADER_LENGTH, SHA256_LENGTH } from './constants';
+import { PID_LENGTH, SHA256_LENGTH } from './constants';
 import { E2eeError } from './errors';
+import { walkPacket } from './handshake-packet';
 
 export const RECORD_SENDER_KEY = 0x04;
 export const RECORD_ACK = 0x05;
@@ -191,21 +192,10 @@ export function decodeGroupRecord(type: number, body: Uint8Array): GroupRecord |
  * 'malformed-packet' like decodeHandshakePacket.
  */
 export function groupRecordsOfPacket(bytes: Uint8Array): { from: Uint8Array; records: GroupRecord[] } {
-  requireBytes(bytes, 'handshake packet');
-  if (bytes.length === 0) throw malformed('empty packet');
-  if (bytes[0] !== PROTOCOL_VERSION) throw new E2eeError('unsupported-version', `packet version ${bytes[0] ?? 0}`);
-  if (bytes.length < PACKET_HEADER_LENGTH) throw malformed('packet shorter than its header');
   const records: GroupRecord[] = [];
-  let offset = PACKET_HEADER_LENGTH;
-  while (offset < bytes.length) {
-    if (bytes.length - offset < RECORD_HEADER_LENGTH) throw malformed('truncated record header');
-    const type = bytes[offset] ?? 0;
-    const length = ((bytes[offset + 1] ?? 0) << 8) | (bytes[offset + 2] ?? 0);
-    const start = offset + RECORD_HEADER_LENGTH;
-    if (length > bytes.length - start) throw malformed('record length exceeds the packet');
-    const record = decodeGroupRecord(type, bytes.subarray(start, start + length));
+  const from = walkPacket(bytes, (type, body) => {
+    const record = decodeGroupRecord(type, body);
     if (record !== null) records.push(record);
-    offset = start + length;
-  }
-  return { from: bytes.slice(1, PACKET_HEADER_LENGTH), records };
+  });
+  return { from, records };
 }

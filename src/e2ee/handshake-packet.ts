@@ -146,18 +146,17 @@ function decodeRecord(type: number, body: Uint8Array): HandshakeRecord | null {
 }
 
 /**
- * Decodes a packet. Throws 'unsupported-version' for a first byte other than 2 (including version 1: check
- * `isVersion1Hello` first), 'malformed-packet' for anything that does not frame exactly. Does not enforce the
- * sender's 1024-byte limit (a longer packet that frames exactly is still read; the container caps it at 65535).
+ * Walks a packet's framing (§4: version | from pid | record*), handing each record's type and body to `visit`, and
+ * returns the sender's pid. Throws 'unsupported-version' for a first byte other than the protocol version,
+ * 'malformed-packet' for anything that does not frame exactly. The one reader of the framing: the pair's records
+ * (below) and the group's (group-records.ts) are read through it.
  */
-export function decodeHandshakePacket(bytes: Uint8Array): DecodedHandshakePacket {
+export function walkPacket(bytes: Uint8Array, visit: (type: number, body: Uint8Array) => void): Uint8Array<ArrayBuffer> {
   requireBytes(bytes, 'handshake packet');
   if (bytes.length === 0) throw malformed('empty packet');
   if (bytes[0] !== PROTOCOL_VERSION) throw new E2eeError('unsupported-version', `packet version ${bytes[0] ?? 0}`);
   if (bytes.length < PACKET_HEADER_LENGTH) throw malformed('packet shorter than its header');
   const from = bytes.slice(1, PACKET_HEADER_LENGTH);
-  const records: HandshakeRecord[] = [];
-  let skipped = 0;
   let offset = PACKET_HEADER_LENGTH;
   while (offset < bytes.length) {
     if (bytes.length - offset < RECORD_HEADER_LENGTH) throw malformed('truncated record header');
@@ -165,11 +164,25 @@ export function decodeHandshakePacket(bytes: Uint8Array): DecodedHandshakePacket
     const length = ((bytes[offset + 1] ?? 0) << 8) | (bytes[offset + 2] ?? 0);
     const start = offset + RECORD_HEADER_LENGTH;
     if (length > bytes.length - start) throw malformed('record length exceeds the packet');
-    const record = decodeRecord(type, bytes.subarray(start, start + length));
-    if (record === null) skipped++;
-    else records.push(record);
+    visit(type, bytes.subarray(start, start + length));
     offset = start + length;
   }
+  return from;
+}
+
+/**
+ * Decodes a packet. Throws 'unsupported-version' for a first byte other than 2 (including version 1: check
+ * `isVersion1Hello` first), 'malformed-packet' for anything that does not frame exactly. Does not enforce the
+ * sender's 1024-byte limit (a longer packet that frames exactly is still read; the container caps it at 65535).
+ */
+export function decodeHandshakePacket(bytes: Uint8Array): DecodedHandshakePacket {
+  const records: HandshakeRecord[] = [];
+  let skipped = 0;
+  const from = walkPacket(bytes, (type, body) => {
+    const record = decodeRecord(type, body);
+    if (record === null) skipped++;
+    else records.push(record);
+  });
   return { from, records, skipped };
 }
 
