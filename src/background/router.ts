@@ -31,7 +31,9 @@ import {
   type SessionReport,
   type SignRefusalCode,
 } from '../shared/messages';
+import { concatBytes } from '../shared/bytes';
 import { encodeDisplayNameExtension, normalizeDisplayName } from '../e2ee/display-name';
+import { groupCapabilityExtension } from '../e2ee/group-keys';
 import { OPTIONS_PORT } from '../shared/options-messages';
 import { failureMessage, nameProblemMessage } from '../shared/status-text';
 import { CallRegistry } from './call-registry';
@@ -307,8 +309,10 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     if (!bytes) return 'malformed-input';
     if (!budgets.take(client.tabId, client.origin)) return 'rate-limited';
     try {
-      // The background appends the extensions itself: the user's display name, as it is now (protocol.md §4.3).
-      const extensions = encodeDisplayNameExtension(await profile.load().catch(() => ''));
+      // The background appends the extensions itself (protocol.md §4.3): the user's display name, as it is now, and
+      // the group capability (§11.3), so that neither can be stripped or added by the worker or the network.
+      const name = encodeDisplayNameExtension(await profile.load().catch(() => ''));
+      const extensions = concatBytes(name, groupCapabilityExtension());
       const signature = await (await identity.get()).sign(bytes, extensions);
       post(client.port, {
         kind: 'signed',

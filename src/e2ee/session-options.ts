@@ -41,6 +41,24 @@ export interface SessionStatus {
   /** With encrypted and identity-changed: the SFrame cipher suite (RFC 9605 §4.5). */
   suite?: number;
   detail?: SessionDetail;
+  /** In group mode (§11.9): every confirmed participant present, with its state and per-peer code. */
+  participants?: GroupParticipantStatus[];
+}
+
+/** One participant of a group call as the session sees it (§11.9). */
+export interface GroupParticipantStatus {
+  /** Its pid, in hex (it changes when the participant rejoins). */
+  pid: string;
+  /** `encrypted`: keys both ways; `connecting`: the pair or a sender key is pending. */
+  state: 'encrypted' | 'connecting';
+  /** The pair's 20-digit code (§5.2). */
+  securityCode: string;
+  peerIdentityPublicKey: Uint8Array;
+  peerName?: string;
+  /** It acknowledged the sender key our media goes under now. */
+  hearsYou: boolean;
+  /** We hold its sender key and its media decrypted within the last 2 s. */
+  youHear: boolean;
 }
 
 /**
@@ -93,6 +111,11 @@ export interface SessionOptions extends SessionPolicy {
   onPairRetired(pairId: number): void;
   /** The status may have changed. */
   onChange(): void;
+  /**
+   * Group mode (§11.5): the local video encoders should make a key frame (`encoder`: our sender key changed, or a
+   * newcomer now holds it), or the video receivers should ask for one (`receiver`: a member's new key arrived).
+   */
+  onKeyFrame?(side: 'encoder' | 'receiver'): void;
   suite?: number;
 }
 

@@ -199,6 +199,23 @@ export interface TabCallStatus {
   codecs?: MediaCodec[];
   /** When the current keys were agreed (milliseconds since the epoch, the background's clock). */
   keysChangedAt?: number;
+  /** A group call encrypted with sender keys (protocol.md §11.9): every other participant present. */
+  participants?: ParticipantStatus[];
+}
+
+/** One other participant of a group call, as the popup shows it (§11.9). */
+export interface ParticipantStatus {
+  /** `verified`: encrypted, and its identity is one the user verified. */
+  state: 'encrypted' | 'connecting' | 'verified';
+  securityCode: string;
+  peerIdentityPublicKey: string;
+  /** Its claimed display name (a claim), checked by the background. */
+  peerName?: string;
+  contact?: ContactSummary;
+  /** It can decrypt what you send now. */
+  hearsYou: boolean;
+  /** You hold its key and its media decrypted within the last 2 s. */
+  youHear: boolean;
 }
 
 export const NO_CALL: TabCallStatus = { state: 'off', epoch: 0, counters: ZERO_COUNTERS };

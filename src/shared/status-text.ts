@@ -142,6 +142,9 @@ export function callWords(status: TabCallStatus): Readonly<StatusWords> {
     words.title = t('state_group_call_blocked_title');
     words.sentence = t('state_group_call_blocked_sentence');
   }
+  if (status.participants !== undefined && (status.state === 'encrypted' || status.state === 'verified')) {
+    words.sentence = t('state_group_encrypted_sentence', status.participants.length); // §11.9: everyone, both ways
+  }
   if (status.state === 'verified' && status.contact?.name) {
     words.title = t('state_verified_named_title', status.contact.name);
     words.sentence = t('state_verified_named_sentence', status.contact.name);

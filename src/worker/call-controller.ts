@@ -43,11 +43,11 @@ import {
 } from '../shared/call-status';
 import { isE2eeError } from '../e2ee/errors';
 import { isSFrameError } from '../sframe';
-import type { SessionReport } from '../shared/messages';
+import type { ReportParticipant, SessionReport } from '../shared/messages';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { systemClock, type WorkerClock } from './clock';
 import { KeyFrameRequests } from './key-frames';
-import { KeyRing } from './key-ring';
+import { MediaKeys } from './group-frame-keys';
 import {
   clearPrefixLength,
   codecName,
@@ -91,9 +91,15 @@ export class CallController {
   private settings: PageSettings = { enabled: false, allowPlaintextFallback: true, fallbackAfterMs: DEFAULT_FALLBACK_AFTER_MS };
   private identity: Uint8Array | null = null;
   private session: CallSession | null = null;
-  private readonly keys = new KeyRing();
+  /** The pairs' keys and the group's (§5.3, §11.2): the KID of each received frame says which. */
+  private readonly keys = new MediaKeys(
+    () => this.session?.groupKeys() ?? null,
+    () => this.now(),
+  );
   private readonly signer: Signer;
   private readonly keyFrames: KeyFrameRequests;
+  /** Local video encoders: a key frame at a group key switch, and when a newcomer holds our key (§11.5). */
+  private readonly encoderKeyFrames: KeyFrameRequests;
   private reportSession = randomSessionId();
   /** The highest epoch reported in `reportSession`: every report carries at least it (§7.4, epochs never go back). */
   private reportedEpoch = 0;
@@ -127,6 +133,7 @@ export class CallController {
     this.now = () => clock.now();
     this.signer = new Signer(post, clock, timing.signTimeoutMs);
     this.keyFrames = new KeyFrameRequests(this.now);
+    this.encoderKeyFrames = new KeyFrameRequests(this.now);
     this.indexes = new SenderIndexes(this.now);
     this.timer = clock.setInterval(() => this.heartbeat(), timing.reportIntervalMs ?? 1000);
   }
@@ -174,6 +181,11 @@ export class CallController {
   /** Video receivers register here: when a pair becomes current, each asks for a key frame (≤ 1 per 500 ms, §6.5). */
   onKeyFrameNeeded(request: () => void): () => void {
     return this.keyFrames.register(request);
+  }
+
+  /** Video senders register here: at a group key switch each encoder makes a key frame (≤ 1 per 500 ms, §11.5). */
+  onEncoderKeyFrameNeeded(request: () => void): () => void {
+    return this.encoderKeyFrames.register(request);
   }
 
   /*
@@ -394,6 +406,7 @@ export class CallController {
       },
       onPairRetired: (pairId) => this.keys.remove(pairId),
       onChange: () => this.report(),
+      onKeyFrame: (side) => (side === 'encoder' ? this.encoderKeyFrames : this.keyFrames).requestAll(),
     });
   }
 
@@ -474,6 +487,7 @@ export class CallController {
   private heartbeat(): void {
     this.session?.tick();
     this.keyFrames.flush();
+    this.encoderKeyFrames.flush();
     const inCall = this.now() - this.lastActivityAt < this.idleAfterMs;
     if (this.inCall && !inCall) this.session?.noteCallEnded(); // the call ended: its warning ends too (§6.2)
     this.inCall = inCall;
@@ -500,6 +514,20 @@ export class CallController {
       report.securityCode = status.securityCode as string;
       report.peerIdentityPublicKey = bytesToBase64(status.peerIdentityPublicKey);
       if (status.peerName !== undefined) report.peerName = status.peerName;
+      if (status.suite !== undefined) report.suite = status.suite;
+    }
+    if (state !== 'off' && status?.participants !== undefined && status.participants.length > 0) {
+      report.participants = status.participants.map((p) => {
+        const out: ReportParticipant = {
+          state: p.state,
+          securityCode: p.securityCode,
+          peerIdentityPublicKey: bytesToBase64(p.peerIdentityPublicKey),
+          hearsYou: p.hearsYou,
+          youHear: p.youHear,
+        };
+        if (p.peerName !== undefined) out.peerName = p.peerName;
+        return out;
+      });
       if (status.suite !== undefined) report.suite = status.suite;
     }
     if (state === 'off') return report;

@@ -48,6 +48,10 @@ self.onrtctransform = (event: RTCTransformEvent) => {
   if (options.side === 'send') {
     const slot = controller.senderSlot(); // an index is taken on the first frame (§5.3)
     handle = (frame) => controller.outgoing(frame, slot.take());
+    if (options.media === 'video' && typeof transformer.generateKeyFrame === 'function') {
+      const makeKeyFrame = (): void => void transformer.generateKeyFrame().catch(() => undefined);
+      unregister = controller.onEncoderKeyFrameNeeded(makeKeyFrame);
+    }
   } else {
     if (options.media === 'video') {
       const requestKeyFrame = (): void => void transformer.sendKeyFrameRequest().catch(() => undefined);
