@@ -20,6 +20,8 @@ export interface Member {
   popup(): Promise<Popup>;
   /** Leaves the room (the page navigates away). */
   leave(): Promise<void>;
+  /** Comes back into the room (the page loads the call again: a new worker session, a new pid). */
+  rejoin(): Promise<void>;
 }
 
 export interface GroupCall {
@@ -31,7 +33,17 @@ export interface GroupCall {
   close(): Promise<void>;
 }
 
-export async function startGroupCall(people: readonly { name: string; color: Rgb }[], options: { e2ee?: boolean } = {}): Promise<GroupCall> {
+/** One participant: `e2ee` (default: the call's option) says whether CallSeal is loaded and switched on. */
+export interface Person {
+  name: string;
+  color: Rgb;
+  e2ee?: boolean;
+}
+
+export async function startGroupCall(
+  people: readonly Person[],
+  options: { e2ee?: boolean } = {},
+): Promise<GroupCall> {
   const stack: (() => Promise<unknown>)[] = [];
   const close = async (): Promise<void> => {
     const errors: unknown[] = [];
@@ -46,18 +58,19 @@ export async function startGroupCall(people: readonly { name: string; color: Rgb
     const cameras = await fakeCameras();
     stack.push(() => cameras.cleanup());
     const room = `group-${process.pid}-${Date.now()}`;
-    const join = async ({ name, color }: { name: string; color: Rgb }): Promise<Member> => {
-      const browser = await launchBrowser({ withExtension: options.e2ee ?? false, args: [await cameras.flag(name, color)] });
+    const join = async ({ name, color, e2ee = options.e2ee ?? false }: Person): Promise<Member> => {
+      const browser = await launchBrowser({ withExtension: e2ee, args: [await cameras.flag(name, color)] });
       stack.push(() => browser.close());
       const page = await browser.newPage();
       page.on('pageerror', (error) => console.warn(`[${name} page error]`, error));
       let popup: Promise<Popup> | undefined;
-      if (options.e2ee) {
+      if (e2ee) {
         await page.goto(server.url('/'));
         popup = switchOn(browser, page);
         await popup;
       }
-      await page.goto(server.url(`/?${new URLSearchParams({ room, peer: name, topology: 'group', loopback: '1' })}`));
+      const roomUrl = server.url(`/?${new URLSearchParams({ room, peer: name, topology: 'group', loopback: '1' })}`);
+      await page.goto(roomUrl);
       return {
         name,
         color,
@@ -65,6 +78,7 @@ export async function startGroupCall(people: readonly { name: string; color: Rgb
         page,
         popup: () => (popup ??= popupFor(browser, page)),
         leave: async () => void (await page.goto(server.url('/'))),
+        rejoin: async () => void (await page.goto(roomUrl)),
       };
     };
     // One after the other: each newcomer finds the others in the room.
