@@ -174,4 +174,22 @@ export default tseslint.config(
     files: ['tests/**', 'scripts/**', 'demo/**'],
     rules: { 'no-console': 'off' },
   },
+  {
+    // Popups are pages in the background (the call page stays in front so its video renders), where puppeteer's
+    // default requestAnimationFrame polling never runs: wait on mutations instead (tests/e2e/support/wait.ts).
+    files: ['tests/e2e/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='waitForSelector']",
+          message: 'Use waitForElement (tests/e2e/support/wait.ts): waitForSelector polls on animation frames, which background pages never run.',
+        },
+        {
+          selector: "CallExpression[callee.property.name='waitForFunction']:not(:has(Property[key.name='polling']))",
+          message: "Pass { polling: 'mutation' } or an interval: the default polls on animation frames, which background pages never run.",
+        },
+      ],
+    },
+  },
 );

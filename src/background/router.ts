@@ -132,8 +132,9 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
 
   // ---- Status: toolbar and popups ------------------------------------------------------------------------
 
-  function refresh(tabId: number): void {
-    refreshes = refreshes.then(() => refreshNow(tabId)).catch((error: unknown) => warn('refresh failed', error));
+  /** Sends the tab's view to its popups; `answering`: the popup port whose "Refresh" this view answers. */
+  function refresh(tabId: number, answering?: PortLike): void {
+    refreshes = refreshes.then(() => refreshNow(tabId, answering)).catch((error: unknown) => warn('refresh failed', error));
     track(refreshes);
   }
 
@@ -151,7 +152,7 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     return found?.origin;
   }
 
-  async function refreshNow(tabId: number): Promise<void> {
+  async function refreshNow(tabId: number, answering?: PortLike): Promise<void> {
     const snapshot = await settings;
     await deps.verifiedPeers.ready?.().catch(() => undefined);
     const statusFor = (origin: string | undefined) => {
@@ -185,7 +186,10 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     }
     const view: PopupView = { tabId, status, enabled: tab.enabled, canToggle: tab.canToggle, policy: tab.policy };
     view.displayName = await profile.load().catch(() => '');
-    for (const [port, watched] of popups) if (watched === tabId) post(port, { kind: 'view', view });
+    for (const [port, watched] of popups) {
+      if (watched !== tabId) continue;
+      post(port, port === answering ? { kind: 'view', view, answers: 'refresh-policy' } : { kind: 'view', view });
+    }
   }
 
   /** Each warning of a frame's call is notified once (protocol.md §7.4), even with the popup closed. */
@@ -419,8 +423,9 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
       case 'refresh-policy': {
         await deps.settings.refresh();
         const tabId = popups.get(port);
-        // A refresh that changed nothing still answers with a view (the popup's button waits for one).
-        if (tabId !== undefined) refresh(tabId);
+        // Every refresh is answered with a view marked as its answer, even one that changed nothing: the popup's
+        // button shows "Refreshing…" until then (views pushed meanwhile, e.g. the call's counters, do not end it).
+        if (tabId !== undefined) refresh(tabId, port);
         return;
       }
       case 'mark-verified': {

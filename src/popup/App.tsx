@@ -7,6 +7,12 @@ import type { PopupView } from '../shared/messages';
 import { BAD_MESSAGE, CONNECTION_LOST, type ExtensionActions } from './actions';
 import { PopupScreen, type Failure, type Pending } from './PopupScreen';
 
+/**
+ * How long "Refreshing…" waits for the background's answer before giving the button back: longer than the tenant
+ * fetch's own timeout (15 s, background/tenant/refresher.ts), for an answer lost with a restarting service worker.
+ */
+const REFRESH_ANSWER_MS = 20_000;
+
 /** Failures about the connection itself, which the next view from the background makes obsolete. */
 const CONNECTION_FAILURES = new Set(['no-tab', CONNECTION_LOST, BAD_MESSAGE]);
 
@@ -26,9 +32,11 @@ export function App({ actions }: { actions: ExtensionActions }) {
         if (cancelled) return;
         stop = actions.watch(
           tabId,
-          (next) => {
+          (next, answersRefresh) => {
             setView(next);
-            setPending(undefined);
+            // A click's outcome arrives as the next view; "Refresh" waits for the view that answers it, since the
+            // call's own updates keep arriving while the policy is fetched.
+            setPending((current) => (current === 'refresh' && !answersRefresh ? current : undefined));
             setFailure((current) => (current && CONNECTION_FAILURES.has(current.code) ? undefined : current));
           },
           (code, message) => {
@@ -46,6 +54,12 @@ export function App({ actions }: { actions: ExtensionActions }) {
       stop?.();
     };
   }, [actions]);
+
+  useEffect(() => {
+    if (pending !== 'refresh') return;
+    const timer = setTimeout(() => setPending((current) => (current === 'refresh' ? undefined : current)), REFRESH_ANSWER_MS);
+    return () => clearTimeout(timer);
+  }, [pending]);
 
   useEffect(() => {
     if (!copied) return;

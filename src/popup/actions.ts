@@ -9,7 +9,8 @@
 import { POPUP_PORT, type PopupToBackground, type PopupView, type ShownCall, isBackgroundToPopup } from '../shared/messages';
 import { t } from '../shared/i18n';
 
-export type ViewHandler = (view: PopupView) => void;
+/** `answersRefresh`: this view is the background's answer to "Refresh". */
+export type ViewHandler = (view: PopupView, answersRefresh: boolean) => void;
 export type FailureHandler = (code: string, message: string) => void;
 
 export interface ExtensionActions {
@@ -22,7 +23,7 @@ export interface ExtensionActions {
   watch(tabId: number, onView: ViewHandler, onFailure: FailureHandler): () => void;
   /** The user's switch. The outcome arrives as the next view (or a failure). */
   setEnabled(enabled: boolean): void;
-  /** Fetch the organization's tenant policy now. The outcome arrives as the next view. */
+  /** Fetch the organization's tenant policy now. The outcome arrives as a view marked as the answer. */
   refreshPolicy(): void;
   /**
    * The user confirmed the security codes match, for exactly the call shown (frame, session, epoch, code, peer
@@ -183,7 +184,7 @@ export function createBrowserActions(api: BrowserLike, options: BrowserActionsOp
     failures = 0;
     reported = false;
     if (message.kind === 'failed') watcher?.onFailure(message.code, message.message);
-    else if (watcher && message.view.tabId === watcher.tabId) watcher.onView(message.view);
+    else if (watcher && message.view.tabId === watcher.tabId) watcher.onView(message.view, message.answers === 'refresh-policy');
   }
 
   return {

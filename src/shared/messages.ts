@@ -212,7 +212,8 @@ export type PopupFailureCode =
   | 'options-failed';
 
 export type BackgroundToPopup =
-  | { kind: 'view'; view: PopupView }
+  /** `answers`: this view is the answer to the popup's "Refresh" (its button waits for exactly this). */
+  | { kind: 'view'; view: PopupView; answers?: 'refresh-policy' }
   | { kind: 'failed'; code: string; message: string };
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
@@ -414,7 +415,7 @@ export function isBackgroundToPopup(value: unknown): value is BackgroundToPopup 
   if (!isRecord(value)) return false;
   switch (value.kind) {
     case 'view':
-      return isPopupView(value.view);
+      return isPopupView(value.view) && (value.answers === undefined || value.answers === 'refresh-policy');
     case 'failed':
       return isString(value.code) && isString(value.message);
     default:

@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, tabIdOf, type TestBrowser } from './support/browser';
 import { writeExtensionPolicy, type ManagedPolicy } from './support/managed-policy';
 import { startStaticServer, type StaticServer } from './support/static-server';
-import { waitFor } from './support/wait';
+import { waitFor, waitForElement } from './support/wait';
 
 const LOOPBACK_CALL = `<!doctype html><html><body><video id="remote" autoplay muted playsinline></video><script>
 window.startCall = async () => {
@@ -94,9 +94,10 @@ async function popupState(test: TestBrowser, page: Page, wanted: string): Promis
   const popup = await test.newPage();
   await popup.goto(`chrome-extension://${test.extensionId}/src/popup/index.html?tabId=${tabId}`);
   await page.bringToFront();
-  const state = await popup.waitForSelector(`[data-testid="call-state"][data-state="${wanted}"]`, { timeout: 15_000 });
+  await waitForElement(popup, `[data-testid="call-state"][data-state="${wanted}"]`, { timeout: 15_000 });
   const detail = await popup.$eval('[data-testid="call-detail"]', (el) => el.textContent ?? '').catch(() => '');
-  return { state: (await state?.evaluate((el) => el.getAttribute('data-state'))) ?? '', detail };
+  const state = await popup.$eval('[data-testid="call-state"]', (el) => el.getAttribute('data-state') ?? '');
+  return { state, detail };
 }
 
 describe('fail-open: the switch on, plaintext fallback allowed', () => {

@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DIST_DIR, launchBrowser, tabIdOf, type TestBrowser } from './support/browser';
 import { startStaticServer, type StaticServer } from './support/static-server';
+import { waitForElement } from './support/wait';
 
 /** The ID that `key` in manifest.config.ts pins (README: "Extension ID"). */
 const EXTENSION_ID = 'nlnkaholkfmhjpfkjcnbpfglhkajpmgc';
@@ -117,9 +118,9 @@ describe('the built extension in Chromium', () => {
     const tabId = await tabIdOf(withExtension, page);
     const popup = await withExtension.newPage();
     await popup.goto(`chrome-extension://${EXTENSION_ID}/src/popup/index.html?tabId=${tabId}`);
-    const toggle = await popup.waitForSelector('[data-testid="e2ee-toggle"]');
-    expect(await toggle?.evaluate((el) => el.getAttribute('aria-checked'))).toBe('false');
-    const state = await popup.waitForSelector('[data-testid="call-state"]');
-    expect(await state?.evaluate((el) => el.getAttribute('data-state'))).toBe('off');
+    await waitForElement(popup, '[data-testid="e2ee-toggle"]');
+    expect(await popup.$eval('[data-testid="e2ee-toggle"]', (el) => el.getAttribute('aria-checked'))).toBe('false');
+    await waitForElement(popup, '[data-testid="call-state"]');
+    expect(await popup.$eval('[data-testid="call-state"]', (el) => el.getAttribute('data-state'))).toBe('off');
   });
 });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, type TestBrowser } from './support/browser';
 import { axeViolationsInBothThemes } from './support/axe';
 import { popupFor } from './support/call';
+import { waitForElement } from './support/wait';
 
 describe('German', () => {
   let browser: TestBrowser;
@@ -34,7 +35,7 @@ describe('German', () => {
 
     const options = await browser.newPage();
     await options.goto(`chrome-extension://${browser.extensionId}/src/options/index.html`);
-    await options.waitForSelector('h1');
+    await waitForElement(options, 'h1');
     expect(await options.$eval('h1', (el) => el.textContent)).toBe('CallSeal — Kontakte und Identität');
     expect(await axeViolationsInBothThemes(options)).toEqual([]);
   }, 60_000);

@@ -2,7 +2,7 @@
 import { expect } from 'vitest';
 import { endsInMediaMarker, hasCallSealTrailer } from '../../../src/e2ee/frame-container';
 import type { Call, Participant, Popup, PopupState } from '../support/call';
-import { waitFor } from '../support/wait';
+import { waitFor, waitForElement } from '../support/wait';
 import { decodeCopy, describeDecode } from './helpers';
 
 /**
@@ -75,10 +75,35 @@ export function switchState(popup: Popup): Promise<{ on: boolean; locked: boolea
   }));
 }
 
-/** Clicks "Refresh organization's policy" (a DOM click: the popup page is in the background). */
+/**
+ * Clicks "Refresh organization's policy" (a DOM click: the popup page is in the background) and resolves once the
+ * background has answered that refresh: the button shows "Refreshing…" (aria-busy) until the view that answers it
+ * arrives, so a test that changes the served document next cannot race the fetch of this one.
+ */
 export async function clickRefresh(popup: Popup): Promise<void> {
-  await popup.page.waitForSelector('[data-testid="policy-refresh"]:not([disabled])', { timeout: 10_000 });
-  await popup.page.evaluate(() => (document.querySelector('[data-testid="policy-refresh"]') as HTMLElement).click());
+  // An earlier refresh still pending keeps the button disabled (up to the fetch's 15 s timeout).
+  await waitForElement(popup.page, '[data-testid="policy-refresh"]:not([disabled])', { timeout: 20_000 });
+  const answered = await popup.page.evaluate(
+    (timeout) =>
+      new Promise<boolean>((resolve) => {
+        const button = document.querySelector('[data-testid="policy-refresh"]') as HTMLButtonElement;
+        let busy = false;
+        const observer = new MutationObserver(() => {
+          if (button.getAttribute('aria-busy') === 'true') busy = true;
+          else if (busy) done(true);
+        });
+        const timer = setTimeout(() => done(false), timeout);
+        function done(value: boolean): void {
+          observer.disconnect();
+          clearTimeout(timer);
+          resolve(value);
+        }
+        observer.observe(button, { attributes: true, attributeFilter: ['aria-busy'] });
+        button.click();
+      }),
+    25_000,
+  );
+  if (!answered) throw new Error('the background did not answer "Refresh" within 25 s');
 }
 
 /** Waits for the popup's call state; on failure says what the popup shows instead. */

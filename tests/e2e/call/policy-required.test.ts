@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { endsInMediaMarker, hasCallSealTrailer } from '../../../src/e2ee/frame-container';
 import { closeAllCalls, startCall } from '../support/call';
 import { writeExtensionPolicy, type ManagedPolicy } from '../support/managed-policy';
-import { waitFor } from '../support/wait';
+import { waitFor, waitForElement } from '../support/wait';
 import { waitForCopies } from './helpers';
 
 describe('policy: E2EE required', () => {
@@ -23,7 +23,7 @@ describe('policy: E2EE required', () => {
     const call = await startCall({ topology: 'single', alice: { withExtension: true }, bob: { withExtension: false } });
     const popup = await call.alice.popup();
     // The browser delivers the policy a few seconds after start; the popup then shows the switch fixed.
-    await popup.page.waitForSelector('[data-testid="policy-note"]', { timeout: 15_000 });
+    await waitForElement(popup.page, '[data-testid="policy-note"]', { timeout: 15_000 });
     expect(await popup.switchedOn()).toBe(true);
     await popup.waitForState('blocked', 20_000);
 

@@ -93,7 +93,7 @@ async function frameOf(browser: TestBrowser, top: Page, kind: string): Promise<F
     const target = await browser.browser.waitForTarget((t) => t.url().endsWith('/child') && t.type() === 'page');
     const popup = await target.page();
     if (!popup) throw new Error('no popup page');
-    await popup.waitForFunction(() => document.readyState !== 'loading');
+    await popup.waitForFunction(() => document.readyState !== 'loading', { polling: 50 });
     return popup.mainFrame();
   }
   const url = kind === 'iframe srcdoc' ? 'about:srcdoc' : kind === 'iframe data:' ? 'data:' : kind === 'nested iframe' ? '/nest' : '/child';
@@ -147,7 +147,7 @@ describe('Chromium: isolated script, then MAIN-world script, then the page (a pr
       expect(await orderIn(frame)).toBe('BHP');
       if (kind === 'nested iframe') {
         const inner = await waitFor(() => frame.childFrames()[0], { message: 'the nested frame' });
-        await inner.waitForFunction(() => document.readyState !== 'loading');
+        await inner.waitForFunction(() => document.readyState !== 'loading', { polling: 50 });
         expect(await orderIn(inner)).toBe('BHP');
       }
     });
@@ -207,7 +207,7 @@ describe('CallSeal: transforms before the first script, and the handover in ever
       expect(await frame.evaluate(() => (window as unknown as { transformed?: boolean }).transformed)).toBe(true);
       if (kind === 'nested iframe') {
         const inner = await waitFor(() => frame.childFrames()[0], { message: 'the nested frame' });
-        await inner.waitForFunction(() => document.readyState !== 'loading');
+        await inner.waitForFunction(() => document.readyState !== 'loading', { polling: 50 });
         expect(await inner.evaluate(() => (window as unknown as { transformed?: boolean }).transformed)).toBe(true);
       }
       const covered = COVERED[kind];

@@ -8,7 +8,7 @@ import type { Page } from 'puppeteer';
 import type { DemoServer } from '../../../demo/server.mjs';
 import type { TestBrowser } from './browser';
 import type { Call, Participant, Popup } from './call';
-import { waitFor } from './wait';
+import { waitFor, waitForElement } from './wait';
 
 /** The text of the popup's `[data-testid=…]` element, or undefined when there is none. */
 export const testIdText = (popup: Popup, testId: string): Promise<string | undefined> =>
@@ -33,7 +33,7 @@ export async function setOwnName(popup: Popup, name: string): Promise<void> {
 /** Clicks "Codes match" once the popup offers it (enabled), and waits for `verified`. */
 export async function codesMatch(popup: Popup, timeout = 30_000): Promise<void> {
   const selector = '[data-testid="mark-verified"]:not([disabled])';
-  await popup.page.waitForSelector(selector, { timeout });
+  await waitForElement(popup.page, selector, { timeout });
   await popup.page.$eval(selector, (el) => (el as HTMLElement).click());
   await popup.waitForState('verified', timeout);
 }
@@ -58,14 +58,14 @@ export async function resetIdentity(p: Participant): Promise<void> {
   const page = await p.browser.newPage();
   try {
     await page.goto(`chrome-extension://${p.browser.extensionId}/src/options/index.html`);
-    await page.waitForSelector('[data-testid="reset-identity"]');
+    await waitForElement(page, '[data-testid="reset-identity"]');
     const before = await page.$eval('[data-testid="own-fingerprint"]', (el) => el.textContent);
     await page.$eval('[data-testid="reset-identity"]', (el) => (el as HTMLElement).click());
-    await page.waitForSelector('[data-testid="reset-warning"]');
+    await waitForElement(page, '[data-testid="reset-warning"]');
     await page.$eval('[data-testid="reset-confirm"]', (el) => (el as HTMLElement).click());
     await page.waitForFunction(
       (old) => document.querySelector('[data-testid="own-fingerprint"]')?.textContent !== old,
-      {},
+      { polling: 100 }, // A text change is not a mutation puppeteer observes (it watches children and attributes).
       before,
     );
   } finally {

@@ -1,4 +1,8 @@
-/** Polls a condition until it holds or a deadline passes: for states that have no event to wait on. */
+/**
+ * Waiting in tests: `waitFor` polls a condition for states that have no event to wait on; `waitForElement` waits on
+ * DOM mutations.
+ */
+import type { Frame, Page } from 'puppeteer';
 
 export interface WaitOptions {
   /** Milliseconds before giving up (default 10 000). */
@@ -30,5 +34,21 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitO
       throw new Error(`Timed out after ${timeout} ms waiting for ${message} (last: ${seen})`);
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(interval, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+/**
+ * Waits for an element matching `selector` in `page`, driven by DOM mutations. Use it instead of puppeteer's
+ * `waitForSelector`, whose default polling is requestAnimationFrame: a page in the background (every popup here: the
+ * call page is kept in front so that its video renders) runs no animation frames, so `waitForSelector` there sees
+ * only the DOM of its first check and times out even after the element appears. Puppeteer's mutation polling sees
+ * added and removed nodes and attribute changes, not text changes: wait for text with `waitFor` or an interval.
+ */
+export async function waitForElement(page: Page | Frame, selector: string, options: { timeout?: number } = {}): Promise<void> {
+  const { timeout = 10_000 } = options;
+  try {
+    await page.waitForFunction((sel: string) => document.querySelector(sel) !== null, { polling: 'mutation', timeout }, selector);
+  } catch (error) {
+    throw new Error(`Timed out after ${timeout} ms waiting for ${selector} (${(error as Error).message})`);
   }
 }

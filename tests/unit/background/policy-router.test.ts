@@ -167,6 +167,11 @@ describe('refresh', () => {
     await b.settle();
     expect(world.server.requests).toBe(requests + 1);
     expect(popup.ofKind('view').length).toBeGreaterThan(views);
+    // Exactly one view is marked as the answer (the popup's "Refreshing…" waits for it), and it is the last one.
+    const answers = popup.ofKind('view').slice(views).filter((m) => m.answers === 'refresh-policy');
+    expect(answers).toHaveLength(1);
+    expect(popup.ofKind('view').at(-1)).toBe(answers[0]);
+    expect(popup.ofKind('view').slice(0, views).some((m) => m.answers !== undefined)).toBe(false);
     expect(settingsOf(port)).toEqual([REQUIRED]);
 
     // The admin moves finance to Recorded (disabled): the open call gets it at once, without a reload.

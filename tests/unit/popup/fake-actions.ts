@@ -46,7 +46,7 @@ export class FakeActions implements ExtensionActions {
     this.sent.push({ kind: 'watch', tabId });
     const view = this.views.get(tabId);
     // Like the real port, the first view arrives asynchronously.
-    if (view) queueMicrotask(() => this.watchers.has(watcher) && onView(view));
+    if (view) queueMicrotask(() => this.watchers.has(watcher) && onView(view, false));
     return () => {
       this.watchers.delete(watcher);
     };
@@ -67,11 +67,15 @@ export class FakeActions implements ExtensionActions {
   readonly copied: string[] = [];
   optionsOpened = 0;
 
-  /** Like the background after a refresh: the views are sent again (a test changes them with `push`). */
+  /** Like the background after a refresh: the views are sent again, marked as its answer (unless `holdRefresh`). */
   refreshPolicy(): void {
     this.sent.push({ kind: 'refresh-policy' });
-    for (const view of [...this.views.values()]) this.push(view);
+    if (this.holdRefresh) return;
+    for (const view of [...this.views.values()]) this.push(view, true);
   }
+
+  /** Test control: "Refresh" is not answered until the test calls `push(view, true)`. */
+  holdRefresh = false;
 
   /** Like the background: verifies only if exactly what was shown is still the tab's call, else `call-changed`. */
   markVerified(shown: ShownCall, contactName?: string): void {
@@ -104,9 +108,9 @@ export class FakeActions implements ExtensionActions {
   }
 
   /** Test control: the background sends a new view for its tab. */
-  push(view: PopupView): void {
+  push(view: PopupView, answersRefresh = false): void {
     this.views.set(view.tabId, view);
-    for (const watcher of [...this.watchers]) if (watcher.tabId === view.tabId) watcher.onView(view);
+    for (const watcher of [...this.watchers]) if (watcher.tabId === view.tabId) watcher.onView(view, answersRefresh);
   }
 
   /** Test control: the background reports a failure to every watcher. */

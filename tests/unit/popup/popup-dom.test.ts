@@ -136,6 +136,24 @@ describe('the popup in a DOM', () => {
     expect(byTestId('identity-warning')).not.toBeNull();
   });
 
+  it('"Refresh" shows Refreshing… until the background answers it, not until the call\'s next update', async () => {
+    const tenant = fakeView(1, call(), {
+      enabled: true,
+      policy: { decidedBy: 'organization', lines: ['Your organization’s policy “Standard” applies.'], canRefresh: true },
+    });
+    const actions = await mount(tenant);
+    actions.holdRefresh = true;
+    await act(async () => byTestId('policy-refresh')?.click());
+    expect(actions.sent.at(-1)).toEqual({ kind: 'refresh-policy' });
+    const button = () => byTestId('policy-refresh') as HTMLButtonElement;
+    expect([button().disabled, button().textContent]).toEqual([true, 'Refreshing…']);
+    // The call's counters move on meanwhile: a view that is not the answer.
+    await act(async () => actions.push({ ...tenant, status: { ...tenant.status, counters: { ...ZERO_COUNTERS, encrypted: 200 } } }));
+    expect(button().disabled).toBe(true);
+    await act(async () => actions.push(tenant, true));
+    expect([button().disabled, button().textContent]).toEqual([false, "Refresh organization's policy"]);
+  });
+
   it('has the details folded away, with codec, suite, epoch and the counters', async () => {
     await mount(STATES[3]![1]);
     const details = byTestId('call-details') as HTMLDetailsElement;
