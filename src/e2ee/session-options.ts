@@ -26,8 +26,10 @@ type SessionDetail =
   | 'sign-failed'
   | 'keys-failed'
   | 'internal-error'
-  /** More than one other participant (§6.6): not encrypted yet. */
-  | 'group-call';
+  /** A group in which someone's CallSeal does not speak group (§6.6, §11.3): not encrypted. */
+  | 'group-call'
+  /** More than 8 people (§11.9): CallSeal stopped encrypting. */
+  | 'group-too-large';
 
 export interface SessionStatus {
   state: SessionState;

@@ -24,7 +24,15 @@ import { GroupMode } from './group-mode';
 import { groupRecordsOfPacket } from './group-records';
 import { groupStatus, withGroupRecords } from './group-status';
 import { Pair, packRecords } from './pair';
-import { ANNOUNCE_INTERVAL_MS, GROUP_LINGER_MS, HEARD_RESOLUTION_MS, SETTLE_MS, groupDetected, isPresent } from './group-presence';
+import {
+  ANNOUNCE_INTERVAL_MS,
+  GROUP_LINGER_MS,
+  GroupSizeLimit,
+  HEARD_RESOLUTION_MS,
+  SETTLE_MS,
+  groupDetected,
+  isPresent,
+} from './group-presence';
 import { FallbackEvidence, RetiredPids, TokenBucket, type FallbackVerdict } from './session-limits';
 import {
   PAIR_BURST,
@@ -104,6 +112,8 @@ export class CallSession {
   private groupStartQueued = false;
   /** In a group, a present confirmed participant does not speak group (§11.3): the group is not encrypted (§6.6). */
   private groupLegacy = false;
+  /** More than 8 people (§11.9): CallSeal stops encrypting, and says so. */
+  private readonly sizeLimit = new GroupSizeLimit();
 
   constructor(private readonly opts: SessionOptions) {
     this.suite = checkSessionOptions(opts);
@@ -131,6 +141,7 @@ export class CallSession {
    * (`encrypted` and `identity-changed`), 'plain' in `unencrypted`, 'hold' otherwise (handshake-only or dropped).
    */
   sendMode(): 'encrypt' | 'plain' | 'hold' {
+    if (this.sizeLimit.tooLarge) return this.policy.allowPlaintextFallback ? 'plain' : 'hold';
     if (this.group || this.groupMode?.active === true) {
       // A group with a participant that does not speak group (§6.6, §11.3) is `unencrypted` where policy allows
       // plaintext, else `blocked`; otherwise it is encrypted: under the sender key once switched (§11.5), before that
@@ -252,6 +263,9 @@ export class CallSession {
     const epoch = this.epoch;
     const current = this.current;
     const group = this.groupMode;
+    if (this.sizeLimit.tooLarge) {
+      return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'group-too-large' };
+    }
     if (this.group || group?.active === true) {
       if (this.groupLegacy) {
         return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'group-call' };
@@ -374,6 +388,7 @@ export class CallSession {
    */
   private updateGroup(now: number): void {
     const confirmed = [...this.pairs.values()].filter((e) => e.promoted);
+    if (this.sizeLimit.update(confirmed.filter((e) => isPresent(e, now)).length, now)) this.emit();
     if (groupDetected(confirmed, now)) {
       this.groupSeenAt = now;
       this.enterGroup(now);

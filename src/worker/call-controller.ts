@@ -78,6 +78,8 @@ export interface ControllerTiming {
 const EMPTY = new Uint8Array(0);
 /** The peer's media only in clear for this long, in an encrypted call: the user is told (§6.3). */
 const PEER_SILENCE_MS = 2000;
+/** Plain peer frames in a row, in an encrypted call whose media decrypts, that make a participant without CallSeal. */
+const PLAIN_PARTICIPANT_FRAMES = 50;
 /** An unsupported codec, or media not sent, is named while its frames were dropped this recently. */
 const UNSUPPORTED_RECENT_MS = 2000;
 /** The call's details name the codecs seen this recently; each stream kind is sampled at most this often. */
@@ -110,6 +112,8 @@ export class CallController {
   private lastActivityAt = Number.NEGATIVE_INFINITY;
   private inCall = false;
   private lastPlainAt = Number.NEGATIVE_INFINITY;
+  /** Plain peer frames since the last gap of PEER_SILENCE_MS (a participant without CallSeal sends all along). */
+  private plainRun = 0;
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
   private unsupported: { codec: CodecName; media: MediaKind; at: number } | null = null;
   /** A local track's media frame that could not be encrypted, in an encrypted call (§6.3): it is not sent. */
@@ -352,6 +356,8 @@ export class CallController {
   /** A peer frame that is not CallSeal's: evidence (§6.4), passed only in `unencrypted`. */
   private plainIncoming(session: CallSession, frame: EncodedFrame, now: number): EncodedFrame | null {
     session.notePlainFrame();
+    if (now - this.lastPlainAt >= PEER_SILENCE_MS) this.plainRun = 0;
+    this.plainRun++;
     this.lastPlainAt = now;
     return session.sendMode() === 'plain' ? this.passPlain(frame) : this.drop('plain-refused');
   }
@@ -548,6 +554,10 @@ export class CallController {
       report.detail = 'media-not-sent';
       report.media = this.notSent.media;
     } else if (peerStopped) report.detail = 'peer-stopped-encrypting';
+    else if (state === 'encrypted' && this.plainRun >= PLAIN_PARTICIPANT_FRAMES && now - this.lastPlainAt < PEER_SILENCE_MS) {
+      // Media decrypts, and someone's arrives in clear all along: a participant without CallSeal (§11.3, §11.9).
+      report.detail = 'participant-without-callseal';
+    }
     return report;
   }
 
