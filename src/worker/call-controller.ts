@@ -10,7 +10,7 @@
  * before any settings came, frames pass unaltered; with E2EE off, everything passes unaltered and no session runs.
  * Time comes from an injected clock (clock.ts), so tests run on fake time.
  */
-import { equalBytes } from '../e2ee/bytes';
+import { equalBytes } from '../shared/bytes';
 import { CallSession } from '../e2ee/session';
 import { isPageSettings, type FrameCounters, type PageSettings, DEFAULT_FALLBACK_AFTER_MS } from '../shared/call-status';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
