@@ -1,17 +1,15 @@
 /**
- * Small byte helpers shared by the codecs and the key schedule.
- *
- * Why a module of its own: every public function here validates its inputs before touching them, and the same
- * checks (is this a Uint8Array of exactly N bytes?) recur everywhere. Centralising them keeps the error codes
- * consistent and keeps TypeErrors from escaping. `copyBytes` also exists because WebCrypto wants
- * `Uint8Array<ArrayBuffer>` (not a view of a SharedArrayBuffer, not a Node Buffer slice): we copy at the
- * boundary, which also protects us from callers mutating a buffer while an async operation reads it.
+ * What the handshake modules own about bytes: the checks that throw `E2eeError` (is this a Uint8Array of exactly N
+ * bytes? does this integer fit its field of the handshake packet, protocol.md §4?), so that the error codes stay
+ * consistent and no TypeError escapes. The plain byte helpers live in src/shared/bytes.ts.
  */
-
+import { encodeBigEndian } from '../shared/bytes';
 import { E2eeError } from './errors';
 import type { E2eeErrorCode } from './errors';
 
-export { concatBytes, equalBytes, littleEndianToBigInt, toHex } from '../shared/bytes';
+// For the group-call modules (group-*.ts), wired in parallel (issue 13): they import these from here until that work
+// lands; then they import from ../shared/bytes and this line goes.
+export { compareBytes, concatBytes, equalBytes, toHex } from '../shared/bytes';
 
 /** Throws `code` unless `value` is a Uint8Array (of exactly `length` bytes when given). */
 export function requireBytes(
@@ -28,41 +26,20 @@ export function requireBytes(
   }
 }
 
-/** A fresh copy backed by its own ArrayBuffer (what WebCrypto accepts). */
-export function copyBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(bytes);
-}
-
-/** Lexicographic order: negative when a < b, 0 when equal, positive when a > b. */
-export function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const d = (a[i] ?? 0) - (b[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return a.length - b.length;
-}
-
-export function isAllZero(bytes: Uint8Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < bytes.length; i++) acc |= bytes[i] ?? 0;
-  return acc === 0;
-}
-
+/** A 16-bit field of the handshake packet, big-endian; out of range: 'invalid-argument'. */
 export function u16be(value: number): Uint8Array<ArrayBuffer> {
   if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
     throw new E2eeError('invalid-argument', 'u16 out of range');
   }
-  return Uint8Array.of(value >>> 8, value & 0xff);
+  return encodeBigEndian(BigInt(value), 2);
 }
 
+/** A 64-bit big-endian field (a KID in the key schedule, §5.3); out of range: 'invalid-argument'. */
 export function u64be(value: bigint): Uint8Array<ArrayBuffer> {
   if (value < 0n || value > 0xffff_ffff_ffff_ffffn) {
     throw new E2eeError('invalid-argument', 'u64 out of range');
   }
-  const out = new Uint8Array(8);
-  new DataView(out.buffer).setBigUint64(0, value, false);
-  return out;
+  return encodeBigEndian(value, 8);
 }
 
 /** ASCII-only text to bytes (labels are ASCII by construction; this refuses anything else). */

@@ -12,7 +12,8 @@
  * identity from anyone who did not take part (a passive SFU). Each confirm key seals exactly one plaintext, once
  * (the CONFIRM is made once and then repeated byte for byte), so the zero nonce is never reused (§5.1).
  */
-import { concatBytes, equalBytes, requireBytes } from './bytes';
+import { concatBytes, equalBytes } from '../shared/bytes';
+import { requireBytes } from './bytes';
 import {
   CONFIRM_AAD_VERSION,
   CONFIRM_PLAINTEXT_MIN_LENGTH,

@@ -33,7 +33,8 @@
  * mirroring the sender's clamp to the original frame length (a frame shorter than its nominal prefix has nothing
  * left to encrypt). Parsed parts are views into `data`, not copies (this runs per frame).
  */
-import { concatBytes, requireBytes } from './bytes';
+import { concatBytes } from '../shared/bytes';
+import { requireBytes } from './bytes';
 import {
   FRAME_FLAG_HAS_HANDSHAKE,
   FRAME_FLAG_HAS_MEDIA,

@@ -17,7 +17,8 @@
  * Version 1 (§4.1, §9) put a 179-byte hello whose first byte is 1 in the same slot: `isVersion1Hello` recognises it,
  * so the session can tell "an older CallSeal" from garbage.
  */
-import { concatBytes, requireBytes, u16be } from './bytes';
+import { concatBytes } from '../shared/bytes';
+import { requireBytes, u16be } from './bytes';
 import {
   COMMITMENT_LENGTH,
   COMMIT_BODY_LENGTH,

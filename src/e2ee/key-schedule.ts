@@ -18,7 +18,8 @@
  * shared secret and media secrets as non-extractable HKDF keys, the confirm keys as non-extractable AES-GCM keys;
  * only the per-KID base keys (what the SFrame core consumes) leave it as bytes.
  */
-import { compareBytes, concatBytes, copyBytes, equalBytes, isAllZero, requireBytes, u64be } from './bytes';
+import { compareBytes, concatBytes, copyBytes, equalBytes, isAllZero } from '../shared/bytes';
+import { requireBytes, u64be } from './bytes';
 import {
   COMMITMENT_LENGTH,
   COMMIT_LABEL_BYTES,

@@ -20,7 +20,8 @@
  *   sign bit set fails decoding); S < L: `sc25519_is_canonical()` and RFC 8032 §5.1.7.
  * The unit test tests/unit/e2ee/key-validation.test.ts re-derives each entry with Node's own X25519 and Ed25519.
  */
-import { littleEndianToBigInt, requireBytes } from './bytes';
+import { littleEndianToBigInt } from '../shared/bytes';
+import { requireBytes } from './bytes';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, X25519_PUBLIC_KEY_LENGTH } from './constants';
 import { E2eeError } from './errors';
 

@@ -14,7 +14,8 @@
  * The pair never throws at the session for what the peer sent: every record yields an outcome, and failed checks are
  * reasons the session counts. Time is passed in (`now`), the pair holds no timers.
  */
-import { equalBytes, requireBytes } from './bytes';
+import { equalBytes } from '../shared/bytes';
+import { requireBytes } from './bytes';
 import { checkPeerConfirm, openConfirm, sealConfirm } from './confirm';
 import { ED25519_PUBLIC_KEY_LENGTH, MAX_PACKET_LENGTH, PACKET_HEADER_LENGTH, PID_LENGTH } from './constants';
 import { isSendableExtensions } from './display-name';

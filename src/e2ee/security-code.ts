@@ -15,7 +15,8 @@
  * The identity fingerprint is for display ("whose key is this?"), not for authentication of the call:
  *   hex(SHA-256(identity public key)[0..16)) in groups of 4, e.g. "3fa9 07c1 ... 9b2e".
  */
-import { requireBytes, toHex } from './bytes';
+import { toHex } from '../shared/bytes';
+import { requireBytes } from './bytes';
 import {
   ED25519_PUBLIC_KEY_LENGTH,
   IDENTITY_FINGERPRINT_BYTES,

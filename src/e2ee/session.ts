@@ -15,7 +15,7 @@
  * the worker for anything the network sent; time comes from `now()` and the worker calls `tick()`, so it is pure and
  * unit-testable. It holds no key bytes: confirmed pairs' secrets (non-extractable CryptoKeys) go to the key ring.
  */
-import { equalBytes, toHex } from './bytes';
+import { equalBytes, toHex } from '../shared/bytes';
 import { isE2eeError } from './errors';
 import { VERSION_2 } from './constants';
 import { decodeHandshakePacket, encodeHandshakePacket, isVersion1Hello } from './handshake-packet';

@@ -12,7 +12,8 @@
  * Verification is strict (§4.4): the key and the signature's R and S are checked on the bytes before WebCrypto
  * verifies, so a lenient runtime cannot be tricked into accepting a small-order key's universal forgery.
  */
-import { concatBytes, copyBytes, requireBytes } from './bytes';
+import { concatBytes, copyBytes } from '../shared/bytes';
+import { requireBytes } from './bytes';
 import { isSendableExtensions } from './display-name';
 import {
   ED25519_PUBLIC_KEY_LENGTH,

@@ -6,7 +6,7 @@
  * adds is error discipline: a missing algorithm or a WebCrypto rejection becomes a named `E2eeError` instead of a
  * DOMException surfacing from deep inside, and every input is copied into its own ArrayBuffer first.
  */
-import { concatBytes, copyBytes } from './bytes';
+import { concatBytes, copyBytes } from '../shared/bytes';
 import { E2eeError } from './errors';
 import type { E2eeErrorCode } from './errors';
 

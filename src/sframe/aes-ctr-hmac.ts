@@ -12,7 +12,8 @@
  * Decryption verifies the tag (constant-time comparison) before decrypting anything.
  */
 import { SFrameError } from './errors';
-import { assertBytes, bufferSource, constantTimeEqual, subtle, writeBigEndian } from './bytes';
+import { bufferSource, equalBytes, writeBigEndian } from '../shared/bytes';
+import { assertBytes, subtle } from './bytes';
 import type { Aead } from './aead-interface';
 import { assertAeadInputs } from './aead-interface';
 import type { CipherSuite } from './suites';
@@ -77,7 +78,7 @@ class AesCtrHmacAead implements Aead {
     const innerCt = ciphertext.subarray(0, split);
     const tag = ciphertext.subarray(split);
     const candidate = await this.#computeTag(nonce, aad, innerCt);
-    if (!constantTimeEqual(tag, candidate)) {
+    if (!equalBytes(tag, candidate)) {
       throw new SFrameError('authentication-failed', `HMAC tag mismatch (suite ${this.suite.id})`);
     }
     try {

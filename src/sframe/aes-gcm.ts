@@ -3,7 +3,8 @@
  * via WebCrypto AES-GCM with a 128-bit tag appended to the ciphertext.
  */
 import { SFrameError } from './errors';
-import { bufferSource, subtle } from './bytes';
+import { bufferSource } from '../shared/bytes';
+import { subtle } from './bytes';
 import type { Aead } from './aead-interface';
 import { assertAeadInputs, isOperationError } from './aead-interface';
 import type { CipherSuite } from './suites';

@@ -1,9 +1,8 @@
 /**
- * Byte and integer helpers shared by the SFrame modules: argument validation, big-endian encoding of
- * bigint values, concatenation, and the WebCrypto handle. No cryptography is implemented here.
+ * What the SFrame modules own about bytes (RFC 9605 §4.3 limits): argument checks and the WebCrypto handle, which
+ * throw `SFrameError`. The plain byte helpers (concatenation, big-endian integers, WebCrypto buffers) live in
+ * src/shared/bytes.ts. No cryptography is implemented here.
  */
-
-export { concatBytes, equalBytes as constantTimeEqual } from '../shared/bytes';
 import { SFrameError } from './errors';
 
 /** 2^64 - 1: the largest KID or CTR an SFrame header can carry (RFC 9605 §4.3). */
@@ -38,52 +37,6 @@ export function assertUint64(value: unknown, name: string): asserts value is big
   if (value < 0n || value > MAX_UINT64) {
     throw new SFrameError('length-overflow', `${name} must be in 0..2^64-1`);
   }
-}
-
-/**
- * WebCrypto accepts only views over a non-shared ArrayBuffer; return `bytes` itself when it qualifies
- * (the common case, no copy) and a copy otherwise (e.g. a view over a SharedArrayBuffer).
- */
-export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
-}
-
-/** Number of bytes needed to represent `value` (> 0) in big-endian form: 1..8 for a uint64. */
-export function byteLengthOf(value: bigint): number {
-  let length = 0;
-  for (let v = value; v > 0n; v >>= 8n) length += 1;
-  return length;
-}
-
-/** Writes `value` big-endian into `out[offset .. offset+length)`; `value` must fit. */
-export function writeBigEndian(out: Uint8Array, offset: number, length: number, value: bigint): void {
-  let v = value;
-  for (let i = offset + length - 1; i >= offset; i -= 1) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-}
-
-/** `encode_big_endian(value, length)` of RFC 9605 §4.4.2/§4.4.3; `value` must fit in `length` bytes. */
-export function encodeBigEndian(value: bigint, length: number): Uint8Array<ArrayBuffer> {
-  const out = new Uint8Array(length);
-  writeBigEndian(out, 0, length, value);
-  return out;
-}
-
-/** Reads `length` (1..8) big-endian bytes at `offset`; the caller checks bounds. */
-export function readBigEndian(data: Uint8Array, offset: number, length: number): bigint {
-  if (length <= 6) {
-    // Up to 48 bits stay exact in a double: one BigInt conversion instead of one per byte.
-    let small = 0;
-    for (let i = offset; i < offset + length; i += 1) small = small * 256 + (data[i] ?? 0);
-    return BigInt(small);
-  }
-  let value = 0n;
-  for (let i = offset; i < offset + length; i += 1) {
-    value = (value << 8n) | BigInt(data[i] ?? 0);
-  }
-  return value;
 }
 
 /** The WebCrypto SubtleCrypto of this global scope (window, worker or Node 20). */

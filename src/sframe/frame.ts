@@ -11,7 +11,8 @@
  * (context.ts) add those. It is exported for the test vectors and for callers that manage state themselves.
  */
 import { SFrameError } from './errors';
-import { EMPTY_BYTES, MAX_UINT64, assertBytes, assertUint64, concatBytes, writeBigEndian } from './bytes';
+import { concatBytes, writeBigEndian } from '../shared/bytes';
+import { EMPTY_BYTES, MAX_UINT64, assertBytes, assertUint64 } from './bytes';
 import type { SFrameHeader } from './header';
 import { decodeHeader, headerLength, writeHeader } from './header';
 import type { Aead } from './aead';

@@ -30,7 +30,8 @@
  * (RFC 9605 §4.4.3), so any re-encoding of a genuine header fails authentication.
  */
 import { SFrameError } from './errors';
-import { assertBytes, assertUint64, byteLengthOf, readBigEndian, writeBigEndian } from './bytes';
+import { byteLengthOf, readBigEndian, writeBigEndian } from '../shared/bytes';
+import { assertBytes, assertUint64 } from './bytes';
 
 /** A decoded SFrame header. */
 export interface SFrameHeader {

@@ -12,7 +12,8 @@
  * WebCrypto's HKDF performs Extract then Expand in one `deriveBits` call, with the suite's hash.
  */
 import { SFrameError } from './errors';
-import { assertBytes, assertUint64, bufferSource, concatBytes, encodeBigEndian, subtle } from './bytes';
+import { bufferSource, concatBytes, encodeBigEndian } from '../shared/bytes';
+import { assertBytes, assertUint64, subtle } from './bytes';
 import type { CipherSuite } from './suites';
 
 /** Shortest accepted base_key. RFC 9605 does not fix a length; 128 bits is the weakest suite's strength. */

@@ -8,7 +8,6 @@
  */
 import type { DisplayNameProblem } from '../e2ee/display-name';
 import {
-  CALL_STATES,
   MEDIA_DROPPED_DETAILS,
   type CallState,
   type CodecName,
@@ -19,9 +18,8 @@ import {
 import { t, type MessageKey } from './i18n';
 import type { PopupFailureCode } from './messages';
 
-/** The icon drawn for each state: `public/icons/shield-<variant>-<size>.png` (see `scripts/make-icons.mjs`). */
+/** The icon drawn for each state, one per CALL_STATES: `public/icons/shield-<variant>-<size>.png` (scripts/make-icons.mjs). */
 type IconVariant = CallState;
-export const ICON_VARIANTS: readonly IconVariant[] = CALL_STATES;
 export const ICON_SIZES = [16, 32, 48, 128] as const;
 type IconSize = (typeof ICON_SIZES)[number];
 

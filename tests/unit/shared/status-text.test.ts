@@ -5,7 +5,6 @@ import {
   failureMessage,
   identityChangedInstruction,
   ICON_SIZES,
-  ICON_VARIANTS,
   STATUS_WORDS,
   iconPath,
   offHint,
@@ -25,7 +24,7 @@ describe('status words', () => {
     const words = statusWords(state);
     expect(words.title).toMatch(/^CallSeal: \S/);
     expect(words.sentence.length).toBeGreaterThan(1);
-    expect(ICON_VARIANTS).toContain(words.icon);
+    expect(CALL_STATES).toContain(words.icon); // icons exist for every state (icons.test.ts)
     expect(['good', 'pending', 'bad', 'neutral']).toContain(words.tone);
     expect(words.badge.length).toBeLessThanOrEqual(4);
     expect(words.badgeColor).toMatch(/^#[0-9a-f]{6}$/i);

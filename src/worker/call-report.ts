@@ -1,0 +1,249 @@
+/**
+ * What the transform worker tells the bridge about the page's call (protocol.md §7.4): a random session id per E2EE
+ * session (new when E2EE goes on or the identity changes), `seq` increasing, a heartbeat every second once a transform
+ * exists and a report on every change. Reasons are codes (`DetailCode`, `DropReason`): the sentences a user reads are
+ * made in one place, src/shared/status-text.ts, never here.
+ *
+ * The reporter also keeps the facts the frame path observes for the report: frame counters and drop reasons, the
+ * call's activity (§6.2: a call ends when no frame went in or out for a while), the codecs seen, an unsupported codec
+ * or media not sent (§6.3), and the peer's media arriving in clear in an encrypted call (§6.3).
+ */
+import type { SessionStatus } from '../e2ee/session';
+import { bytesToBase64 } from '../shared/base64';
+import { toHex } from '../shared/bytes';
+import {
+  MEDIA_CODECS,
+  ZERO_COUNTERS,
+  type CodecName,
+  type DropReason,
+  type FrameCounters,
+  type MediaCodec,
+  type MediaKind,
+} from '../shared/call-status';
+import type { ReportParticipant, SessionReport } from '../shared/messages';
+import type { WorkerToBridge } from '../shared/worker-messages';
+import { codecName, isVideo, mediaCodecOf, type EncodedFrame } from './frames';
+
+/** The peer's media only in clear for this long, in an encrypted call: the user is told (§6.3). */
+const PEER_SILENCE_MS = 2000;
+/** Plain peer frames in a row, in an encrypted call whose media decrypts, that make a participant without CallSeal. */
+const PLAIN_PARTICIPANT_FRAMES = 50;
+/** An unsupported codec, or media not sent, is named while its frames were dropped this recently. */
+const UNSUPPORTED_RECENT_MS = 2000;
+/** The call's details name the codecs seen this recently; each stream kind is sampled at most this often. */
+const CODEC_RECENT_MS = 5000;
+const CODEC_SAMPLE_MS = 1000;
+
+/**
+ * The session as the report sees it, asked on every report: `pending` before the first settings, `on` with E2EE on,
+ * `off` with E2EE off or the extension gone; and the session's status when one runs.
+ */
+interface ReportedSession {
+  settings: 'pending' | 'on' | 'off';
+  status(): SessionStatus | undefined;
+}
+
+export class CallReporter {
+  private reportSession = randomSessionId();
+  /** The highest epoch reported in `reportSession`: every report carries at least it (§7.4, epochs never go back). */
+  private reportedEpoch = 0;
+  private seq = 0;
+  private lastReport = '';
+  private counters: FrameCounters = { ...ZERO_COUNTERS };
+  private transformSeen = false;
+  private lastActivityAt = Number.NEGATIVE_INFINITY;
+  private inCall = false;
+  private lastPlainAt = Number.NEGATIVE_INFINITY;
+  /** Plain peer frames since the last gap of PEER_SILENCE_MS (a participant without CallSeal sends all along). */
+  private plainRun = 0;
+  private lastDecryptedAt = Number.NEGATIVE_INFINITY;
+  private unsupported: { codec: CodecName; media: MediaKind; at: number } | null = null;
+  /** A local track's media frame that could not be encrypted, in an encrypted call (§6.3): it is not sent. */
+  private notSent: { media: MediaKind; at: number } | null = null;
+  /** When each codec was last seen (for the call's details). */
+  private readonly codecsSeen = new Map<MediaCodec, number>();
+  /** When the codec was last sampled, per direction and kind: [send audio, send video, receive audio, receive video]. */
+  private readonly codecSampledAt = new Float64Array(4).fill(Number.NEGATIVE_INFINITY);
+
+  constructor(
+    private readonly post: (message: WorkerToBridge) => void,
+    private readonly now: () => number,
+    private readonly session: () => ReportedSession,
+    /** No frame in or out for this long means no call (audio sends frames even in silence). */
+    private readonly idleAfterMs: number,
+  ) {}
+
+  /** A new E2EE session: a new report session, whose epochs start again (§7.4). */
+  newSession(): void {
+    this.reportSession = randomSessionId();
+    this.reportedEpoch = 0;
+  }
+
+  /** A transform was attached: reports start (§7.4). */
+  noteTransform(): void {
+    this.transformSeen = true;
+  }
+
+  /** A frame went in or out: the call is running. Returns the time. */
+  touch(): number {
+    const now = this.now();
+    this.lastActivityAt = now;
+    if (!this.inCall) {
+      this.inCall = true;
+      this.report();
+    }
+    return now;
+  }
+
+  /**
+   * The heartbeat's report. When no frame went in or out for `idleAfterMs`, the call has ended: `onCallEnded` runs
+   * before the call is reported over (the session's warning ends with it, §6.2).
+   */
+  heartbeat(onCallEnded: () => void): void {
+    const inCall = this.now() - this.lastActivityAt < this.idleAfterMs;
+    if (this.inCall && !inCall) onCallEnded();
+    this.inCall = inCall;
+    this.report(true);
+  }
+
+  // ---- what the frame path observed ----------------------------------------------------------------------------
+
+  /** Notes the frame's codec for the call's details, at most once a second per direction and kind (cheap). */
+  sampleCodec(frame: EncodedFrame, side: 'send' | 'receive'): void {
+    const slot = (side === 'send' ? 0 : 2) + (isVideo(frame) ? 1 : 0);
+    const now = this.lastActivityAt;
+    if (now - (this.codecSampledAt[slot] ?? Number.NEGATIVE_INFINITY) < CODEC_SAMPLE_MS) return;
+    this.codecSampledAt[slot] = now;
+    this.codecsSeen.set(mediaCodecOf(frame), now);
+  }
+
+  countEncrypted(): void {
+    this.counters.encrypted++;
+  }
+
+  countDecrypted(now: number): void {
+    this.counters.decrypted++;
+    this.lastDecryptedAt = now;
+  }
+
+  countPlain(): void {
+    this.counters.plaintext++;
+  }
+
+  countDropped(reason: DropReason): void {
+    this.counters.dropped++;
+    const drops = (this.counters.drops ??= {});
+    drops[reason] = (drops[reason] ?? 0) + 1;
+  }
+
+  /** A peer frame that is not CallSeal's arrived (§6.4); `unmarked`: without CallSeal's trailer or media marker. */
+  notePlainReceived(now: number, unmarked = true): void {
+    if (now - this.lastPlainAt >= PEER_SILENCE_MS) this.plainRun = 0;
+    if (unmarked) this.plainRun++;
+    this.lastPlainAt = now;
+  }
+
+  /** A frame of a codec CallSeal cannot encrypt: named in the report while such frames keep coming. */
+  noteUnsupported(frame: EncodedFrame): void {
+    const codec = codecName(frame);
+    const media: MediaKind = isVideo(frame) ? 'video' : 'audio';
+    const now = this.now();
+    const last = this.unsupported;
+    const changed = last === null || last.codec !== codec || last.media !== media || now - last.at >= UNSUPPORTED_RECENT_MS;
+    this.unsupported = { codec, media, at: now };
+    if (changed) this.report();
+  }
+
+  /** A local media frame that cannot be encrypted in this call is not sent: the user is told which media. */
+  noteNotSent(frame: EncodedFrame): void {
+    const media: MediaKind = isVideo(frame) ? 'video' : 'audio';
+    const now = this.now();
+    const last = this.notSent;
+    const changed = last === null || last.media !== media || now - last.at >= UNSUPPORTED_RECENT_MS;
+    this.notSent = { media, at: now };
+    if (changed) this.report();
+  }
+
+  /** The frame counters so far (a copy). */
+  frameCounters(): FrameCounters {
+    return { ...this.counters, drops: { ...this.counters.drops } };
+  }
+
+  // ---- reports -------------------------------------------------------------------------------------------------
+
+  private statusReport(): Omit<SessionReport, 'seq'> {
+    const now = this.now();
+    const session = this.session();
+    const status: SessionStatus | undefined = this.inCall ? session.status() : undefined;
+    let state: SessionReport['state'] = 'off';
+    if (this.inCall && session.settings === 'pending') state = 'negotiating'; // frames held back
+    else if (this.inCall && session.settings === 'on') state = status?.state ?? 'error';
+    // Between calls (`off`) the session and its pairs stay (§6.3), and so does its epoch: a report of the same session
+    // with a lower epoch is impossible to the background (§7.4), which would put the frame in error for good.
+    const epoch = Math.max(this.reportedEpoch, status?.epoch ?? session.status()?.epoch ?? 0);
+    this.reportedEpoch = epoch;
+    const report: Omit<SessionReport, 'seq'> = {
+      session: this.reportSession,
+      state,
+      epoch,
+      counters: { ...this.counters },
+    };
+    if ((state === 'encrypted' || state === 'identity-changed') && status?.peerIdentityPublicKey !== undefined) {
+      report.securityCode = status.securityCode as string;
+      report.peerIdentityPublicKey = bytesToBase64(status.peerIdentityPublicKey);
+      if (status.peerName !== undefined) report.peerName = status.peerName;
+      if (status.suite !== undefined) report.suite = status.suite;
+    }
+    if (state !== 'off' && status?.participants !== undefined && status.participants.length > 0) {
+      report.participants = status.participants.map((p) => {
+        const out: ReportParticipant = {
+          state: p.state,
+          securityCode: p.securityCode,
+          peerIdentityPublicKey: bytesToBase64(p.peerIdentityPublicKey),
+          hearsYou: p.hearsYou,
+          youHear: p.youHear,
+        };
+        if (p.peerName !== undefined) out.peerName = p.peerName;
+        return out;
+      });
+      if (status.suite !== undefined) report.suite = status.suite;
+    }
+    if (state === 'off') return report;
+    const codecs = MEDIA_CODECS.filter((codec) => now - (this.codecsSeen.get(codec) ?? Number.NEGATIVE_INFINITY) < CODEC_RECENT_MS);
+    if (codecs.length > 0) report.codecs = codecs;
+    const unsupported = this.unsupported !== null && now - this.unsupported.at < UNSUPPORTED_RECENT_MS;
+    const peerStopped =
+      (state === 'encrypted' || state === 'identity-changed') &&
+      now - this.lastPlainAt < PEER_SILENCE_MS &&
+      now - this.lastDecryptedAt >= PEER_SILENCE_MS;
+    if (status?.detail !== undefined) report.detail = status.detail;
+    else if (state === 'error') report.detail = 'internal-error';
+    else if (unsupported && this.unsupported !== null) {
+      report.detail = 'unsupported-codec';
+      report.codec = this.unsupported.codec;
+      report.media = this.unsupported.media;
+    } else if (this.notSent !== null && now - this.notSent.at < UNSUPPORTED_RECENT_MS) {
+      report.detail = 'media-not-sent';
+      report.media = this.notSent.media;
+    } else if (peerStopped) report.detail = 'peer-stopped-encrypting';
+    else if (state === 'encrypted' && this.plainRun >= PLAIN_PARTICIPANT_FRAMES && now - this.lastPlainAt < PEER_SILENCE_MS) {
+      // Media decrypts, and someone's arrives in clear all along: a participant without CallSeal (§11.3, §11.9).
+      report.detail = 'participant-without-callseal';
+    }
+    return report;
+  }
+
+  /** Posts the status when it changed, or always (`heartbeat`); only once a transform exists (§7.4). */
+  report(heartbeat = false): void {
+    if (!this.transformSeen) return;
+    const report = this.statusReport();
+    const text = JSON.stringify(report, (_, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
+    if (!heartbeat && text === this.lastReport) return;
+    this.lastReport = text;
+    this.post({ kind: 'report', report: { ...report, seq: ++this.seq } });
+  }
+}
+
+function randomSessionId(): string {
+  return toHex(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+}
