@@ -10,13 +10,13 @@
  * service workers receive them — to the first frame of Bob's video Alice's page presents after it. Printed, and held
  * to the bound the mechanism gives (see `recoveryBound`).
  */
-import type { Page } from 'puppeteer';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KEY_FRAME_INTERVAL_MS } from '../../../src/worker/key-frames';
 import { closeAllCalls, type Call } from '../support/call';
 import { RECORD_CONFIRM } from '../../../src/e2ee/constants';
 import { recordTypes } from '../support/hostile-handshake';
 import { isVp8Keyframe } from '../support/picture';
+import { keepConnections, presentedFrames, roundTripMs, stampPresentedFrames } from '../support/presented';
 import { KEYFRAME_REQUEST_INTERVAL_MS, startRelay } from '../support/relay';
 import { reports, watchReports, type StampedReport } from '../support/reports';
 import { waitFor } from '../support/wait';
@@ -35,52 +35,6 @@ const CAMERA_FPS = 30;
 function recoveryBound(rttMs: number): number {
   const frameMs = 1000 / CAMERA_FPS;
   return KEY_FRAME_INTERVAL_MS + KEYFRAME_REQUEST_INTERVAL_MS + 4 * frameMs + 2 * rttMs;
-}
-
-/** Stamps every frame Alice's remote video presents (machine clock) into `window.presentedAt`. */
-async function stampFrames(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as unknown as { presentedAt?: number[] };
-    if (w.presentedAt) return;
-    const stamps: number[] = (w.presentedAt = []);
-    const video = document.getElementById('remote-video') as HTMLVideoElement;
-    const onFrame = (): void => {
-      stamps.push(performance.timeOrigin + performance.now());
-      video.requestVideoFrameCallback(onFrame);
-    };
-    video.requestVideoFrameCallback(onFrame);
-  });
-}
-
-const presentedAt = (page: Page): Promise<number[]> =>
-  page.evaluate(() => (window as unknown as { presentedAt?: number[] }).presentedAt ?? []);
-
-/** The current round-trip time of Alice's media path, from getStats (ms; 0 when not known yet). */
-async function roundTripMs(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const pcs = (window as unknown as { benchPcs?: RTCPeerConnection[] }).benchPcs ?? [];
-    let rtt = 0;
-    for (const pc of pcs) {
-      (await pc.getStats()).forEach((s: { type: string; state?: string; nominated?: boolean; currentRoundTripTime?: number }) => {
-        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') rtt = Math.max(rtt, (s.currentRoundTripTime ?? 0) * 1000);
-      });
-    }
-    return rtt;
-  });
-}
-
-/** Keeps the page's peer connections reachable for `roundTripMs` (wraps whatever RTCPeerConnection is, as the bench does). */
-async function keepConnections(page: Page): Promise<void> {
-  await page.evaluateOnNewDocument(() => {
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = new Proxy(Native, {
-      construct(target, args, newTarget) {
-        const pc = Reflect.construct(target, args, newTarget) as RTCPeerConnection;
-        ((window as unknown as { benchPcs?: RTCPeerConnection[] }).benchPcs ??= []).push(pc);
-        return pc;
-      },
-    });
-  });
 }
 
 interface Rekey {
@@ -172,7 +126,7 @@ describe('recovery after rekeying', () => {
         bob: { beforeCall: (browser) => watchReports(browser) },
       });
       await waitForRemoteColor(call.alice, call.bob);
-      await stampFrames(call.alice.page);
+      await stampPresentedFrames(call.alice.page);
       const [ofAlice, ofBob] = await Promise.all([reports(call.alice.browser), reports(call.bob.browser)]);
       const aliceNow = ofAlice.at(-1)!;
       const before = { aliceEpoch: aliceNow.epoch, aliceSession: aliceNow.session, bobSession: ofBob.at(-1)!.session };
@@ -181,7 +135,7 @@ describe('recovery after rekeying', () => {
       await event(call);
       const rekey = await waitForRekey(call, before);
       const firstFrame = await waitFor(
-        async () => (await presentedAt(call.alice.page)).find((t) => t > rekey.alice.t),
+        async () => (await presentedFrames(call.alice.page)).find((t) => t > rekey.alice.t),
         { timeout: 15_000, interval: 50, message: 'a frame of Bob’s at Alice after the rekey' },
       );
       await waitForRemoteColor(call.alice, call.bob);

@@ -132,6 +132,8 @@ export interface RelayStats {
   forwarded: Record<string, Record<MediaKind, number>>;
   /** Keyframe requests sent upstream to each participant. */
   keyframeRequests: Record<string, number>;
+  /** When each of those was sent (Date.now()), in order. */
+  keyframeRequestsAt: Record<string, number[]>;
   /** `network`, per receiving participant and kind: frames dropped, and frames released out of order. */
   impaired: Record<string, Record<MediaKind, { dropped: number; reordered: number }>>;
 }
@@ -505,7 +507,7 @@ export class Vp8IdRewriter {
 }
 
 /** How long `network` may hold a frame back. */
-const MAX_HOLD_MS = 100;
+export const MAX_HOLD_MS = 100;
 
 /**
  * `network` for one outgoing stream (see the header): frames, by RTP timestamp, dropped at random or held back in a
@@ -582,7 +584,7 @@ const useAV1 = (): RTCRtpCodecParameters =>
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const rooms = new Map<string, Map<string, Member>>();
   const copies = new Map<string, RelayCopies>();
-  const stats: Omit<RelayStats, 'impaired'> = { received: {}, forwarded: {}, keyframeRequests: {} };
+  const stats: Omit<RelayStats, 'impaired'> = { received: {}, forwarded: {}, keyframeRequests: {}, keyframeRequestsAt: {} };
   let closed = false;
   // Frames `network` held back too long go out anyway.
   const holdTimer = setInterval(() => {
@@ -616,6 +618,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     if (now - source.lastKeyframeRequest < KEYFRAME_REQUEST_INTERVAL_MS) return;
     source.lastKeyframeRequest = now;
     stats.keyframeRequests[source.peer] = (stats.keyframeRequests[source.peer] ?? 0) + 1;
+    (stats.keyframeRequestsAt[source.peer] ??= []).push(now);
     void video.receiver.sendRtcpPLI(video.ssrc);
   };
 
