@@ -1,14 +1,15 @@
 /**
- * Issue 8 item 7: a hostile network between the two browsers (protocol.md §1, §6.4, §8.5, "Recovery" in §6.2), through
- * the test relay (relay.ts):
+ * Issue 8 item 7: a hostile network between the two browsers (protocol.md §1, §6.4, §6.6, §6.7, §8.5), through the
+ * test relay (relay.ts):
  * - it strips the handshake packets out of CallSeal's frames: no side is ever `encrypted`; with the fallback allowed
  *   both end `unencrypted` (the downgrade §1 admits), under `required` both are `blocked` and nothing goes in clear;
  * - it flips bits in every handshake packet: never `encrypted`, never `error`, the broken frames dropped and counted;
- * - it replays the first epoch's handshake packets after Bob reloaded: Alice keeps the new epoch and its code (no
- *   rollback to older keys);
- * - it drops and reorders frames: the call stays encrypted and both pictures keep coming, no reordered frame is taken
- *   for a replay, and the longest freeze is printed.
- * Replays of media frames and of handshakes into a fresh session are replay.test.ts.
+ * - it replays the first epoch's handshake packets after Bob reloaded: Alice keeps the new epoch and its code — no
+ *   rollback to the older keys, and no group call of Bob's old and new pids (this test found that one, §6.6);
+ * - it drops and reorders frames: the call stays encrypted, no reordered frame is taken for a replay, and the picture
+ *   is back within one key-frame round trip of each key-frame request (WebRTC's own: after about 3 s of frames that
+ *   do not decode, the same without CallSeal, since nothing retransmits what the relay dropped).
+ * Replays of media frames, and of handshakes into a fresh session, are replay.test.ts.
  */
 import type { Page } from 'puppeteer';
 import { afterEach, describe, expect, it } from 'vitest';

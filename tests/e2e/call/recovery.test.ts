@@ -1,6 +1,6 @@
 /**
  * Issue 8 item 9: rekeying never freezes video for longer than one key-frame request round trip (protocol.md §6.2,
- * "Recovery"). Bob's side gets new keys three ways — he reloads, he leaves and comes back, he switches E2EE off and
+ * §6.7). Bob's side gets new keys three ways — he reloads, he leaves and comes back, he switches E2EE off and
  * on — and each time Alice's session confirms a new pair (a new epoch). Once both sides hold the new pair, all that
  * may stand between Alice and Bob's picture is one key-frame request: Alice's receiver asks when her pair becomes
  * current, Bob's encoder makes the key frame when his does, whichever comes last.
