@@ -5,7 +5,7 @@
  * request held back by the limit is sent as soon as the 500 ms are over (`flush`, called on frames and heartbeats).
  */
 
-const KEY_FRAME_INTERVAL_MS = 500;
+export const KEY_FRAME_INTERVAL_MS = 500;
 
 interface Receiver {
   lastAt: number;
