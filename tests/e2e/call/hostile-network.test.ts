@@ -21,7 +21,7 @@ import type { TestBrowser } from '../support/browser';
 import { jitterBuffer, keepConnections, presentedFrames, roundTripMs, stampPresentedFrames } from '../support/presented';
 import { MAX_HOLD_MS, startRelay, type NetworkImpairment } from '../support/relay';
 import { reports, watchReports, type StampedReport } from '../support/reports';
-import { waitFor } from '../support/wait';
+import { waitFor, waitForElement } from '../support/wait';
 import { startEncryptedCall, waitForCopies, waitForRemoteColor } from './helpers';
 
 const ENCRYPTED = ['encrypted', 'identity-changed', 'verified'];
@@ -90,8 +90,8 @@ describe('a hostile network', () => {
       const call = await hostileCall(relay);
       const [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
       await Promise.all([
-        alicePopup.page.waitForSelector('[data-testid="policy-note"]', { timeout: 15_000 }),
-        bobPopup.page.waitForSelector('[data-testid="policy-note"]', { timeout: 15_000 }),
+        waitForElement(alicePopup.page, '[data-testid="policy-note"]', { timeout: 15_000 }),
+        waitForElement(bobPopup.page, '[data-testid="policy-note"]', { timeout: 15_000 }),
       ]);
       await Promise.all([alicePopup.waitForState('blocked', 30_000), bobPopup.waitForState('blocked', 30_000)]);
       expect((await bothReports(call)).filter((r) => ENCRYPTED.includes(r.state))).toEqual([]);
