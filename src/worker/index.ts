@@ -48,6 +48,11 @@ self.onrtctransform = (event: RTCTransformEvent) => {
   if (options.side === 'send') {
     const slot = controller.senderSlot(); // an index is taken on the first frame (§5.3)
     handle = (frame) => controller.outgoing(frame, slot.take());
+    if (options.media === 'video') {
+      // On a key switch the first frame under the new keys is a key frame, whoever confirmed last (§6.7).
+      const makeKeyFrame = (): void => void transformer.generateKeyFrame().catch(() => undefined);
+      unregister = controller.onKeyFrameNeeded(makeKeyFrame);
+    }
   } else {
     if (options.media === 'video') {
       const requestKeyFrame = (): void => void transformer.sendKeyFrameRequest().catch(() => undefined);

@@ -3,8 +3,9 @@
  * §6.7). Bob's side gets new keys three ways — he reloads, he leaves and comes back, he switches E2EE off and
  * on — and each time Alice's session confirms a new pair (a new epoch). Once both sides hold the new pair, all that
  * may stand between Alice and Bob's picture is one key-frame request: Alice's receiver asks when her pair becomes
- * current; if Bob confirms after her, the key frame that answered her went out handshake-only (nothing in clear while
- * negotiating) and WebRTC's receiver asks again. The last case forces that order.
+ * current, and Bob's sender makes one when his does; if Bob confirms after her, the key frame that answered her request
+ * went out handshake-only (nothing in clear while negotiating), and Bob's own is the one. The last case forces that
+ * order.
  *
  * Measured on the machine's clock (`reports.ts`, and `requestVideoFrameCallback` in Alice's page): from the REKEY —
  * the later of Alice's first report of the new epoch and Bob's first `encrypted` report of his new session, as their
@@ -52,8 +53,8 @@ describe('recovery after rekeying', () => {
     },
     {
       // Bob's encoder answers Alice's key-frame request while Bob has no keys yet: that key frame leaves as a
-      // handshake-only frame (no media in clear, §2), so Alice's decoder lacks one when Bob's media starts, and
-      // WebRTC's receiver has to ask again (§6.7).
+      // handshake-only frame (no media in clear, §2); the key frame Bob makes when his own pair becomes current is
+      // the one that brings the picture (§6.7).
       name: 'reload, Alice confirming first',
       event: async (call) => {
         holdAliceConfirms = true;
