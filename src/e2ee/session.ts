@@ -65,6 +65,11 @@ interface Entry {
   /** When the pair was confirmed, and when its participant was last heard (§6.6). */
   confirmedAt?: number;
   lastHeardAt?: number;
+  /**
+   * Superseded by a pair of the same identity (a reload, rejoin, or E2EE off and on, §6.2): its participant is back
+   * under a new pid, so packets from this one are a recording or a stale tab and never make it heard (§6.6, §8.5).
+   */
+  cameBack?: boolean;
 }
 
 /** A pair that still gets its records: not superseded, or superseded while its participant is still heard (§6.6). */
@@ -474,7 +479,7 @@ export class CallSession {
       entry = await this.createPair(packet.from, key, now);
       if (entry === null) return;
     }
-    this.heard(entry, now);
+    if (!entry.cameBack) this.heard(entry, now);
     for (const record of packet.records) {
       if (!equalBytes(record.to, this.myPid)) continue; // addressed to someone else's session (§4)
       if (this.pairs.get(key) !== entry) return;
@@ -613,6 +618,7 @@ export class CallSession {
       // Another identity while the current participant was talking a moment ago: a third person joining (§6.6), or
       // someone taking over (§6.3). Which one shows within a second — the current participant is heard again, or not.
       const otherIdentity = !equalBytes(previous.pair.peerIdentity as Uint8Array, pair.peerIdentity as Uint8Array);
+      if (!otherIdentity) previous.cameBack = true;
       if (otherIdentity && previous.lastHeardAt !== undefined && now - previous.lastHeardAt < SETTLE_MS) {
         this.settlingUntil = now + SETTLE_MS;
       }

@@ -16,6 +16,7 @@
  * replay window (per opener, hence per key) is checked before and updated only after authentication; nothing of a
  * frame that fails comes back.
  */
+import { bufferSource } from '../shared/bytes';
 import { SFrameError } from './errors';
 import { keyStateOf, type SFrameKeys } from './frame';
 import type { Aead } from './aead-interface';
@@ -124,11 +125,6 @@ class Scratch {
   }
 }
 
-/** Plain (non-shared, whole-buffer-agnostic) view, as WebCrypto wants it. */
-function plain(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
-  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
-}
-
 /** Encrypts frames under one KID (RFC 9605 §4.4.3) with counters 0, 1, 2, …; never reuses one. */
 export class FrameSealer {
   readonly kid: number;
@@ -172,7 +168,7 @@ export class FrameSealer {
     writeFastHeader(aad, 0, kid, ctr);
     aad.set(metadata, hlen);
     writeNonce(this.#nonce, this.#salt, ctr);
-    const sealed = await this.#aead.sealRaw(this.#nonce, aad.subarray(0, hlen + metadata.length), plain(plaintext));
+    const sealed = await this.#aead.sealRaw(this.#nonce, aad.subarray(0, hlen + metadata.length), bufferSource(plaintext));
     const out = new Uint8Array(before + hlen + sealed.byteLength + after);
     writeFastHeader(out, before, kid, ctr);
     out.set(new Uint8Array(sealed), before + hlen);
@@ -219,7 +215,7 @@ export class FrameOpener {
     aad.set(sframe.subarray(0, length));
     aad.set(metadata, length);
     writeNonce(this.#nonce, this.#salt, ctr);
-    const opened = await this.#aead.openRaw(this.#nonce, aad.subarray(0, length + metadata.length), plain(sframe.subarray(length)));
+    const opened = await this.#aead.openRaw(this.#nonce, aad.subarray(0, length + metadata.length), bufferSource(sframe.subarray(length)));
     if (!this.window.accept(ctr)) throw new SFrameError('replay', `counter ${ctr} was accepted meanwhile`);
     if (before === 0) return new Uint8Array(opened);
     const out = new Uint8Array(before + opened.byteLength);

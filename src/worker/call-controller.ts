@@ -124,7 +124,10 @@ export class CallController {
     return this.indexes.permanent();
   }
 
-  /** Video receivers register here: when a pair becomes current, each asks for a key frame (≤ 1 per 500 ms, §6.5). */
+  /**
+   * Video receivers and senders register here: when a pair becomes current, each receiver asks for a key frame and
+   * each sender makes one (≤ 1 per 500 ms each, §6.5, §6.7).
+   */
   onKeyFrameNeeded(request: () => void): () => void {
     return this.keyFrames.register(request);
   }

@@ -1,11 +1,12 @@
 /**
- * Key-frame requests of the page's video receivers (protocol.md §6.2, §6.5): when a pair becomes current, each
- * receiver asks its sender for one key frame, so video resumes at once under the new keys — but at most once per
- * receiver per 500 ms, so flapping (or a flood of pairs) cannot make the page storm the peer with requests. A
- * request held back by the limit is sent as soon as the 500 ms are over (`flush`, called on frames and heartbeats).
+ * Key frames on a key switch (protocol.md §6.2, §6.5, §6.7): when a pair becomes current, each of the page's video
+ * receivers asks its sender for a key frame, and each of its video senders makes one, so that whichever side confirms
+ * last, the first video frame under the new keys decodes on its own — but each at most once per 500 ms, so flapping
+ * (or a flood of pairs) cannot make the page storm the peer with requests or its encoders with key frames. One held
+ * back by the limit happens as soon as the 500 ms are over (`flush`, called on frames and heartbeats).
  */
 
-const KEY_FRAME_INTERVAL_MS = 500;
+export const KEY_FRAME_INTERVAL_MS = 500;
 
 interface Receiver {
   lastAt: number;
@@ -19,14 +20,14 @@ export class KeyFrameRequests {
 
   constructor(private readonly now: () => number) {}
 
-  /** Registers a receiver's request function; returns its unregistration. */
+  /** Registers a receiver's request (or a sender's key frame) function; returns its unregistration. */
   register(request: () => void): () => void {
     if (typeof request !== 'function') throw new TypeError('request must be a function');
     this.receivers.set(request, { lastAt: Number.NEGATIVE_INFINITY, pending: false });
     return () => void this.receivers.delete(request);
   }
 
-  /** New keys: every receiver should ask for a key frame. */
+  /** New keys: every receiver asks for a key frame, every sender makes one. */
   requestAll(): void {
     for (const receiver of this.receivers.values()) receiver.pending = true;
     this.pending = this.receivers.size;

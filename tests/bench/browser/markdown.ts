@@ -103,6 +103,8 @@ export function benchmarksMarkdown(reports: Reports): string {
     '  minutes and measures nothing else.',
     '- `npm run bench -- --profile` — CPU and allocation profiles of the per-frame path (`.tmp/`).',
     '- `npm run bench:calls -- --calls N` / `-- --cpu` — the calls part alone.',
+    '- `npm run bench:recovery -- --rounds N` — recovery after rekeying (protocol.md §6.7): Bob reloads, rejoins or',
+    '  switches E2EE off and on N times (default 9) in one call; the time until Alice sees him again, printed (not written).',
     '',
     'Each part writes its own JSON in `docs/benchmarks/` and this page is regenerated from all of them: a part not',
     'run keeps its last figures, with their date.',

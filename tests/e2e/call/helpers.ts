@@ -78,12 +78,15 @@ export interface EncryptedCall {
   bobCode: string | undefined;
 }
 
-/** Starts a call with CallSeal switched on at both ends and waits until both popups show `encrypted`. */
-export async function startEncryptedCall(options: Omit<CallOptions, 'alice' | 'bob'>): Promise<EncryptedCall> {
+/**
+ * Starts a call with CallSeal switched on at both ends and waits until both popups show `encrypted`. `alice` and `bob`
+ * add to each participant's options (CallSeal loaded and switched on either way).
+ */
+export async function startEncryptedCall(options: CallOptions): Promise<EncryptedCall> {
   const call = await startCall({
     ...options,
-    alice: { withExtension: true, e2ee: true },
-    bob: { withExtension: true, e2ee: true },
+    alice: { ...options.alice, withExtension: true, e2ee: true },
+    bob: { ...options.bob, withExtension: true, e2ee: true },
   });
   const [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
   await Promise.all([alicePopup.waitForState('encrypted', 20_000), bobPopup.waitForState('encrypted', 20_000)]);

@@ -64,6 +64,8 @@ export interface ParticipantOptions {
   args?: string[];
   /** Load this copy of CallSeal instead of dist/ (`patchedExtension()`); implies `withExtension`. */
   extensionDir?: string;
+  /** Runs once the browser and its page exist, before the call page loads (e.g. to watch the service worker). */
+  beforeCall?: (browser: TestBrowser, page: Page) => Promise<void>;
 }
 
 export interface CallOptions {
@@ -308,6 +310,7 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
         popup = switchOn(browser, page);
         await popup;
       }
+      await opts.beforeCall?.(browser, page);
       await page.goto(url);
       return {
         name,

@@ -40,8 +40,15 @@
  *   the call down and calls again when the other participant leaves or comes back), and the relay replaces the
  *   connection of the same name. A packet goes to every other participant of the room: on its `sub:<sender>`
  *   connection, or else on its only one (rooms of two).
- * - It does not answer NACKs for packets it dropped through `mitm`, and does not reorder: packets are forwarded
- *   in arrival order (loopback rarely reorders).
+ * - It does not answer NACKs for packets it dropped through `mitm` or `network`. Unless `network` says otherwise,
+ *   packets are forwarded in arrival order (loopback rarely reorders).
+ *
+ * A hostile network (`network`): per stream (sender, receiver, kind), whole frames — the packets of one RTP timestamp
+ * — are dropped at random (`dropRate`), and held back in a window of `reorderWindow` frames from which a random one
+ * is released each time a new frame comes in (so frames overtake each other by up to the window; a frame held for
+ * 100 ms goes out anyway). Sequence numbers travel with the packets (werift adds a constant offset), so the receiver
+ * sees the gaps and the reordering as on a real network, and NACKs what is missing: werift's sender answers NACKs
+ * only for packets it sent, so a dropped frame is lost for good and the receiver must ask for a key frame.
  */
 import {
   PictureLossIndication,
@@ -93,6 +100,20 @@ export interface RelayOptions {
    * of every other VP8 frame (`part: 'tail'`).
    */
   mitm?: (frame: RelayFrame) => Uint8Array | null;
+  /**
+   * A hostile network between the relay and `to` (see the header), asked for every packet so a test can switch it on
+   * and off mid-call; undefined: packets go out as they come.
+   */
+  network?: (from: string, to: string, kind: MediaKind) => NetworkImpairment | undefined;
+}
+
+export interface NetworkImpairment {
+  /** Frames held back and released in random order (0 or 1: no reordering). */
+  reorderWindow: number;
+  /** Probability that a frame (all its packets) is dropped, in [0, 1]. */
+  dropRate: number;
+  /** Random numbers in [0, 1) (default Math.random). */
+  random?: () => number;
 }
 
 export interface RelayCopies {
@@ -111,6 +132,10 @@ export interface RelayStats {
   forwarded: Record<string, Record<MediaKind, number>>;
   /** Keyframe requests sent upstream to each participant. */
   keyframeRequests: Record<string, number>;
+  /** When each of those was sent (Date.now()), in order. */
+  keyframeRequestsAt: Record<string, number[]>;
+  /** `network`, per receiving participant and kind: frames dropped, and frames released out of order. */
+  impaired: Record<string, Record<MediaKind, { dropped: number; reordered: number }>>;
 }
 
 export interface Relay extends MediaServer {
@@ -141,6 +166,8 @@ interface Outbound {
   source: string | undefined;
   /** SSRC of the upstream stream last forwarded here, to re-base sequence numbers when it changes. */
   sourceSsrc: number | undefined;
+  /** `network`'s hold-back window for this stream. */
+  shaper: Shaper;
 }
 
 interface Link {
@@ -174,7 +201,7 @@ interface ClientMessage {
 }
 
 const LOOPBACK = '127.0.0.1';
-const KEYFRAME_REQUEST_INTERVAL_MS = 100;
+export const KEYFRAME_REQUEST_INTERVAL_MS = 100;
 /** RTCP payload-specific feedback format of a Full Intra Request (RFC 5104). */
 const FIR_COUNT = 4;
 const GATHERING_TIMEOUT_MS = 5_000;
@@ -479,6 +506,73 @@ export class Vp8IdRewriter {
   }
 }
 
+/** How long `network` may hold a frame back. */
+export const MAX_HOLD_MS = 100;
+
+/**
+ * `network` for one outgoing stream (see the header): frames, by RTP timestamp, dropped at random or held back in a
+ * small window and released in random order.
+ */
+export class Shaper {
+  private held: { timestamp: number; since: number; packets: RtpPacket[] }[] = [];
+  /** Timestamps already dropped or released, newest last (late packets of those frames follow their frame). */
+  private done: { timestamp: number; dropped: boolean }[] = [];
+  dropped = 0;
+  reordered = 0;
+
+  constructor(private readonly send: (packet: RtpPacket) => void) {}
+
+  push(packet: RtpPacket, network: NetworkImpairment | undefined): void {
+    const { timestamp } = packet.header;
+    const random = network?.random ?? Math.random;
+    const held = this.held.find((unit) => unit.timestamp === timestamp);
+    if (held) {
+      held.packets.push(packet);
+      return;
+    }
+    const done = this.done.find((unit) => unit.timestamp === timestamp);
+    if (done) {
+      if (!done.dropped) this.send(packet);
+      return;
+    }
+    if (!network || (network.dropRate <= 0 && network.reorderWindow <= 1)) {
+      this.flush();
+      this.finish(timestamp, false);
+      this.send(packet);
+      return;
+    }
+    if (random() < network.dropRate) {
+      this.dropped++;
+      this.finish(timestamp, true);
+      return;
+    }
+    this.held.push({ timestamp, since: Date.now(), packets: [packet] });
+    // Release frames that came before the newest, in random order, until the window has room again.
+    while (this.held.length > Math.max(1, network.reorderWindow)) {
+      this.release(Math.floor(random() * (this.held.length - 1)));
+    }
+  }
+
+  /** Releases what was held for MAX_HOLD_MS (called by the relay's timer), or everything. */
+  flush(all = true): void {
+    const now = Date.now();
+    while (this.held.length > 0 && (all || now - (this.held[0]?.since ?? now) >= MAX_HOLD_MS)) this.release(0);
+  }
+
+  private release(index: number): void {
+    const [unit] = this.held.splice(index, 1);
+    if (!unit) return;
+    if (index > 0) this.reordered++;
+    this.finish(unit.timestamp, false);
+    for (const packet of unit.packets) this.send(packet);
+  }
+
+  private finish(timestamp: number, dropped: boolean): void {
+    this.done.push({ timestamp, dropped });
+    if (this.done.length > 64) this.done.shift();
+  }
+}
+
 /** AV1 as Chromium names it (werift only knows the old `video/AV1X`). */
 const useAV1 = (): RTCRtpCodecParameters =>
   new RTCRtpCodecParameters({
@@ -490,8 +584,15 @@ const useAV1 = (): RTCRtpCodecParameters =>
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const rooms = new Map<string, Map<string, Member>>();
   const copies = new Map<string, RelayCopies>();
-  const stats: RelayStats = { received: {}, forwarded: {}, keyframeRequests: {} };
+  const stats: Omit<RelayStats, 'impaired'> = { received: {}, forwarded: {}, keyframeRequests: {}, keyframeRequestsAt: {} };
   let closed = false;
+  // Frames `network` held back too long go out anyway.
+  const holdTimer = setInterval(() => {
+    for (const members of rooms.values()) {
+      for (const member of members.values()) for (const out of member.outbound.values()) out.shaper.flush(false);
+    }
+  }, MAX_HOLD_MS / 2);
+  holdTimer.unref();
 
   const copiesOf = (peer: string): RelayCopies => {
     let entry = copies.get(peer);
@@ -517,6 +618,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     if (now - source.lastKeyframeRequest < KEYFRAME_REQUEST_INTERVAL_MS) return;
     source.lastKeyframeRequest = now;
     stats.keyframeRequests[source.peer] = (stats.keyframeRequests[source.peer] ?? 0) + 1;
+    (stats.keyframeRequestsAt[source.peer] ??= []).push(now);
     void video.receiver.sendRtcpPLI(video.ssrc);
   };
 
@@ -602,8 +704,7 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       padding[header.paddingSize - 1] = header.paddingSize;
       outgoing.payload = Buffer.concat([outgoing.payload, padding]);
     }
-    count(stats.forwarded, to.peer, kind);
-    void out.sender.sendRtp(outgoing);
+    out.shaper.push(outgoing, options.network?.(from.peer, to.peer, kind));
   };
 
   const answer = async (member: Member, message: ClientMessage & { pc: string; sdp: string }): Promise<void> => {
@@ -684,7 +785,14 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     const sending: Outbound[] = [];
     for (const transceiver of pc.getTransceivers()) {
       if (transceiver.direction !== 'sendonly' && transceiver.direction !== 'sendrecv') continue;
-      const outbound: Outbound = { sender: transceiver.sender, link, source, sourceSsrc: undefined, vp8Ids: new Vp8IdRewriter() };
+      const sender = transceiver.sender;
+      const kind = transceiver.kind as MediaKind;
+      const shaper = new Shaper((packet) => {
+        if (link.closed) return;
+        count(stats.forwarded, member.peer, kind);
+        void sender.sendRtp(packet);
+      });
+      const outbound: Outbound = { sender, link, source, sourceSsrc: undefined, vp8Ids: new Vp8IdRewriter(), shaper };
       member.outbound.set(source === undefined ? transceiver.kind : `${transceiver.kind}:${source}`, outbound);
       sending.push(outbound);
     }
@@ -791,9 +899,23 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     clearCopies() {
       copies.clear();
     },
-    stats: () => structuredClone(stats),
+    stats() {
+      const impaired: RelayStats['impaired'] = {};
+      for (const members of rooms.values()) {
+        for (const member of members.values()) {
+          for (const [key, out] of member.outbound) {
+            const kind: MediaKind = key.startsWith('audio') ? 'audio' : 'video';
+            const row = (impaired[member.peer] ??= { audio: { dropped: 0, reordered: 0 }, video: { dropped: 0, reordered: 0 } });
+            row[kind].dropped += out.shaper.dropped;
+            row[kind].reordered += out.shaper.reordered;
+          }
+        }
+      }
+      return { ...structuredClone(stats), impaired };
+    },
     async close() {
       closed = true;
+      clearInterval(holdTimer);
       const pcs: Promise<void>[] = [];
       for (const members of rooms.values()) {
         for (const member of members.values()) {

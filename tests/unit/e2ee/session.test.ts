@@ -116,6 +116,38 @@ describe('CallSession: epochs (§6.2, §6.3)', () => {
     expect(a.session.status()).toEqual(second);
   });
 
+  it('takes a replay of the previous pid of the same identity for nothing: no group call, no going back to it', async () => {
+    // A network that recorded Bob's packets before he reloaded plays them back (issue 8 item 7, §6.6, §8.5).
+    const clock = new FakeClock();
+    const a = await harness(clock);
+    const bob = await makeIdentity();
+    const b1 = await harness(clock, {}, bob);
+    await handshake(clock, a, b1);
+    const oldAnnounce = encodeHandshakePacket({ from: b1.session.pid, records: [] });
+    const b2 = await harness(clock, {}, bob); // Bob reloads
+    await handshake(clock, a, b2);
+    const second = a.session.status();
+    expect(second).toMatchObject({ state: 'encrypted', epoch: 2 });
+    const newAnnounce = encodeHandshakePacket({ from: b2.session.pid, records: [] });
+    // Both pids heard every second for 12 s: the old one is a recording, not a second participant.
+    for (let s = 0; s < 12; s++) {
+      clock.advance(1000);
+      await a.session.receivePacket(oldAnnounce);
+      await a.session.receivePacket(newAnnounce);
+      a.session.tick();
+      expect(a.session.status()).toEqual(second);
+    }
+    expect(a.retired).toEqual([a.confirmed[0]!.id]); // retired on time, replays or not
+    // Only the recording now, the new pid silent: the session never goes back to the old pair.
+    for (let s = 0; s < 12; s++) {
+      clock.advance(1000);
+      await a.session.receivePacket(oldAnnounce);
+      a.session.tick();
+      expect(a.session.status()).toEqual(second);
+    }
+    expect(a.confirmed).toHaveLength(2);
+  });
+
   it('shows identity-changed for another identity, for the rest of the call, and not after it ended', async () => {
     const clock = new FakeClock();
     const [a, b] = await Promise.all([harness(clock), harness(clock)]);

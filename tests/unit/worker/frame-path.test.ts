@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseCallSealFrame } from '../../../src/e2ee/frame-container';
 import { E2eeError } from '../../../src/e2ee/errors';
-import { commitmentOf, derivePairSecrets, generateEphemeral } from '../../../src/e2ee/key-schedule';
 import type { CallSession, ConfirmedPairKeys } from '../../../src/e2ee/session';
 import { SFrameError } from '../../../src/sframe/errors';
 import type { WorkerToBridge } from '../../../src/shared/worker-messages';
@@ -14,30 +13,9 @@ import { CallReporter } from '../../../src/worker/call-report';
 import { FramePath, type ActiveSession } from '../../../src/worker/frame-path';
 import { KeyFrameRequests } from '../../../src/worker/key-frames';
 import { MediaKeys } from '../../../src/worker/group-frame-keys';
+import { pairKeys } from './support/pair-keys';
 import { FakeClock } from '../support/fake-clock';
 import { MEDIA, contains, encodedFrame } from './support/call-harness';
-
-/** Both sides' keys for one confirmed pair (protocol.md §5.1), as the session hands them to the worker. */
-async function pairKeys(): Promise<{ alice: ConfirmedPairKeys; bob: ConfirmedPairKeys }> {
-  const sides = await Promise.all(
-    [0, 1].map(async () => ({ pid: crypto.getRandomValues(new Uint8Array(8)), ephemeral: await generateEphemeral() })),
-  );
-  const [a, b] = sides as [(typeof sides)[0], (typeof sides)[0]];
-  const view = async (me: typeof a, other: typeof a) => ({
-    pid: me.pid,
-    commitment: await commitmentOf(4, me.pid, other.pid, me.ephemeral.publicKey),
-    ephemeralPublicKey: me.ephemeral.publicKey,
-  });
-  const [va, vb] = await Promise.all([view(a, b), view(b, a)]);
-  const [sa, sb] = await Promise.all([
-    derivePairSecrets({ suite: 4, myPrivateKey: a.ephemeral.privateKey, mine: va, peer: vb }),
-    derivePairSecrets({ suite: 4, myPrivateKey: b.ephemeral.privateKey, mine: vb, peer: va }),
-  ]);
-  return {
-    alice: { id: 1, kidTag: sa.kidTag, sendSecret: sa.sendSecret, receiveSecret: sa.receiveSecret },
-    bob: { id: 1, kidTag: sa.kidTag, sendSecret: sb.sendSecret, receiveSecret: sb.receiveSecret },
-  };
-}
 
 /** A session whose answers the test sets; it records what the path told it. */
 class ScriptedSession {
