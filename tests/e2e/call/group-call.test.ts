@@ -36,7 +36,7 @@ const detailText = (page: Page): Promise<string | undefined> =>
   page.evaluate(() => document.querySelector('[data-testid="call-detail"]')?.textContent ?? undefined);
 
 /** Every popup `encrypted`, listing `others` participants, each encrypted both ways. */
-async function waitAllEncrypted(popups: readonly Popup[], others: number, timeout = 90_000): Promise<ShownParticipant[][]> {
+async function waitAllEncrypted(call: GroupCall, popups: readonly Popup[], others: number, timeout = 90_000): Promise<ShownParticipant[][]> {
   let last: unknown;
   return waitFor(
     async () => {
@@ -46,8 +46,8 @@ async function waitAllEncrypted(popups: readonly Popup[], others: number, timeou
       return ok ? seen.map((s) => s.list) : undefined;
     },
     { timeout, interval: 250, message: `every popup encrypted with ${others} participants` },
-  ).catch((error: unknown) => {
-    throw new Error(`${(error as Error).message}; saw ${JSON.stringify(last)}`);
+  ).catch(async (error: unknown) => {
+    throw new Error(`${(error as Error).message}; saw ${JSON.stringify(last)}; ${await call.diagnose()}`);
   });
 }
 
@@ -73,7 +73,7 @@ describe('group calls through an SFU', () => {
     );
     const members = call.members as [Member, Member, Member];
     const popups = await Promise.all(members.map((m) => m.popup()));
-    const lists = await waitAllEncrypted(popups, 2);
+    const lists = await waitAllEncrypted(call, popups, 2);
     // Six per-peer codes, three pairs: each pair's code appears in exactly its two popups.
     const codes = lists.flat().map((x) => x.code);
     for (const code of codes) {
@@ -104,13 +104,13 @@ describe('group calls through an SFU', () => {
     // Carol leaves: Alice and Bob stay encrypted (keys rotated, §11.5) and keep seeing each other.
     const [alice, bob, carol] = members;
     await carol.leave();
-    await waitAllEncrypted(popups.slice(0, 2), 1);
+    await waitAllEncrypted(call, popups.slice(0, 2), 1);
     await call.waitForColor(alice, bob);
     await call.waitForColor(bob, alice);
 
     // Carol comes back (a new worker session): everyone encrypted with everyone again, and everyone sees everyone.
     await carol.rejoin();
-    await waitAllEncrypted(popups, 2);
+    await waitAllEncrypted(call, popups, 2);
     // A rejoined page starts its camera, connections and decoders afresh: on a loaded machine that alone can take
     // longer than the 20 s the other checks allow.
     await expectEveryoneSeesEveryone(call, members, 60_000);
