@@ -14,7 +14,8 @@ import { openDatabase } from './database';
 import { databaseIdentityStore } from './identity';
 import { listenForNotificationClicks, notifyWarning } from './notifications';
 import { storageProfile } from './profile';
-import { createRouter, type Clock } from './router';
+import type { Clock } from './clock';
+import { createRouter } from './router';
 import { createPolicyController, listenForSettingsChanges, REFRESH_ALARM } from './settings';
 import { showTabStatus } from './toolbar';
 
