@@ -85,7 +85,8 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     void tracked.finally(() => work.delete(tracked));
   }
 
-  const signing = createSigningGate({ now: () => clock.now(), calls, settings: currentSettings, identity, profile, warn });
+  const now = (): number => clock.now();
+  const signing = createSigningGate({ now, calls, settings: currentSettings, identity, profile, warn });
   const bridges = createBridgeChannel({
     extensionId,
     calls,

@@ -79,7 +79,8 @@ export function createTabViews(deps: TabViewsDeps): TabViews {
     }
     scheduleExpiry(tabId);
     notifyWarning(tabId, status);
-    const toolbarKey = [status.state, status.detail, status.warning, status.warningName, status.contact?.name].join('|');
+    const shown = [status.state, status.detail, status.warning, status.warningName, status.contact?.name];
+    const toolbarKey = shown.join('|');
     if (onToolbar.get(tabId) !== toolbarKey) {
       onToolbar.set(tabId, toolbarKey);
       // The toolbar must never keep the popup from updating.

@@ -19,8 +19,8 @@ const web = (overrides: Partial<SenderLike> = {}): SenderLike => ({
 describe('bridgeSenderOf', () => {
   it('admits our content script in a web page, counted by tab, frame and the origin of its URL', () => {
     expect(bridgeSenderOf(web(), EXTENSION_ID)).toEqual({ tabId: 7, frameId: 0, origin: 'https://call.example' });
-    expect(bridgeSenderOf(web({ url: 'http://127.0.0.1:8080/a', origin: 'http://127.0.0.1:8080', frameId: 12 }), EXTENSION_ID))
-      .toEqual({ tabId: 7, frameId: 12, origin: 'http://127.0.0.1:8080' });
+    const local = web({ url: 'http://127.0.0.1:8080/a', origin: 'http://127.0.0.1:8080', frameId: 12 });
+    expect(bridgeSenderOf(local, EXTENSION_ID)).toEqual({ tabId: 7, frameId: 12, origin: 'http://127.0.0.1:8080' });
   });
 
   it.each<[string, Partial<SenderLike> | undefined]>([
@@ -72,7 +72,8 @@ describe('isOwnExtensionPage', () => {
 
   it('admits this extension’s own pages, in the popup or in a tab', () => {
     expect(isOwnExtensionPage(page(`${EXTENSION_URL}src/popup/index.html`), EXTENSION_ID, EXTENSION_URL)).toBe(true);
-    expect(isOwnExtensionPage(page(`${EXTENSION_URL}src/popup/index.html?tabId=3`), EXTENSION_ID, EXTENSION_URL)).toBe(true);
+    const inTab = page(`${EXTENSION_URL}src/popup/index.html?tabId=3`);
+    expect(isOwnExtensionPage(inTab, EXTENSION_ID, EXTENSION_URL)).toBe(true);
   });
 
   it.each<[string, SenderLike | undefined]>([

@@ -45,7 +45,8 @@ describe('the signing gate', () => {
     expect(answer.requestId).toBe(5);
     const extensions = encodeDisplayNameExtension('Alice');
     expect(answer.extensions).toBe(Buffer.from(extensions).toString('base64'));
-    const key = await crypto.subtle.importKey('raw', (await identity.get()).publicKey, 'Ed25519', false, ['verify']);
+    const publicKey = new Uint8Array((await identity.get()).publicKey);
+    const key = await crypto.subtle.importKey('raw', publicKey, 'Ed25519', false, ['verify']);
     const message = signatureMessage(new Uint8Array(Buffer.from(input(9), 'base64')), extensions);
     expect(await crypto.subtle.verify('Ed25519', key, Buffer.from(answer.signature, 'base64'), message)).toBe(true);
   });
@@ -76,11 +77,12 @@ describe('the signing gate', () => {
 
   it('answers sign-failed, and warns, when the identity cannot sign the input (a wrong length)', async () => {
     const { signing, warnings } = gate();
-    expect(await signing.answer(FRAME, 3, input(7, 5))).toEqual({ kind: 'sign-refused', requestId: 3, code: 'sign-failed' });
+    const answer = await signing.answer(FRAME, 3, input(7, 5));
+    expect(answer).toEqual({ kind: 'sign-refused', requestId: 3, code: 'sign-failed' });
     expect(warnings.map(([message]) => message)).toEqual(['signing failed']);
   });
 
-  it('budgets 12 per tab and origin, not per frame; other tabs and origins have their own; forgetTab resets', async () => {
+  it('budgets 12 per tab and origin, not per frame, other tabs and origins apart; forgetTab resets', async () => {
     const { signing, clock } = gate();
     const codes = async (sender: BridgeSender, n: number): Promise<string[]> => {
       const out: string[] = [];
