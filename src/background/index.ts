@@ -1,9 +1,10 @@
 /**
- * The background service worker (protocol.md §7, §7.4; the call's life: §7.6): keeps the identity key, signs `th || pid` for running calls, holds the user's
- * switch, contacts and display name, and the admin's policy (managed keys and tenant document), and alone decides
- * what the toolbar, the popup and notifications show for each tab. The rules live in router.ts and
- * policy-controller.ts (tested in Node with fakes); this file only connects them to the browser: runtime ports,
- * timers, alarms, storage, IndexedDB, the toolbar and notifications.
+ * The background service worker (protocol.md §7, §7.4; the call's life: §7.6): keeps the identity key, signs
+ * `th || pid` for running calls, holds the user's switch, contacts and display name, and the admin's policy (managed
+ * keys and tenant document), and alone decides what the toolbar, the popup and notifications show for each tab. The
+ * rules live in router.ts (with the channels it composes) and policy-controller.ts (tested in Node with fakes); this
+ * file only connects them to the browser: runtime ports, timers, alarms, storage, IndexedDB, the toolbar and
+ * notifications.
  *
  * Every listener is registered synchronously at the top level, so an event that wakes the service worker (a
  * bridge connecting, the refresh alarm) is delivered to it.
@@ -14,7 +15,8 @@ import { openDatabase } from './database';
 import { databaseIdentityStore } from './identity';
 import { listenForNotificationClicks, notifyWarning } from './notifications';
 import { storageProfile } from './profile';
-import { createRouter, type Clock } from './router';
+import type { Clock } from './clock';
+import { createRouter } from './router';
 import { createPolicyController, listenForSettingsChanges, REFRESH_ALARM } from './settings';
 import { showTabStatus } from './toolbar';
 

@@ -12,7 +12,7 @@ import {
 import { failureMessage, nameProblemMessage } from '../shared/status-text';
 import { base64ToBytes } from '../shared/base64';
 import type { ContactsLike } from './contacts';
-import type { PortLike } from './ports';
+import { postQuietly, type PortLike } from './ports';
 import { identityFingerprint } from '../e2ee/security-code';
 import type { LazyIdentity } from './identity';
 import type { ProfileStore } from './profile';
@@ -41,13 +41,7 @@ export interface OptionsChannel {
 export function connectOptionsPage(deps: OptionsChannelDeps): OptionsChannel {
   const pages = new Set<PortLike>();
 
-  const post = (port: PortLike, message: BackgroundToOptions): void => {
-    try {
-      port.postMessage(message);
-    } catch {
-      // Gone meanwhile; onDisconnect cleans up.
-    }
-  };
+  const post = (port: PortLike, message: BackgroundToOptions): void => postQuietly(port, message);
   const fail = (port: PortLike, code: PopupFailureCode, message = failureMessage(code)): void =>
     post(port, { kind: 'failed', code, message });
 

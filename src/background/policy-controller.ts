@@ -11,7 +11,7 @@
  */
 import { decidedSnapshot, heldSnapshot, type PolicySnapshot } from './policy';
 import { decideDelivery, isPolicy } from './policy-delivery';
-import type { Clock } from './router';
+import type { Clock } from './clock';
 import { readManagedConfig, type ManagedConfig } from './tenant/managed-config';
 import {
   nextRefreshMinutes,

@@ -1,6 +1,6 @@
 /**
- * The part of a runtime port the background's channels use (router.ts, options-channel.ts), so their unit tests can
- * hand them fakes.
+ * The part of a runtime port the background's channels use (bridge-channel.ts, popup-channel.ts, options-channel.ts),
+ * so their unit tests can hand them fakes, and the one way they post on it.
  */
 import type { SenderLike } from './sender-check';
 
@@ -12,4 +12,13 @@ export interface PortLike {
   disconnect(): void;
   onMessage: { addListener(callback: (message: unknown) => void): void };
   onDisconnect: { addListener(callback: () => void): void };
+}
+
+/** Posts on a port that may have closed meanwhile: its own onDisconnect then cleans up, so nothing is thrown. */
+export function postQuietly(port: PortLike, message: unknown): void {
+  try {
+    port.postMessage(message);
+  } catch {
+    // The other end went away meanwhile.
+  }
 }

@@ -1,58 +1,39 @@
 /**
- * The background's message router (protocol.md §7.4): bridges and popups connect on runtime ports, and every message
- * is a claim to check before it changes anything. Bridges are checked once (sender-check.ts), their messages by shape
- * (messages.ts) and by possibility (the call registry); signatures go only to a frame with a running call, within
- * the tab's and origin's budget, and only while E2EE is on — the identity is not even made before that.
+ * The background's message router (protocol.md §7.4): bridges, popups and options pages connect on runtime ports,
+ * and every message is a claim to check before it changes anything. This module admits each port by its name to
+ * the channel that checks its sender and its messages, and holds what they share; each job has its own module:
  *
- * Settings are decided per frame, by the frame's origin (the bridge sender's `origin`: a tenant policy may limit
- * CallSeal to call sites), and pushed to every open bridge whenever they change — a policy change reaches a call in
- * progress without a reload. While a policy may still be on its way, a bridge gets no settings at all: its transform
- * worker then drops every frame (protocol.md §7.3, §10) until the policy arrives.
+ * - bridge-channel.ts: the bridges (sender check once, which connection speaks for a frame, settings per frame by
+ *   its origin, reports into the call registry);
+ * - signing-gate.ts: signatures, only for a frame with a running call, within the tab's and origin's budget, and
+ *   only while E2EE is on — the identity is not even made before that;
+ * - popup-channel.ts and options-channel.ts: the extension's own pages;
+ * - tab-views.ts: what each tab shows (toolbar, popups, notifications).
+ *
+ * Settings are pushed to every open bridge whenever they change (the user's switch, the admin's policy, a new
+ * identity), so a policy change reaches a call in progress without a reload; pushes are serialized, each with the
+ * settings current when it runs, so an older one never lands last.
  *
  * Everything the browser provides comes in through `RouterDeps` (ports, clock, storage, toolbar), so the unit tests
- * drive the real rules with fakes; index.ts wires the real browser. Messages of one port are handled one after the
- * other, in order, and the toolbar and popups are refreshed one tab at a time, so an older view never overwrites a
- * newer one; settings pushes are serialized the same way.
+ * drive the real rules with fakes; index.ts wires the real browser.
  */
-import { base64ToBytes, bytesToBase64 } from '../shared/base64';
 import type { TabCallStatus } from '../shared/call-status';
-import {
-  BRIDGE_PORT,
-  isPageToBackground,
-  isPopupToBackground,
-  malformedSignRequestId,
-  POPUP_PORT,
-  type BackgroundToPage,
-  type BackgroundToPopup,
-  type PageToBackground,
-  type PopupFailureCode,
-  type PopupToBackground,
-  type PopupView,
-  type SessionReport,
-  type SignRefusalCode,
-} from '../shared/messages';
-import { concatBytes } from '../shared/bytes';
-import { encodeDisplayNameExtension, normalizeDisplayName } from '../e2ee/display-name';
-import { groupCapabilityExtension } from '../e2ee/group-keys';
+import { BRIDGE_PORT, POPUP_PORT } from '../shared/messages';
+import { normalizeDisplayName } from '../e2ee/display-name';
 import { OPTIONS_PORT } from '../shared/options-messages';
-import { failureMessage, nameProblemMessage } from '../shared/status-text';
+import { nameProblemMessage } from '../shared/status-text';
+import { createBridgeChannel } from './bridge-channel';
 import { CallRegistry } from './call-registry';
+import type { Clock } from './clock';
 import type { ContactsLike } from './contacts';
-import { identityFingerprint } from '../e2ee/security-code';
 import { LazyIdentity, type IdentityStore } from './identity';
 import { connectOptionsPage, type OptionsChannel } from './options-channel';
+import type { PolicySnapshot } from './policy';
+import { createPopupChannel } from './popup-channel';
+import { postQuietly, type PortLike } from './ports';
 import type { ProfileStore } from './profile';
-import type { FrameSettings, PolicySnapshot } from './policy';
-import { hasPair } from './report-rules';
-import type { PortLike } from './ports';
-import { bridgeSenderOf, isOwnExtensionPage, type BridgeSender } from './sender-check';
-import { SigningBudgets } from './signing-budget';
-
-export interface Clock {
-  now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import { createSigningGate } from './signing-gate';
+import { createTabViews } from './tab-views';
 
 export interface RouterDeps {
   extensionId: string;
@@ -87,33 +68,15 @@ export interface BackgroundRouter {
   settled(): Promise<void>;
 }
 
-interface BridgeClient extends BridgeSender {
-  port: PortLike;
-  queue: Promise<void>;
-  /** The last settings message posted here (JSON), so a push that changes nothing for this frame is not sent. */
-  lastSettings?: string;
-}
-
-const frameKey = (tabId: number, frameId: number): string => `${tabId}:${frameId}`;
-
 export function createRouter(deps: RouterDeps): BackgroundRouter {
-  const { clock } = deps;
+  const { clock, extensionId, extensionUrl } = deps;
   const warn = deps.warn ?? (() => {});
   const calls = new CallRegistry(() => clock.now());
-  const budgets = new SigningBudgets(() => clock.now());
   const identity = new LazyIdentity(deps.identityStore);
   const profile: ProfileStore = deps.profile ?? { load: async () => '', save: async () => undefined };
   let settings = deps.settings.load();
-  /** Warnings already notified: tab|frame|session|warning|peer key. */
-  const notified = new Set<string>();
-
-  /** The connection that speaks for each frame now; an older one (a document being replaced) is not listened to. */
-  const frameOwners = new Map<string, BridgeClient>();
-  const popups = new Map<PortLike, number | undefined>();
-  const onToolbar = new Map<number, string>();
-  const expiryTimers = new Map<number, unknown>();
+  const currentSettings = (): Promise<PolicySnapshot> => settings;
   const work = new Set<Promise<unknown>>();
-  let refreshes: Promise<void> = Promise.resolve();
   let pushes: Promise<void> = Promise.resolve();
 
   function track(promise: Promise<unknown>): void {
@@ -122,253 +85,76 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     void tracked.finally(() => work.delete(tracked));
   }
 
-  const post = (port: PortLike, message: BackgroundToPage | BackgroundToPopup): void => {
-    try {
-      port.postMessage(message);
-    } catch {
-      // The other end went away meanwhile; its onDisconnect cleans up.
-    }
-  };
+  const now = (): number => clock.now();
+  const signing = createSigningGate({ now, calls, settings: currentSettings, identity, profile, warn });
+  const bridges = createBridgeChannel({
+    extensionId,
+    calls,
+    settings: currentSettings,
+    identity,
+    signing,
+    refresh: (tabId) => views.refresh(tabId),
+    track,
+  });
+  const popups = createPopupChannel({
+    extensionId,
+    extensionUrl,
+    calls,
+    settings: currentSettings,
+    saveEnabled: (enabled) => deps.settings.saveEnabled(enabled),
+    refreshPolicy: () => deps.settings.refresh(),
+    contacts: deps.verifiedPeers,
+    originOf: bridges.originOf,
+    refresh: (tabId, answering) => views.refresh(tabId, answering),
+    setDisplayName,
+    track,
+    warn,
+  });
+  const views = createTabViews({
+    clock,
+    calls,
+    settings: currentSettings,
+    contacts: deps.verifiedPeers,
+    profile,
+    toolbar: deps.toolbar,
+    notify: deps.notify,
+    originOf: bridges.originOf,
+    popups: popups.popups,
+    track,
+    warn,
+  });
+  const options: OptionsChannel = connectOptionsPage({
+    extensionId,
+    extensionUrl,
+    contacts: deps.verifiedPeers,
+    profile,
+    identity,
+    setDisplayName,
+    resetIdentity,
+    track,
+    warn,
+  });
+  deps.verifiedPeers.onChange?.(() => {
+    for (const tabId of calls.tabIds()) views.refresh(tabId);
+    refreshWatched();
+    options.broadcast();
+  });
 
-  // ---- Status: toolbar and popups ------------------------------------------------------------------------
-
-  /** Sends the tab's view to its popups; `answering`: the popup port whose "Refresh" this view answers. */
-  function refresh(tabId: number, answering?: PortLike): void {
-    refreshes = refreshes.then(() => refreshNow(tabId, answering)).catch((error: unknown) => warn('refresh failed', error));
-    track(refreshes);
+  function refreshWatched(): void {
+    for (const tabId of new Set(popups.watchedTabs())) views.refresh(tabId);
   }
-
-  /** The origin of a connected frame of the tab: `frameId` if given and connected, else the top frame, else any. */
-  function originOf(tabId: number, frameId?: number): string | undefined {
-    if (frameId !== undefined) {
-      const client = frameOwners.get(frameKey(tabId, frameId));
-      if (client) return client.origin;
-    }
-    let found: BridgeClient | undefined;
-    for (const client of frameOwners.values()) {
-      if (client.tabId !== tabId) continue;
-      if (!found || client.frameId < found.frameId) found = client;
-    }
-    return found?.origin;
-  }
-
-  async function refreshNow(tabId: number, answering?: PortLike): Promise<void> {
-    const snapshot = await settings;
-    await deps.verifiedPeers.ready?.().catch(() => undefined);
-    const statusFor = (origin: string | undefined) => {
-      const tab = snapshot.tabPolicy(origin);
-      const status = calls.status(tabId, {
-        ...tab.status,
-        isVerifiedPeer: (key) => deps.verifiedPeers.has(key),
-        contactOf: (key) => deps.verifiedPeers.get?.(key),
-        contactNamed: (name) => deps.verifiedPeers.named?.(name),
-      });
-      return { tab, status };
-    };
-    // Judged by the top frame's origin first; if the call shown is another frame's, by that frame's origin.
-    let origin = originOf(tabId);
-    let { tab, status } = statusFor(origin);
-    const shownOrigin = status.frameId === undefined ? origin : originOf(tabId, status.frameId);
-    if (shownOrigin !== origin) {
-      origin = shownOrigin;
-      ({ tab, status } = statusFor(origin));
-    }
-    scheduleExpiry(tabId);
-    notifyWarning(tabId, status);
-    const toolbarKey = [status.state, status.detail, status.warning, status.warningName, status.contact?.name].join('|');
-    if (onToolbar.get(tabId) !== toolbarKey) {
-      onToolbar.set(tabId, toolbarKey);
-      // The toolbar must never keep the popup from updating.
-      await deps.toolbar.show(tabId, status).catch((error: unknown) => {
-        onToolbar.delete(tabId);
-        warn('toolbar update failed', error);
-      });
-    }
-    const view: PopupView = { tabId, status, enabled: tab.enabled, canToggle: tab.canToggle, policy: tab.policy };
-    view.displayName = await profile.load().catch(() => '');
-    for (const [port, watched] of popups) {
-      if (watched !== tabId) continue;
-      post(port, port === answering ? { kind: 'view', view, answers: 'refresh-policy' } : { kind: 'view', view });
-    }
-  }
-
-  /** Each warning of a frame's call is notified once (protocol.md §7.4), even with the popup closed. */
-  function notifyWarning(tabId: number, status: TabCallStatus): void {
-    if (!status.warning || !deps.notify) return;
-    const key = [tabId, status.frameId, status.session, status.warning, status.peerIdentityPublicKey].join('|');
-    if (notified.has(key)) return;
-    notified.add(key);
-    try {
-      deps.notify(tabId, status);
-    } catch (error) {
-      warn('notification failed', error);
-    }
-  }
-
-  /** Reports expire without a message: refresh the tab when its next one does. */
-  function scheduleExpiry(tabId: number): void {
-    const previous = expiryTimers.get(tabId);
-    if (previous !== undefined) clock.clearTimeout(previous);
-    expiryTimers.delete(tabId);
-    const at = calls.nextExpiry(tabId);
-    if (at === undefined) return;
-    const timer = clock.setTimeout(
-      () => {
-        expiryTimers.delete(tabId);
-        refresh(tabId);
-      },
-      Math.max(0, at - clock.now()),
-    );
-    expiryTimers.set(tabId, timer);
-  }
-
-  // ---- Bridges ----------------------------------------------------------------------------------------------
-
-  async function frameSettings(client: BridgeSender): Promise<FrameSettings | undefined> {
-    return (await settings).settingsFor(client.origin);
-  }
-
-  /** The frame's settings message; undefined while the policy is held (the frame then gets nothing yet). */
-  async function settingsMessage(client: BridgeSender): Promise<BackgroundToPage | undefined> {
-    const decided = await frameSettings(client);
-    if (!decided) return undefined;
-    const { page } = decided;
-    // While E2EE is off no identity is made, and none is sent.
-    const identityPublicKey = page.enabled ? bytesToBase64((await identity.get()).publicKey) : null;
-    return { kind: 'settings', settings: page, identityPublicKey };
-  }
-
-  /** Sends the frame its settings: always when it asks (`attach`), on a push only when they changed for it. */
-  async function sendSettings(client: BridgeClient, onlyIfChanged: boolean): Promise<void> {
-    const message = await settingsMessage(client);
-    if (!message) return;
-    const text = JSON.stringify(message);
-    if (onlyIfChanged && text === client.lastSettings) return;
-    client.lastSettings = text;
-    post(client.port, message);
-  }
-
-  function connectBridge(port: PortLike): void {
-    const sender = bridgeSenderOf(port.sender, deps.extensionId);
-    if (!sender) return port.disconnect();
-    const client: BridgeClient = { ...sender, port, queue: Promise.resolve() };
-    const key = frameKey(client.tabId, client.frameId);
-    if (frameOwners.has(key)) {
-      // A new document (or connection) in the same frame: the old one's claims end here.
-      calls.forgetFrame(client.tabId, client.frameId);
-      refresh(client.tabId);
-    }
-    frameOwners.set(key, client);
-    const speaksForFrame = (): boolean => frameOwners.get(key) === client;
-    port.onMessage.addListener((message) => {
-      if (!speaksForFrame()) return;
-      // Checked again when its turn comes: a newer connection may have taken the frame over meanwhile.
-      client.queue = client.queue.then(() => (speaksForFrame() ? onBridgeMessage(client, message) : undefined));
-      track(client.queue);
-    });
-    port.onDisconnect.addListener(() => {
-      if (!speaksForFrame()) return;
-      frameOwners.delete(key);
-      calls.forgetFrame(client.tabId, client.frameId);
-      refresh(client.tabId);
-    });
-  }
-
-  async function onBridgeMessage(client: BridgeClient, message: unknown): Promise<void> {
-    if (!isPageToBackground(message)) {
-      const requestId = malformedSignRequestId(message);
-      if (requestId !== undefined) post(client.port, { kind: 'sign-refused', requestId, code: 'malformed-input' });
-      return;
-    }
-    await handleBridgeMessage(client, message);
-  }
-
-  async function handleBridgeMessage(client: BridgeClient, message: PageToBackground): Promise<void> {
-    switch (message.kind) {
-      case 'attach':
-        // While the policy is held nothing is sent: the push when it arrives answers this attach.
-        await sendSettings(client, false);
-        return;
-      case 'sign': {
-        const code = await sign(client, message.requestId, message.input);
-        if (code) post(client.port, { kind: 'sign-refused', requestId: message.requestId, code });
-        return;
-      }
-      case 'session':
-        calls.report(client.tabId, client.frameId, message.report, await fingerprintOf(message.report));
-        refresh(client.tabId);
-        return;
-      case 'page-error':
-        calls.pageError(client.tabId, client.frameId, message.code);
-        refresh(client.tabId);
-        return;
-    }
-  }
-
-  /** Signs and answers, or returns why not. */
-  async function sign(client: BridgeClient, requestId: number, input: string): Promise<SignRefusalCode | undefined> {
-    if (!(await frameSettings(client))?.page.enabled) return 'disabled';
-    if (!calls.hasRunningCall(client.tabId, client.frameId)) return 'no-call';
-    const bytes = base64ToBytes(input);
-    if (!bytes) return 'malformed-input';
-    if (!budgets.take(client.tabId, client.origin)) return 'rate-limited';
-    try {
-      // The background appends the extensions itself (protocol.md §4.3): the user's display name, as it is now, and
-      // the group capability (§11.3), so that neither can be stripped or added by the worker or the network.
-      const name = encodeDisplayNameExtension(await profile.load().catch(() => ''));
-      const extensions = concatBytes(name, groupCapabilityExtension());
-      const signature = await (await identity.get()).sign(bytes, extensions);
-      post(client.port, {
-        kind: 'signed',
-        requestId,
-        signature: bytesToBase64(signature),
-        extensions: bytesToBase64(extensions),
-      });
-      return undefined;
-    } catch (error) {
-      warn('signing failed', error instanceof RangeError ? 'bad length' : error);
-      return 'sign-failed';
-    }
-  }
-
-  async function fingerprintOf(report: SessionReport): Promise<string | undefined> {
-    if (!hasPair(report.state) || !report.peerIdentityPublicKey) return undefined;
-    const key = base64ToBytes(report.peerIdentityPublicKey);
-    return key?.length === 32 ? identityFingerprint(key) : undefined;
-  }
-
-  // ---- Popups -----------------------------------------------------------------------------------------------
-
-  function connectPopup(port: PortLike): void {
-    if (!isOwnExtensionPage(port.sender, deps.extensionId, deps.extensionUrl)) return port.disconnect();
-    popups.set(port, undefined);
-    let queue: Promise<void> = Promise.resolve();
-    port.onMessage.addListener((message) => {
-      if (!isPopupToBackground(message)) return;
-      queue = queue.then(() => onPopupMessage(port, message));
-      track(queue);
-    });
-    port.onDisconnect.addListener(() => popups.delete(port));
-  }
-
-  const fail = (port: PortLike, code: PopupFailureCode, message = failureMessage(code)): void =>
-    post(port, { kind: 'failed', code, message });
 
   /** The user's own display name, from the popup or the options page; false (and a failure posted) if refused. */
   async function setDisplayName(port: PortLike, typed: string): Promise<boolean> {
     const normalized = normalizeDisplayName(typed);
     if ('problem' in normalized) {
-      fail(port, 'name-invalid', nameProblemMessage(normalized.problem));
+      postQuietly(port, { kind: 'failed', code: 'name-invalid', message: nameProblemMessage(normalized.problem) });
       return false;
     }
     await profile.save(normalized.name);
     refreshWatched();
     options.broadcast();
     return true;
-  }
-
-  function refreshWatched(): void {
-    for (const tabId of new Set([...popups.values()].filter((t): t is number => t !== undefined))) refresh(tabId);
   }
 
   /** A new identity key: every open page gets it (a new worker session), so every peer sees the change. */
@@ -382,86 +168,17 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     // One push at a time, each with the settings current when it runs: an older push never lands last.
     pushes = pushes
       .then(async () => {
-        for (const client of [...frameOwners.values()]) await sendSettings(client, true);
-        const watched = [...popups.values()].filter((t): t is number => t !== undefined);
-        for (const tabId of new Set([...calls.tabIds(), ...watched])) refresh(tabId);
+        await bridges.pushSettings();
+        for (const tabId of new Set([...calls.tabIds(), ...popups.watchedTabs()])) views.refresh(tabId);
       })
       .catch((error: unknown) => warn('settings push failed', error));
     track(pushes);
   }
 
-  const options: OptionsChannel = connectOptionsPage({
-    extensionId: deps.extensionId,
-    extensionUrl: deps.extensionUrl,
-    contacts: deps.verifiedPeers,
-    profile,
-    identity,
-    setDisplayName,
-    resetIdentity,
-    track,
-    warn,
-  });
-  deps.verifiedPeers.onChange?.(() => {
-    for (const tabId of calls.tabIds()) refresh(tabId);
-    refreshWatched();
-    options.broadcast();
-  });
-
-  async function onPopupMessage(port: PortLike, message: PopupToBackground): Promise<void> {
-    switch (message.kind) {
-      case 'watch':
-        popups.set(port, message.tabId);
-        refresh(message.tabId);
-        return;
-      case 'set-enabled': {
-        const tabId = popups.get(port);
-        const tab = (await settings).tabPolicy(tabId === undefined ? undefined : originOf(tabId));
-        if (!tab.canToggle) return fail(port, 'policy');
-        await deps.settings.saveEnabled(message.enabled); // The settings source then pushes the new settings.
-        return;
-      }
-      case 'refresh-policy': {
-        await deps.settings.refresh();
-        const tabId = popups.get(port);
-        // Every refresh is answered with a view marked as its answer, even one that changed nothing: the popup's
-        // button shows "Refreshing…" until then (views pushed meanwhile, e.g. the call's counters, do not end it).
-        if (tabId !== undefined) refresh(tabId, port);
-        return;
-      }
-      case 'mark-verified': {
-        const { kind: _kind, contactName, ...shown } = message;
-        // Only what the user saw, and only while it is still the frame's current call.
-        const claimed = calls.claimedName(shown);
-        const origin = originOf(shown.tabId, shown.frameId);
-        const enabled = origin !== undefined && (await settings).settingsFor(origin)?.page.enabled === true;
-        if (!enabled || !calls.confirm(shown)) {
-          fail(port, 'call-changed');
-        } else {
-          const typed = normalizeDisplayName(contactName ?? '');
-          if ('problem' in typed) {
-            fail(port, 'name-invalid', nameProblemMessage(typed.problem));
-          } else {
-            await deps.verifiedPeers.add(shown.peerIdentityPublicKey, typed.name, claimed).catch((error: unknown) => {
-              warn('could not store a verified peer', error);
-              fail(port, 'verify-failed');
-            });
-          }
-        }
-        refresh(message.tabId);
-        return;
-      }
-      case 'set-display-name':
-        await setDisplayName(port, message.name);
-        return;
-    }
-  }
-
-  // ---- The router --------------------------------------------------------------------------------------------
-
   return {
     connect(port) {
-      if (port.name === BRIDGE_PORT) return connectBridge(port);
-      if (port.name === POPUP_PORT) return connectPopup(port);
+      if (port.name === BRIDGE_PORT) return bridges.connect(port);
+      if (port.name === POPUP_PORT) return popups.connect(port);
       if (port.name === OPTIONS_PORT) return options.connect(port);
       port.disconnect();
     },
@@ -473,13 +190,9 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
 
     tabRemoved(tabId) {
       calls.forgetTab(tabId);
-      for (const key of [...notified]) if (key.startsWith(`${tabId}|`)) notified.delete(key);
-      budgets.forgetTab(tabId);
-      onToolbar.delete(tabId);
-      const timer = expiryTimers.get(tabId);
-      if (timer !== undefined) clock.clearTimeout(timer);
-      expiryTimers.delete(tabId);
-      for (const [key, client] of frameOwners) if (client.tabId === tabId) frameOwners.delete(key);
+      views.forgetTab(tabId);
+      signing.forgetTab(tabId);
+      bridges.forgetTab(tabId);
     },
 
     async settled() {

@@ -8,7 +8,7 @@
 import browser from 'webextension-polyfill';
 import { databaseTenantPolicyStore, type CallSealDatabase } from './database';
 import { ENABLED_KEY, PolicyController } from './policy-controller';
-import type { Clock } from './router';
+import type { Clock } from './clock';
 import { httpPolicyFetch } from './tenant/http-fetch';
 
 /** The chrome.alarms alarm that wakes the background for the next tenant policy refresh. */

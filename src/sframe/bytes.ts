@@ -8,9 +8,6 @@ import { SFrameError } from './errors';
 /** 2^64 - 1: the largest KID or CTR an SFrame header can carry (RFC 9605 §4.3). */
 export const MAX_UINT64 = 0xffff_ffff_ffff_ffffn;
 
-/** A shared empty array (never written to). */
-export const EMPTY_BYTES: Uint8Array<ArrayBuffer> = new Uint8Array(0);
-
 /** True for any Uint8Array (including Node's Buffer), also across realms. */
 function isBytes(value: unknown): value is Uint8Array {
   return (

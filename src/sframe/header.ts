@@ -25,13 +25,16 @@
  * `99 01 23 45 67` (X=1, KLEN=2, Y=1, CLEN=2). Values 0..7 are always carried inline, larger values in the
  * minimum number of bytes (RFC 9605 §4.3: "MUST be encoded with the minimum number of bytes required").
  *
+ * The writer (minimal encoding) is the per-frame hot path's (hot-path.ts, number-based); the bigint one the tests
+ * check it against is in tests/unit/sframe/support/reference/header.ts.
+ *
  * The decoder is liberal in what it accepts: a non-minimal encoding (e.g. KID 5 in one extended byte)
  * decodes to its value. This is harmless because the header bytes themselves are authenticated as AAD
  * (RFC 9605 §4.4.3), so any re-encoding of a genuine header fails authentication.
  */
 import { SFrameError } from './errors';
-import { byteLengthOf, readBigEndian, writeBigEndian } from '../shared/bytes';
-import { assertBytes, assertUint64 } from './bytes';
+import { readBigEndian } from '../shared/bytes';
+import { assertBytes } from './bytes';
 
 /** A decoded SFrame header. */
 export interface SFrameHeader {
@@ -41,52 +44,6 @@ export interface SFrameHeader {
   readonly ctr: bigint;
   /** Number of bytes the header occupies at the start of the buffer (1..17). */
   readonly headerLength: number;
-}
-
-/** Length of the encoded header for this KID and CTR (both already validated). */
-export function headerLength(kid: bigint, ctr: bigint): number {
-  return 1 + (kid < 8n ? 0 : byteLengthOf(kid)) + (ctr < 8n ? 0 : byteLengthOf(ctr));
-}
-
-/**
- * Writes the minimal header for (kid, ctr) at `out[offset..]` and returns its length (RFC 9605 §4.3).
- * `out` must have room for `headerLength(kid, ctr)` bytes. Throws like `encodeHeader`.
- */
-export function writeHeader(out: Uint8Array, offset: number, kid: bigint, ctr: bigint): number {
-  assertUint64(kid, 'kid');
-  assertUint64(ctr, 'ctr');
-  let config = 0;
-  let position = offset + 1;
-  if (kid < 8n) {
-    config |= Number(kid) << 4;
-  } else {
-    const klen = byteLengthOf(kid);
-    config |= 0x80 | ((klen - 1) << 4);
-    writeBigEndian(out, position, klen, kid);
-    position += klen;
-  }
-  if (ctr < 8n) {
-    config |= Number(ctr);
-  } else {
-    const clen = byteLengthOf(ctr);
-    config |= 0x08 | (clen - 1);
-    writeBigEndian(out, position, clen, ctr);
-    position += clen;
-  }
-  out[offset] = config;
-  return position - offset;
-}
-
-/**
- * Encodes an SFrame header (RFC 9605 §4.3) with the minimal encoding of KID and CTR.
- * Throws SFrameError 'invalid-argument' for non-bigint input, 'length-overflow' outside 0..2^64-1.
- */
-export function encodeHeader(kid: bigint, ctr: bigint): Uint8Array<ArrayBuffer> {
-  assertUint64(kid, 'kid');
-  assertUint64(ctr, 'ctr');
-  const out = new Uint8Array(headerLength(kid, ctr));
-  writeHeader(out, 0, kid, ctr);
-  return out;
 }
 
 /**

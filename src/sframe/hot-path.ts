@@ -18,7 +18,7 @@
  */
 import { bufferSource } from '../shared/bytes';
 import { SFrameError } from './errors';
-import { keyStateOf, type SFrameKeys } from './frame';
+import { keyStateOf, type SFrameKeys } from './keys';
 import type { Aead } from './aead-interface';
 import { DEFAULT_REPLAY_WINDOW, NumberReplayWindow } from './replay-window';
 

@@ -77,13 +77,6 @@ export function bufferSource(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
 
 // ---- big-endian unsigned integers ---------------------------------------------------------------------------------
 
-/** Number of bytes needed to represent `value` (> 0) in big-endian form: 1..8 for a uint64. */
-export function byteLengthOf(value: bigint): number {
-  let length = 0;
-  for (let v = value; v > 0n; v >>= 8n) length += 1;
-  return length;
-}
-
 /** Writes `value` big-endian into `out[offset .. offset+length)`; `value` must fit (the caller checks). */
 export function writeBigEndian(out: Uint8Array, offset: number, length: number, value: bigint): void {
   let v = value;

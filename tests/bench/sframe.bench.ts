@@ -5,7 +5,7 @@
  */
 import { bench, describe } from 'vitest';
 import { encodeCallSealFrame, parseCallSealFrame } from '../../src/e2ee/frame-container';
-import { SFrameReceiver, SFrameSender } from '../../src/sframe/context';
+import { SFrameReceiver, SFrameSender } from '../unit/sframe/support/reference/context';
 import type { CipherSuiteId } from '../../src/sframe/suites';
 
 const SIZES = { 'opus 120 B': 120, 'vp8 delta 4 KB': 4_000, 'vp8 key 40 KB': 40_000 } as const;

@@ -37,6 +37,8 @@ export interface TestBrowser {
   browser: Browser;
   /** The extension's ID, read from its service worker's URL (undefined without the extension). */
   extensionId: string | undefined;
+  /** `Date.now()` when the browser was launched. */
+  launchedAt: number;
   /** The extension's service worker, for evaluating in the background. */
   serviceWorker(): Promise<WebWorker>;
   newPage(): Promise<Page>;
@@ -66,6 +68,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
   const withExtension = forced !== undefined || ((options.withExtension ?? true) && options.extensionDir === undefined);
   const userDataDir = await mkdtemp(join(tmpdir(), 'callseal-profile-'));
   const flags = forced ? CHROMIUM_FLAGS.filter((flag) => !NO_EXTENSION_UPDATES.includes(flag)) : CHROMIUM_FLAGS;
+  const launchedAt = Date.now();
   const browser = await puppeteer.launch({
     executablePath: CHROME_PATH,
     headless: true,
@@ -104,6 +107,7 @@ export async function launchBrowser(options: LaunchOptions = {}): Promise<TestBr
   return {
     browser,
     extensionId,
+    launchedAt,
     serviceWorker,
     newPage: () => browser.newPage(),
     async close() {

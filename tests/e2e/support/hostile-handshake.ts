@@ -72,6 +72,49 @@ export function stripHandshakes(): HandshakeAttack {
 }
 
 /**
+ * Takes every record of one type out of the handshake packets (the packet's length field follows), so the side's
+ * other records still get through: a network that holds back one kind of message. A frame whose packet this hook
+ * cannot see whole (a long VP8 frame's packet that began in an earlier RTP packet) is dropped, so no record of that
+ * type passes that way either.
+ */
+export function withoutRecords(type: number): HandshakeAttack {
+  const counts = { changed: 0, dropped: 0 };
+  return {
+    counts,
+    rewrite(frame) {
+      const data = frame.payload;
+      if (!hasCallSealTrailer(data)) return data;
+      if (((data[data.length - FRAME_TRAILER_LENGTH] ?? 0) & FRAME_FLAG_HAS_HANDSHAKE) === 0) return data;
+      const span = packetSpan(data);
+      if (span === null) {
+        counts.dropped++;
+        return null;
+      }
+      const kept: Uint8Array[] = [data.subarray(span.start, span.start + PACKET_HEADER_LENGTH)];
+      for (let at = span.start + PACKET_HEADER_LENGTH; at + RECORD_HEADER_LENGTH <= span.end; ) {
+        const next = Math.min(span.end, at + RECORD_HEADER_LENGTH + (((data[at + 1] ?? 0) << 8) | (data[at + 2] ?? 0)));
+        if (data[at] !== type) kept.push(data.subarray(at, next));
+        at = next;
+      }
+      const length = kept.reduce((sum, part) => sum + part.length, 0);
+      if (length === span.end - span.start) return data;
+      const out = new Uint8Array(span.start + length + (data.length - span.end));
+      out.set(data.subarray(0, span.start));
+      let at = span.start;
+      for (const part of kept) {
+        out.set(part, at);
+        at += part.length;
+      }
+      out.set(data.subarray(span.end), at);
+      out[at] = length >> 8;
+      out[at + 1] = length & 0xff;
+      counts.changed++;
+      return out;
+    },
+  };
+}
+
+/**
  * Flips bits in every handshake packet so that no record survives: one random bit in the pid of a packet without
  * records, one random bit in the body of each record; and in one frame of `trailerEvery` (default 4), also a bit of
  * the packet's length or of the flags, which makes the frame malformed (§2: dropped and counted by the receiver).

@@ -5,7 +5,7 @@
  */
 import { deriveGroupPairKeys, groupFrameBaseKey, type GroupPairKeys, type SenderKeyEpoch } from '../../../src/e2ee/group-keys';
 import { commitmentOf, derivePairSecrets, generateEphemeral } from '../../../src/e2ee/key-schedule';
-import { SFrameReceiver, SFrameSender } from '../../../src/sframe/context';
+import { SFrameReceiver, SFrameSender } from '../sframe/support/reference/context';
 import { groupKid } from '../../../src/e2ee/group-keys';
 
 const SUITE = 4;

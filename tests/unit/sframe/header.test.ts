@@ -3,7 +3,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeHeader, encodeHeader, headerLength } from '../../../src/sframe/header';
+import { decodeHeader } from '../../../src/sframe/header';
+import { encodeHeader, headerLength } from './support/reference/header';
 import { UINT64_MAX, bytesArb, expectSFrameError, referenceHeader, uint64Arb } from './support/helpers';
 
 const minimalBytes = (v: bigint): number => (v < 8n ? 0 : Math.ceil(v.toString(16).length / 2));

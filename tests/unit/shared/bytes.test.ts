@@ -3,9 +3,9 @@
  * (§4.3), the two ways into WebCrypto (always a copy, or a copy only when needed), order and zero checks.
  */
 import { describe, expect, it } from 'vitest';
+import { byteLengthOf } from '../sframe/support/reference/header';
 import {
   bufferSource,
-  byteLengthOf,
   compareBytes,
   copyBytes,
   encodeBigEndian,

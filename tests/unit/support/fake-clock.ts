@@ -1,6 +1,6 @@
 /**
  * A manual clock with timers, for code that takes its clock as a dependency: the background's router
- * (src/background/router.ts `Clock`) and the transform worker's controller (src/worker/clock.ts `WorkerClock`).
+ * (src/background/clock.ts `Clock`) and the transform worker's controller (src/worker/clock.ts `WorkerClock`).
  * Time moves only when a test calls `advance`, which runs every timer due meanwhile, in time order, as a browser
  * would (an interval as often as it falls due). Promise jobs (WebCrypto) stay real.
  */

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeCallSealFrame, hasCallSealTrailer } from '../../../../src/e2ee/frame-container';
-import { SFrameReceiver, SFrameSender } from '../../../../src/sframe/context';
+import { SFrameReceiver, SFrameSender } from '../../sframe/support/reference/context';
 import { av1Incoming, av1Outgoing } from '../../../../src/worker/codecs/av1';
 import { av1Frame, av1ThroughRtp, packetizedObus, readObus, writeFrame } from './support/av1-frames';
 

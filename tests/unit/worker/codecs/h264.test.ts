@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { E2eeError } from '../../../../src/e2ee/errors';
 import { encodeCallSealFrame, hasCallSealTrailer } from '../../../../src/e2ee/frame-container';
-import { SFrameReceiver, SFrameSender } from '../../../../src/sframe/context';
+import { SFrameReceiver, SFrameSender } from '../../sframe/support/reference/context';
 import { hasStartCodeEmulation } from './support/start-codes';
 import { h264Incoming, h264Outgoing, splitAnnexB } from '../../../../src/worker/codecs/h264';
 import {

@@ -1,19 +1,22 @@
 /**
- * Stateful SFrame endpoints (RFC 9605 §4.4, Appendix A):
+ * Stateful SFrame endpoints over bigint KIDs and CTRs (RFC 9605 §4.4, Appendix A) — the tests' reference, not
+ * production code (the worker's per-frame path is src/sframe/hot-path.ts, driven by src/worker/key-ring.ts):
  * - `SFrameSender`: one KID and base_key, used for encryption only (§4.4.1), with a CTR that starts at 0
  *   and is reserved synchronously before any await, so no (key, nonce) pair is ever used twice (§7.4, §9.1);
  * - `SFrameReceiver`: KID → keys for decryption only, with a per-KID replay window (§9.3).
  *
  * Keys are derived and imported once (`create` / `addKey`), never per frame.
  */
-import { SFrameError } from './errors';
-import { EMPTY_BYTES, assertBytes, assertUint64 } from './bytes';
-import { decodeHeader } from './header';
+import { SFrameError } from '../../../../../src/sframe/errors';
+import { assertBytes, assertUint64 } from '../../../../../src/sframe/bytes';
+import { decodeHeader } from '../../../../../src/sframe/header';
+import { SFrameKeys } from '../../../../../src/sframe/keys';
+import { DEFAULT_REPLAY_WINDOW, assertReplayWindowWidth } from '../../../../../src/sframe/replay-window';
+import type { CipherSuite, CipherSuiteId } from '../../../../../src/sframe/suites';
+import { cipherSuite } from '../../../../../src/sframe/suites';
 import type { DecryptedFrame } from './frame';
-import { SFrameKeys, maxCounter, openFrame, sframeEncrypt } from './frame';
-import { DEFAULT_REPLAY_WINDOW, ReplayWindow, assertReplayWindowWidth } from './replay-window';
-import type { CipherSuite, CipherSuiteId } from './suites';
-import { cipherSuite } from './suites';
+import { EMPTY_BYTES, maxCounter, openFrame, sframeEncrypt } from './frame';
+import { ReplayWindow } from './replay-window';
 
 /** Options of `SFrameSender.create`. */
 interface SFrameSenderOptions {

@@ -1,5 +1,7 @@
 /**
- * SFrame ciphertext construction with already-derived keys (RFC 9605 §4.4.3 encryption, §4.4.4 decryption):
+ * The RFC's own per-frame functions (RFC 9605 §4.4.3 encryption, §4.4.4 decryption), over bigint KIDs and CTRs with
+ * every argument checked — the tests' reference, not production code: the worker uses src/sframe/hot-path.ts, which
+ * tests/unit/sframe/hot-path.test.ts checks against the same RFC vectors and against these functions.
  *
  * ```text
  * nonce      = sframe_salt XOR encode_big_endian(CTR, AEAD.Nn)
@@ -7,19 +9,19 @@
  * ciphertext = header + AEAD.Encrypt(sframe_key, nonce, aad, plaintext)
  * ```
  *
- * This layer has no counter management and no replay protection: `SFrameSender` / `SFrameReceiver`
- * (context.ts) add those. It is exported for the test vectors and for callers that manage state themselves.
+ * No counter management and no replay protection here: `SFrameSender` / `SFrameReceiver` (context.ts) add those.
  */
-import { SFrameError } from './errors';
-import { concatBytes, writeBigEndian } from '../shared/bytes';
-import { EMPTY_BYTES, MAX_UINT64, assertBytes, assertUint64 } from './bytes';
-import type { SFrameHeader } from './header';
-import { decodeHeader, headerLength, writeHeader } from './header';
-import type { Aead } from './aead';
-import { importAead } from './aead';
-import { deriveKeyMaterial } from './key-derivation';
-import type { CipherSuite, CipherSuiteId } from './suites';
-import { cipherSuite } from './suites';
+import { SFrameError } from '../../../../../src/sframe/errors';
+import { concatBytes, writeBigEndian } from '../../../../../src/shared/bytes';
+import { MAX_UINT64, assertBytes, assertUint64 } from '../../../../../src/sframe/bytes';
+import type { SFrameHeader } from '../../../../../src/sframe/header';
+import { decodeHeader } from '../../../../../src/sframe/header';
+import { keyStateOf, type SFrameKeys } from '../../../../../src/sframe/keys';
+import type { CipherSuite } from '../../../../../src/sframe/suites';
+import { headerLength, writeHeader } from './header';
+
+/** A shared empty array (never written to). */
+export const EMPTY_BYTES: Uint8Array<ArrayBuffer> = new Uint8Array(0);
 
 /** A decrypted SFrame ciphertext. */
 export interface DecryptedFrame {
@@ -36,68 +38,6 @@ export interface DecryptedFrame {
 export function maxCounter(suite: CipherSuite): bigint {
   const nonceMax = (1n << BigInt(8 * suite.nn)) - 1n;
   return nonceMax < MAX_UINT64 ? nonceMax : MAX_UINT64;
-}
-
-/** What an `SFrameKeys` holds, kept out of reach of code outside this module. */
-interface KeyState {
-  readonly aead: Aead;
-  /** sframe_salt, AEAD.Nn bytes. */
-  readonly salt: Uint8Array<ArrayBuffer>;
-}
-
-const KEY_STATE = new WeakMap<SFrameKeys, KeyState>();
-
-/**
- * The key and salt for one KID (RFC 9605 §4.4.2), sframe_key imported once as a non-extractable CryptoKey.
- * Opaque: only the suite and KID are visible.
- */
-export class SFrameKeys {
-  readonly suite: CipherSuite;
-  readonly kid: bigint;
-
-  private constructor(suite: CipherSuite, kid: bigint, state: KeyState) {
-    this.suite = suite;
-    this.kid = kid;
-    KEY_STATE.set(this, state);
-    Object.freeze(this);
-  }
-
-  /**
-   * Derives sframe_key / sframe_salt for (KID, base_key) (RFC 9605 §4.4.2) and imports the key.
-   * Throws SFrameError 'invalid-argument' (suite, base_key) or 'length-overflow' (KID).
-   */
-  static async derive(suite: CipherSuite | CipherSuiteId, kid: bigint, baseKey: Uint8Array): Promise<SFrameKeys> {
-    const s = cipherSuite(suite);
-    assertUint64(kid, 'kid');
-    const material = await deriveKeyMaterial(s, kid, baseKey);
-    try {
-      return new SFrameKeys(s, kid, { aead: await importAead(s, material.key), salt: material.salt });
-    } finally {
-      material.key.fill(0); // the CryptoKey holds its own copy
-    }
-  }
-}
-
-/** The imported key and salt of `keys`, for the per-frame path of this core (hot-path.ts); not exported by index.ts. */
-export function keyStateOf(keys: SFrameKeys): { readonly aead: Aead; readonly salt: Uint8Array } {
-  return stateOf(keys);
-}
-
-function stateOf(keys: unknown): KeyState {
-  const state = keys instanceof SFrameKeys ? KEY_STATE.get(keys) : undefined;
-  if (state === undefined) {
-    throw new SFrameError('invalid-argument', 'keys must come from deriveSFrameKeys');
-  }
-  return state;
-}
-
-/** Derives the keys for one KID; see `SFrameKeys.derive`. */
-export function deriveSFrameKeys(
-  suite: CipherSuite | CipherSuiteId,
-  kid: bigint,
-  baseKey: Uint8Array,
-): Promise<SFrameKeys> {
-  return SFrameKeys.derive(suite, kid, baseKey);
 }
 
 /** RFC 9605 §4.4.3: salt XOR CTR, with CTR big-endian and left-padded to the salt's length (AEAD.Nn). */
@@ -132,7 +72,7 @@ export async function sframeEncrypt(
   metadata: Uint8Array,
   plaintext: Uint8Array,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const { aead, salt } = stateOf(keys);
+  const { aead, salt } = keyStateOf(keys);
   assertUint64(kid, 'kid');
   assertUint64(ctr, 'ctr');
   assertBytes(metadata, 'metadata');
@@ -164,7 +104,7 @@ export async function openFrame(
   header: SFrameHeader,
   metadata: Uint8Array,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const { aead, salt } = stateOf(keys);
+  const { aead, salt } = keyStateOf(keys);
   const ciphertext = frame.subarray(header.headerLength);
   if (ciphertext.length < keys.suite.nt) {
     throw new SFrameError(
@@ -190,7 +130,7 @@ export async function sframeDecrypt(
   frame: Uint8Array,
   metadata: Uint8Array = EMPTY_BYTES,
 ): Promise<DecryptedFrame> {
-  stateOf(keys);
+  keyStateOf(keys);
   assertBytes(frame, 'frame');
   assertBytes(metadata, 'metadata');
   const header = decodeHeader(frame);
