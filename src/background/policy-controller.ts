@@ -91,6 +91,8 @@ export class PolicyController {
   private expiryTimer: unknown;
   private browserStart = false;
   private queue: Promise<void>;
+  /** Fetches started on their own (at start), not through `refresh()`'s caller: `settled()` waits for them too. */
+  private readonly fetches = new Set<Promise<void>>();
   private readonly listeners = new Set<() => void>();
   private readonly deps: PolicyControllerDeps;
 
@@ -156,9 +158,10 @@ export class PolicyController {
   /** Resolves once everything started so far has been applied. For tests. */
   async settled(): Promise<void> {
     let last: Promise<void> | undefined;
-    while (last !== this.queue) {
+    while (last !== this.queue || this.fetches.size > 0) {
       last = this.queue;
       await last;
+      await Promise.all([...this.fetches]);
     }
   }
 
@@ -297,7 +300,9 @@ export class PolicyController {
     const due = nextRefreshAt(instance.state);
     const now = this.deps.clock.now();
     if (this.browserStart || due === undefined || due <= now) {
-      void this.refresh('start');
+      const fetch = this.refresh('start').catch((error: unknown) => this.warn('policy fetch failed', error));
+      this.fetches.add(fetch);
+      void fetch.finally(() => this.fetches.delete(fetch));
     } else {
       this.deps.scheduleRefresh(Math.max(MIN_ALARM_MINUTES, (due - now) / 60_000));
     }

@@ -183,6 +183,23 @@ describe('refresh', () => {
     expect(lastView(popup).status.state).toBe('off');
   });
 
+  it('the first fetch at start counts as work in progress: settled() waits for a document that is slow to come', async () => {
+    const world = await tenantWorld();
+    const respond = world.server.respond;
+    if (respond === 'down') throw new Error('published');
+    // A slow network: the answer comes after several turns of the event loop (the harness's settle takes 5).
+    world.server.respond = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setTimeout(resolve, 0));
+      return respond();
+    };
+    const b = await startBackground(world);
+    expect(world.server.requests).toBe(1);
+    const port = b.open(bridgePort({ url: MEET }));
+    port.send({ kind: 'attach' });
+    await b.settle();
+    expect(settingsOf(port)).toEqual([ON]);
+  });
+
   it('on the alarm: a change mid-call is pushed; a rejected document keeps the policy in force and says why', async () => {
     const world = await tenantWorld();
     const b = await startBackground(world);
