@@ -175,6 +175,28 @@ const debugView = Object.freeze({
     }
     return found;
   },
+  /** group: what each subscription's video receiver got and decoded (getStats), for diagnosing a test. */
+  async receivedVideo() {
+    /** @type {Record<string, unknown>} */
+    const found = {};
+    for (const [name, sub] of group?.subs ?? []) {
+      const stats = await sub.pc.getStats();
+      stats.forEach((r) => {
+        if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
+        found[name] = {
+          packets: r.packetsReceived,
+          framesReceived: r.framesReceived,
+          framesDecoded: r.framesDecoded,
+          keyFramesDecoded: r.keyFramesDecoded,
+          framesDropped: r.framesDropped,
+          pli: r.pliCount,
+          fir: r.firCount,
+          nack: r.nackCount,
+        };
+      });
+    }
+    return found;
+  },
   /** The last 100 signalling events, for diagnosing a test. */
   get history() {
     return [...history];

@@ -31,11 +31,14 @@ export type ReportVerdict =
 
 /**
  * True when `report` can stand on its own: the exact shape (messages.ts) and, in a state with a current pair, a
- * pair to show — an epoch of at least 1, a well-formed code and a 32-byte peer key.
+ * pair to show — an epoch of at least 1, a well-formed code and a 32-byte peer key — or, in a group call, the
+ * participants (each checked by the shape).
  */
 export function isPossibleReport(report: unknown): report is SessionReport {
   if (!isSessionReport(report)) return false;
   if (!hasPair(report.state)) return true;
+  // A group call (protocol.md §11.9) shows its participants, each with its own pair's code and key.
+  if (report.participants !== undefined) return report.epoch >= 1 && report.state === 'encrypted';
   return report.epoch >= 1 && isSecurityCode(report.securityCode) && isIdentityKeyBase64(report.peerIdentityPublicKey);
 }
 

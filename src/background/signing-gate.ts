@@ -3,8 +3,8 @@
  * a worker's `th || pid` only while E2EE is on for the frame's origin (no identity is even made before), only for a
  * frame whose current report is a running call, and only within the tab's and origin's budget (signing-budget.ts:
  * 12 in a burst, then 12 a minute, whatever the number of connections or reloads). The extensions signed with it are
- * the background's own — the user's display name as it is now — so neither the worker nor the network can strip,
- * add or change them.
+ * the background's own — the user's display name as it is now, and the group capability (§11.3) — so neither the
+ * worker nor the network can strip, add or change them.
  *
  * A request that passes gets `signed`; every other one gets `sign-refused` with its reason (`disabled`, `no-call`,
  * `malformed-input`, `rate-limited`, `sign-failed`). Bridge messages are checked by shape before they get here
@@ -12,7 +12,9 @@
  */
 import { base64ToBytes, bytesToBase64 } from '../shared/base64';
 import type { BackgroundToPage, SignRefusalCode } from '../shared/messages';
+import { concatBytes } from '../shared/bytes';
 import { encodeDisplayNameExtension } from '../e2ee/display-name';
+import { groupCapabilityExtension } from '../e2ee/group-keys';
 import type { CallRegistry } from './call-registry';
 import type { LazyIdentity } from './identity';
 import type { PolicySnapshot } from './policy';
@@ -53,8 +55,10 @@ export function createSigningGate(deps: SigningGateDeps): SigningGate {
     if (!bytes) return 'malformed-input';
     if (!budgets.take(sender.tabId, sender.origin)) return 'rate-limited';
     try {
-      // The background appends the extensions itself: the user's display name, as it is now (protocol.md §4.3).
-      const extensions = encodeDisplayNameExtension(await deps.profile.load().catch(() => ''));
+      // The background appends the extensions itself (protocol.md §4.3): the user's display name, as it is now, and
+      // the group capability (§11.3), so that neither can be stripped or added by the worker or the network.
+      const name = encodeDisplayNameExtension(await deps.profile.load().catch(() => ''));
+      const extensions = concatBytes(name, groupCapabilityExtension());
       const signature = await (await deps.identity.get()).sign(bytes, extensions);
       return { signature, extensions };
     } catch (error) {

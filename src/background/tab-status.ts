@@ -13,6 +13,7 @@ import {
   NO_CALL,
   type ContactSummary,
   type FrameCounters,
+  type ParticipantStatus,
   type TabCallStatus,
   type WarningCode,
 } from '../shared/call-status';
@@ -106,7 +107,26 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
   const lostUnconfirmed =
     entry.lostAtSeq !== undefined && !(mark?.session === report.session && mark.seq >= entry.lostAtSeq);
   let warning: { code: WarningCode; name?: string } | undefined = lostUnconfirmed ? { code: 'encryption-lost' } : undefined;
-  if (hasPair(report.state) && report.securityCode && report.peerIdentityPublicKey) {
+  if (report.participants !== undefined && report.state === 'encrypted') {
+    // A group call (protocol.md §11.9): each participant on its own; the tab shows the weakest, so `verified` only
+    // when every one of them is.
+    status.participants = report.participants.map((p) => {
+      const out: ParticipantStatus = {
+        state: p.state,
+        securityCode: p.securityCode,
+        peerIdentityPublicKey: p.peerIdentityPublicKey,
+        hearsYou: p.hearsYou,
+        youHear: p.youHear,
+      };
+      if (p.peerName !== undefined) out.peerName = p.peerName;
+      const contact = context.contactOf?.(p.peerIdentityPublicKey);
+      if (contact) out.contact = { name: contact.name, verifiedAt: contact.verifiedAt };
+      if (p.state === 'encrypted' && context.isVerifiedPeer(p.peerIdentityPublicKey)) out.state = 'verified';
+      return out;
+    });
+    if (report.suite !== undefined) status.suite = report.suite;
+    if (status.participants.every((p) => p.state === 'verified') && warning === undefined) status.state = 'verified';
+  } else if (hasPair(report.state) && report.securityCode && report.peerIdentityPublicKey) {
     const key = report.peerIdentityPublicKey;
     status.securityCode = report.securityCode;
     status.peerIdentityPublicKey = key;

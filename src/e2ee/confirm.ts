@@ -25,6 +25,7 @@ import {
 import { peerDisplayName, readExtensions } from './display-name';
 import { E2eeError } from './errors';
 import { verifyIdentitySignature } from './signing';
+import { peerGroupVersion } from './group-keys';
 import { aesGcm } from './webcrypto';
 
 const ZERO_NONCE = new Uint8Array(12);
@@ -43,6 +44,8 @@ interface PeerConfirm {
   displayName: string | null;
   /** A name was there but broke §4.5, and was dropped. */
   nameDropped: boolean;
+  /** The group protocol its signed extension 0x02 announces (§11.3), or null: a 1:1-only peer. */
+  groupVersion: number | null;
 }
 
 function aad(fromPid: Uint8Array, toPid: Uint8Array): Uint8Array {
@@ -120,5 +123,10 @@ export async function checkPeerConfirm(
   const extensions = contents.extensions ?? new Uint8Array(0);
   await verifyIdentitySignature(contents.identityPublicKey, contents.signature, transcriptHash, peerPid, extensions);
   const { name, dropped } = peerDisplayName(extensions);
-  return { identityPublicKey: contents.identityPublicKey, displayName: name, nameDropped: dropped };
+  return {
+    identityPublicKey: contents.identityPublicKey,
+    displayName: name,
+    nameDropped: dropped,
+    groupVersion: peerGroupVersion(extensions),
+  };
 }

@@ -13,6 +13,8 @@
 import { E2eeError } from './errors';
 
 const EXTENSION_DISPLAY_NAME = 0x01;
+/** The group capability (§11.3; group-keys.ts reads and writes it). */
+const EXTENSION_GROUP_CAPABILITY = 0x02;
 /** UTF-8 bytes, not characters. */
 const DISPLAY_NAME_MAX_BYTES = 64;
 /** What a sender may put after the CONFIRM's signature (§4.5). */
@@ -92,7 +94,10 @@ export function readExtensions(bytes: Uint8Array): ConfirmExtension[] {
   return out;
 }
 
-/** True when `bytes` are extensions a sender may write: exact framing, at most 128 bytes, names valid. */
+/**
+ * True when `bytes` are extensions a sender may write: exact framing, at most 128 bytes, names valid, and at most one
+ * group capability 0x02 of one byte (§11.3).
+ */
 export function isSendableExtensions(bytes: unknown): bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array) || bytes.length > MAX_CONFIRM_EXTENSIONS_LENGTH) return false;
   let records: ConfirmExtension[];
@@ -102,7 +107,13 @@ export function isSendableExtensions(bytes: unknown): bytes is Uint8Array {
     return false;
   }
   const names = records.filter((r) => r.type === EXTENSION_DISPLAY_NAME);
-  return names.length <= 1 && names.every((r) => decodeDisplayName(r.value) !== null);
+  const group = records.filter((r) => r.type === EXTENSION_GROUP_CAPABILITY);
+  return (
+    names.length <= 1 &&
+    names.every((r) => decodeDisplayName(r.value) !== null) &&
+    group.length <= 1 &&
+    group.every((r) => r.value.length === 1)
+  );
 }
 
 /** The name in a 0x01 value, or null when it breaks §4.5 (bad UTF-8 included): such a name is dropped, not fixed. */

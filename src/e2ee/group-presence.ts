@@ -44,3 +44,35 @@ export function groupDetected(entries: readonly Presence[], now: number): boolea
   for (const e of present) if (e.confirmedAt === newest || (e.lastHeardAt as number) > newest) heard++;
   return heard >= 2;
 }
+
+/** Up to 8 people: 7 others (protocol.md §11.9). */
+export const MAX_GROUP_OTHERS = 7;
+/** More than MAX_GROUP_OTHERS present for this long stops encryption; as long at or under it resumes it. */
+export const GROUP_LIMIT_SETTLE_MS = 5000;
+
+/**
+ * §11.9: whether the group is too large to encrypt, with a 5 s hysteresis each way, so that a reload (whose old pid
+ * stays present for up to 3 s next to its new one) never flips a full group of 8 into `group-too-large`.
+ */
+export class GroupSizeLimit {
+  private exceeded = false;
+  private since = Number.NEGATIVE_INFINITY;
+
+  get tooLarge(): boolean {
+    return this.exceeded;
+  }
+
+  /** The number of other confirmed participants present now; true when the verdict changed. */
+  update(present: number, now: number): boolean {
+    const over = present > MAX_GROUP_OTHERS;
+    if (over === this.exceeded) {
+      this.since = Number.NEGATIVE_INFINITY;
+      return false;
+    }
+    if (this.since === Number.NEGATIVE_INFINITY) this.since = now;
+    if (now - this.since < GROUP_LIMIT_SETTLE_MS) return false;
+    this.exceeded = over;
+    this.since = Number.NEGATIVE_INFINITY;
+    return true;
+  }
+}

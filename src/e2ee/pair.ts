@@ -19,6 +19,7 @@ import { requireBytes } from './bytes';
 import { checkPeerConfirm, openConfirm, sealConfirm } from './confirm';
 import { ED25519_PUBLIC_KEY_LENGTH, MAX_PACKET_LENGTH, PACKET_HEADER_LENGTH, PID_LENGTH } from './constants';
 import { isSendableExtensions } from './display-name';
+import { peerGroupVersion } from './group-keys';
 import { E2eeError, isE2eeError } from './errors';
 import { encodedRecordLength } from './handshake-packet';
 import type { CommitRecord, ConfirmRecord, HandshakeRecord, RevealRecord } from './handshake-packet';
@@ -72,6 +73,8 @@ export class Pair {
   private peerIdentityKey: Uint8Array | null = null;
   private peerName: string | null = null;
   private peerNameWasDropped = false;
+  private peerGroup: number | null = null;
+  private myGroup: number | null = null;
   private pairSecrets: PairSecrets | null = null;
   private myConfirm: Uint8Array | null = null;
   /** What the peer has shown it holds: our COMMIT (it revealed), our REVEAL (it confirmed), our CONFIRM (media). */
@@ -117,6 +120,21 @@ export class Pair {
   /** The peer's claimed display name from its verified CONFIRM (§4.5), or null (none, or dropped). */
   get peerDisplayName(): string | null {
     return this.peerName;
+  }
+
+  /** The group protocol the peer's verified CONFIRM announced (§11.3), or null (a 1:1-only peer, or not confirmed). */
+  get peerGroupVersion(): number | null {
+    return this.peerGroup;
+  }
+
+  /** The group protocol our own CONFIRM announces (the background's extension 0x02, §11.3), or null. */
+  get myGroupVersion(): number | null {
+    return this.myGroup;
+  }
+
+  /** Both sides of the pair announced group protocol `version` in their signed CONFIRMs (§11.3). */
+  speaksGroup(version: number): boolean {
+    return this.peerGroup === version && this.myGroup === version;
   }
 
   /** The peer's CONFIRM carried a name that broke §4.5 (dropped; the CONFIRM counted). */
@@ -196,6 +214,7 @@ export class Pair {
       this.peerIdentityKey = peer.identityPublicKey;
       this.peerName = peer.displayName;
       this.peerNameWasDropped = peer.nameDropped;
+      this.peerGroup = peer.groupVersion;
     } catch (error) {
       return rejection(error);
     }
@@ -233,7 +252,10 @@ export class Pair {
       signature,
       extensions,
     });
-    this.myConfirm ??= sealed;
+    if (this.myConfirm === null) {
+      this.myConfirm = sealed;
+      this.myGroup = peerGroupVersion(extensions);
+    }
   }
 
   /** A media frame of the peer decrypted under this pair: the peer has our CONFIRM (it sends only to confirmed pairs). */

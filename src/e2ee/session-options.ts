@@ -26,8 +26,10 @@ type SessionDetail =
   | 'sign-failed'
   | 'keys-failed'
   | 'internal-error'
-  /** More than one other participant (§6.6): not encrypted yet. */
-  | 'group-call';
+  /** A group in which someone's CallSeal does not speak group (§6.6, §11.3): not encrypted. */
+  | 'group-call'
+  /** More than 8 people (§11.9): CallSeal stopped encrypting. */
+  | 'group-too-large';
 
 export interface SessionStatus {
   state: SessionState;
@@ -41,6 +43,24 @@ export interface SessionStatus {
   /** With encrypted and identity-changed: the SFrame cipher suite (RFC 9605 §4.5). */
   suite?: number;
   detail?: SessionDetail;
+  /** In group mode (§11.9): every confirmed participant present, with its state and per-peer code. */
+  participants?: GroupParticipantStatus[];
+}
+
+/** One participant of a group call as the session sees it (§11.9). */
+export interface GroupParticipantStatus {
+  /** Its pid, in hex (it changes when the participant rejoins). */
+  pid: string;
+  /** `encrypted`: keys both ways; `connecting`: the pair or a sender key is pending. */
+  state: 'encrypted' | 'connecting';
+  /** The pair's 20-digit code (§5.2). */
+  securityCode: string;
+  peerIdentityPublicKey: Uint8Array;
+  peerName?: string;
+  /** It acknowledged the sender key our media goes under now. */
+  hearsYou: boolean;
+  /** We hold its sender key and its media decrypted within the last 2 s. */
+  youHear: boolean;
 }
 
 /**
@@ -93,6 +113,11 @@ export interface SessionOptions extends SessionPolicy {
   onPairRetired(pairId: number): void;
   /** The status may have changed. */
   onChange(): void;
+  /**
+   * Group mode (§11.5): the local video encoders should make a key frame (`encoder`: our sender key changed, or a
+   * newcomer now holds it), or the video receivers should ask for one (`receiver`: a member's new key arrived).
+   */
+  onKeyFrame?(side: 'encoder' | 'receiver'): void;
   suite?: number;
 }
 

@@ -19,8 +19,20 @@ import { equalBytes, toHex } from '../shared/bytes';
 import { isE2eeError } from './errors';
 import { VERSION_2 } from './constants';
 import { decodeHandshakePacket, encodeHandshakePacket, isVersion1Hello } from './handshake-packet';
+import { GROUP_PROTOCOL_VERSION } from './group-keys';
+import { GroupMode } from './group-mode';
+import { groupRecordsOfPacket } from './group-records';
+import { groupStatus, withGroupRecords } from './group-status';
 import { Pair, packRecords } from './pair';
-import { ANNOUNCE_INTERVAL_MS, GROUP_LINGER_MS, HEARD_RESOLUTION_MS, SETTLE_MS, groupDetected, isPresent } from './group-presence';
+import {
+  ANNOUNCE_INTERVAL_MS,
+  GROUP_LINGER_MS,
+  GroupSizeLimit,
+  HEARD_RESOLUTION_MS,
+  SETTLE_MS,
+  groupDetected,
+  isPresent,
+} from './group-presence';
 import { FallbackEvidence, RetiredPids, TokenBucket, type FallbackVerdict } from './session-limits';
 import {
   PAIR_BURST,
@@ -100,6 +112,13 @@ export class CallSession {
   private lastAnnounceAt = Number.NEGATIVE_INFINITY;
   private lastDecryptedPairId = 0;
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
+  /** Sender keys (§11): made with the first pair that announced group support. */
+  private groupMode: GroupMode | null = null;
+  private groupStartQueued = false;
+  /** In a group, a present confirmed participant does not speak group (§11.3): the group is not encrypted (§6.6). */
+  private groupLegacy = false;
+  /** More than 8 people (§11.9): CallSeal stops encrypting, and says so. */
+  private readonly sizeLimit = new GroupSizeLimit();
 
   constructor(private readonly opts: SessionOptions) {
     this.suite = checkSessionOptions(opts);
@@ -127,8 +146,14 @@ export class CallSession {
    * (`encrypted` and `identity-changed`), 'plain' in `unencrypted`, 'hold' otherwise (handshake-only or dropped).
    */
   sendMode(): 'encrypt' | 'plain' | 'hold' {
-    // A group call (§6.6) is `unencrypted` where policy allows plaintext, else `blocked`.
-    if (this.group) return this.policy.allowPlaintextFallback ? 'plain' : 'hold';
+    if (this.sizeLimit.tooLarge) return this.policy.allowPlaintextFallback ? 'plain' : 'hold';
+    if (this.group || this.groupMode?.active === true) {
+      // A group with a participant that does not speak group (§6.6, §11.3) is `unencrypted` where policy allows
+      // plaintext, else `blocked`; otherwise it is encrypted: under the sender key once switched (§11.5), before that
+      // under the current pair's keys.
+      if (this.groupLegacy) return this.policy.allowPlaintextFallback ? 'plain' : 'hold';
+      return this.current !== null || this.groupMode?.sending != null ? 'encrypt' : 'hold';
+    }
     if (this.current !== null) {
       // A new identity settling (§6.6) is `negotiating`: nothing is sent under a pair the user is not shown yet.
       return this.settlingUntil === Number.NEGATIVE_INFINITY || this.opts.now() >= this.settlingUntil ? 'encrypt' : 'hold';
@@ -141,13 +166,16 @@ export class CallSession {
   outgoingPacket(): Uint8Array | null {
     if (this.disposed) return null;
     const now = this.opts.now();
-    if (this.current !== null && this.quiet(now)) return this.announce(now); // the common case, per frame
+    const group = this.groupMode;
+    const groupBusy = group !== null && group.busy;
+    if (this.current !== null && !groupBusy && this.quiet(now)) return this.announce(now); // the common case, per frame
     // A superseded pair whose participant is still heard may be a group call's member (§6.6): it still gets its records.
     const pairs = [...this.pairs.values()].filter((entry) => isLive(entry, now)).map((entry) => entry.pair);
     const records = packRecords(pairs, this.rotation++, now);
+    const groupRecords = groupBusy ? group.records(now) : [];
     // A side with no confirmed pair announces itself in every frame (§6.1).
-    if (records.length === 0 && this.current !== null) return this.announce(now);
-    return encodeHandshakePacket({ from: this.myPid, records });
+    if (records.length === 0 && groupRecords.length === 0 && this.current !== null) return this.announce(now);
+    return withGroupRecords(encodeHandshakePacket({ from: this.myPid, records }), groupRecords);
   }
 
   /** In `unencrypted`, at most once a second: the packet for a probe frame (§6.4); null otherwise. */
@@ -227,14 +255,29 @@ export class CallSession {
       this.retired.clear();
     }
     this.updateGroup(now);
+    this.updateMembers(now);
     this.evaluate(now);
+  }
+
+  /** The group's sender keys, for the worker's frames (worker/group-frame-keys.ts); null before any group peer. */
+  groupKeys(): GroupMode | null {
+    return this.groupMode;
   }
 
   status(): SessionStatus {
     const epoch = this.epoch;
     const current = this.current;
-    if (this.group) {
-      return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'group-call' };
+    const group = this.groupMode;
+    if (this.sizeLimit.tooLarge) {
+      return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'group-too-large' };
+    }
+    if (this.group || group?.active === true) {
+      if (this.groupLegacy) {
+        return { state: this.policy.allowPlaintextFallback ? 'unencrypted' : 'blocked', epoch, detail: 'group-call' };
+      }
+      const now = this.opts.now();
+      const present = [...this.pairs.values()].filter((e) => e.promoted && isPresent(e, now)).map((e) => e.pair);
+      return groupStatus(group, present, now, epoch, this.suite);
     }
     if (this.opts.now() < this.settlingUntil) return { state: 'negotiating', epoch };
     if (current !== null) {
@@ -292,10 +335,49 @@ export class CallSession {
     entry.lastHeardAt = now;
     if (!entry.promoted || !groupDetected([...this.pairs.values()], now)) return;
     this.groupSeenAt = now;
-    if (!this.group) {
-      this.group = true;
-      this.emit();
+    this.enterGroup(now);
+  }
+
+  /** A group is detected (§6.6): encrypted with sender keys if every present participant speaks group (§11.3). */
+  private enterGroup(now: number): void {
+    const present = [...this.pairs.values()].filter((e) => e.promoted && isPresent(e, now));
+    const legacy = present.some((e) => !e.pair.speaksGroup(GROUP_PROTOCOL_VERSION));
+    const changed = !this.group || legacy !== this.groupLegacy;
+    this.group = true;
+    this.groupLegacy = legacy;
+    const mode = this.groupMode;
+    if (!legacy && mode !== null && !mode.active && !this.groupStartQueued && present.every((e) => mode.has(e.pair.peerPid))) {
+      this.groupStartQueued = true;
+      const pids = present.map((e) => e.pair.peerPid);
+      void this.enqueue(async () => {
+        await mode.start(pids, this.opts.now());
+        this.emit();
+      });
     }
+    if (changed) this.emit();
+  }
+
+  /**
+   * In group mode (§11.5): a member not heard for 3 s leaves (every sender rotates), a participant heard again joins
+   * again; the group's switch and its receivers' grace run on the same clock.
+   */
+  private updateMembers(now: number): void {
+    const mode = this.groupMode;
+    if (mode === null) return;
+    if (mode.active) {
+      for (const entry of this.pairs.values()) {
+        const pid = entry.pair.peerPid;
+        if (!entry.promoted || !mode.has(pid)) continue;
+        const present = isPresent(entry, now);
+        if (present === mode.isMember(pid)) continue;
+        void this.enqueue(async () => {
+          if (present) await mode.readmit(pid, this.opts.now());
+          else await mode.removeMember(pid, this.opts.now());
+          this.emit();
+        });
+      }
+    }
+    mode.tick(now);
   }
 
   /** A superseded pair whose participant has been heard since the current pair was confirmed: still in the call. */
@@ -311,10 +393,17 @@ export class CallSession {
    */
   private updateGroup(now: number): void {
     const confirmed = [...this.pairs.values()].filter((e) => e.promoted);
+    if (this.sizeLimit.update(confirmed.filter((e) => isPresent(e, now)).length, now)) this.emit();
     if (groupDetected(confirmed, now)) {
       this.groupSeenAt = now;
-      if (!this.group) {
-        this.group = true;
+      this.enterGroup(now);
+      return;
+    }
+    if (this.groupMode?.active === true) {
+      // Group mode lasts until the call ends (§11.1): a group of two still rotates at a leave. Who is there now?
+      const legacy = confirmed.some((e) => isPresent(e, now) && !e.pair.speaksGroup(GROUP_PROTOCOL_VERSION));
+      if (legacy !== this.groupLegacy) {
+        this.groupLegacy = legacy;
         this.emit();
       }
       return;
@@ -398,7 +487,24 @@ export class CallSession {
       if (outcome !== 'accepted' && outcome !== 'duplicate') this.reject(outcome);
       if (outcome === 'accepted' && record.kind === 'confirm' && entry.pair.peerNameDropped) this.reject('bad-name');
     }
-    if (this.pairs.get(key) === entry) this.progress(entry);
+    if (this.pairs.get(key) !== entry) return;
+    this.progress(entry);
+    if (packet.skipped > 0 && this.groupMode !== null) await this.processGroupRecords(bytes);
+  }
+
+  /** The group records of a packet (§11.4), for the group's keys; the reasons of those ignored are counted. */
+  private async processGroupRecords(bytes: Uint8Array): Promise<void> {
+    const mode = this.groupMode as GroupMode;
+    let parsed;
+    try {
+      parsed = groupRecordsOfPacket(bytes);
+    } catch (error) {
+      if (isE2eeError(error)) return this.reject(error.code);
+      throw error;
+    }
+    if (parsed.records.length === 0) return;
+    for (const reason of await mode.handle(parsed.from, parsed.records)) this.reject(reason);
+    this.emit();
   }
 
   /** A new pair for `pid`, within the bounds of §6.5; null (counted) when the budget or the table says no. */
@@ -439,6 +545,9 @@ export class CallSession {
     this.pairs.delete(entry.key);
     this.retired.add(entry.key);
     if (entry.promoted) this.opts.onPairRetired(entry.pair.id);
+    const mode = this.groupMode;
+    const pid = entry.pair.peerPid;
+    if (mode?.has(pid) === true) void this.enqueue(() => mode.removePeer(pid, this.opts.now()));
   }
 
   /** After a pair moved: ask for our signature once keys exist, and promote it once confirmed. */
@@ -525,6 +634,32 @@ export class CallSession {
     this.signFailed = false;
     this.reference ??= pair.peerIdentity;
     this.emit();
+    if (pair.speaksGroup(GROUP_PROTOCOL_VERSION)) this.addGroupPeer(entry, secrets);
+  }
+
+  /** A confirmed pair that speaks group (§11.3): its group keys; while group mode is on, a join (§11.5). */
+  private addGroupPeer(entry: Entry, secrets: NonNullable<Pair['secrets']>): void {
+    const hooks = {
+      onEncoderKeyFrame: () => this.keyFrame('encoder'),
+      onReceiverKeyFrame: () => this.keyFrame('receiver'),
+    };
+    const mode = (this.groupMode ??= new GroupMode(this.myPid, hooks));
+    const input = { pid: entry.pair.peerPid, pairId: entry.pair.id, sendSecret: secrets.sendSecret, receiveSecret: secrets.receiveSecret };
+    void this.enqueue(async () => {
+      if (this.pairs.get(entry.key) !== entry) return;
+      const now = this.opts.now();
+      await mode.addPeer(input, now);
+      if (this.group) this.enterGroup(now);
+      this.emit();
+    });
+  }
+
+  private keyFrame(side: 'encoder' | 'receiver'): void {
+    try {
+      this.opts.onKeyFrame?.(side);
+    } catch {
+      // A key frame is a courtesy: failing to ask must not break negotiation.
+    }
   }
 
   /**

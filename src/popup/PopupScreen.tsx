@@ -15,6 +15,7 @@ import { EncryptionSwitch } from './EncryptionSwitch';
 import { Header } from './Header';
 import { OwnName } from './OwnName';
 import { PolicyPanel } from './PolicyPanel';
+import { Participants } from './Participants';
 import { SecurityCode } from './SecurityCode';
 import { shownCallOf } from './shown-call';
 
@@ -93,6 +94,9 @@ export function PopupScreen(props: PopupScreenProps) {
           onVerified={onVerify}
           onCopy={(code) => props.onCopy?.(code)}
         />
+      )}
+      {status.participants !== undefined && status.participants.length > 0 && (
+        <Participants participants={status.participants} />
       )}
       {status.state !== 'off' && <CallDetails status={status} />}
       {view.enabled && (

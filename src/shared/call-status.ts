@@ -36,8 +36,17 @@ export const DETAIL_CODES = [
   'unsupported-codec',
   /** A local track's frames cannot be encrypted (its sender has no key, or a frame could not be cut) and are not sent (see `media`). */
   'media-not-sent',
-  /** More than one other participant (protocol.md §6.6): group calls are not encrypted yet. */
+  /**
+   * A group (protocol.md §6.6) in which someone's CallSeal does not speak group (§11.3): the group is not encrypted.
+   */
   'group-call',
+  /** More than 8 people (protocol.md §11.9): CallSeal stopped encrypting. */
+  'group-too-large',
+  /**
+   * Encrypted call, and media of someone in it arrives in clear all along: a participant without CallSeal (§11.3). It
+   * cannot decrypt the call, and CallSeal does not play its media.
+   */
+  'participant-without-callseal',
   /** The page's Content-Security-Policy blocks CallSeal's transform worker. */
   'worker-blocked',
   /** The browser lacks RTCRtpScriptTransform (Chrome/Edge before 141). */
@@ -199,6 +208,23 @@ export interface TabCallStatus {
   codecs?: MediaCodec[];
   /** When the current keys were agreed (milliseconds since the epoch, the background's clock). */
   keysChangedAt?: number;
+  /** A group call encrypted with sender keys (protocol.md §11.9): every other participant present. */
+  participants?: ParticipantStatus[];
+}
+
+/** One other participant of a group call, as the popup shows it (§11.9). */
+export interface ParticipantStatus {
+  /** `verified`: encrypted, and its identity is one the user verified. */
+  state: 'encrypted' | 'connecting' | 'verified';
+  securityCode: string;
+  peerIdentityPublicKey: string;
+  /** Its claimed display name (a claim), checked by the background. */
+  peerName?: string;
+  contact?: ContactSummary;
+  /** It can decrypt what you send now. */
+  hearsYou: boolean;
+  /** You hold its key and its media decrypted within the last 2 s. */
+  youHear: boolean;
 }
 
 export const NO_CALL: TabCallStatus = { state: 'off', epoch: 0, counters: ZERO_COUNTERS };

@@ -66,6 +66,55 @@ export interface SessionReport {
   codec?: CodecName;
   /** With `unsupported-codec` or `media-not-sent`: which media is dropped. */
   media?: MediaKind;
+  /** In a group call encrypted with sender keys (protocol.md §11.9): each other participant present. */
+  participants?: ReportParticipant[];
+}
+
+/** One other participant of a group call, as the worker reports it (§11.9). */
+export interface ReportParticipant {
+  /** `encrypted`: keys both ways; `connecting`: its pair or a sender key is pending. */
+  state: 'encrypted' | 'connecting';
+  /** The pair's code, "ddddd ddddd ddddd ddddd". */
+  securityCode: string;
+  /** Base64 of its identity key (32 bytes raw). */
+  peerIdentityPublicKey: string;
+  /** Its claimed display name (§4.5): a claim. */
+  peerName?: string;
+  /** It holds the key our media goes under now. */
+  hearsYou: boolean;
+  /** We hold its key, and its media decrypted within the last 2 s. */
+  youHear: boolean;
+}
+
+/** At most 7 others: a group is up to 8 people (§11.9). */
+const MAX_REPORT_PARTICIPANTS = 7;
+
+function isReportParticipant(value: unknown): value is ReportParticipant {
+  return (
+    isRecord(value) &&
+    (value.state === 'encrypted' || value.state === 'connecting') &&
+    isSecurityCode(value.securityCode) &&
+    isIdentityKeyBase64(value.peerIdentityPublicKey) &&
+    optional(value.peerName, isDisplayName) &&
+    typeof value.hearsYou === 'boolean' &&
+    typeof value.youHear === 'boolean'
+  );
+}
+
+function isParticipantList(value: unknown): value is ReportParticipant[] {
+  return Array.isArray(value) && value.length >= 1 && value.length <= MAX_REPORT_PARTICIPANTS && value.every(isReportParticipant);
+}
+
+function copyParticipant(p: ReportParticipant): ReportParticipant {
+  const copy: ReportParticipant = {
+    state: p.state,
+    securityCode: p.securityCode,
+    peerIdentityPublicKey: p.peerIdentityPublicKey,
+    hearsYou: p.hearsYou,
+    youHear: p.youHear,
+  };
+  if (p.peerName !== undefined) copy.peerName = p.peerName;
+  return copy;
 }
 
 /** What the hook can tell the background about the page (through the bridge); codes only. */
@@ -226,7 +275,8 @@ export function isSessionReport(value: unknown): value is SessionReport {
     optional(value.codecs, isCodecList) &&
     optional(value.detail, isDetailCode) &&
     optional(value.codec, isCodecName) &&
-    optional(value.media, isMediaKind)
+    optional(value.media, isMediaKind) &&
+    optional(value.participants, isParticipantList)
   );
 }
 
@@ -258,6 +308,7 @@ export function copySessionReport(report: SessionReport): SessionReport {
   if (report.detail !== undefined) copy.detail = report.detail;
   if (report.codec !== undefined) copy.codec = report.codec;
   if (report.media !== undefined) copy.media = report.media;
+  if (report.participants !== undefined) copy.participants = report.participants.map(copyParticipant);
   return copy;
 }
 

@@ -140,6 +140,13 @@ export function callWords(status: TabCallStatus): Readonly<StatusWords> {
     words.title = t('state_group_call_blocked_title');
     words.sentence = t('state_group_call_blocked_sentence');
   }
+  if (status.detail === 'group-too-large') {
+    words.title = t(status.state === 'blocked' ? 'state_group_too_large_blocked_title' : 'state_group_too_large_title');
+    words.sentence = t(status.state === 'blocked' ? 'state_group_too_large_blocked_sentence' : 'state_group_too_large_sentence');
+  }
+  if (status.participants !== undefined && (status.state === 'encrypted' || status.state === 'verified')) {
+    words.sentence = t('state_group_encrypted_sentence', status.participants.length); // §11.9: everyone, both ways
+  }
   if (status.state === 'verified' && status.contact?.name) {
     words.title = t('state_verified_named_title', status.contact.name);
     words.sentence = t('state_verified_named_sentence', status.contact.name);
@@ -155,6 +162,13 @@ export function callWords(status: TabCallStatus): Readonly<StatusWords> {
     const why = status.detail === 'unsupported-codec' ? t('why_codec', codecWords(status.codec)) : t('why_cannot_encrypt');
     words.title = t('words_not_sent_title', words.title, what, why);
     words.sentence = t('words_not_sent_sentence', words.sentence, what);
+    words.badge = '!';
+    words.badgeColor = AMBER;
+    if (words.tone === 'good') words.tone = 'pending';
+  }
+  if (status.detail === 'participant-without-callseal' && (status.state === 'encrypted' || status.state === 'verified')) {
+    words.title = t('words_plain_participant_title', words.title);
+    words.sentence = t('words_plain_participant_sentence', words.sentence);
     words.badge = '!';
     words.badgeColor = AMBER;
     if (words.tone === 'good') words.tone = 'pending';
@@ -220,6 +234,8 @@ const DETAIL_KEYS: Readonly<Record<Exclude<DetailCode, 'unsupported-codec' | 'me
   'peer-protocol-2': 'detail_peer_protocol_2',
   'peer-stopped-encrypting': 'detail_peer_stopped_encrypting',
   'group-call': 'detail_group_call',
+  'group-too-large': 'detail_group_too_large',
+  'participant-without-callseal': 'detail_participant_without_callseal',
   'worker-blocked': 'detail_worker_blocked',
   'unsupported-browser': 'detail_unsupported_browser',
   'no-bridge': 'detail_no_bridge',

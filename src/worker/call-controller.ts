@@ -19,7 +19,7 @@ import { systemClock, type WorkerClock } from './clock';
 import { FramePath, type ActiveSession } from './frame-path';
 import type { EncodedFrame } from './frames';
 import { KeyFrameRequests } from './key-frames';
-import { KeyRing } from './key-ring';
+import { MediaKeys } from './group-frame-keys';
 import { SenderIndexes, type SenderSlot } from './sender-indexes';
 import { Signer } from './signer';
 
@@ -43,9 +43,15 @@ export class CallController {
   private settings: PageSettings = { enabled: false, allowPlaintextFallback: true, fallbackAfterMs: DEFAULT_FALLBACK_AFTER_MS };
   private identity: Uint8Array | null = null;
   private session: CallSession | null = null;
-  private readonly keys = new KeyRing();
+  /** The pairs' keys and the group's (§5.3, §11.2): the KID of each received frame says which. */
+  private readonly keys = new MediaKeys(
+    () => this.session?.groupKeys() ?? null,
+    () => this.now(),
+  );
   private readonly signer: Signer;
   private readonly keyFrames: KeyFrameRequests;
+  /** Local video encoders: a key frame at a group key switch, and when a newcomer holds our key (§11.5). */
+  private readonly encoderKeyFrames: KeyFrameRequests;
   private readonly indexes: SenderIndexes;
   private readonly reporter: CallReporter;
   private readonly frames: FramePath;
@@ -58,6 +64,7 @@ export class CallController {
     this.now = () => clock.now();
     this.signer = new Signer(post, clock, timing.signTimeoutMs);
     this.keyFrames = new KeyFrameRequests(this.now);
+    this.encoderKeyFrames = new KeyFrameRequests(this.now);
     this.indexes = new SenderIndexes(this.now);
     this.reporter = new CallReporter(
       post,
@@ -125,6 +132,11 @@ export class CallController {
     return this.keyFrames.register(request);
   }
 
+  /** Video senders register here: at a group key switch each encoder makes a key frame (≤ 1 per 500 ms, §11.5). */
+  onEncoderKeyFrameNeeded(request: () => void): () => void {
+    return this.encoderKeyFrames.register(request);
+  }
+
   /** One frame of a send transform (frame-path.ts): what goes on the wire, or null (dropped). */
   outgoing(frame: EncodedFrame, senderIndex: number | undefined): Promise<EncodedFrame | null> {
     return this.frames.outgoing(frame, senderIndex);
@@ -184,6 +196,7 @@ export class CallController {
       },
       onPairRetired: (pairId) => this.keys.remove(pairId),
       onChange: () => this.reporter.report(),
+      onKeyFrame: (side) => (side === 'encoder' ? this.encoderKeyFrames : this.keyFrames).requestAll(),
     });
   }
 
@@ -203,6 +216,7 @@ export class CallController {
   private heartbeat(): void {
     this.session?.tick();
     this.keyFrames.flush();
+    this.encoderKeyFrames.flush();
     this.reporter.heartbeat(() => this.session?.noteCallEnded()); // the call ended: its warning ends too (§6.2)
   }
 }

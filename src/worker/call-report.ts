@@ -20,12 +20,14 @@ import {
   type MediaCodec,
   type MediaKind,
 } from '../shared/call-status';
-import type { SessionReport } from '../shared/messages';
+import type { ReportParticipant, SessionReport } from '../shared/messages';
 import type { WorkerToBridge } from '../shared/worker-messages';
 import { codecName, isVideo, mediaCodecOf, type EncodedFrame } from './frames';
 
 /** The peer's media only in clear for this long, in an encrypted call: the user is told (§6.3). */
 const PEER_SILENCE_MS = 2000;
+/** Plain peer frames in a row, in an encrypted call whose media decrypts, that make a participant without CallSeal. */
+const PLAIN_PARTICIPANT_FRAMES = 50;
 /** An unsupported codec, or media not sent, is named while its frames were dropped this recently. */
 const UNSUPPORTED_RECENT_MS = 2000;
 /** The call's details name the codecs seen this recently; each stream kind is sampled at most this often. */
@@ -52,6 +54,8 @@ export class CallReporter {
   private lastActivityAt = Number.NEGATIVE_INFINITY;
   private inCall = false;
   private lastPlainAt = Number.NEGATIVE_INFINITY;
+  /** Plain peer frames since the last gap of PEER_SILENCE_MS (a participant without CallSeal sends all along). */
+  private plainRun = 0;
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
   private unsupported: { codec: CodecName; media: MediaKind; at: number } | null = null;
   /** A local track's media frame that could not be encrypted, in an encrypted call (§6.3): it is not sent. */
@@ -132,8 +136,10 @@ export class CallReporter {
     drops[reason] = (drops[reason] ?? 0) + 1;
   }
 
-  /** A peer frame that is not CallSeal's arrived (§6.4). */
-  notePlainReceived(now: number): void {
+  /** A peer frame that is not CallSeal's arrived (§6.4); `unmarked`: without CallSeal's trailer or media marker. */
+  notePlainReceived(now: number, unmarked = true): void {
+    if (now - this.lastPlainAt >= PEER_SILENCE_MS) this.plainRun = 0;
+    if (unmarked) this.plainRun++;
     this.lastPlainAt = now;
   }
 
@@ -188,6 +194,20 @@ export class CallReporter {
       if (status.peerName !== undefined) report.peerName = status.peerName;
       if (status.suite !== undefined) report.suite = status.suite;
     }
+    if (state !== 'off' && status?.participants !== undefined && status.participants.length > 0) {
+      report.participants = status.participants.map((p) => {
+        const out: ReportParticipant = {
+          state: p.state,
+          securityCode: p.securityCode,
+          peerIdentityPublicKey: bytesToBase64(p.peerIdentityPublicKey),
+          hearsYou: p.hearsYou,
+          youHear: p.youHear,
+        };
+        if (p.peerName !== undefined) out.peerName = p.peerName;
+        return out;
+      });
+      if (status.suite !== undefined) report.suite = status.suite;
+    }
     if (state === 'off') return report;
     const codecs = MEDIA_CODECS.filter((codec) => now - (this.codecsSeen.get(codec) ?? Number.NEGATIVE_INFINITY) < CODEC_RECENT_MS);
     if (codecs.length > 0) report.codecs = codecs;
@@ -206,6 +226,10 @@ export class CallReporter {
       report.detail = 'media-not-sent';
       report.media = this.notSent.media;
     } else if (peerStopped) report.detail = 'peer-stopped-encrypting';
+    else if (state === 'encrypted' && this.plainRun >= PLAIN_PARTICIPANT_FRAMES && now - this.lastPlainAt < PEER_SILENCE_MS) {
+      // Media decrypts, and someone's arrives in clear all along: a participant without CallSeal (§11.3, §11.9).
+      report.detail = 'participant-without-callseal';
+    }
     return report;
   }
 

@@ -40,7 +40,7 @@ import {
   type EncodedFrame,
 } from './frames';
 import type { KeyFrameRequests } from './key-frames';
-import type { KeyRing } from './key-ring';
+import type { MediaKeys } from './group-frame-keys';
 
 const EMPTY = new Uint8Array(0);
 
@@ -50,13 +50,13 @@ export type ActiveSession = CallSession | 'drop' | 'pass';
 /** What the frame path works with: the session of the moment, the SFrame keys, key-frame requests, the reporter. */
 interface FramePathParts {
   activeSession(): ActiveSession;
-  keys: KeyRing;
+  keys: MediaKeys;
   keyFrames: KeyFrameRequests;
   reporter: CallReporter;
 }
 
 export class FramePath {
-  private readonly keys: KeyRing;
+  private readonly keys: MediaKeys;
   private readonly keyFrames: KeyFrameRequests;
   private readonly reporter: CallReporter;
   private readonly activeSession: () => ActiveSession;
@@ -133,7 +133,7 @@ export class FramePath {
       opened = await this.keys.open(data, start, start + parsed.payload.length, prefix, start);
     } catch (error) {
       // A media-only frame is CallSeal's only if it decrypts (§2): one that does not is plain media to the session.
-      if (parsed.candidate) return this.plainIncoming(session, frame, now);
+      if (parsed.candidate) return this.plainIncoming(session, frame, now, true);
       throw error;
     }
     const { pairId, frame: out } = opened;
@@ -219,7 +219,7 @@ export class FramePath {
     try {
       decrypted = await this.keys.decrypt(parsed.payload, layout.aad);
     } catch (error) {
-      if (parsed.candidate) return this.plainIncoming(session, frame, now);
+      if (parsed.candidate) return this.plainIncoming(session, frame, now, true);
       throw error;
     }
     const restored = layout.restore(decrypted.plaintext); // inconsistent lengths: throws, dropped as malformed
@@ -230,10 +230,14 @@ export class FramePath {
     return frame;
   }
 
-  /** A peer frame that is not CallSeal's: evidence (§6.4), passed only in `unencrypted`. */
-  private plainIncoming(session: CallSession, frame: EncodedFrame, now: number): EncodedFrame | null {
+  /**
+   * A peer frame that is not CallSeal's: evidence (§6.4), passed only in `unencrypted`. `marked`: it ended in the
+   * media marker but did not decrypt — plain for the session, but likely CallSeal media under keys this side does not
+   * hold (a group member's before its switch, §11.5), so it never makes a participant without CallSeal.
+   */
+  private plainIncoming(session: CallSession, frame: EncodedFrame, now: number, marked = false): EncodedFrame | null {
     session.notePlainFrame();
-    this.reporter.notePlainReceived(now);
+    this.reporter.notePlainReceived(now, !marked);
     return session.sendMode() === 'plain' ? this.passPlain(frame) : this.drop('plain-refused');
   }
 

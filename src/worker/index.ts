@@ -48,10 +48,16 @@ self.onrtctransform = (event: RTCTransformEvent) => {
   if (options.side === 'send') {
     const slot = controller.senderSlot(); // an index is taken on the first frame (§5.3)
     handle = (frame) => controller.outgoing(frame, slot.take());
-    if (options.media === 'video') {
-      // On a key switch the first frame under the new keys is a key frame, whoever confirmed last (§6.7).
+    if (options.media === 'video' && typeof transformer.generateKeyFrame === 'function') {
+      // On a key switch the first frame under the new keys is a key frame, whoever confirmed last (§6.7); in a
+      // group, also when a sender key changes or a member asks for one (§11).
       const makeKeyFrame = (): void => void transformer.generateKeyFrame().catch(() => undefined);
-      unregister = controller.onKeyFrameNeeded(makeKeyFrame);
+      const offKeyFrame = controller.onKeyFrameNeeded(makeKeyFrame);
+      const offEncoderKeyFrame = controller.onEncoderKeyFrameNeeded(makeKeyFrame);
+      unregister = () => {
+        offKeyFrame();
+        offEncoderKeyFrame();
+      };
     }
   } else {
     if (options.media === 'video') {

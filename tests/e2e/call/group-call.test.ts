@@ -1,28 +1,68 @@
 /**
- * Issue 8, item 5: three people in one call through an SFU (the werift relay, `group` topology), all with CallSeal
- * on. Group calls are not encrypted yet, so none of them may get a broken call or a false claim: every popup shows
- * the named state — not encrypted, "group calls are not encrypted yet" (policy allows plaintext here) — and every
- * participant sees the other two. When the third person leaves, the remaining two are encrypted again, with one
- * code, and still see each other.
+ * Issue 13: group calls through an SFU (the werift relay, `group` topology), one browser per participant, each with
+ * its own solid-colour camera.
+ * - Three people, CallSeal on in all three: every popup shows `encrypted` and lists the two others, each encrypted
+ *   both ways with its own 20-digit code (the same code in both popups of a pair); everyone sees everyone; what the
+ *   relay copied from each sender is CallSeal frames only and does not decode to its colour; one leaves and comes
+ *   back (a new worker session) and video keeps going, encrypted, for all three.
+ * - One of three without CallSeal: the two with CallSeal are encrypted between themselves, see each other, and say
+ *   that someone in the call has no CallSeal; the third sees neither of them (it cannot decrypt), and nothing they
+ *   send is in clear.
  */
 import type { Page } from 'puppeteer';
 import { afterEach, describe, expect, it } from 'vitest';
+import { endsInMediaMarker, hasCallSealTrailer } from '../../../src/e2ee/frame-container';
 import { BLUE, GREEN, RED } from '../support/fake-camera';
 import type { Popup } from '../support/call';
 import { startGroupCall, type GroupCall, type Member } from '../support/group';
+import { decodesToColor, formatColor } from '../support/picture';
 import { waitFor } from '../support/wait';
 
-const text = (page: Page, testId: string): Promise<string | undefined> =>
-  page.evaluate((id) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? undefined, testId);
+interface ShownParticipant {
+  state: string | undefined;
+  code: string | undefined;
+}
 
-describe('three people in one call', () => {
+/** The participants the popup lists (protocol.md §11.9). */
+const participants = (page: Page): Promise<ShownParticipant[]> =>
+  page.evaluate(() =>
+    [...document.querySelectorAll('[data-testid="participant"]')].map((li) => ({
+      state: li.getAttribute('data-state') ?? undefined,
+      code: li.querySelector('[data-testid="participant-code"]')?.textContent ?? undefined,
+    })),
+  );
+
+const detailText = (page: Page): Promise<string | undefined> =>
+  page.evaluate(() => document.querySelector('[data-testid="call-detail"]')?.textContent ?? undefined);
+
+/** Every popup `encrypted`, listing `others` participants, each encrypted both ways. */
+async function waitAllEncrypted(call: GroupCall, popups: readonly Popup[], others: number, timeout = 90_000): Promise<ShownParticipant[][]> {
+  let last: unknown;
+  return waitFor(
+    async () => {
+      const seen = await Promise.all(popups.map(async (p) => ({ state: await p.state(), list: await participants(p.page) })));
+      last = seen;
+      const ok = seen.every((s) => s.state === 'encrypted' && s.list.length === others && s.list.every((x) => x.state === 'encrypted'));
+      return ok ? seen.map((s) => s.list) : undefined;
+    },
+    { timeout, interval: 250, message: `every popup encrypted with ${others} participants` },
+  ).catch(async (error: unknown) => {
+    throw new Error(`${(error as Error).message}; saw ${JSON.stringify(last)}; ${await call.diagnose()}`);
+  });
+}
+
+async function expectEveryoneSeesEveryone(call: GroupCall, members: readonly Member[], timeout?: number): Promise<void> {
+  for (const viewer of members) for (const sender of members) if (sender !== viewer) await call.waitForColor(viewer, sender, timeout);
+}
+
+describe('group calls through an SFU', () => {
   let call: GroupCall | undefined;
   afterEach(async () => {
     await call?.close();
     call = undefined;
   });
 
-  it('shows "group calls are not encrypted yet" to everyone, media works, and two left are encrypted again', async () => {
+  it('three people with CallSeal: everyone encrypted with everyone, the relay sees nothing, a leave and rejoin keep video going', async () => {
     call = await startGroupCall(
       [
         { name: 'alice', color: RED },
@@ -31,34 +71,94 @@ describe('three people in one call', () => {
       ],
       { e2ee: true },
     );
-    const [alice, bob, carol] = call.members as [Member, Member, Member];
-    const popups = await Promise.all(call.members.map((m) => m.popup()));
-    for (const popup of popups) {
-      await popup.waitForState('unencrypted', 40_000);
-      expect(await text(popup.page, 'call-state')).toBe('Not encrypted: group calls are not encrypted yet');
-      expect(await text(popup.page, 'call-detail')).toMatch(/more than one other person/);
+    const members = call.members as [Member, Member, Member];
+    const popups = await Promise.all(members.map((m) => m.popup()));
+    const lists = await waitAllEncrypted(call, popups, 2);
+    // Six per-peer codes, three pairs: each pair's code appears in exactly its two popups.
+    const codes = lists.flat().map((x) => x.code);
+    for (const code of codes) {
+      expect(code).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
+      expect(codes.filter((c) => c === code)).toHaveLength(2);
     }
-    // Media works: everyone sees the other two.
-    for (const viewer of call.members) {
-      for (const sender of call.members) if (sender !== viewer) await call.waitForColor(viewer, sender);
-    }
+    expect(new Set(codes).size).toBe(3);
+    await expectEveryoneSeesEveryone(call, members);
 
+    // What the SFU sees: CallSeal frames only, and no sender's copy decodes to its picture.
+    const relay = call.relay;
+    await waitFor(() => members.every((m) => relay.copies(m.name).video.length >= 30), {
+      timeout: 15_000,
+      interval: 200,
+      message: 'the relay to copy 30 video frames of each participant',
+    });
+    const decoder = await members[0].browser.newPage();
+    await decoder.goto(call.server.url('/'));
+    for (const sender of members) {
+      const copies = relay.copies(sender.name);
+      const plain = [...copies.video, ...copies.audio].filter((f) => !(hasCallSealTrailer(f) || endsInMediaMarker(f)));
+      expect(plain, `${sender.name} sent ${plain.length} frames without CallSeal's trailer`).toHaveLength(0);
+      const report = await decodesToColor(decoder, copies.video.slice(-60), sender.color, { maxFrames: 60 });
+      expect(report.matches, `${sender.name}'s copy decoded to ${formatColor(report.average)}`).toBe(false);
+    }
+    await decoder.close();
+
+    // Carol leaves: Alice and Bob stay encrypted (keys rotated, §11.5) and keep seeing each other.
+    const [alice, bob, carol] = members;
     await carol.leave();
-    const [alicePopup, bobPopup] = popups as [Popup, Popup];
+    await waitAllEncrypted(call, popups.slice(0, 2), 1);
+    await call.waitForColor(alice, bob);
+    await call.waitForColor(bob, alice);
+
+    // Carol comes back (a new worker session): everyone encrypted with everyone again, and everyone sees everyone.
+    await carol.rejoin();
+    await waitAllEncrypted(call, popups, 2);
+    // A rejoined page starts its camera, connections and decoders afresh: on a loaded machine that alone can take
+    // longer than the 20 s the other checks allow.
+    await expectEveryoneSeesEveryone(call, members, 60_000);
+  }, 360_000);
+
+  it('one of three without CallSeal: the two with it are encrypted and see each other; the third sees neither', async () => {
+    call = await startGroupCall(
+      [
+        { name: 'alice', color: RED },
+        { name: 'bob', color: BLUE },
+        { name: 'carol', color: GREEN, e2ee: false },
+      ],
+      { e2ee: true },
+    );
+    const [alice, bob, carol] = call.members as [Member, Member, Member];
+    const popups = await Promise.all([alice.popup(), bob.popup()]);
     const code = await waitFor(
       async () => {
-        const [a, b, codeA, codeB] = await Promise.all([
-          alicePopup.state(),
-          bobPopup.state(),
-          alicePopup.securityCode(),
-          bobPopup.securityCode(),
-        ]);
+        const [a, b, codeA, codeB] = await Promise.all([popups[0].state(), popups[1].state(), popups[0].securityCode(), popups[1].securityCode()]);
         return a === 'encrypted' && b === 'encrypted' && codeA !== undefined && codeA === codeB ? codeA : undefined;
       },
-      { timeout: 30_000, interval: 250, message: 'alice and bob encrypted again with one code' },
+      { timeout: 40_000, interval: 250, message: 'alice and bob encrypted with one code' },
     );
     expect(code).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
     await call.waitForColor(alice, bob);
     await call.waitForColor(bob, alice);
-  }, 150_000);
+    // Both say plainly that someone in the call has no CallSeal (§11.9), with an amber shield rather than a green one.
+    const relay = call.relay;
+    await waitFor(() => (relay.stats().received.carol?.audio ?? 0) > 0, {
+      timeout: 30_000,
+      interval: 250,
+      message: 'carol to publish (her camera starts last)',
+    });
+    for (const popup of popups) {
+      await waitFor(async () => /^Someone in this call does not have CallSeal/.test((await detailText(popup.page)) ?? ''), {
+        timeout: 30_000,
+        interval: 250,
+        message: 'the popup to say someone has no CallSeal',
+      });
+    }
+    // Carol, without CallSeal, receives only ciphertext from them: never their colours.
+    await expect(call.waitForColor(carol, alice, 5_000)).rejects.toThrow(/carol to see alice's colour/);
+    await expect(call.waitForColor(carol, bob, 2_000)).rejects.toThrow(/carol to see bob's colour/);
+    expect(relay.stats().forwarded.carol?.video ?? 0, 'the relay forwarded their video to carol').toBeGreaterThan(0);
+    for (const sender of [alice, bob]) {
+      const copies = relay.copies(sender.name);
+      const plain = [...copies.video, ...copies.audio].filter((f) => !(hasCallSealTrailer(f) || endsInMediaMarker(f)));
+      expect(plain, `${sender.name} sent ${plain.length} frames in clear`).toHaveLength(0);
+    }
+  }, 200_000);
 });

@@ -10,16 +10,21 @@ import { launchBrowser, type TestBrowser } from './browser';
 import { popupFor, switchOn, type Popup } from './call';
 import { fakeCameras, type Rgb } from './fake-camera';
 import { startRelay, type Relay } from './relay';
+import { latestReport, watchReports } from './reports';
 import { waitFor } from './wait';
 
 export interface Member {
   name: string;
   color: Rgb;
+  /** CallSeal is loaded and switched on. */
+  e2ee: boolean;
   browser: TestBrowser;
   page: Page;
   popup(): Promise<Popup>;
   /** Leaves the room (the page navigates away). */
   leave(): Promise<void>;
+  /** Comes back into the room (the page loads the call again: a new worker session, a new pid). */
+  rejoin(): Promise<void>;
 }
 
 export interface GroupCall {
@@ -28,10 +33,22 @@ export interface GroupCall {
   members: Member[];
   /** Waits until `viewer` sees `sender`'s colour in its video of `sender`. */
   waitForColor(viewer: Member, sender: Member, timeout?: number): Promise<void>;
+  /** Each member's decoders, signalling errors and worker counters, and the relay's counts (for a failure's message). */
+  diagnose(): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startGroupCall(people: readonly { name: string; color: Rgb }[], options: { e2ee?: boolean } = {}): Promise<GroupCall> {
+/** One participant: `e2ee` (default: the call's option) says whether CallSeal is loaded and switched on. */
+export interface Person {
+  name: string;
+  color: Rgb;
+  e2ee?: boolean;
+}
+
+export async function startGroupCall(
+  people: readonly Person[],
+  options: { e2ee?: boolean } = {},
+): Promise<GroupCall> {
   const stack: (() => Promise<unknown>)[] = [];
   const close = async (): Promise<void> => {
     const errors: unknown[] = [];
@@ -46,25 +63,29 @@ export async function startGroupCall(people: readonly { name: string; color: Rgb
     const cameras = await fakeCameras();
     stack.push(() => cameras.cleanup());
     const room = `group-${process.pid}-${Date.now()}`;
-    const join = async ({ name, color }: { name: string; color: Rgb }): Promise<Member> => {
-      const browser = await launchBrowser({ withExtension: options.e2ee ?? false, args: [await cameras.flag(name, color)] });
+    const join = async ({ name, color, e2ee = options.e2ee ?? false }: Person): Promise<Member> => {
+      const browser = await launchBrowser({ withExtension: e2ee, args: [await cameras.flag(name, color)] });
       stack.push(() => browser.close());
       const page = await browser.newPage();
       page.on('pageerror', (error) => console.warn(`[${name} page error]`, error));
       let popup: Promise<Popup> | undefined;
-      if (options.e2ee) {
+      if (e2ee) {
         await page.goto(server.url('/'));
         popup = switchOn(browser, page);
         await popup;
+        await watchReports(browser); // the worker's drop counters, for a failure's diagnosis
       }
-      await page.goto(server.url(`/?${new URLSearchParams({ room, peer: name, topology: 'group', loopback: '1' })}`));
+      const roomUrl = server.url(`/?${new URLSearchParams({ room, peer: name, topology: 'group', loopback: '1' })}`);
+      await page.goto(roomUrl);
       return {
         name,
         color,
+        e2ee,
         browser,
         page,
         popup: () => (popup ??= popupFor(browser, page)),
         leave: async () => void (await page.goto(server.url('/'))),
+        rejoin: async () => void (await page.goto(roomUrl)),
       };
     };
     // One after the other: each newcomer finds the others in the room.
@@ -82,14 +103,34 @@ export async function startGroupCall(people: readonly { name: string; color: Rgb
             return isColorNear(last, sender.color);
           },
           { timeout, interval: 250, message: `${viewer.name} to see ${sender.name}'s colour` },
-        ).catch((error: unknown) => {
-          throw new Error(`${(error as Error).message}; saw ${formatColor(last)}`);
+        ).catch(async (error: unknown) => {
+          const seen = await diagnosis(members, relay).catch((e: unknown) => `(no diagnosis: ${String(e)})`);
+          throw new Error(`${(error as Error).message}; saw ${formatColor(last)}; ${seen}`);
         });
       },
+      diagnose: () => diagnosis(members, relay).catch((e: unknown) => `(no diagnosis: ${String(e)})`),
       close,
     };
   } catch (error) {
     await close().catch(() => {});
     throw error;
   }
+}
+
+/** What a failed wait needs to be explained: each member's decoders, signalling errors and worker; the relay's counts. */
+async function diagnosis(members: readonly Member[], relay: Relay): Promise<string> {
+  const seen: Record<string, unknown> = {};
+  for (const m of members) {
+    const page = await m.page
+      .evaluate(async () => {
+        const demo = (window as unknown as { demo?: { remotes: unknown; errors: unknown; receivedVideo(): Promise<unknown> } }).demo;
+        return { remotes: demo?.remotes, errors: demo?.errors, received: await demo?.receivedVideo() };
+      })
+      .catch((error: unknown) => String(error));
+    const report = m.e2ee ? await latestReport(m.browser).catch(() => undefined) : undefined;
+    seen[m.name] = { page, worker: report && { state: report.state, epoch: report.epoch, counters: report.counters } };
+  }
+  const stats = relay.stats();
+  seen.relay = { keyframeRequests: stats.keyframeRequests, received: stats.received, forwarded: stats.forwarded };
+  return JSON.stringify(seen);
 }

@@ -4,6 +4,7 @@
  * the key-change warnings (a contact's name claimed with another key, an identity change away from a contact,
  * encryption lost) — notified once, and never `verified` until the user compares again — and the options port.
  */
+import { groupCapabilityExtension } from '../../../src/e2ee/group-keys';
 import { describe, expect, it } from 'vitest';
 import { ContactBook, type ContactsBackend } from '../../../src/background/contacts';
 import type { StoredContact } from '../../../src/background/database';
@@ -55,14 +56,14 @@ async function start(displayName = '') {
 }
 
 describe('the display name', () => {
-  it('is appended to what the identity signs and returned with the signature', async () => {
+  it('is appended to what the identity signs and returned with the signature, before the group capability', async () => {
     const { bg, bridge, send } = await start('Alice');
     await send(report());
     const input = Buffer.alloc(40, 7).toString('base64');
     bridge.send({ kind: 'sign', requestId: 5, input });
     await bg.settled();
     const [signed] = bridge.ofKind('signed');
-    const extensions = encodeDisplayNameExtension('Alice');
+    const extensions = new Uint8Array([...encodeDisplayNameExtension('Alice'), ...groupCapabilityExtension()]);
     expect(signed?.extensions).toBe(Buffer.from(extensions).toString('base64'));
     const settings = bridge.ofKind('settings')[0] as unknown as { identityPublicKey: string };
     const key = await crypto.subtle.importKey('raw', Buffer.from(settings.identityPublicKey, 'base64'), 'Ed25519', false, ['verify']);

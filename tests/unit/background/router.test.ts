@@ -2,6 +2,7 @@
  * The background's router, driven through fake ports, a fake clock and in-memory storage: who may talk to it, what
  * it signs and for whom, when it makes an identity, and what "Codes match" verifies (protocol.md §4.3, §7.4).
  */
+import { groupCapabilityExtension } from '../../../src/e2ee/group-keys';
 import { describe, expect, it } from 'vitest';
 import { createRouter, type BackgroundRouter } from '../../../src/background/router';
 import type { PopupView } from '../../../src/shared/messages';
@@ -38,11 +39,12 @@ const lastView = (popup: FakePort): PopupView => {
   return view;
 };
 
+/** The background signs the extensions it appends too: no name here, so only the group capability (§11.3). */
 async function verifySignature(publicKeyBase64: string, signature: string, signedInput: string): Promise<boolean> {
   const key = await crypto.subtle.importKey('raw', Buffer.from(publicKeyBase64, 'base64'), 'Ed25519', false, [
     'verify',
   ]);
-  const message = Buffer.from(signatureMessage(new Uint8Array(Buffer.from(signedInput, 'base64'))));
+  const message = Buffer.from(signatureMessage(new Uint8Array(Buffer.from(signedInput, 'base64')), groupCapabilityExtension()));
   return crypto.subtle.verify('Ed25519', key, Buffer.from(signature, 'base64'), message);
 }
 

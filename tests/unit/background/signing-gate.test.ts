@@ -9,7 +9,9 @@ import { heldSnapshot, type PolicySnapshot } from '../../../src/background/polic
 import { createSigningGate } from '../../../src/background/signing-gate';
 import type { BridgeSender } from '../../../src/background/sender-check';
 import { encodeDisplayNameExtension } from '../../../src/e2ee/display-name';
+import { groupCapabilityExtension } from '../../../src/e2ee/group-keys';
 import { signatureMessage } from '../../../src/e2ee/signing';
+import { concatBytes } from '../../../src/shared/bytes';
 import type { BackgroundToPage } from '../../../src/shared/messages';
 import { memoryIdentityStore, modeSnapshot } from './fakes';
 import { FakeClock } from '../support/fake-clock';
@@ -38,12 +40,12 @@ const codeOf = (answer: BackgroundToPage): string | undefined =>
   answer.kind === 'sign-refused' ? answer.code : answer.kind === 'signed' ? 'signed' : undefined;
 
 describe('the signing gate', () => {
-  it('signs label || input || the background’s own extensions, and answers with both', async () => {
+  it('signs label || input || the background’s own extensions (display name, group capability), and answers with both', async () => {
     const { signing, identity } = gate({ name: 'Alice' });
     const answer = await signing.answer(FRAME, 5, input(9));
     if (answer.kind !== 'signed') throw new Error(`not signed: ${JSON.stringify(answer)}`);
     expect(answer.requestId).toBe(5);
-    const extensions = encodeDisplayNameExtension('Alice');
+    const extensions = concatBytes(encodeDisplayNameExtension('Alice'), groupCapabilityExtension());
     expect(answer.extensions).toBe(Buffer.from(extensions).toString('base64'));
     const publicKey = new Uint8Array((await identity.get()).publicKey);
     const key = await crypto.subtle.importKey('raw', publicKey, 'Ed25519', false, ['verify']);

@@ -135,17 +135,38 @@ describe('status words', () => {
     expect(detailSentence('unsupported-codec', 'H265', 'audio')).toMatch(/Audio in H265 is not sent or played\.$/);
   });
 
-  it('names a group call in the headline: not encrypted yet, or blocked under required', () => {
+  it('names a group that cannot be encrypted in the headline: an older CallSeal, or more than 8 people', () => {
     expect(statusWordsFor({ state: 'unencrypted', detail: 'group-call' })).toMatchObject({
-      sentence: 'Not encrypted: group calls are not encrypted yet',
-      title: 'CallSeal: call NOT encrypted — group calls are not encrypted yet',
+      sentence: "Not encrypted: someone's CallSeal cannot encrypt group calls",
+      title: "CallSeal: call NOT encrypted — someone's CallSeal cannot encrypt group calls",
       tone: 'bad',
       badge: '!',
     });
     expect(statusWordsFor({ state: 'blocked', detail: 'group-call' }).sentence).toBe(
-      'Blocked: group calls are not encrypted yet, so no media is sent or played',
+      "Blocked: someone's CallSeal cannot encrypt group calls, so no media is sent or played",
     );
-    expect(detailSentence('group-call')).toMatch(/does not encrypt group calls yet/);
+    expect(detailSentence('group-call')).toMatch(/cannot encrypt group calls \(an older version\)/);
+    expect(statusWordsFor({ state: 'unencrypted', detail: 'group-too-large' })).toMatchObject({
+      sentence: 'Not encrypted: more than 8 people, CallSeal stopped encrypting',
+      tone: 'bad',
+    });
+    expect(statusWordsFor({ state: 'blocked', detail: 'group-too-large' }).sentence).toMatch(/^Blocked: more than 8 people/);
+  });
+
+  it('an encrypted group says how many people it covers; someone without CallSeal makes it amber (§11.9)', () => {
+    const participant = {
+      state: 'encrypted' as const,
+      securityCode: '00000 11111 22222 33333',
+      peerIdentityPublicKey: 'A'.repeat(43) + '=',
+      hearsYou: true,
+      youHear: true,
+    };
+    const group = statusWordsFor({ state: 'encrypted', participants: [participant, participant] });
+    expect(group.sentence).toBe('Encrypted end to end: everyone in this group call (2 others)');
+    expect(group.tone).toBe('good');
+    const plain = statusWordsFor({ state: 'encrypted', detail: 'participant-without-callseal' });
+    expect(plain).toMatchObject({ badge: '!', tone: 'pending', sentence: 'Encrypted end to end, but someone in the call has no CallSeal' });
+    expect(detailSentence('participant-without-callseal')).toMatch(/^Someone in this call does not have CallSeal/);
   });
 
   it('says plainly when the page runs its own transforms (issue 8 item 6)', () => {

@@ -12,7 +12,7 @@ import type { WorkerToBridge } from '../../../src/shared/worker-messages';
 import { CallReporter } from '../../../src/worker/call-report';
 import { FramePath, type ActiveSession } from '../../../src/worker/frame-path';
 import { KeyFrameRequests } from '../../../src/worker/key-frames';
-import { KeyRing } from '../../../src/worker/key-ring';
+import { MediaKeys } from '../../../src/worker/group-frame-keys';
 import { pairKeys } from './support/pair-keys';
 import { FakeClock } from '../support/fake-clock';
 import { MEDIA, contains, encodedFrame } from './support/call-harness';
@@ -52,7 +52,7 @@ function side(keys?: ConfirmedPairKeys) {
   let active: ActiveSession = session as unknown as CallSession;
   const reports: WorkerToBridge[] = [];
   const reporter = new CallReporter((m) => reports.push(m), () => clock.now(), () => ({ settings: 'on', status: () => undefined }), 5000);
-  const ring = new KeyRing();
+  const ring = new MediaKeys(() => null, () => clock.now()); // no group: the pairs' keys only
   if (keys) ring.install(keys);
   const path = new FramePath({ activeSession: () => active, keys: ring, keyFrames: new KeyFrameRequests(() => clock.now()), reporter });
   const run = async (p: Promise<unknown>) => p.catch((e: unknown) => path.failed(e));

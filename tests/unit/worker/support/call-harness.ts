@@ -10,6 +10,8 @@ import { afterEach } from 'vitest';
 import { CallController, type ControllerTiming, type EncodedFrame } from '../../../../src/worker/call-controller';
 import type { SessionReport } from '../../../../src/shared/messages';
 import type { WorkerToBridge } from '../../../../src/shared/worker-messages';
+import { groupCapabilityExtension } from '../../../../src/e2ee/group-keys';
+import { signatureMessage } from '../../../../src/e2ee/signing';
 import { makeIdentity, type TestIdentity } from '../../e2ee/helpers';
 import { FakeClock } from '../../support/fake-clock';
 
@@ -38,6 +40,11 @@ export interface PartyOptions {
   refuseFirstSignatures?: number;
   /** Leave out the settings message: the test sends it. */
   noSettings?: boolean;
+  /**
+   * The background signs the group capability (protocol.md §11.3) with every CONFIRM, as the real one does; false
+   * plays a 1:1-only CallSeal (before §11).
+   */
+  group?: boolean;
 }
 
 export interface Party {
@@ -49,6 +56,8 @@ export interface Party {
   signInputs: Uint8Array[];
   /** Key frames the (one) video receiver was asked to request. */
   keyFrameRequests: number;
+  /** Key frames the (one) video encoder was asked to make (group key switches, §11.5). */
+  encoderKeyFrames: number;
   /** One outgoing frame through the send transform: the bytes that go on the wire, or null (dropped). */
   send(media?: Uint8Array, kind?: 'audio' | 'video'): Promise<Uint8Array | null>;
   /** One wire frame through the receive transform: what reaches the decoder, or null (dropped). */
@@ -78,7 +87,8 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
   const identity = options.identity ?? (await makeIdentity());
   const reports: SessionReport[] = [];
   const box: { controller?: CallController } = {};
-  const counters = { signRequests: 0, keyFrameRequests: 0 };
+  const counters = { signRequests: 0, keyFrameRequests: 0, encoderKeyFrames: 0 };
+  const extensions = options.group === false ? new Uint8Array(0) : groupCapabilityExtension();
   let refusals = options.refuseFirstSignatures ?? 0;
   const signInputs: Uint8Array[] = [];
   const post = (message: WorkerToBridge): void => {
@@ -88,12 +98,13 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
     signInputs.push(message.input);
     const refuse = refusals-- > 0;
     // The background's part, answered asynchronously as over the real bridge.
-    void (refuse ? Promise.reject(new Error('refused')) : identity.sign(message.input)).then(
+    const signed = refuse ? Promise.reject(new Error('refused')) : identity.signRaw(signatureMessage(message.input, extensions));
+    void signed.then(
       (signature) => box.controller?.handleBridgeMessage({
         kind: 'signed',
         requestId: message.requestId,
         signature,
-        extensions: new Uint8Array(0),
+        extensions: extensions.slice(),
       }),
       () => box.controller?.handleBridgeMessage({ kind: 'sign-refused', requestId: message.requestId, code: 'refused' }),
     );
@@ -103,6 +114,7 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
   controller.noteTransform();
   const senderIndex = controller.allocateSenderIndex();
   controller.onKeyFrameNeeded(() => void counters.keyFrameRequests++);
+  controller.onEncoderKeyFrameNeeded(() => void counters.encoderKeyFrames++);
   if (!options.noSettings) {
     controller.handleBridgeMessage({
       kind: 'settings',
@@ -125,6 +137,9 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
     },
     get keyFrameRequests() {
       return counters.keyFrameRequests;
+    },
+    get encoderKeyFrames() {
+      return counters.encoderKeyFrames;
     },
     async send(media = MEDIA, kind = 'audio') {
       const out = await controller.outgoing(encodedFrame(media, kind), senderIndex).catch((e: unknown) => controller.frameFailed(e));

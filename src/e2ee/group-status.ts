@@ -1,0 +1,56 @@
+/**
+ * What a session in group mode shows (protocol.md §11.9), and how its group records join a packet (§11.4).
+ *
+ * A participant is `encrypted` only when both directions hold: we have its sender key, and it acknowledged the key we
+ * send under (so it can decrypt what we send now). Anyone else present is `connecting`. The session's state is
+ * `encrypted` only when every participant present is, never before our own switch (§11.5): the status never says
+ * encrypted while a participant present cannot decrypt us, or we it. Pure functions over the session's pairs and its
+ * group mode.
+ */
+import { concatBytes, toHex } from './bytes';
+import { MAX_PACKET_LENGTH } from './constants';
+import type { GroupMode } from './group-mode';
+import { encodeGroupRecord, type GroupRecord } from './group-records';
+import type { Pair } from './pair';
+import type { GroupParticipantStatus, SessionStatus } from './session-options';
+
+/** The session's status in group mode, one entry per confirmed participant present (sorted by pid). */
+export function groupStatus(group: GroupMode | null, present: readonly Pair[], now: number, epoch: number, suite: number): SessionStatus {
+  const views = new Map((group?.view(now) ?? []).map((v) => [toHex(v.pid), v]));
+  const switched = group !== null && group.active && group.sending !== null;
+  const participants = present
+    .filter((pair) => pair.peerIdentity !== null && pair.secrets !== null)
+    .map((pair): GroupParticipantStatus => {
+      const view = views.get(toHex(pair.peerPid));
+      const hearsYou = switched && view !== undefined && view.hearsUs;
+      const holdsKey = view !== undefined && view.holdsKey;
+      const out: GroupParticipantStatus = {
+        pid: toHex(pair.peerPid),
+        state: hearsYou && holdsKey ? 'encrypted' : 'connecting',
+        securityCode: (pair.secrets as NonNullable<Pair['secrets']>).securityCode,
+        peerIdentityPublicKey: (pair.peerIdentity as Uint8Array).slice(),
+        hearsYou,
+        youHear: holdsKey && view.mediaRecent,
+      };
+      const name = pair.peerDisplayName;
+      if (name !== null) out.peerName = name;
+      return out;
+    })
+    .sort((a, b) => (a.pid < b.pid ? -1 : a.pid > b.pid ? 1 : 0));
+  const encrypted = participants.length > 0 && participants.every((p) => p.state === 'encrypted');
+  return { state: encrypted ? 'encrypted' : 'negotiating', epoch, suite, participants };
+}
+
+/** The packet with as many group records appended as fit in MAX_PACKET_LENGTH (the rest go in later packets). */
+export function withGroupRecords(packet: Uint8Array<ArrayBuffer>, records: readonly GroupRecord[]): Uint8Array<ArrayBuffer> {
+  if (records.length === 0) return packet;
+  const parts: Uint8Array[] = [packet];
+  let size = packet.length;
+  for (const record of records) {
+    const bytes = encodeGroupRecord(record);
+    if (size + bytes.length > MAX_PACKET_LENGTH) continue;
+    parts.push(bytes);
+    size += bytes.length;
+  }
+  return concatBytes(...parts);
+}

@@ -1,0 +1,37 @@
+import type { ParticipantStatus } from '../shared/call-status';
+import { t } from '../shared/i18n';
+
+/**
+ * The other people of a group call encrypted with sender keys (protocol.md §11.9): each with its state, who can
+ * decrypt whom, and its own 20-digit code, to compare with that person as in a call of two. A name is the user's
+ * contact's, or a claim the person's identity signed ("says they are …"), never shown as fact.
+ */
+export function Participants({ participants }: { participants: readonly ParticipantStatus[] }) {
+  return (
+    <section class="participants" aria-labelledby="participants-heading" data-testid="participants">
+      <h2 id="participants-heading">{t('participants_heading')}</h2>
+      <ul>
+        {participants.map((p, index) => (
+          <li key={p.peerIdentityPublicKey} data-testid="participant" data-state={p.state}>
+            <p class="participant-name">
+              {p.contact?.name
+                ? p.contact.name
+                : p.peerName !== undefined
+                  ? t('participant_claim', p.peerName)
+                  : t('participant_unnamed', index + 1)}
+              {' — '}
+              <span data-testid="participant-state">{t(`participant_state_${p.state}`)}</span>
+            </p>
+            <p class="participant-directions">
+              {t(p.hearsYou ? 'participant_hears_you_yes' : 'participant_hears_you_no')};{' '}
+              {t(p.youHear ? 'participant_you_hear_yes' : 'participant_you_hear_no')}
+            </p>
+            <p class="security-code participant-code" data-testid="participant-code">
+              {p.securityCode}
+            </p>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

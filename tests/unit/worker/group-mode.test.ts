@@ -1,0 +1,155 @@
+/**
+ * Group mode on fake time (protocol.md §11.5, §11.9): transform-worker controllers of three and four people, whose
+ * frames the test fans out as an SFU does, with real WebCrypto and real signatures (the group capability signed as
+ * the background signs it). Everyone reaches `encrypted` with every other participant listed, media under sender
+ * keys decrypts for everyone present, a leave rotates the keys so that the leaver cannot decrypt what follows
+ * (checked on frames captured from the wire), a newcomer cannot decrypt what came before it, and a participant whose
+ * CallSeal does not speak group keeps the whole group in the §6.6 state.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFastHeader } from '../../../src/sframe';
+import { MEDIA, clock, contains, party, settle, until, type Party } from './support/call-harness';
+
+const SECRET = MEDIA.subarray(1);
+
+/** One frame from each party to every other (an SFU's fan-out), then `ms` of time; returns what each one sent. */
+async function fanout(parties: readonly Party[], ms = 20): Promise<Map<Party, Uint8Array>> {
+  const sent = new Map<Party, Uint8Array>();
+  for (const from of parties) {
+    const wire = await from.send();
+    if (!wire) continue;
+    sent.set(from, wire);
+    for (const to of parties) if (to !== from) await to.receive(wire);
+  }
+  clock.advance(ms);
+  await settle();
+  return sent;
+}
+
+const participants = (p: Party) => p.reports.at(-1)?.participants ?? [];
+
+/** Every party `encrypted`, each listing `others` participants, all encrypted both ways. */
+function allEncrypted(parties: readonly Party[], others = parties.length - 1): boolean {
+  return parties.every(
+    (p) => p.state() === 'encrypted' && participants(p).length === others && participants(p).every((x) => x.state === 'encrypted' && x.hearsYou),
+  );
+}
+
+/** The SFrame KID of an Opus frame on the wire (after its one clear TOC byte). */
+function kidOf(wire: Uint8Array): number | undefined {
+  return readFastHeader(wire, 1, wire.length)?.kid;
+}
+
+/** A media frame of `from` that `to` plays as the original media. */
+async function plays(from: Uint8Array | undefined, to: Party): Promise<boolean> {
+  if (from === undefined) return false;
+  const out = await to.receive(from);
+  return out !== null && out.length === MEDIA.length && contains(out, SECRET);
+}
+
+// Real WebCrypto for three or four parties (every pair, every sender key, every frame): well under a second alone, but
+// several seconds on two cores shared with browser tests.
+const SLOW = 30_000;
+
+describe('group mode (sender keys, §11)', () => {
+  it('three people: everyone encrypted, everyone listed, media under sender keys decrypts for all, never in clear', async () => {
+    const people = await Promise.all([party(), party(), party()]);
+    await until(() => allEncrypted(people), () => fanout(people), 800);
+    for (const p of people) {
+      expect(p.detail()).toBeUndefined();
+      expect(p.code()).toBeUndefined(); // no single code: one per participant
+      for (const x of participants(p)) expect(x.securityCode).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
+    }
+    // Every participant's per-peer code is the one its peer shows for it (the pair's code, §11.7).
+    const [alice, bob] = people as [Party, Party, Party];
+    const aliceSeesBob = participants(alice).find((x) => x.peerIdentityPublicKey === Buffer.from(bob.identity.publicKey).toString('base64'));
+    const bobSeesAlice = participants(bob).find((x) => x.peerIdentityPublicKey === Buffer.from(alice.identity.publicKey).toString('base64'));
+    expect(aliceSeesBob?.securityCode).toBe(bobSeesAlice?.securityCode);
+
+    let played = 0;
+    for (let i = 0; i < 20; i++) {
+      clock.advance(20);
+      for (const from of people) {
+        const wire = await from.send();
+        expect(wire === null || !contains(wire, SECRET)).toBe(true);
+        if (wire === null || wire.length < 30) continue;
+        expect(kidOf(wire)).toBeGreaterThanOrEqual(0x1_0000); // a group KID (§11.2)
+        for (const to of people) if (to !== from && (await plays(wire, to))) played++;
+      }
+    }
+    expect(played).toBeGreaterThan(60);
+  }, SLOW);
+
+  it('a leave rotates every key: the leaver cannot decrypt what follows; a rejoin cannot decrypt what came before', async () => {
+    const [alice, bob, carol] = await Promise.all([party(), party(), party()]);
+    await until(() => allEncrypted([alice, bob, carol]), () => fanout([alice, bob, carol]), 800);
+    // Carol still decrypts Alice now.
+    const before = (await alice.send()) ?? undefined;
+    expect(await plays(before, carol)).toBe(true);
+    const kidBefore = kidOf(before as Uint8Array) as number;
+
+    // Carol leaves: the SFU stops forwarding to and from her. Her worker is still there, keys and all.
+    const captured: Uint8Array[] = [];
+    const tagBefore = kidBefore >>> 16;
+    for (let i = 0; i < 400 && captured.length < 20; i++) {
+      const wire = (await fanout([alice, bob])).get(alice);
+      if (wire !== undefined && wire.length > 30 && (kidOf(wire) ?? 0) >>> 16 !== tagBefore) captured.push(wire);
+    }
+    // Within 3 s (presence) + 2 s (switch deadline) Alice moved to a new generation: a new tag in the KID.
+    expect(captured.length).toBeGreaterThan(0);
+    expect(allEncrypted([alice, bob], 1)).toBe(true);
+    // Bob decrypts Alice under the new key; Carol, who left, decrypts none of what Alice sent after the switch.
+    expect(await plays((await alice.send()) ?? undefined, bob)).toBe(true);
+    for (const wire of captured) expect(await plays(wire, carol)).toBe(false);
+
+    // Carol rejoins (a new page: new pid, same identity). Everyone is encrypted again, three of them.
+    carol.dispose();
+    const carolAgain = await party({ identity: carol.identity });
+    const recorded = (await fanout([alice, bob])).get(alice) as Uint8Array; // before she joins
+    await until(() => allEncrypted([alice, bob, carolAgain]), () => fanout([alice, bob, carolAgain]), 800);
+    expect(await plays((await alice.send()) ?? undefined, carolAgain)).toBe(true);
+    // What Alice sent before Carol's new session joined does not decrypt for it (a one-way ratchet, §11.5).
+    expect(await plays(recorded, carolAgain)).toBe(false);
+  }, SLOW);
+
+  it('a join switches at once and asks the encoders for a key frame when the newcomer holds the key', async () => {
+    const people = await Promise.all([party(), party(), party()]);
+    await until(() => allEncrypted(people), () => fanout(people), 800);
+    const [alice] = people as [Party, Party, Party];
+    const keyFramesBefore = alice.encoderKeyFrames;
+    const dave = await party();
+    const four = [...people, dave];
+    await until(() => allEncrypted(four), () => fanout(four), 800);
+    expect(alice.encoderKeyFrames).toBeGreaterThan(keyFramesBefore);
+    const wire = (await alice.send()) ?? undefined;
+    for (const to of four.slice(1)) expect(await plays(wire, to)).toBe(true);
+  }, SLOW);
+
+  it('a participant whose CallSeal does not speak group keeps the group unencrypted (allowed) and says so', async () => {
+    const people = await Promise.all([party(), party(), party({ group: false })]);
+    await until(() => people.every((p) => p.state() === 'unencrypted' && p.detail() === 'group-call'), () => fanout(people), 800).catch(
+      (e: unknown) => {
+        throw new Error(`${String(e)}: ${people.map((p) => `${p.state()}/${p.detail()}`).join(', ')}`);
+      },
+    );
+    for (let i = 0; i < 100; i++) await fanout(people);
+    for (const p of people) expect(p.detail()).toBe('group-call');
+    expect(people.some((p) => p.reports.some((r) => r.state === 'encrypted' && r.participants !== undefined))).toBe(false);
+  }, SLOW);
+
+  it('under required, such a group is blocked and nothing goes out in clear', async () => {
+    const people = await Promise.all([
+      party({ allowPlaintextFallback: false }),
+      party({ allowPlaintextFallback: false }),
+      party({ allowPlaintextFallback: false, group: false }),
+    ]);
+    const wires: Uint8Array[] = [];
+    await until(
+      () => people.every((p) => p.state() === 'blocked' && p.detail() === 'group-call'),
+      async () => wires.push(...(await fanout(people)).values()),
+      800,
+    );
+    for (let i = 0; i < 60; i++) wires.push(...(await fanout(people)).values());
+    expect(wires.filter((w) => contains(w, SECRET))).toHaveLength(0);
+  }, SLOW);
+});
