@@ -163,3 +163,28 @@ export function bridgePort(options: BridgeOptions = {}): FakePort {
 export function popupPort(url = `${EXTENSION_URL}src/popup/index.html`): FakePort {
   return new FakePort(POPUP_PORT, { id: EXTENSION_ID, url });
 }
+
+/** What a background module hands its `track`: `settled()` waits until all of it, and what that started, is done. */
+export function tracker(): { track(promise: Promise<unknown>): void; settled(): Promise<void> } {
+  const work: Promise<unknown>[] = [];
+  return {
+    track: (promise) => void work.push(promise),
+    async settled() {
+      while (work.length > 0) await Promise.allSettled(work.splice(0));
+    },
+  };
+}
+
+/** A promise the test settles when it chooses (to hold a message's handling while others queue behind it). */
+export function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve = (): void => {};
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/** Throws once for each failure left under `name` in `failures` (a storage or identity that rejects once). */
+export function failOnce<K extends string>(failures: Record<K, number>, name: K): void {
+  if (failures[name] <= 0) return;
+  failures[name] -= 1;
+  throw new Error(`${name} failed`);
+}

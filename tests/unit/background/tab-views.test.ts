@@ -11,7 +11,7 @@ import type { StatusContext } from '../../../src/background/tab-status';
 import { NO_CALL, type TabCallStatus } from '../../../src/shared/call-status';
 import type { PopupView } from '../../../src/shared/messages';
 import { FakeClock } from '../support/fake-clock';
-import { modeSnapshot, popupPort, type FakePort } from './fakes';
+import { modeSnapshot, popupPort, tracker, type FakePort } from './fakes';
 
 const OFF_AT_B = 'https://b.example';
 
@@ -36,7 +36,7 @@ function views(options: { origins?: Record<number, string>; toolbarFails?: boole
     popups: new Map<PortLike, number | undefined>(),
   };
   const origins = options.origins ?? { 0: 'https://a.example' };
-  const work: Promise<unknown>[] = [];
+  const { track, settled } = tracker();
   const tabViews = createTabViews({
     clock,
     calls: {
@@ -62,12 +62,9 @@ function views(options: { origins?: Record<number, string>; toolbarFails?: boole
     originOf: (_tabId, frameId) =>
       frameId !== undefined ? origins[frameId] : origins[Math.min(...Object.keys(origins).map(Number))],
     popups: () => world.popups.entries(),
-    track: (promise) => void work.push(promise),
+    track,
     warn: (message) => void world.warnings.push(message),
   });
-  const settled = async (): Promise<void> => {
-    while (work.length > 0) await Promise.allSettled(work.splice(0));
-  };
   const watch = (tabId: number | undefined): FakePort => {
     const port = popupPort();
     world.popups.set(port, tabId);
