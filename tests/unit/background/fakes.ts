@@ -98,6 +98,16 @@ export function modeSnapshot(enabled: boolean, mode: Mode = 'allowed'): PolicySn
   return decidedSnapshot({ managed, tenant: undefined, userChoice: enabled, now: 0 });
 }
 
+/** A policy that decides like `others` everywhere but at the origins listed, where it decides like theirs. */
+export function byOrigin(others: PolicySnapshot, at: Record<string, PolicySnapshot>): PolicySnapshot {
+  const pick = (origin: string | undefined): PolicySnapshot => (origin === undefined ? undefined : at[origin]) ?? others;
+  return {
+    held: others.held,
+    settingsFor: (origin) => pick(origin).settingsFor(origin),
+    tabPolicy: (origin) => pick(origin).tabPolicy(origin),
+  };
+}
+
 export function harness(enabled = true, mode: Mode = 'allowed'): Harness {
   const clock = new FakeClock();
   const store = memoryIdentityStore();
@@ -175,11 +185,31 @@ export function tracker(): { track(promise: Promise<unknown>): void; settled(): 
   };
 }
 
-/** A promise the test settles when it chooses (to hold a message's handling while others queue behind it). */
-export function deferred(): { promise: Promise<void>; resolve(): void } {
+function deferred(): { promise: Promise<void>; resolve(): void } {
   let resolve = (): void => {};
   const promise = new Promise<void>((done) => (resolve = done));
   return { promise, resolve };
+}
+
+/** A dependency the test holds mid-call: the fake awaits `pass()`, which says it was `reached`, until `release()`. */
+export interface Hold {
+  pass(): Promise<void>;
+  reached: Promise<void>;
+  release(): void;
+}
+
+/** A Hold, for a message whose handling waits while others queue behind it. */
+export function hold(): Hold {
+  const reached = deferred();
+  const released = deferred();
+  return {
+    pass() {
+      reached.resolve();
+      return released.promise;
+    },
+    reached: reached.promise,
+    release: released.resolve,
+  };
 }
 
 /** Throws once for each failure left under `name` in `failures` (a storage or identity that rejects once). */

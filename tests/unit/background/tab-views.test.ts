@@ -11,17 +11,12 @@ import type { StatusContext } from '../../../src/background/tab-status';
 import { NO_CALL, type TabCallStatus } from '../../../src/shared/call-status';
 import type { PopupView } from '../../../src/shared/messages';
 import { FakeClock } from '../support/fake-clock';
-import { modeSnapshot, popupPort, tracker, type FakePort } from './fakes';
+import { byOrigin, modeSnapshot, popupPort, tracker, type FakePort } from './fakes';
 
 const OFF_AT_B = 'https://b.example';
 
 /** E2EE on everywhere but at OFF_AT_B. */
-function snapshot(): PolicySnapshot {
-  const on = modeSnapshot(true);
-  const off = modeSnapshot(false);
-  const tabPolicy = (origin: string | undefined) => (origin === OFF_AT_B ? off : on).tabPolicy(origin);
-  return { held: false, settingsFor: on.settingsFor, tabPolicy };
-}
+const snapshot = (): PolicySnapshot => byOrigin(modeSnapshot(true), { [OFF_AT_B]: modeSnapshot(false) });
 
 function views(options: { origins?: Record<number, string>; toolbarFails?: boolean; notifyThrows?: boolean } = {}) {
   const clock = new FakeClock();
