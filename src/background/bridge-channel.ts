@@ -4,7 +4,8 @@
  * (sender-check.ts: our own content script, in a tab's frame, with an origin that agrees with the frame's URL); each
  * message is then checked by shape (messages.ts) and by possibility (the call registry). Only the newest connection
  * of a frame is listened to: a new document's bridge ends the old one's claims, and what the old one sent but was
- * not yet handled is dropped. Messages of one connection are handled one after the other, in order.
+ * not yet handled is dropped. Messages of one connection are handled one after the other, in order; one whose
+ * handling fails (storage, the identity) is warned about, and the ones after it are still handled.
  *
  * Settings are decided per frame, by the frame's origin (a tenant policy may limit CallSeal to call sites): a frame
  * gets them when it asks (`attach`) and on every push where they changed for it. While a policy may still be on its
@@ -23,7 +24,7 @@ import { identityFingerprint } from '../e2ee/security-code';
 import type { CallRegistry } from './call-registry';
 import type { LazyIdentity } from './identity';
 import type { FrameSettings, PolicySnapshot } from './policy';
-import { postQuietly, type PortLike } from './ports';
+import { postQuietly, serialQueue, type PortLike } from './ports';
 import { hasPair } from './report-rules';
 import { bridgeSenderOf, type BridgeSender } from './sender-check';
 import type { SigningGate } from './signing-gate';
@@ -38,6 +39,7 @@ interface BridgeChannelDeps {
   /** What the tab shows may have changed: refresh its toolbar and popups. */
   refresh(tabId: number): void;
   track(promise: Promise<unknown>): void;
+  warn(message: string, error?: unknown): void;
 }
 
 interface BridgeChannel {
@@ -52,7 +54,6 @@ interface BridgeChannel {
 
 interface BridgeClient extends BridgeSender {
   port: PortLike;
-  queue: Promise<void>;
   /** The last settings message posted here (JSON), so a push that changes nothing for this frame is not sent. */
   lastSettings?: string;
 }
@@ -88,7 +89,7 @@ export function createBridgeChannel(deps: BridgeChannelDeps): BridgeChannel {
   function connect(port: PortLike): void {
     const sender = bridgeSenderOf(port.sender, deps.extensionId);
     if (!sender) return port.disconnect();
-    const client: BridgeClient = { ...sender, port, queue: Promise.resolve() };
+    const client: BridgeClient = { ...sender, port };
     const key = frameKey(client.tabId, client.frameId);
     if (frameOwners.has(key)) {
       // A new document (or connection) in the same frame: the old one's claims end here.
@@ -97,11 +98,11 @@ export function createBridgeChannel(deps: BridgeChannelDeps): BridgeChannel {
     }
     frameOwners.set(key, client);
     const speaksForFrame = (): boolean => frameOwners.get(key) === client;
+    const enqueue = serialQueue(deps.track, (error) => deps.warn('bridge message failed', error));
     port.onMessage.addListener((message) => {
       if (!speaksForFrame()) return;
       // Checked again when its turn comes: a newer connection may have taken the frame over meanwhile.
-      client.queue = client.queue.then(() => (speaksForFrame() ? onMessage(client, message) : undefined));
-      deps.track(client.queue);
+      enqueue(async () => (speaksForFrame() ? onMessage(client, message) : undefined));
     });
     port.onDisconnect.addListener(() => {
       if (!speaksForFrame()) return;

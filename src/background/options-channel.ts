@@ -12,7 +12,7 @@ import {
 import { failureMessage, nameProblemMessage } from '../shared/status-text';
 import { base64ToBytes } from '../shared/base64';
 import type { ContactsLike } from './contacts';
-import { postQuietly, type PortLike } from './ports';
+import { postQuietly, serialQueue, type PortLike } from './ports';
 import { identityFingerprint } from '../e2ee/security-code';
 import type { LazyIdentity } from './identity';
 import type { ProfileStore } from './profile';
@@ -104,16 +104,12 @@ export function connectOptionsPage(deps: OptionsChannelDeps): OptionsChannel {
     connect(port) {
       if (!isOwnExtensionPage(port.sender, deps.extensionId, deps.extensionUrl)) return port.disconnect();
       pages.add(port);
-      let queue: Promise<void> = Promise.resolve();
+      const enqueue = serialQueue(deps.track, (error) => {
+        deps.warn('options request failed', error);
+        fail(port, 'options-failed');
+      });
       port.onMessage.addListener((message) => {
-        if (!isOptionsToBackground(message)) return;
-        queue = queue
-          .then(() => handle(port, message))
-          .catch((error: unknown) => {
-            deps.warn('options request failed', error);
-            fail(port, 'options-failed');
-          });
-        deps.track(queue);
+        if (isOptionsToBackground(message)) enqueue(() => handle(port, message));
       });
       port.onDisconnect.addListener(() => pages.delete(port));
     },

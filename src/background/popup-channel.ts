@@ -7,7 +7,8 @@
  * "Codes match" carries exactly what the user saw (frame, session, epoch, code, peer key) and the name the user gives
  * the contact: it is stored only while that is still the frame's current call and E2EE is on for the frame's origin;
  * otherwise the answer is that the call changed. Every refusal is a code with a sentence the extension wrote.
- * Requests of one popup are handled one after the other, in order.
+ * Requests of one popup are handled one after the other, in order; one whose handling fails (storage, the policy
+ * server) is warned about, and the ones after it are still handled.
  */
 import {
   isPopupToBackground,
@@ -20,7 +21,7 @@ import { normalizeDisplayName } from '../e2ee/display-name';
 import type { CallRegistry } from './call-registry';
 import type { ContactsLike } from './contacts';
 import type { PolicySnapshot } from './policy';
-import { postQuietly, type PortLike } from './ports';
+import { postQuietly, serialQueue, type PortLike } from './ports';
 import { isOwnExtensionPage } from './sender-check';
 
 interface PopupChannelDeps {
@@ -112,11 +113,9 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
     connect(port) {
       if (!isOwnExtensionPage(port.sender, deps.extensionId, deps.extensionUrl)) return port.disconnect();
       popups.set(port, undefined);
-      let queue: Promise<void> = Promise.resolve();
+      const enqueue = serialQueue(deps.track, (error) => deps.warn('popup request failed', error));
       port.onMessage.addListener((message) => {
-        if (!isPopupToBackground(message)) return;
-        queue = queue.then(() => handle(port, message));
-        deps.track(queue);
+        if (isPopupToBackground(message)) enqueue(() => handle(port, message));
       });
       port.onDisconnect.addListener(() => popups.delete(port));
     },

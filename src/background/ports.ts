@@ -1,6 +1,6 @@
 /**
  * The part of a runtime port the background's channels use (bridge-channel.ts, popup-channel.ts, options-channel.ts),
- * so their unit tests can hand them fakes, and the one way they post on it.
+ * so their unit tests can hand them fakes, the one way they post on it, and the one way they queue its messages.
  */
 import type { SenderLike } from './sender-check';
 
@@ -21,4 +21,20 @@ export function postQuietly(port: PortLike, message: unknown): void {
   } catch {
     // The other end went away meanwhile.
   }
+}
+
+/**
+ * A port's messages, handled one after the other in the order they came. One whose handling fails goes to `failed`
+ * (a warning, and an answer where the other end waits for one) and the next is still handled: a storage error once
+ * must not leave the port deaf for the rest of its life.
+ */
+export function serialQueue(
+  track: (promise: Promise<unknown>) => void,
+  failed: (error: unknown) => void,
+): (handle: () => Promise<void>) => void {
+  let queue: Promise<void> = Promise.resolve();
+  return (handle) => {
+    queue = queue.then(handle).catch(failed);
+    track(queue);
+  };
 }

@@ -95,6 +95,7 @@ export function createRouter(deps: RouterDeps): BackgroundRouter {
     signing,
     refresh: (tabId) => views.refresh(tabId),
     track,
+    warn,
   });
   const popups = createPopupChannel({
     extensionId,

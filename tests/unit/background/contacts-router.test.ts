@@ -186,6 +186,22 @@ describe('the options port', () => {
     expect(pushed.at(-1)?.identityPublicKey).toBe(Buffer.from(h.store.stored!.publicKey).toString('base64'));
   });
 
+  it('answers a request that fails with options-failed, and goes on with the next', async () => {
+    const { bg, h } = await start();
+    const options = new FakePort(OPTIONS_PORT, { id: EXTENSION_ID, url: `${EXTENSION_URL}src/options/index.html` });
+    bg.connect(options);
+    const save = h.store.save;
+    h.store.save = async () => {
+      h.store.save = save;
+      throw new Error('disk full');
+    };
+    options.send({ kind: 'reset-identity' });
+    options.send({ kind: 'options-watch' });
+    await bg.settled();
+    const answers = options.posted as Array<{ kind: string; code?: string }>;
+    expect(answers.map((m) => m.code ?? m.kind)).toEqual(['options-failed', 'options']);
+  });
+
   it('refuses a port from anything but the extension’s own pages', async () => {
     const { bg } = await start();
     const foreign = new FakePort(OPTIONS_PORT, { id: EXTENSION_ID, url: 'https://evil.example/' });

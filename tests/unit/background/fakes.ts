@@ -98,6 +98,16 @@ export function modeSnapshot(enabled: boolean, mode: Mode = 'allowed'): PolicySn
   return decidedSnapshot({ managed, tenant: undefined, userChoice: enabled, now: 0 });
 }
 
+/** A policy that decides like `others` everywhere but at the origins listed, where it decides like theirs. */
+export function byOrigin(others: PolicySnapshot, at: Record<string, PolicySnapshot>): PolicySnapshot {
+  const pick = (origin: string | undefined): PolicySnapshot => (origin === undefined ? undefined : at[origin]) ?? others;
+  return {
+    held: others.held,
+    settingsFor: (origin) => pick(origin).settingsFor(origin),
+    tabPolicy: (origin) => pick(origin).tabPolicy(origin),
+  };
+}
+
 export function harness(enabled = true, mode: Mode = 'allowed'): Harness {
   const clock = new FakeClock();
   const store = memoryIdentityStore();
@@ -162,4 +172,49 @@ export function bridgePort(options: BridgeOptions = {}): FakePort {
 
 export function popupPort(url = `${EXTENSION_URL}src/popup/index.html`): FakePort {
   return new FakePort(POPUP_PORT, { id: EXTENSION_ID, url });
+}
+
+/** What a background module hands its `track`: `settled()` waits until all of it, and what that started, is done. */
+export function tracker(): { track(promise: Promise<unknown>): void; settled(): Promise<void> } {
+  const work: Promise<unknown>[] = [];
+  return {
+    track: (promise) => void work.push(promise),
+    async settled() {
+      while (work.length > 0) await Promise.allSettled(work.splice(0));
+    },
+  };
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void } {
+  let resolve = (): void => {};
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/** A dependency the test holds mid-call: the fake awaits `pass()`, which says it was `reached`, until `release()`. */
+export interface Hold {
+  pass(): Promise<void>;
+  reached: Promise<void>;
+  release(): void;
+}
+
+/** A Hold, for a message whose handling waits while others queue behind it. */
+export function hold(): Hold {
+  const reached = deferred();
+  const released = deferred();
+  return {
+    pass() {
+      reached.resolve();
+      return released.promise;
+    },
+    reached: reached.promise,
+    release: released.resolve,
+  };
+}
+
+/** Throws once for each failure left under `name` in `failures` (a storage or identity that rejects once). */
+export function failOnce<K extends string>(failures: Record<K, number>, name: K): void {
+  if (failures[name] <= 0) return;
+  failures[name] -= 1;
+  throw new Error(`${name} failed`);
 }

@@ -11,17 +11,12 @@ import type { StatusContext } from '../../../src/background/tab-status';
 import { NO_CALL, type TabCallStatus } from '../../../src/shared/call-status';
 import type { PopupView } from '../../../src/shared/messages';
 import { FakeClock } from '../support/fake-clock';
-import { modeSnapshot, popupPort, type FakePort } from './fakes';
+import { byOrigin, modeSnapshot, popupPort, tracker, type FakePort } from './fakes';
 
 const OFF_AT_B = 'https://b.example';
 
 /** E2EE on everywhere but at OFF_AT_B. */
-function snapshot(): PolicySnapshot {
-  const on = modeSnapshot(true);
-  const off = modeSnapshot(false);
-  const tabPolicy = (origin: string | undefined) => (origin === OFF_AT_B ? off : on).tabPolicy(origin);
-  return { held: false, settingsFor: on.settingsFor, tabPolicy };
-}
+const snapshot = (): PolicySnapshot => byOrigin(modeSnapshot(true), { [OFF_AT_B]: modeSnapshot(false) });
 
 function views(options: { origins?: Record<number, string>; toolbarFails?: boolean; notifyThrows?: boolean } = {}) {
   const clock = new FakeClock();
@@ -36,7 +31,7 @@ function views(options: { origins?: Record<number, string>; toolbarFails?: boole
     popups: new Map<PortLike, number | undefined>(),
   };
   const origins = options.origins ?? { 0: 'https://a.example' };
-  const work: Promise<unknown>[] = [];
+  const { track, settled } = tracker();
   const tabViews = createTabViews({
     clock,
     calls: {
@@ -62,12 +57,9 @@ function views(options: { origins?: Record<number, string>; toolbarFails?: boole
     originOf: (_tabId, frameId) =>
       frameId !== undefined ? origins[frameId] : origins[Math.min(...Object.keys(origins).map(Number))],
     popups: () => world.popups.entries(),
-    track: (promise) => void work.push(promise),
+    track,
     warn: (message) => void world.warnings.push(message),
   });
-  const settled = async (): Promise<void> => {
-    while (work.length > 0) await Promise.allSettled(work.splice(0));
-  };
   const watch = (tabId: number | undefined): FakePort => {
     const port = popupPort();
     world.popups.set(port, tabId);
