@@ -20,7 +20,8 @@
 import { asciiBytes, compareBytes, concatBytes, equalBytes, requireBytes, toHex } from './bytes';
 import { ED25519_PUBLIC_KEY_LENGTH, PID_LENGTH, SHA256_LENGTH } from './constants';
 import { E2eeError } from './errors';
-import { RECORD_REPEAT_MS, groupRecordNonce, makeAck, verifyAck, type GroupPairKeys } from './group-keys';
+import { RECORD_REPEAT_MS } from './group-keys';
+import { groupRecordNonce, makeAck, verifyAck, type GroupPairKeys } from './group-wrap';
 import {
   RECORD_CODE_COMMIT,
   RECORD_CODE_REVEAL,

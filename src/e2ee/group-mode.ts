@@ -1,6 +1,6 @@
 /**
  * A session's group mode (protocol.md §11.1, §11.4–§11.6): the glue between the session's confirmed pairs and the
- * pure sender-key core (group-keys.ts).
+ * pure sender-key core (group-keys.ts, group-wrap.ts, group-sender.ts, sender-key-ring.ts).
  *
  *   a pair with group support confirms ──addPeer──▶ its wrap and ack keys, a key ring for its sender keys
  *   group mode begins (start)            ──▶ generation 1, SENDER-KEY to every member present, switch when all ACKed
@@ -16,14 +16,10 @@
  * sent: `handle` returns the reasons to count.
  */
 import { equalBytes, toHex } from './bytes';
-import {
-  GroupSender,
-  SenderKeyRing,
-  deriveGroupPairKeys,
-  makeAck,
-  type GroupPairKeys,
-  type SenderKeyEpoch,
-} from './group-keys';
+import type { SenderKeyEpoch } from './group-keys';
+import { GroupSender } from './group-sender';
+import { deriveGroupPairKeys, makeAck, type GroupPairKeys } from './group-wrap';
+import { SenderKeyRing } from './sender-key-ring';
 import { RECORD_SENDER_KEY, type AckRecord, type GroupRecord } from './group-records';
 
 /** Receivers drop a member's previous generation this long after its new one first decrypted (§11.5). */

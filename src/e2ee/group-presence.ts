@@ -23,7 +23,7 @@ export const SETTLE_MS = 1000;
 /** Media decrypted under the same pair is noted at most this often (the per-frame path stays lean). */
 export const HEARD_RESOLUTION_MS = 200;
 
-export interface Presence {
+interface Presence {
   /** When the pair was confirmed (undefined: not confirmed). */
   confirmedAt?: number;
   /** When its participant was last heard. */

@@ -11,7 +11,7 @@
  * that is what lets a group-capable side talk to a 1:1-only peer without a version break (§11.3). This module reads
  * and writes exactly these bodies, with the same strictness as §4: a known type with any other length is malformed
  * (`E2eeError('malformed-packet')`), never a TypeError; parsed fields are fresh copies. What the sealed bytes and MACs
- * mean is group-keys.ts and group-code.ts.
+ * mean is group-wrap.ts and group-code.ts.
  */
 import { concatBytes, requireBytes, u16be } from './bytes';
 import { PID_LENGTH, SHA256_LENGTH } from './constants';
@@ -72,7 +72,7 @@ export function isU32(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xffff_ffff;
 }
 
-export function isU8(value: unknown): value is number {
+function isU8(value: unknown): value is number {
   return Number.isInteger(value) && (value as number) >= 0 && (value as number) <= 0xff;
 }
 

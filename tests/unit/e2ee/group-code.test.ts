@@ -15,7 +15,8 @@ import {
   type CodeOutcome,
 } from '../../../src/e2ee/group-code';
 import { RECORD_SENDER_KEY, type CodeRecord } from '../../../src/e2ee/group-records';
-import { RECORD_REPEAT_MS, makeAck } from '../../../src/e2ee/group-keys';
+import { RECORD_REPEAT_MS } from '../../../src/e2ee/group-keys';
+import { makeAck } from '../../../src/e2ee/group-wrap';
 import { expectE2eeRejection, flipBit } from './helpers';
 import { join, makeGroup, randomIdentity, randomPid, type Participant } from './group-helpers';
 

@@ -3,10 +3,15 @@
  * group keys of every pair derived through the real key schedule (two fresh X25519 ephemerals, commitments, th, media
  * secrets), so wrapping, ACKs and codes are exercised on exactly what a confirmed pair would hold.
  */
-import { deriveGroupPairKeys, groupFrameBaseKey, type GroupPairKeys, type SenderKeyEpoch } from '../../../src/e2ee/group-keys';
+import { MAX_STEP, MAX_STEPS_AHEAD, groupFrameBaseKey, groupKid, parseGroupKid, ratchetSenderKey, type SenderKeyEpoch } from '../../../src/e2ee/group-keys';
+import { RECORD_SENDER_KEY } from '../../../src/e2ee/group-records';
+import { GroupSender } from '../../../src/e2ee/group-sender';
+import { deriveGroupPairKeys, makeAck, type GroupPairKeys } from '../../../src/e2ee/group-wrap';
+import { SenderKeyRing } from '../../../src/e2ee/sender-key-ring';
+import { equalBytes } from '../../../src/e2ee/bytes';
+import { decodeHeader } from '../../../src/sframe/header';
 import { commitmentOf, derivePairSecrets, generateEphemeral } from '../../../src/e2ee/key-schedule';
 import { SFrameReceiver, SFrameSender } from '../sframe/support/reference/context';
-import { groupKid } from '../../../src/e2ee/group-keys';
 
 const SUITE = 4;
 
@@ -96,3 +101,89 @@ export async function tryDecrypt(epoch: SenderKeyEpoch, senderIndex: number, fra
     return null;
   }
 }
+
+// ---- Senders and rings among participants (group-keys, group-wrap, group-sender, sender-key-ring tests) ----
+
+export const MEDIA = new TextEncoder().encode('a video frame of the meeting, after its clear prefix');
+
+export function get(group: Map<string, Participant>, name: string): Participant {
+  const p = group.get(name);
+  if (p === undefined) throw new Error(`no ${name}`);
+  return p;
+}
+
+export function keysOf(p: Participant, other: string) {
+  const k = p.keys.get(other);
+  if (k === undefined) throw new Error(`${p.name} has no pair with ${other}`);
+  return k;
+}
+
+/** A sender's GroupSender over the given members, and a ring at each member for the sender's keys. */
+export async function senderWithRings(group: Map<string, Participant>, senderName: string, memberNames: string[], now = 0) {
+  const s = get(group, senderName);
+  const sender = new GroupSender(s.pid);
+  const members = memberNames.map((n) => ({ pid: get(group, n).pid, keys: keysOf(s, n) }));
+  await sender.start(members, now);
+  const rings = new Map(memberNames.map((n) => [n, ringAt(group, n, senderName)]));
+  return { s, sender, rings };
+}
+
+export function ringAt(group: Map<string, Participant>, at: string, from: string): SenderKeyRing {
+  const me = get(group, at);
+  return new SenderKeyRing(me.pid, get(group, from).pid, keysOf(me, from));
+}
+
+/** Delivers every due SENDER-KEY to its member, and the members' ACKs back. Returns the outcomes by member. */
+export async function deliver(
+  group: Map<string, Participant>,
+  senderName: string,
+  sender: GroupSender,
+  rings: Map<string, SenderKeyRing>,
+  now: number,
+): Promise<Map<string, string>> {
+  const outcomes = new Map<string, string>();
+  const s = get(group, senderName);
+  for (const record of sender.records(now)) {
+    const member = [...group.values()].find((p) => equalBytes(p.pid, record.to)) as Participant;
+    const ring = rings.get(member.name);
+    if (ring === undefined) continue;
+    const outcome = await ring.accept(record);
+    outcomes.set(member.name, outcome);
+    if (outcome === 'accepted' || outcome === 'duplicate') {
+      const ack = await makeAck(keysOf(member, senderName), member.pid, s.pid, RECORD_SENDER_KEY, record.generation, record.step);
+      await sender.handleAck(member.pid, ack);
+    }
+  }
+  return outcomes;
+}
+
+/** What a receiver does with a frame: look the KID up in its ring, try each candidate, keep the one that works. */
+export async function receive(ring: SenderKeyRing, frame: Uint8Array): Promise<Uint8Array | null> {
+  const { kid } = decodeHeader(frame);
+  const index = parseGroupKid(kid)?.senderIndex ?? 0;
+  for (const epoch of await ring.candidates(kid)) {
+    const plain = await tryDecrypt(epoch, index, frame);
+    if (plain !== null) {
+      ring.confirm(epoch);
+      return plain;
+    }
+  }
+  return null;
+}
+
+/** Every key a ring holds or could derive, tried against a frame under the frame's own KID: a brute-force receiver. */
+export async function decryptsWithAnyHeldKey(held: readonly SenderKeyEpoch[], frame: Uint8Array): Promise<boolean> {
+  const parts = parseGroupKid(decodeHeader(frame).kid);
+  if (parts === null) return false;
+  for (const start of held) {
+    let epoch: SenderKeyEpoch = { ...start, tag: parts.tag };
+    for (let i = 0; i <= MAX_STEPS_AHEAD && epoch.step < MAX_STEP; i++) {
+      const asFrame = { ...epoch, step: parts.step };
+      if ((await tryDecrypt(asFrame, parts.senderIndex, frame)) !== null) return true;
+      if ((await tryDecrypt(epoch, parts.senderIndex, frame)) !== null) return true;
+      epoch = await ratchetSenderKey(epoch);
+    }
+  }
+  return false;
+}
+
