@@ -74,11 +74,15 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
         return;
       }
       case 'refresh-policy': {
-        await deps.refreshPolicy();
-        const tabId = popups.get(port);
-        // Every refresh is answered with a view marked as its answer, even one that changed nothing: the popup's
-        // button shows "Refreshing…" until then (views pushed meanwhile, e.g. the call's counters, do not end it).
-        if (tabId !== undefined) deps.refresh(tabId, port);
+        try {
+          await deps.refreshPolicy();
+        } finally {
+          // Every refresh is answered with a view marked as its answer, even one that changed nothing or failed (the
+          // failure is warned about): the popup's button shows "Refreshing…" until then (views pushed meanwhile, e.g.
+          // the call's counters, do not end it).
+          const tabId = popups.get(port);
+          if (tabId !== undefined) deps.refresh(tabId, port);
+        }
         return;
       }
       case 'mark-verified': {

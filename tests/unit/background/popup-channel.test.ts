@@ -164,6 +164,18 @@ describe('"Refresh"', () => {
     expect(world.refreshed.at(-1)).toEqual([1, popup]);
   });
 
+  it('whose fetch fails is still answered, so the popup’s button does not stay on “Refreshing…”', async () => {
+    const { world, settled, open } = popups();
+    const popup = open();
+    popup.send({ kind: 'watch', tabId: 1 });
+    world.failures.refreshPolicy = 1;
+    popup.send({ kind: 'refresh-policy' });
+    await settled();
+    expect(world.asked).toEqual(['refresh 1', 'refresh 1 answering']);
+    expect(world.refreshed.at(-1)).toEqual([1, popup]);
+    expect(world.warnings).toEqual(['popup request failed']);
+  });
+
   it('of a popup that watches no tab yet: fetched, and nothing to answer with', async () => {
     const { world, settled, open } = popups();
     open().send({ kind: 'refresh-policy' });
