@@ -69,7 +69,11 @@ export function createSigningGate(deps: SigningGateDeps): SigningGate {
 
   return {
     async answer(sender, requestId, input) {
-      const outcome = await sign(sender, input);
+      // Whatever fails on the way (the policy or the profile unreadable) is an answer too: the worker never waits.
+      const outcome = await sign(sender, input).catch((error: unknown): SignRefusalCode => {
+        deps.warn('signing failed', error);
+        return 'sign-failed';
+      });
       if (typeof outcome === 'string') return { kind: 'sign-refused', requestId, code: outcome };
       return {
         kind: 'signed',

@@ -19,7 +19,7 @@ import { FakeClock } from '../support/fake-clock';
 const input = (fill = 7, length = 40): string => Buffer.alloc(length, fill).toString('base64');
 const FRAME: BridgeSender = { tabId: 1, frameId: 0, origin: 'https://call.example' };
 
-function gate(options: { settings?: PolicySnapshot; running?: boolean; name?: string } = {}) {
+function gate(options: { settings?: PolicySnapshot; running?: boolean; name?: string; settingsFail?: boolean } = {}) {
   const clock = new FakeClock();
   const store = memoryIdentityStore();
   const identity = new LazyIdentity(store);
@@ -28,7 +28,10 @@ function gate(options: { settings?: PolicySnapshot; running?: boolean; name?: st
   const signing = createSigningGate({
     now: () => clock.now(),
     calls: { hasRunningCall: () => world.running },
-    settings: async () => world.settings,
+    settings: async () => {
+      if (options.settingsFail) throw new Error('storage went away');
+      return world.settings;
+    },
     identity,
     profile: { load: async () => options.name ?? '' },
     warn: (...args) => void warnings.push(args),
@@ -40,6 +43,13 @@ const codeOf = (answer: BackgroundToPage): string | undefined =>
   answer.kind === 'sign-refused' ? answer.code : answer.kind === 'signed' ? 'signed' : undefined;
 
 describe('the signing gate', () => {
+  it('answers sign-failed, and warns, when the policy cannot be read: the worker is not left waiting', async () => {
+    const { signing, warnings } = gate({ settingsFail: true });
+    const answer = await signing.answer(FRAME, 3, input(9));
+    expect(answer).toEqual({ kind: 'sign-refused', requestId: 3, code: 'sign-failed' });
+    expect(warnings.map(([message]) => message)).toEqual(['signing failed']);
+  });
+
   it('signs label || input || the background’s own extensions (display name, group capability), and answers with both', async () => {
     const { signing, identity } = gate({ name: 'Alice' });
     const answer = await signing.answer(FRAME, 5, input(9));
