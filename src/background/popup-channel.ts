@@ -91,18 +91,19 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
         const claimed = deps.calls.claimedName(shown);
         const origin = deps.originOf(shown.tabId, shown.frameId);
         const enabled = origin !== undefined && (await deps.settings()).settingsFor(origin)?.page.enabled === true;
-        if (!enabled || !deps.calls.confirm(shown)) {
+        // The name is checked before the call is confirmed: a refused name leaves the call as it was.
+        const typed = normalizeDisplayName(contactName ?? '');
+        if (!enabled) {
+          fail(port, 'call-changed');
+        } else if ('problem' in typed) {
+          fail(port, 'name-invalid', nameProblemMessage(typed.problem));
+        } else if (!deps.calls.confirm(shown)) {
           fail(port, 'call-changed');
         } else {
-          const typed = normalizeDisplayName(contactName ?? '');
-          if ('problem' in typed) {
-            fail(port, 'name-invalid', nameProblemMessage(typed.problem));
-          } else {
-            await deps.contacts.add(shown.peerIdentityPublicKey, typed.name, claimed).catch((error: unknown) => {
-              deps.warn('could not store a verified peer', error);
-              fail(port, 'verify-failed');
-            });
-          }
+          await deps.contacts.add(shown.peerIdentityPublicKey, typed.name, claimed).catch((error: unknown) => {
+            deps.warn('could not store a verified peer', error);
+            fail(port, 'verify-failed');
+          });
         }
         deps.refresh(message.tabId);
         return;

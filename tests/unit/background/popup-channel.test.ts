@@ -257,7 +257,7 @@ describe('"Codes match"', () => {
     expect(world.contacts).toEqual([]);
   });
 
-  it('is refused with name-invalid, and the rule it breaks, for a contact name that breaks §4.5', async () => {
+  it('is refused with name-invalid, and the rule it breaks, for a contact name that breaks §4.5: the call stays unconfirmed', async () => {
     const { world, settled, open } = popups();
     const popup = open();
     popup.send({ kind: 'mark-verified', ...shown, contactName: 'Bob\u202e' });
@@ -266,6 +266,8 @@ describe('"Codes match"', () => {
       { kind: 'failed', code: 'name-invalid', message: nameProblemMessage('refused-character') },
     ]);
     expect(world.contacts).toEqual([]);
+    // The popup said it failed: the call must not show as verified meanwhile (the user corrects the name and retries).
+    expect(world.confirmed).toEqual([]);
   });
 
   it('answers verify-failed, and warns, when the contact cannot be stored', async () => {
