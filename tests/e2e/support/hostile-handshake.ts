@@ -47,28 +47,30 @@ export interface HandshakeAttack {
   readonly counts: { changed: number; dropped: number };
 }
 
+/** A hook with its counts: `rewrite` gets the frame and the counts to add to. */
+function attack(rewrite: (frame: RelayFrame, counts: HandshakeAttack['counts']) => Uint8Array | null): HandshakeAttack {
+  const counts = { changed: 0, dropped: 0 };
+  return { counts, rewrite: (frame) => rewrite(frame, counts) };
+}
+
 /**
  * Takes the handshake out of every frame: the packet, its length, flags and magic are cut off, and what is left (the
  * clear prefix, and the payload if any) goes on as if it were plain media — the downgrade a network can try (§6.4).
  * A frame that would be left empty, or a VP8 tail that does not hold the whole trailer, is dropped.
  */
 export function stripHandshakes(): HandshakeAttack {
-  const counts = { changed: 0, dropped: 0 };
-  return {
-    counts,
-    rewrite(frame) {
-      const data = frame.payload;
-      if (!hasCallSealTrailer(data)) return data;
-      const span = packetSpan(data);
-      const cut = span === null ? -1 : span.start;
-      if (cut <= 0) {
-        counts.dropped++;
-        return null;
-      }
-      counts.changed++;
-      return data.slice(0, cut);
-    },
-  };
+  return attack((frame, counts) => {
+    const data = frame.payload;
+    if (!hasCallSealTrailer(data)) return data;
+    const span = packetSpan(data);
+    const cut = span === null ? -1 : span.start;
+    if (cut <= 0) {
+      counts.dropped++;
+      return null;
+    }
+    counts.changed++;
+    return data.slice(0, cut);
+  });
 }
 
 /**
@@ -78,40 +80,36 @@ export function stripHandshakes(): HandshakeAttack {
  * type passes that way either.
  */
 export function withoutRecords(type: number): HandshakeAttack {
-  const counts = { changed: 0, dropped: 0 };
-  return {
-    counts,
-    rewrite(frame) {
-      const data = frame.payload;
-      if (!hasCallSealTrailer(data)) return data;
-      if (((data[data.length - FRAME_TRAILER_LENGTH] ?? 0) & FRAME_FLAG_HAS_HANDSHAKE) === 0) return data;
-      const span = packetSpan(data);
-      if (span === null) {
-        counts.dropped++;
-        return null;
-      }
-      const kept: Uint8Array[] = [data.subarray(span.start, span.start + PACKET_HEADER_LENGTH)];
-      for (let at = span.start + PACKET_HEADER_LENGTH; at + RECORD_HEADER_LENGTH <= span.end; ) {
-        const next = Math.min(span.end, at + RECORD_HEADER_LENGTH + (((data[at + 1] ?? 0) << 8) | (data[at + 2] ?? 0)));
-        if (data[at] !== type) kept.push(data.subarray(at, next));
-        at = next;
-      }
-      const length = kept.reduce((sum, part) => sum + part.length, 0);
-      if (length === span.end - span.start) return data;
-      const out = new Uint8Array(span.start + length + (data.length - span.end));
-      out.set(data.subarray(0, span.start));
-      let at = span.start;
-      for (const part of kept) {
-        out.set(part, at);
-        at += part.length;
-      }
-      out.set(data.subarray(span.end), at);
-      out[at] = length >> 8;
-      out[at + 1] = length & 0xff;
-      counts.changed++;
-      return out;
-    },
-  };
+  return attack((frame, counts) => {
+    const data = frame.payload;
+    if (!hasCallSealTrailer(data)) return data;
+    if (((data[data.length - FRAME_TRAILER_LENGTH] ?? 0) & FRAME_FLAG_HAS_HANDSHAKE) === 0) return data;
+    const span = packetSpan(data);
+    if (span === null) {
+      counts.dropped++;
+      return null;
+    }
+    const kept: Uint8Array[] = [data.subarray(span.start, span.start + PACKET_HEADER_LENGTH)];
+    for (let at = span.start + PACKET_HEADER_LENGTH; at + RECORD_HEADER_LENGTH <= span.end; ) {
+      const next = Math.min(span.end, at + RECORD_HEADER_LENGTH + (((data[at + 1] ?? 0) << 8) | (data[at + 2] ?? 0)));
+      if (data[at] !== type) kept.push(data.subarray(at, next));
+      at = next;
+    }
+    const length = kept.reduce((sum, part) => sum + part.length, 0);
+    if (length === span.end - span.start) return data;
+    const out = new Uint8Array(span.start + length + (data.length - span.end));
+    out.set(data.subarray(0, span.start));
+    let at = span.start;
+    for (const part of kept) {
+      out.set(part, at);
+      at += part.length;
+    }
+    out.set(data.subarray(span.end), at);
+    out[at] = length >> 8;
+    out[at + 1] = length & 0xff;
+    counts.changed++;
+    return out;
+  });
 }
 
 /**
