@@ -4,7 +4,9 @@
  * the background signs it). Everyone reaches `encrypted` with every other participant listed, media under sender
  * keys decrypts for everyone present, a leave rotates the keys so that the leaver cannot decrypt what follows
  * (checked on frames captured from the wire), a newcomer cannot decrypt what came before it, and a participant whose
- * CallSeal does not speak group keeps the whole group in the §6.6 state.
+ * CallSeal does not speak group keeps the whole group in the §6.6 state. The group code (§11.7): four people show one
+ * code, a leave and a join each give a new one, and no code is ever shown for another membership than the one it was
+ * made over — nor anywhere once two members are cut off from each other (their commitments name other rosters).
  */
 import { describe, expect, it } from 'vitest';
 import { readFastHeader } from '../../../src/sframe';
