@@ -125,6 +125,7 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
       return out;
     });
     if (report.suite !== undefined) status.suite = report.suite;
+    if (report.groupCode !== undefined) status.groupCode = report.groupCode; // a complete round of these people (§11.7)
     if (status.participants.every((p) => p.state === 'verified') && warning === undefined) status.state = 'verified';
   } else if (hasPair(report.state) && report.securityCode && report.peerIdentityPublicKey) {
     const key = report.peerIdentityPublicKey;

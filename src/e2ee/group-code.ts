@@ -38,11 +38,11 @@ const COMMITMENT_LABEL = asciiBytes('CallSeal-g1 group nonce');
 const CODE_LABEL = asciiBytes('CallSeal-g1 group code');
 const COMMIT_AAD_LABEL = asciiBytes('CallSeal-g1 code commit');
 const REVEAL_AAD_LABEL = asciiBytes('CallSeal-g1 code reveal');
-export const GROUP_NONCE_LENGTH = 32;
+const GROUP_NONCE_LENGTH = 32;
 /** At most this many people in a group (§11.9). */
-export const MAX_GROUP_SIZE = 8;
+const MAX_GROUP_SIZE = 8;
 /** Rosters a receiver remembers per member (§11.6). */
-export const ROSTERS_PER_MEMBER = 16;
+const ROSTERS_PER_MEMBER = 16;
 
 function sortedUnique(pids: readonly Uint8Array[]): Uint8Array[] {
   for (const pid of pids) requireBytes(pid, 'pid', PID_LENGTH);
@@ -74,7 +74,7 @@ export async function groupCommitment(pid: Uint8Array, roster: Uint8Array, nonce
   return sha256(COMMITMENT_LABEL, pid, roster, nonce);
 }
 
-export interface GroupCodeMember {
+interface GroupCodeMember {
   pid: Uint8Array;
   identity: Uint8Array;
   nonce: Uint8Array;
@@ -142,7 +142,7 @@ export async function openCodeRecord(
   return value;
 }
 
-export interface CodeMemberInput {
+interface CodeMemberInput {
   pid: Uint8Array;
   /** The identity key of our confirmed pair with it. */
   identity: Uint8Array;
@@ -183,6 +183,10 @@ interface PeerState {
   /** Our current round's records it acknowledged. */
   commitAcked: boolean;
   revealAcked: boolean;
+  /** The roster (hex) of the last CODE-COMMIT taken from it, accepted or duplicate (§11.7: what it sees now). */
+  lastRoster: string | null;
+  /** Our current round's records to it, sealed once (a repeat is byte for byte the same, §11.4). */
+  sealed: { commit: CodeRecord | null; reveal: CodeRecord | null };
   /** When our records last went to it (each at most every RECORD_REPEAT_MS, §11.4). */
   lastSentAt: number;
 }
@@ -190,8 +194,9 @@ interface PeerState {
 /**
  * One participant's group-code rounds (§11.7). `setMembers` with the current members (not ourselves) starts or resumes
  * the round of that roster; `records` gives the CODE-COMMITs and CODE-REVEALs still unacknowledged (reveals only once
- * every member's commitment for the roster is held); `handleRecord` takes a member's records and returns the ACK to
- * send back; `code` is the group code once every member's nonce for the current roster is in.
+ * every member's commitment for the roster is held) — or, for a caller that cannot wait per frame, `prepare` seals them
+ * and `due` hands them out; `handleRecord` takes a member's records and returns the ACK to send back; `code` is the
+ * group code once every member's nonce for the current roster is in, and `complete` says when it may be shown.
  */
 export class GroupCodeRound {
   private readonly own = new Map<string, OwnRound>();
@@ -207,6 +212,11 @@ export class GroupCodeRound {
     requireBytes(myIdentity, 'my identity', ED25519_PUBLIC_KEY_LENGTH);
     this.myPid = myPid.slice();
     this.myIdentity = myIdentity.slice();
+  }
+
+  /** A retired pair's peer (§6.2: its pid never comes back): forgotten, unless in the current roster. */
+  forget(pid: Uint8Array): void {
+    if (this.current?.pids.some((p) => equalBytes(p, pid)) !== true) this.peers.delete(toHex(pid));
   }
 
   /** The current roster digest, or null before the first setMembers. */
@@ -249,6 +259,10 @@ export class GroupCodeRound {
    * and a fresh nonce.
    */
   async setMembers(members: readonly CodeMemberInput[]): Promise<void> {
+    if (members.length === 0 || members.length >= MAX_GROUP_SIZE) {
+      this.current = null; // no roster: nobody else, or more than 8 people (§11.7, §11.9)
+      return;
+    }
     for (const m of members) {
       requireBytes(m.pid, 'member pid', PID_LENGTH);
       requireBytes(m.identity, 'member identity', ED25519_PUBLIC_KEY_LENGTH);
@@ -258,7 +272,7 @@ export class GroupCodeRound {
         throw new E2eeError('invalid-argument', 'a pid cannot change identity (pairs never come back)');
       }
       if (known === undefined) {
-        this.peers.set(key, { pid: m.pid.slice(), identity: m.identity.slice(), keys: m.keys, rosters: new Map(), commitAcked: false, revealAcked: false, lastSentAt: Number.NEGATIVE_INFINITY });
+        this.peers.set(key, { pid: m.pid.slice(), identity: m.identity.slice(), keys: m.keys, rosters: new Map(), commitAcked: false, revealAcked: false, lastRoster: null, sealed: { commit: null, reveal: null }, lastSentAt: Number.NEGATIVE_INFINITY });
       }
     }
     const pids = [this.myPid, ...members.map((m) => m.pid)];
@@ -277,6 +291,7 @@ export class GroupCodeRound {
       for (const p of this.peers.values()) {
         p.commitAcked = false;
         p.revealAcked = false;
+        p.sealed = { commit: null, reveal: null };
         p.lastSentAt = Number.NEGATIVE_INFINITY;
       }
     }
@@ -287,21 +302,57 @@ export class GroupCodeRound {
    * most every RECORD_REPEAT_MS. A repeat is byte for byte the same record (same key, nonce and plaintext).
    */
   async records(now: number): Promise<CodeRecord[]> {
+    await this.prepare();
+    return this.due(now);
+  }
+
+  /** Seals what the current round has to send now (commits; reveals once we may), so that `due` needs no await. */
+  async prepare(): Promise<void> {
     const cur = this.current;
-    if (cur === null) return [];
+    if (cur === null) return;
     const reveal = this.canReveal;
+    for (const p of this.memberStates()) {
+      const { sealed } = p;
+      sealed.commit ??= await sealCodeRecord('code-commit', p.keys, this.myPid, p.pid, cur.round, cur.roster, cur.commitment);
+      if (reveal) sealed.reveal ??= await sealCodeRecord('code-reveal', p.keys, this.myPid, p.pid, cur.round, cur.roster, cur.nonce);
+      if (this.current !== cur) return; // the roster moved meanwhile: its setMembers cleared what was sealed
+    }
+  }
+
+  /** The records `prepare` sealed that are due now (unacknowledged, each member at most every RECORD_REPEAT_MS). */
+  due(now: number): CodeRecord[] {
     const out: CodeRecord[] = [];
     for (const p of this.memberStates()) {
-      if (now - p.lastSentAt < RECORD_REPEAT_MS || (p.commitAcked && (!reveal || p.revealAcked))) continue;
+      const commit = p.commitAcked ? null : p.sealed.commit;
+      const reveal = p.revealAcked ? null : p.sealed.reveal;
+      if (now - p.lastSentAt < RECORD_REPEAT_MS || (commit === null && reveal === null)) continue;
       p.lastSentAt = now;
-      if (!p.commitAcked) {
-        out.push(await sealCodeRecord('code-commit', p.keys, this.myPid, p.pid, cur.round, cur.roster, cur.commitment));
-      }
-      if (reveal && !p.revealAcked) {
-        out.push(await sealCodeRecord('code-reveal', p.keys, this.myPid, p.pid, cur.round, cur.roster, cur.nonce));
-      }
+      if (commit !== null) out.push(commit);
+      if (reveal !== null) out.push(reveal);
     }
     return out;
+  }
+
+  /** Something of the current round is not acknowledged yet (sealed or still to seal). */
+  get pending(): boolean {
+    const reveal = this.canReveal;
+    return this.memberStates().some((p) => !p.commitAcked || (reveal && !p.revealAcked));
+  }
+
+  /**
+   * The round may be shown (§11.7): every member's nonce held, every member acknowledged our reveal, and every member's
+   * last commitment is for this roster (it sees the same membership).
+   */
+  get complete(): boolean {
+    const cur = this.current;
+    if (cur === null || this.waitingFor().length > 0) return false;
+    const key = toHex(cur.roster);
+    return this.memberStates().every((p) => p.revealAcked && p.lastRoster === key);
+  }
+
+  /** The pids of the current roster (ourselves included), or null without one. */
+  get rosterPids(): Uint8Array[] | null {
+    return this.current?.pids.map((pid) => pid.slice()) ?? null;
   }
 
   /**
@@ -318,6 +369,7 @@ export class GroupCodeRound {
     if (record.kind === 'code-commit') {
       if (held !== undefined) {
         const same = equalBytes(held.commitRecord, this.recordBytes(record));
+        if (same) p.lastRoster = rosterKey;
         return same ? { outcome: 'duplicate', ack: await ack() } : { outcome: 'second-commit', ack: null };
       }
       let commitment: Uint8Array;
@@ -327,6 +379,7 @@ export class GroupCodeRound {
         return { outcome: 'bad-group-record', ack: null };
       }
       p.rosters.set(rosterKey, { commitRecord: this.recordBytes(record), commitment, revealRecord: null, nonce: null });
+      p.lastRoster = rosterKey;
       while (p.rosters.size > ROSTERS_PER_MEMBER) p.rosters.delete(p.rosters.keys().next().value as string);
       return { outcome: 'accepted', ack: await ack() };
     }

@@ -8,14 +8,18 @@
  *   a member leaves (removeMember)       ──▶ a fresh generation for those who remain, switch on their ACKs or at 2 s
  *   SENDER-KEY from a peer               ──▶ its ring takes it (§11.6 order), an ACK goes back in the next packet
  *   ACK from a member                    ──▶ its pending SENDER-KEY stops repeating; a newcomer's: a key frame
+ *   the members change (start, join, leave) ──▶ a group-code round for the new roster (§11.7, group-code.ts):
+ *                                              CODE-COMMIT, then CODE-REVEAL once every commitment is in, until ACKed
  *
  * Why a class of its own: the session (session.ts) decides *when* (presence, §6.6; policy; the call's end), this
  * decides *what* (keys, records, switches), and the worker (worker/group-frame-keys.ts) encrypts frames under what
  * it exposes. Every peer record is taken at most once and in order by the core; what this adds is the bookkeeping of
  * who is a member and what ACKs are due. Time is passed in; it holds no timers. It never throws for what the network
- * sent: `handle` returns the reasons to count.
+ * sent: `handle` returns the reasons to count. The group code is held ready (`groupCode`) only for a complete round
+ * (§11.7), and dropped the moment the members change, so the status never shows one not everyone agrees on.
  */
 import { equalBytes, toHex } from './bytes';
+import { GroupCodeRound } from './group-code';
 import type { SenderKeyEpoch } from './group-keys';
 import { GroupSender } from './group-sender';
 import { deriveGroupPairKeys, makeAck, type GroupPairKeys } from './group-wrap';
@@ -31,6 +35,8 @@ interface GroupPeerInput {
   pid: Uint8Array;
   /** The session's pair with this peer (its media is reported under it). */
   pairId: number;
+  /** The identity key of that confirmed pair (the group code covers it, §11.7). */
+  identity: Uint8Array;
   sendSecret: CryptoKey;
   receiveSecret: CryptoKey;
 }
@@ -38,6 +44,7 @@ interface GroupPeerInput {
 interface Peer {
   pid: Uint8Array;
   pairId: number;
+  identity: Uint8Array;
   keys: GroupPairKeys;
   ring: SenderKeyRing;
   /** ACKs due in the next packet (one per record that arrived). */
@@ -78,16 +85,32 @@ interface GroupHooks {
   onReceiverKeyFrame(): void;
 }
 
+/** A complete group-code round (§11.7): its code, and the pids (hex, ourselves included) of its roster. */
+interface ShownGroupCode {
+  code: string;
+  pids: string[];
+}
+
 export class GroupMode {
   private readonly peers = new Map<string, Peer>();
   private readonly sender: GroupSender;
+  private readonly codeRound: GroupCodeRound;
+  /** The current roster's code once its round is complete; null otherwise (§11.7). */
+  private shownCode: ShownGroupCode | null = null;
   private started = false;
 
   constructor(
     readonly myPid: Uint8Array,
+    myIdentity: Uint8Array,
     private readonly hooks: GroupHooks,
   ) {
     this.sender = new GroupSender(myPid);
+    this.codeRound = new GroupCodeRound(myPid, myIdentity);
+  }
+
+  /** The group code, only while the round of the current members is complete (§11.7). */
+  groupCode(): ShownGroupCode | null {
+    return this.shownCode === null ? null : { code: this.shownCode.code, pids: [...this.shownCode.pids] };
   }
 
   /** Group mode has begun: our media goes under our sender key once `sending` is set. */
@@ -122,6 +145,7 @@ export class GroupMode {
     const peer: Peer = {
       pid: input.pid.slice(),
       pairId: input.pairId,
+      identity: input.identity.slice(),
       keys,
       ring: new SenderKeyRing(this.myPid, input.pid, keys),
       acks: [],
@@ -144,6 +168,7 @@ export class GroupMode {
       now,
       this.otherTags(),
     );
+    await this.newRoster();
   }
 
   /** A peer present again after it left (or added before group mode began): a join. */
@@ -159,6 +184,7 @@ export class GroupMode {
     const before = this.sender.sending;
     await this.sender.addMember({ pid: peer.pid, keys: peer.keys }, now, this.otherTags());
     if (this.sender.sending !== before) this.hooks.onEncoderKeyFrame();
+    await this.newRoster();
   }
 
   /** A member left (§11.5: not heard for 3 s): every remaining member gets a fresh generation. */
@@ -168,12 +194,36 @@ export class GroupMode {
     peer.member = false;
     peer.joinPending = false;
     await this.sender.removeMember(pid, now, this.otherTags());
+    await this.newRoster();
   }
 
   /** A retired pair: its peer and keys are gone for good (a member among them is a leave). */
   async removePeer(pid: Uint8Array, now: number): Promise<void> {
     await this.removeMember(pid, now);
     this.peers.delete(toHex(pid));
+    this.codeRound.forget(pid);
+  }
+
+  /**
+   * The members changed (§11.7): the code shown so far is dropped at once — it is not the new roster's — and the round
+   * of the new roster starts (or resumes, for a roster seen before).
+   */
+  private async newRoster(): Promise<void> {
+    this.shownCode = null;
+    const members = [...this.peers.values()].filter((p) => p.member);
+    await this.codeRound.setMembers(members.map((p) => ({ pid: p.pid, identity: p.identity, keys: p.keys })));
+    await this.refreshCode();
+  }
+
+  /** Seals the round's due records, and holds its code when the round is complete (§11.7), else none. */
+  private async refreshCode(): Promise<void> {
+    const round = this.codeRound;
+    const roster = round.roster;
+    await round.prepare();
+    const code = round.complete ? await round.code() : null;
+    const pids = round.rosterPids;
+    const same = roster !== null && equalBytes(roster, round.roster ?? new Uint8Array(0));
+    this.shownCode = code !== null && pids !== null && same && round.complete ? { code, pids: pids.map(toHex) } : null;
   }
 
   /**
@@ -183,6 +233,7 @@ export class GroupMode {
   async handle(from: Uint8Array, records: readonly GroupRecord[]): Promise<string[]> {
     const rejected: string[] = [];
     const peer = this.peers.get(toHex(from));
+    let codeMoved = false;
     for (const record of records) {
       if (!equalBytes(record.to, this.myPid)) continue; // to another member (§11.4)
       if (peer === undefined) {
@@ -198,30 +249,41 @@ export class GroupMode {
         if (outcome === 'accepted') {
           if (newest !== record.generation) this.hooks.onReceiverKeyFrame();
         } else if (outcome !== 'duplicate') rejected.push(outcome === 'bad-group-record' ? 'bad-group-record' : `sender-key-${outcome}`);
+      } else if (record.kind === 'ack' && record.acked !== RECORD_SENDER_KEY) {
+        // An ACK of our CODE-COMMIT or CODE-REVEAL (§11.7): one step nearer a complete round.
+        const outcome = await this.codeRound.handleAck(peer.pid, record);
+        if (outcome === 'accepted') codeMoved = true;
+        else if (outcome === 'bad-mac') rejected.push('bad-group-record');
       } else if (record.kind === 'ack') {
-        if (record.acked !== RECORD_SENDER_KEY) continue; // group code records: not sent by this version (§11.10)
         const outcome = await this.sender.handleAck(peer.pid, record);
         if (outcome === 'accepted' && peer.joinPending) {
           peer.joinPending = false;
           this.hooks.onEncoderKeyFrame(); // the newcomer's first frame decodes at once (§11.5)
         } else if (outcome === 'bad-mac') rejected.push('bad-group-record');
+      } else {
+        // CODE-COMMIT or CODE-REVEAL (§11.6, §11.7): taken once per member and roster, ACKed when accepted or a
+        // duplicate; from a participant not yet in one of our rosters, ignored and not ACKed (it repeats).
+        const { outcome, ack } = await this.codeRound.handleRecord(peer.pid, record);
+        if (ack !== null) peer.acks.push(ack);
+        if (outcome === 'accepted' || outcome === 'duplicate') codeMoved = true;
+        else if (outcome !== 'unknown-member') rejected.push(outcome);
       }
-      // CODE-COMMIT and CODE-REVEAL: the group code is not wired yet (§11.10); they are not ACKed, so a sender
-      // that makes them keeps trying, and this one shows no group code.
     }
+    if (codeMoved) await this.refreshCode();
     return rejected;
   }
 
   /** The group records due in the next packet: pending SENDER-KEYs (each at most every 100 ms) and due ACKs. */
   records(now: number): GroupRecord[] {
     if (!this.started && [...this.peers.values()].every((p) => p.acks.length === 0)) return [];
-    const out: GroupRecord[] = this.started ? this.sender.records(now) : [];
+    const out: GroupRecord[] = this.started ? [...this.sender.records(now), ...this.codeRound.due(now)] : [];
     for (const peer of this.peers.values()) out.push(...peer.acks.splice(0));
     return out;
   }
 
-  /** Something is due now or will be: SENDER-KEYs waiting for ACKs, or ACKs to send. */
+  /** Something is due now or will be: SENDER-KEYs or group-code records waiting for ACKs, or ACKs to send. */
   get busy(): boolean {
+    if (this.started && this.codeRound.pending) return true;
     for (const peer of this.peers.values()) {
       if (peer.acks.length > 0) return true;
       if (this.started && peer.member && this.sender.pendingFor(peer.pid) !== null) return true;

@@ -4,8 +4,9 @@
  * A participant is `encrypted` only when both directions hold: we have its sender key, and it acknowledged the key we
  * send under (so it can decrypt what we send now). Anyone else present is `connecting`. The session's state is
  * `encrypted` only when every participant present is, never before our own switch (§11.5): the status never says
- * encrypted while a participant present cannot decrypt us, or we it. Pure functions over the session's pairs and its
- * group mode.
+ * encrypted while a participant present cannot decrypt us, or we it. The group code (§11.7) is shown only for a
+ * complete round whose roster is exactly ourselves and the participants listed. Pure functions over the session's
+ * pairs and its group mode.
  */
 import { concatBytes, toHex } from './bytes';
 import { MAX_PACKET_LENGTH } from './constants';
@@ -38,7 +39,14 @@ export function groupStatus(group: GroupMode | null, present: readonly Pair[], n
     })
     .sort((a, b) => (a.pid < b.pid ? -1 : a.pid > b.pid ? 1 : 0));
   const encrypted = participants.length > 0 && participants.every((p) => p.state === 'encrypted');
-  return { state: encrypted ? 'encrypted' : 'negotiating', epoch, suite, participants };
+  const status: SessionStatus = { state: encrypted ? 'encrypted' : 'negotiating', epoch, suite, participants };
+  const shown = group?.groupCode() ?? null;
+  if (shown !== null && group !== null) {
+    const listed = [toHex(group.myPid), ...participants.map((p) => p.pid)].sort();
+    const roster = [...shown.pids].sort();
+    if (listed.length === roster.length && listed.every((pid, i) => pid === roster[i])) status.groupCode = shown.code;
+  }
+  return status;
 }
 
 /** The packet with as many group records appended as fit in MAX_PACKET_LENGTH (the rest go in later packets). */

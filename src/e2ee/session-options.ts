@@ -45,6 +45,11 @@ export interface SessionStatus {
   detail?: SessionDetail;
   /** In group mode (§11.9): every confirmed participant present, with its state and per-peer code. */
   participants?: GroupParticipantStatus[];
+  /**
+   * In group mode: the group code (§11.7), only when the round of the current members is complete and they are exactly
+   * the participants listed; absent otherwise (never an earlier roster's).
+   */
+  groupCode?: string;
 }
 
 /** One participant of a group call as the session sees it (§11.9). */

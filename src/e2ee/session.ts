@@ -643,8 +643,10 @@ export class CallSession {
       onEncoderKeyFrame: () => this.keyFrame('encoder'),
       onReceiverKeyFrame: () => this.keyFrame('receiver'),
     };
-    const mode = (this.groupMode ??= new GroupMode(this.myPid, hooks));
-    const input = { pid: entry.pair.peerPid, pairId: entry.pair.id, sendSecret: secrets.sendSecret, receiveSecret: secrets.receiveSecret };
+    const mode = (this.groupMode ??= new GroupMode(this.myPid, this.opts.identityPublicKey, hooks));
+    const pair = entry.pair;
+    const identity = pair.peerIdentity as Uint8Array;
+    const input = { pid: pair.peerPid, pairId: pair.id, identity, sendSecret: secrets.sendSecret, receiveSecret: secrets.receiveSecret };
     void this.enqueue(async () => {
       if (this.pairs.get(entry.key) !== entry) return;
       const now = this.opts.now();

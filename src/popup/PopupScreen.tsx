@@ -96,7 +96,7 @@ export function PopupScreen(props: PopupScreenProps) {
         />
       )}
       {status.participants !== undefined && status.participants.length > 0 && (
-        <Participants participants={status.participants} />
+        <Participants participants={status.participants} groupCode={status.groupCode} />
       )}
       {status.state !== 'off' && <CallDetails status={status} />}
       {view.enabled && (

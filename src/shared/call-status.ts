@@ -210,6 +210,11 @@ export interface TabCallStatus {
   keysChangedAt?: number;
   /** A group call encrypted with sender keys (protocol.md §11.9): every other participant present. */
   participants?: ParticipantStatus[];
+  /**
+   * With `participants`: the group code everyone in the call reads aloud (§11.7), only once the round of exactly these
+   * people is complete; absent before (the popup says it is not ready).
+   */
+  groupCode?: string;
 }
 
 /** One other participant of a group call, as the popup shows it (§11.9). */

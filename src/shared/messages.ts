@@ -68,6 +68,11 @@ export interface SessionReport {
   media?: MediaKind;
   /** In a group call encrypted with sender keys (protocol.md §11.9): each other participant present. */
   participants?: ReportParticipant[];
+  /**
+   * With `participants`: the group code (§11.7), "ddddd ddddd ddddd ddddd", only when the round of exactly these
+   * participants and us is complete; absent while it is not.
+   */
+  groupCode?: string;
 }
 
 /** One other participant of a group call, as the worker reports it (§11.9). */
@@ -276,7 +281,8 @@ export function isSessionReport(value: unknown): value is SessionReport {
     optional(value.detail, isDetailCode) &&
     optional(value.codec, isCodecName) &&
     optional(value.media, isMediaKind) &&
-    optional(value.participants, isParticipantList)
+    optional(value.participants, isParticipantList) &&
+    optional(value.groupCode, isSecurityCode)
   );
 }
 
@@ -309,6 +315,7 @@ export function copySessionReport(report: SessionReport): SessionReport {
   if (report.codec !== undefined) copy.codec = report.codec;
   if (report.media !== undefined) copy.media = report.media;
   if (report.participants !== undefined) copy.participants = report.participants.map(copyParticipant);
+  if (report.groupCode !== undefined) copy.groupCode = report.groupCode;
   return copy;
 }
 

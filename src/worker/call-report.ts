@@ -207,6 +207,7 @@ export class CallReporter {
         return out;
       });
       if (status.suite !== undefined) report.suite = status.suite;
+      if (status.groupCode !== undefined) report.groupCode = status.groupCode; // a complete round only (§11.7)
     }
     if (state === 'off') return report;
     const codecs = MEDIA_CODECS.filter((codec) => now - (this.codecsSeen.get(codec) ?? Number.NEGATIVE_INFINITY) < CODEC_RECENT_MS);

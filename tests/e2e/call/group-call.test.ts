@@ -2,7 +2,8 @@
  * Issue 13: group calls through an SFU (the werift relay, `group` topology), one browser per participant, each with
  * its own solid-colour camera.
  * - Three people, CallSeal on in all three: every popup shows `encrypted` and lists the two others, each encrypted
- *   both ways with its own 20-digit code (the same code in both popups of a pair); everyone sees everyone; what the
+ *   both ways with its own 20-digit code (the same code in both popups of a pair), and all three popups show one
+ *   and the same group code (§11.7), a new one after a leave and after the rejoin; everyone sees everyone; what the
  *   relay copied from each sender is CallSeal frames only and does not decode to its colour; one leaves and comes
  *   back (a new worker session) and video keeps going, encrypted, for all three.
  * - One of three without CallSeal: the two with CallSeal are encrypted between themselves, see each other, and say
@@ -31,6 +32,26 @@ const participants = (page: Page): Promise<ShownParticipant[]> =>
       code: li.querySelector('[data-testid="participant-code"]')?.textContent ?? undefined,
     })),
   );
+
+/** The group code the popup shows (§11.7), or undefined while it says the code is not ready. */
+const groupCodeShown = (page: Page): Promise<string | undefined> =>
+  page.evaluate(() => document.querySelector('[data-testid="group-code"]')?.textContent ?? undefined);
+
+/** Every popup shows one and the same group code: returns it. */
+async function waitSameGroupCode(call: GroupCall, popups: readonly Popup[], timeout = 60_000): Promise<string> {
+  let last: unknown;
+  return waitFor(
+    async () => {
+      const codes = await Promise.all(popups.map((p) => groupCodeShown(p.page)));
+      last = codes;
+      const first = codes[0];
+      return first !== undefined && codes.every((c) => c === first) ? first : undefined;
+    },
+    { timeout, interval: 250, message: `all ${popups.length} popups to show the same group code` },
+  ).catch(async (error: unknown) => {
+    throw new Error(`${(error as Error).message}; saw ${JSON.stringify(last)}; ${await call.diagnose()}`);
+  });
+}
 
 const detailText = (page: Page): Promise<string | undefined> =>
   page.evaluate(() => document.querySelector('[data-testid="call-detail"]')?.textContent ?? undefined);
@@ -81,6 +102,10 @@ describe('group calls through an SFU', () => {
       expect(codes.filter((c) => c === code)).toHaveLength(2);
     }
     expect(new Set(codes).size).toBe(3);
+    // One group code, the same in all three popups, and none of the pairs' codes.
+    const groupOfThree = await waitSameGroupCode(call, popups);
+    expect(groupOfThree).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
+    expect(codes).not.toContain(groupOfThree);
     await expectEveryoneSeesEveryone(call, members);
 
     // What the SFU sees: CallSeal frames only, and no sender's copy decodes to its picture.
@@ -105,12 +130,17 @@ describe('group calls through an SFU', () => {
     const [alice, bob, carol] = members;
     await carol.leave();
     await waitAllEncrypted(call, popups.slice(0, 2), 1);
+    const groupOfTwo = await waitSameGroupCode(call, popups.slice(0, 2));
+    expect(groupOfTwo).not.toBe(groupOfThree);
     await call.waitForColor(alice, bob);
     await call.waitForColor(bob, alice);
 
     // Carol comes back (a new worker session): everyone encrypted with everyone again, and everyone sees everyone.
     await carol.rejoin();
     await waitAllEncrypted(call, popups, 2);
+    // Carol's new session is a new participant: a new roster, so a new group code, again the same in all three popups.
+    const groupAgain = await waitSameGroupCode(call, popups);
+    expect(new Set([groupOfThree, groupOfTwo, groupAgain]).size).toBe(3);
     // A rejoined page starts its camera, connections and decoders afresh: on a loaded machine that alone can take
     // longer than the 20 s the other checks allow.
     await expectEveryoneSeesEveryone(call, members, 60_000);

@@ -216,3 +216,36 @@ describe('the organization’s policy', () => {
     expect(byTestId(render(), 'policy-refresh')).toBeUndefined();
   });
 });
+
+describe('a group call (protocol.md §11.7, §11.9)', () => {
+  const people = [1, 2, 3].map((i) => ({
+    state: 'encrypted' as const,
+    securityCode: `1111${i} 22222 33333 44444`,
+    peerIdentityPublicKey: Buffer.alloc(32, i).toString('base64'),
+    hearsYou: true,
+    youHear: true,
+  }));
+  const group = (over: Partial<TabCallStatus> = {}): Partial<TabCallStatus> => {
+    const status = call({ participants: people, ...over });
+    delete status.securityCode;
+    delete status.peerIdentityPublicKey;
+    return status;
+  };
+
+  it('shows the group code everyone reads aloud, above the per-person codes it keeps', async () => {
+    const { render } = await mount([fakeView(1, group({ groupCode: '98765 43210 98765 43210' }), { enabled: true })]);
+    const tree = render();
+    expect(textOf(byTestId(tree, 'group-code')!)).toBe('98765 43210 98765 43210');
+    expect(textOf(byTestId(tree, 'group-code-section')!)).toMatch(/^Group code \(everyone in the call\).*Read it aloud/);
+    expect(byTestId(tree, 'group-code-pending')).toBeUndefined();
+    expect(findAll(tree, (e) => e.props['data-testid'] === 'participant-code').map((e) => textOf(e))).toEqual(people.map((p) => p.securityCode));
+  });
+
+  it('while the round is not complete, shows no group code and says plainly that it is not ready', async () => {
+    const { render } = await mount([fakeView(1, group(), { enabled: true })]);
+    const tree = render();
+    expect(byTestId(tree, 'group-code')).toBeUndefined();
+    expect(textOf(byTestId(tree, 'group-code-pending')!)).toMatch(/^Group code: not ready/);
+    expect(findAll(tree, (e) => e.props['data-testid'] === 'participant-code')).toHaveLength(3);
+  });
+});

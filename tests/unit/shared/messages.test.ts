@@ -4,7 +4,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isBase64Of } from '../../../src/shared/formats';
-import { isPageToBackground, isPopupToBackground, malformedSignRequestId } from '../../../src/shared/messages';
+import { isPossibleReport } from '../../../src/background/report-rules';
+import {
+  copySessionReport,
+  isPageToBackground,
+  isPopupToBackground,
+  malformedSignRequestId,
+  type SessionReport,
+} from '../../../src/shared/messages';
 import { encrypted, KEY_1, report, shownFrom } from '../background/report-fixtures';
 
 const input40 = Buffer.alloc(40, 3).toString('base64');
@@ -100,5 +107,36 @@ describe('isPopupToBackground', () => {
   it('takes "Refresh" for the organization’s policy', () => {
     expect(isPopupToBackground({ kind: 'refresh-policy' })).toBe(true);
     expect(isPopupToBackground({ kind: 'refresh' })).toBe(false);
+  });
+});
+
+describe('session reports of a group call (protocol.md §11.7, §11.9)', () => {
+  const participant = {
+    state: 'encrypted',
+    securityCode: '11111 22222 33333 44444',
+    peerIdentityPublicKey: Buffer.alloc(32, 1).toString('base64'),
+    hearsYou: true,
+    youHear: true,
+  };
+  const groupReport = {
+    session: '0123456789abcdef0123456789abcdef',
+    seq: 3,
+    state: 'encrypted',
+    epoch: 2,
+    counters: { encrypted: 0, decrypted: 0, dropped: 0, plaintext: 0 },
+    participants: [participant, { ...participant, peerIdentityPublicKey: Buffer.alloc(32, 2).toString('base64') }],
+    groupCode: '98765 43210 98765 43210',
+  };
+
+  it('carry the group code in its one spelling, and only with the participants it is over', () => {
+    expect(isPossibleReport(groupReport)).toBe(true);
+    expect(copySessionReport(groupReport as SessionReport).groupCode).toBe(groupReport.groupCode);
+    for (const groupCode of ['98765432109876543210', '98765 43210 98765 4321', 42, '']) {
+      expect(isPossibleReport({ ...groupReport, groupCode })).toBe(false);
+    }
+    const { participants: _, ...withoutParticipants } = groupReport;
+    expect(isPossibleReport(withoutParticipants)).toBe(false);
+    const { groupCode: __, ...pending } = groupReport;
+    expect(isPossibleReport(pending)).toBe(true);
   });
 });

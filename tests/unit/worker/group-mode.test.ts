@@ -4,7 +4,9 @@
  * the background signs it). Everyone reaches `encrypted` with every other participant listed, media under sender
  * keys decrypts for everyone present, a leave rotates the keys so that the leaver cannot decrypt what follows
  * (checked on frames captured from the wire), a newcomer cannot decrypt what came before it, and a participant whose
- * CallSeal does not speak group keeps the whole group in the §6.6 state.
+ * CallSeal does not speak group keeps the whole group in the §6.6 state. The group code (§11.7): four people show one
+ * code, a leave and a join each give a new one, and no code is ever shown for another membership than the one it was
+ * made over — nor anywhere once two members are cut off from each other (their commitments name other rosters).
  */
 import { describe, expect, it } from 'vitest';
 import { readFastHeader } from '../../../src/sframe';
@@ -12,14 +14,17 @@ import { MEDIA, clock, contains, party, settle, until, type Party } from './supp
 
 const SECRET = MEDIA.subarray(1);
 
-/** One frame from each party to every other (an SFU's fan-out), then `ms` of time; returns what each one sent. */
-async function fanout(parties: readonly Party[], ms = 20): Promise<Map<Party, Uint8Array>> {
+/**
+ * One frame from each party to every other (an SFU's fan-out), then `ms` of time; returns what each one sent. `cut`
+ * plays an SFU that does not forward from one party to another.
+ */
+async function fanout(parties: readonly Party[], ms = 20, cut?: (from: Party, to: Party) => boolean): Promise<Map<Party, Uint8Array>> {
   const sent = new Map<Party, Uint8Array>();
   for (const from of parties) {
     const wire = await from.send();
     if (!wire) continue;
     sent.set(from, wire);
-    for (const to of parties) if (to !== from) await to.receive(wire);
+    for (const to of parties) if (to !== from && cut?.(from, to) !== true) await to.receive(wire);
   }
   clock.advance(ms);
   await settle();
@@ -151,5 +156,87 @@ describe('group mode (sender keys, §11)', () => {
     );
     for (let i = 0; i < 60; i++) wires.push(...(await fanout(people)).values());
     expect(wires.filter((w) => contains(w, SECRET))).toHaveLength(0);
+  }, SLOW);
+});
+
+/** The group code a party shows now (§11.7), if any. */
+const groupCode = (p: Party): string | undefined => p.reports.at(-1)?.groupCode;
+
+/** Everyone in `parties` shows one group code, and lists everyone else as encrypted. */
+function allShowOneCode(parties: readonly Party[]): boolean {
+  const first = groupCode(parties[0] as Party);
+  return first !== undefined && allEncrypted(parties) && parties.every((p) => groupCode(p) === first);
+}
+
+/**
+ * §11.7's promise, over every report any party ever made: a group code is only ever shown with one membership (its
+ * own identity and the identities it lists), so no code was shown for people it was not made over — neither an
+ * earlier roster's code after a change, nor one of a round that did not complete.
+ */
+function expectOneMembershipPerCode(parties: readonly Party[]): void {
+  const membership = new Map<string, string>();
+  for (const p of parties) {
+    const me = Buffer.from(p.identity.publicKey).toString('base64');
+    for (const r of p.reports) {
+      if (r.groupCode === undefined) continue;
+      const people = [me, ...(r.participants ?? []).map((x) => x.peerIdentityPublicKey)].sort().join(' ');
+      const before = membership.get(r.groupCode);
+      if (before === undefined) membership.set(r.groupCode, people);
+      else expect(people, `group code ${r.groupCode} shown for two memberships`).toBe(before);
+    }
+  }
+}
+
+describe('the group code (§11.7)', () => {
+  it('four people: all four show the same group code, once, and it stays', async () => {
+    const people = await Promise.all([party(), party(), party(), party()]);
+    await until(() => allShowOneCode(people), () => fanout(people), 1200);
+    const code = groupCode(people[0] as Party) as string;
+    expect(code).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
+    // Not a pair's code: one code over everyone.
+    for (const p of people) for (const x of participants(p)) expect(x.securityCode).not.toBe(code);
+    for (let i = 0; i < 50; i++) await fanout(people);
+    for (const p of people) expect(groupCode(p)).toBe(code);
+    expectOneMembershipPerCode(people);
+  }, SLOW);
+
+  it('a leave and a join each give a new group code that all agree on, and the old one goes at once', async () => {
+    const [alice, bob, carol, dave] = await Promise.all([party(), party(), party(), party()]);
+    const four = [alice, bob, carol, dave];
+    await until(() => allShowOneCode(four), () => fanout(four), 1200);
+    const codeOfFour = groupCode(alice) as string;
+
+    // Dave leaves (the SFU stops forwarding to and from him): the three agree on a new code.
+    const three = [alice, bob, carol];
+    await until(() => allShowOneCode(three) && participants(alice).length === 2, () => fanout(three), 800);
+    const codeOfThree = groupCode(alice) as string;
+    expect(codeOfThree).not.toBe(codeOfFour);
+
+    // Erin joins: the four of them agree on yet another code.
+    const erin = await party();
+    const withErin = [...three, erin];
+    await until(() => allShowOneCode(withErin), () => fanout(withErin), 1200);
+    const codeWithErin = groupCode(alice) as string;
+    expect(new Set([codeOfFour, codeOfThree, codeWithErin]).size).toBe(3);
+    expectOneMembershipPerCode([...four, erin]);
+  }, SLOW);
+
+  it('a member that commits to another membership is detected: no one shows a group code', async () => {
+    const [alice, bob, carol, dave] = await Promise.all([party(), party(), party(), party()]);
+    const four = [alice, bob, carol, dave];
+    await until(() => allShowOneCode(four), () => fanout(four), 1200);
+    // The SFU cuts Alice and Dave off from each other, and from no one else. Alice sees Dave leave and commits to the
+    // roster {Alice, Bob, Carol}; Dave, to {Bob, Carol, Dave}. Bob and Carol still see all four — yet each holds a
+    // member's newer commitment to another roster, so the four's code is not one everyone agrees on any more.
+    const cut = (from: Party, to: Party): boolean => (from === alice && to === dave) || (from === dave && to === alice);
+    await until(() => four.every((p) => groupCode(p) === undefined), () => fanout(four, 20, cut), 800);
+    for (let i = 0; i < 150; i++) await fanout(four, 20, cut); // 3 s more: it stays that way
+    for (const p of four) expect(groupCode(p)).toBeUndefined();
+    // Bob and Carol still list the three others, encrypted both ways: what is missing is only the agreement.
+    for (const p of [bob, carol]) {
+      expect(participants(p)).toHaveLength(3);
+      expect(p.state()).toBe('encrypted');
+    }
+    expectOneMembershipPerCode(four);
   }, SLOW);
 });
