@@ -175,20 +175,51 @@ const debugView = Object.freeze({
     }
     return found;
   },
-  /** group: what each subscription's video receiver got and decoded (getStats), for diagnosing a test. */
+  /**
+   * group: what each subscription's receivers got and decoded, and what the publishing connection encoded and sent
+   * (getStats), for diagnosing a test: a stream whose packets arrive but whose frames never come out of the receive
+   * transform (`framesReceived` 0) next to the sender's `keyFramesEncoded` says whether key frames were made at all;
+   * the audio counts say whether the same sender's audio decrypts (concealed samples are frames the transform dropped).
+   */
   async receivedVideo() {
     /** @type {Record<string, unknown>} */
     const found = {};
     for (const [name, sub] of group?.subs ?? []) {
       const stats = await sub.pc.getStats();
+      /** @type {Record<string, unknown>} */
+      const entry = {};
       stats.forEach((r) => {
-        if (r.type !== 'inbound-rtp' || r.kind !== 'video') return;
-        found[name] = {
-          packets: r.packetsReceived,
-          framesReceived: r.framesReceived,
-          framesDecoded: r.framesDecoded,
-          keyFramesDecoded: r.keyFramesDecoded,
-          framesDropped: r.framesDropped,
+        if (r.type !== 'inbound-rtp') return;
+        if (r.kind === 'video') {
+          Object.assign(entry, {
+            packets: r.packetsReceived,
+            framesReceived: r.framesReceived,
+            framesDecoded: r.framesDecoded,
+            keyFramesDecoded: r.keyFramesDecoded,
+            framesDropped: r.framesDropped,
+            pli: r.pliCount,
+            fir: r.firCount,
+            nack: r.nackCount,
+          });
+        } else if (r.kind === 'audio') {
+          entry.audio = {
+            packets: r.packetsReceived,
+            samples: r.totalSamplesReceived,
+            concealed: r.concealedSamples,
+            concealmentEvents: r.concealmentEvents,
+          };
+        }
+      });
+      found[name] = entry;
+    }
+    if (group) {
+      const stats = await group.publish.getStats();
+      stats.forEach((r) => {
+        if (r.type !== 'outbound-rtp' || r.kind !== 'video') return;
+        found.sent = {
+          framesEncoded: r.framesEncoded,
+          keyFramesEncoded: r.keyFramesEncoded,
+          framesSent: r.framesSent,
           pli: r.pliCount,
           fir: r.firCount,
           nack: r.nackCount,

@@ -128,7 +128,10 @@ async function diagnosis(members: readonly Member[], relay: Relay): Promise<stri
       })
       .catch((error: unknown) => String(error));
     const report = m.e2ee ? await latestReport(m.browser).catch(() => undefined) : undefined;
-    seen[m.name] = { page, worker: report && { state: report.state, epoch: report.epoch, counters: report.counters } };
+    // Each participant as this member's worker sees it (§11.9): whose key it lacks, who lacks its key.
+    const participants = report?.participants?.map((x) => ({ name: x.peerName, key: x.peerIdentityPublicKey.slice(0, 8), state: x.state, hearsYou: x.hearsYou, youHear: x.youHear }));
+    const worker = report && { state: report.state, epoch: report.epoch, detail: report.detail, media: report.media, counters: report.counters, participants };
+    seen[m.name] = { page, worker };
   }
   const stats = relay.stats();
   seen.relay = { keyframeRequests: stats.keyframeRequests, received: stats.received, forwarded: stats.forwarded };

@@ -8,6 +8,7 @@
  * bridge connections. A service worker restart loses the listener (`reports()` then throws).
  */
 import type { FrameCounters } from '../../../src/shared/call-status';
+import type { ReportParticipant } from '../../../src/shared/messages';
 import type { TestBrowser } from './browser';
 
 export interface StampedReport {
@@ -20,6 +21,10 @@ export interface StampedReport {
   epoch: number;
   securityCode: string | undefined;
   counters: FrameCounters;
+  detail?: string;
+  media?: string;
+  /** In a group call (protocol.md §11.9): each other participant, as this worker sees it. */
+  participants?: ReportParticipant[];
 }
 
 export async function watchReports(browser: TestBrowser): Promise<void> {
@@ -34,8 +39,8 @@ export async function watchReports(browser: TestBrowser): Promise<void> {
       port.onMessage.addListener((message: { kind?: string; report?: Record<string, unknown> }) => {
         const t = performance.timeOrigin + performance.now();
         if (message?.kind !== 'session' || typeof message.report !== 'object' || message.report === null) return;
-        const { session, seq, state, epoch, securityCode, counters } = message.report;
-        reports.push({ t, tabId, session, seq, state, epoch, securityCode, counters });
+        const { session, seq, state, epoch, securityCode, counters, detail, media, participants } = message.report;
+        reports.push({ t, tabId, session, seq, state, epoch, securityCode, counters, detail, media, participants });
       });
     });
   });

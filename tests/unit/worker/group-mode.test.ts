@@ -130,6 +130,44 @@ describe('group mode (sender keys, §11)', () => {
     for (const to of four.slice(1)) expect(await plays(wire, to)).toBe(true);
   }, SLOW);
 
+  it('a newcomer whose first pairs confirm only at the others (it renews its pid) still ends with everyone decrypting everyone', async () => {
+    // The worker state of a failed end-to-end run under heavy load (epochs: alice 3, bob 2, carol 2): alice confirmed
+    // her pair with carol's first pid, carol never did (alice's CONFIRM never reached her), so after 20 s carol's pairs
+    // expired and she took a fresh pid (§6.5); alice holds a confirmed pair nobody else holds, and the group mode she
+    // entered with it (generation 1 switched at its 2 s deadline with carol's ACK missing, §11.5). Checked here: keys
+    // recover — every sender's audio and video frames decrypt for both others, under sender keys.
+    const [alice, bob] = await Promise.all([party(), party()]);
+    await until(() => alice.state() === 'encrypted' && bob.state() === 'encrypted', () => fanout([alice, bob]), 400);
+    const carol = await party();
+    const people = [alice, bob, carol];
+    // Until alice confirmed carol's first pair, everything flows; then for 21 s nothing reaches carol.
+    await until(() => alice.epoch() === 2, () => fanout(people), 800);
+    const cutFrom = clock.now();
+    while (clock.now() - cutFrom < 21_000) {
+      for (const from of people) {
+        const wire = await from.send();
+        if (wire) for (const to of people) if (to !== from && to !== carol) await to.receive(wire);
+      }
+      clock.advance(50);
+      await settle();
+    }
+    await until(() => allEncrypted(people), () => fanout(people), 1500);
+    expect(people.map((p) => p.epoch())).toEqual([3, 2, 2]); // as in the failed run
+    for (let i = 0; i < 10; i++) await fanout(people);
+    for (const from of people) {
+      for (const kind of ['audio', 'video'] as const) {
+        const wire = await from.send(MEDIA, kind);
+        expect(wire).not.toBeNull();
+        if (kind === 'audio') expect(kidOf(wire as Uint8Array)).toBeGreaterThanOrEqual(0x1_0000); // under sender keys
+        for (const to of people) {
+          if (to === from) continue;
+          const out = await to.receive(wire as Uint8Array, kind);
+          expect(out !== null && contains(out, SECRET), `${people.indexOf(from)} -> ${people.indexOf(to)} ${kind}`).toBe(true);
+        }
+      }
+    }
+  }, SLOW * 2);
+
   it('a participant whose CallSeal does not speak group keeps the group unencrypted (allowed) and says so', async () => {
     const people = await Promise.all([party(), party(), party({ group: false })]);
     await until(() => people.every((p) => p.state() === 'unencrypted' && p.detail() === 'group-call'), () => fanout(people), 800).catch(
