@@ -54,6 +54,8 @@ export interface Party {
   /** Signatures the worker asked the background for, and their inputs. */
   signRequests: number;
   signInputs: Uint8Array[];
+  /** Resolves once every sign request made so far is answered (the background is quick next to a frame's 20 ms). */
+  signed(): Promise<void>;
   /** Key frames the (one) video receiver was asked to request. */
   keyFrameRequests: number;
   /** Key frames the (one) video encoder was asked to make (group key switches, §11.5). */
@@ -91,6 +93,8 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
   const extensions = options.group === false ? new Uint8Array(0) : groupCapabilityExtension();
   let refusals = options.refuseFirstSignatures ?? 0;
   const signInputs: Uint8Array[] = [];
+  /** Sign requests the background has not answered yet (its WebCrypto work runs on real time). */
+  const signing = new Set<Promise<unknown>>();
   const post = (message: WorkerToBridge): void => {
     if (message.kind === 'report') reports.push(message.report);
     if (message.kind !== 'sign') return;
@@ -99,7 +103,7 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
     const refuse = refusals-- > 0;
     // The background's part, answered asynchronously as over the real bridge.
     const signed = refuse ? Promise.reject(new Error('refused')) : identity.signRaw(signatureMessage(message.input, extensions));
-    void signed.then(
+    const answered = signed.then(
       (signature) => box.controller?.handleBridgeMessage({
         kind: 'signed',
         requestId: message.requestId,
@@ -108,6 +112,8 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
       }),
       () => box.controller?.handleBridgeMessage({ kind: 'sign-refused', requestId: message.requestId, code: 'refused' }),
     );
+    signing.add(answered);
+    void answered.finally(() => signing.delete(answered));
   };
   const controller = new CallController(post, { clock, ...options.timing });
   box.controller = controller;
@@ -132,6 +138,9 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
     controller,
     reports,
     signInputs,
+    async signed() {
+      while (signing.size > 0) await Promise.allSettled([...signing]);
+    },
     get signRequests() {
       return counters.signRequests;
     },
@@ -169,6 +178,9 @@ export async function exchange(a: Party, b: Party, ms = 20): Promise<void> {
   if (fromA) await b.receive(fromA);
   const fromB = await b.send();
   if (fromB) await a.receive(fromB);
+  // Fake time moves on only once the background answered what was asked of it: its signing runs on real time, and a
+  // loaded machine would otherwise let the session's fake-time retry ask again before the answer came.
+  await Promise.all([a.signed(), b.signed()]);
   clock.advance(ms);
   await settle();
 }
