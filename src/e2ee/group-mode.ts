@@ -19,7 +19,7 @@
  * (§11.7), and dropped the moment the members change, so the status never shows one not everyone agrees on.
  */
 import { equalBytes, toHex } from './bytes';
-import { GroupCodeRound } from './group-code';
+import { GroupCodeRound } from './group-code-round';
 import type { SenderKeyEpoch } from './group-keys';
 import { GroupSender } from './group-sender';
 import { deriveGroupPairKeys, makeAck, type GroupPairKeys } from './group-wrap';

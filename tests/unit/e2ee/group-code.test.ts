@@ -5,15 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { equalBytes } from '../../../src/e2ee/bytes';
-import {
-  GroupCodeRound,
-  groupCode,
-  groupCommitment,
-  openCodeRecord,
-  rosterDigest,
-  sealCodeRecord,
-  type CodeOutcome,
-} from '../../../src/e2ee/group-code';
+import { groupCode, groupCommitment, openCodeRecord, rosterDigest, sealCodeRecord } from '../../../src/e2ee/group-code';
+import { GroupCodeRound, type CodeOutcome } from '../../../src/e2ee/group-code-round';
 import { RECORD_SENDER_KEY, type CodeRecord } from '../../../src/e2ee/group-records';
 import { RECORD_REPEAT_MS } from '../../../src/e2ee/group-keys';
 import { makeAck } from '../../../src/e2ee/group-wrap';
