@@ -27,7 +27,7 @@ import { isOwnExtensionPage } from './sender-check';
 interface PopupChannelDeps {
   extensionId: string;
   extensionUrl: string;
-  calls: Pick<CallRegistry, 'claimedName' | 'confirm'>;
+  calls: Pick<CallRegistry, 'claimedName' | 'confirm' | 'withdraw'>;
   /** The policy now. */
   settings(): Promise<PolicySnapshot>;
   /** Saves the user's switch; the settings source then pushes the new settings. */
@@ -102,6 +102,8 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
         } else {
           await deps.contacts.add(shown.peerIdentityPublicKey, typed.name, claimed).catch((error: unknown) => {
             deps.warn('could not store a verified peer', error);
+            // "Could not remember that the codes match": the call goes back to what it showed before.
+            deps.calls.withdraw(shown);
             fail(port, 'verify-failed');
           });
         }
