@@ -1,5 +1,5 @@
-# Source of public/_locales/{en,de}/messages.json: one table, so the two languages cannot drift apart (a unit test
-# checks the JSON files agree too). Run: python3 tools/locales/messages.py
+# Source of public/_locales/{en,de}/messages.json: one table, so the two languages cannot drift apart
+# (tests/unit/shared/i18n.test.ts checks the JSON files agree, and that each of their messages is a row here). Run: python3 tools/locales/messages.py
 # Each row: key, English, German, placeholders (name -> "$1"...). Keys: [a-z0-9_], Chrome's rules.
 import json, os, collections
 
