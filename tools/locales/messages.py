@@ -38,6 +38,7 @@ ROWS = [
  # --- warnings (popup box and notifications)
  ("warning_key_changed_body", "$NAME$ may have reinstalled CallSeal or reset their identity — or someone may be intercepting this call. Compare the new code with $NAME$ by phone or in person before you trust this call.", "$NAME$ hat CallSeal vielleicht neu installiert oder die eigene Identität zurückgesetzt — oder jemand hört diesen Anruf ab. Vergleichen Sie den neuen Code telefonisch oder persönlich mit $NAME$, bevor Sie diesem Anruf vertrauen.", {"name": "$1"}),
  ("warning_key_changed_claim_body", "The other side says they are $NAME$, but their identity key is not the one you verified for $NAME$. Compare the code with $NAME$ by phone or in person before you trust this call.", "Die Gegenseite gibt sich als $NAME$ aus, aber ihr Identitätsschlüssel ist nicht der, den Sie für $NAME$ bestätigt haben. Vergleichen Sie den Code telefonisch oder persönlich mit $NAME$, bevor Sie diesem Anruf vertrauen.", {"name": "$1"}),
+ ("warning_key_changed_group_claim_body", "Someone in this call says they are $NAME$, but their identity key is not the one you verified for $NAME$. Compare that person's code with $NAME$ by phone or in person before you trust this call.", "Jemand in diesem Anruf gibt sich als $NAME$ aus, aber sein Identitätsschlüssel ist nicht der, den Sie für $NAME$ bestätigt haben. Vergleichen Sie den Code dieser Person telefonisch oder persönlich mit $NAME$, bevor Sie diesem Anruf vertrauen.", {"name": "$1"}),
  ("warning_identity_changed_heading", "The other side's identity changed", "Die Identität der Gegenseite hat sich geändert", {}),
  ("warning_encryption_lost_heading", "Encryption was lost during this call", "Die Verschlüsselung ging während des Anrufs verloren", {}),
  ("warning_encryption_lost_body", "The call was encrypted and is not anymore. Do not say anything private until you have compared the security code again.", "Der Anruf war verschlüsselt und ist es nicht mehr. Sagen Sie nichts Vertrauliches, bis Sie den Sicherheitscode erneut verglichen haben.", {}),
@@ -212,6 +213,7 @@ ROWS = [
  ("participant_state_encrypted", "Encrypted", "Verschlüsselt", {}),
  ("participant_state_verified", "Verified", "Bestätigt", {}),
  ("participant_state_connecting", "Setting up encryption…", "Verschlüsselung wird eingerichtet…", {}),
+ ("participant_state_identity_changed", "Not the contact they claim to be — compare their code", "Nicht der Kontakt, als der sich die Person ausgibt — Code vergleichen", {}),
  ("participant_hears_you_yes", "can decrypt what you send", "kann entschlüsseln, was Sie senden", {}),
  ("participant_hears_you_no", "cannot decrypt what you send yet", "kann noch nicht entschlüsseln, was Sie senden", {}),
  ("participant_you_hear_yes", "you receive their media", "Sie empfangen seine Medien", {}),
