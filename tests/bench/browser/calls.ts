@@ -597,7 +597,11 @@ export async function main(argv: string[]): Promise<void> {
   const fresh = await measureCalls(options, chromium, log);
   const old = await existing();
   // Keeps the part not measured this time (time to encrypted, or the CPU figure) from the last run.
-  const report: CallsReport = { ...fresh, ...(options.calls === 0 && old && { timeToEncrypted: old.timeToEncrypted }) };
+  // (the report's date and browser are those of its time-to-encrypted part; the CPU part has its own date)
+  const report: CallsReport = {
+    ...fresh,
+    ...(options.calls === 0 && old && { timeToEncrypted: old.timeToEncrypted, date: old.date, chromium: old.chromium }),
+  };
   if (!options.cpu && old?.cpu) report.cpu = old.cpu;
   await renderBenchmarks({ calls: report }, { dir: join(ROOT, 'docs', 'benchmarks'), write: options.write });
   if (options.write) console.log('wrote docs/benchmarks/calls.json and docs/benchmarks.md');
