@@ -99,7 +99,7 @@ export function benchmarksMarkdown(reports: Reports): string {
     '  page start (30 loads per browser); under 10 minutes. `--rounds N`, `--calls N`, `--baseline N`, `--page-loads N`',
     '  (0 skips a part), `--no-write`.',
     '- `npm run bench -- --cpu` — whole-call CPU alone (`--cpu-seconds S`, default 20; `--cpu-runs R`, default 3):',
-    '  about 1 minute per call on this machine, 9 calls.',
+    '  about 1 minute per call on this machine, 12 calls (no extension, bare, off, on).',
     '- `npm run bench -- --long-call` (or `--long-call=MIN`, default 10) — the bench worker\'s heap over a paced call',
     '  (50 Opus and 30 VP8 frames a second through two controllers), after a forced GC every minute; it takes MIN',
     '  minutes and measures nothing else.',

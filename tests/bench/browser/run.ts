@@ -404,7 +404,7 @@ export async function main(argv: string[]): Promise<void> {
       throw new Error('dist/ is missing: run `npm run build` first (the calls use the built extension)');
     });
     calls = await measureCalls(
-      { calls: options.calls, baseline: options.baseline, cpu: options.cpu, seconds: options.cpuSeconds, runs: options.cpuRuns, configs: ['none', 'off', 'on'] },
+      { calls: options.calls, baseline: options.baseline, cpu: options.cpu, seconds: options.cpuSeconds, runs: options.cpuRuns, configs: ['none', 'bare', 'off', 'on'] },
       chromium,
       log,
     );
