@@ -108,7 +108,8 @@ export function isCallState(value: unknown): value is CallState {
  * Why a frame was dropped (protocol.md §6.3), each counted on its own:
  *   not-ready          settings not known yet, or E2EE on without a session (nothing goes out or in)
  *   held-back          outgoing media while no keys are agreed (or blocked), with no handshake to carry instead
- *   plain-refused      incoming media without CallSeal's trailer, in a call that is not `unencrypted`
+ *   plain-refused      incoming media without CallSeal's trailer, in a call that is not `unencrypted` (a frame that
+ *                      ends in the media marker but does not decrypt counts under why: no-key, auth-failed, replay)
  *   unsupported-codec  a codec CallSeal cannot encrypt, either way
  *   malformed          a CallSeal trailer or a codec structure (H264 NAL units, AV1 OBUs) that does not parse
  *   no-key             no key for the frame: an unknown KID, or a local sender without a key

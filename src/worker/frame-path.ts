@@ -133,7 +133,7 @@ export class FramePath {
       opened = await this.keys.open(data, start, start + parsed.payload.length, prefix, start);
     } catch (error) {
       // A media-only frame is CallSeal's only if it decrypts (§2): one that does not is plain media to the session.
-      if (parsed.candidate) return this.plainIncoming(session, frame, now, true);
+      if (parsed.candidate) return this.plainIncoming(session, frame, now, error);
       throw error;
     }
     const { pairId, frame: out } = opened;
@@ -219,7 +219,7 @@ export class FramePath {
     try {
       decrypted = await this.keys.decrypt(parsed.payload, layout.aad);
     } catch (error) {
-      if (parsed.candidate) return this.plainIncoming(session, frame, now, true);
+      if (parsed.candidate) return this.plainIncoming(session, frame, now, error);
       throw error;
     }
     const restored = layout.restore(decrypted.plaintext); // inconsistent lengths: throws, dropped as malformed
@@ -231,14 +231,17 @@ export class FramePath {
   }
 
   /**
-   * A peer frame that is not CallSeal's: evidence (§6.4), passed only in `unencrypted`. `marked`: it ended in the
-   * media marker but did not decrypt — plain for the session, but likely CallSeal media under keys this side does not
-   * hold (a group member's before its switch, §11.5), so it never makes a participant without CallSeal.
+   * A peer frame that is not CallSeal's: evidence (§6.4), passed only in `unencrypted`. `undecrypted`: why a frame
+   * that ended in the media marker did not decrypt — plain for the session, but likely CallSeal media under keys this
+   * side does not hold (a group member's before its switch, §11.5), so it never makes a participant without
+   * CallSeal, and when refused it is counted under that reason, not as plain media (§7.4).
    */
-  private plainIncoming(session: CallSession, frame: EncodedFrame, now: number, marked = false): EncodedFrame | null {
+  private plainIncoming(session: CallSession, frame: EncodedFrame, now: number, undecrypted?: unknown): EncodedFrame | null {
+    const marked = undecrypted !== undefined;
     session.notePlainFrame();
     this.reporter.notePlainReceived(now, !marked);
-    return session.sendMode() === 'plain' ? this.passPlain(frame) : this.drop('plain-refused');
+    if (session.sendMode() === 'plain') return this.passPlain(frame);
+    return this.drop(marked ? dropReasonOf(undecrypted) : 'plain-refused');
   }
 
   private passPlain(frame: EncodedFrame): EncodedFrame {

@@ -93,11 +93,31 @@ describe('FramePath', () => {
     expect(parseCallSealFrame(wire, 1)).toMatchObject({ hasMedia: true });
     expect(await bob.receive(wire)).toEqual(MEDIA);
     expect(bob.session.seen.decryptedPairs).toEqual([1]);
-    // A replay: a media-only frame is CallSeal's only if it decrypts (§2), so it is plain media to the session, refused.
+    // A replay: a media-only frame is CallSeal's only if it decrypts (§2), so it is plain media to the session,
+    // refused — and counted as what it most likely is, a replay (§7.4), not as plain media refused.
     expect(await bob.receive(wire)).toBeNull();
     expect(bob.session.seen.plain).toBe(1);
     expect(alice.reporter.frameCounters().encrypted).toBe(1);
-    expect(bob.reporter.frameCounters()).toMatchObject({ decrypted: 1, dropped: 1, drops: { 'plain-refused': 1 } });
+    expect(bob.reporter.frameCounters()).toMatchObject({ decrypted: 1, dropped: 1, drops: { replay: 1 } });
+  });
+
+  it('counts marked media-only frames that do not decrypt by why (no key, tampered), still as plain evidence', async () => {
+    const { alice: aliceKeys, bob: bobKeys } = await pairKeys();
+    const [alice, bob, carol] = [side(aliceKeys), side(bobKeys), side()];
+    // Carol holds no key at all: Alice's media is under a KID she does not know.
+    const wire = (await alice.send())!;
+    expect(await carol.receive(wire)).toBeNull();
+    expect(carol.session.seen.plain).toBe(1);
+    expect(carol.reporter.frameCounters().drops).toEqual({ 'no-key': 1 });
+    // Media of Bob's own pair with one ciphertext byte flipped: authentication fails.
+    const tampered = (await alice.send())!;
+    tampered[3]! ^= 0x01;
+    expect(await bob.receive(tampered)).toBeNull();
+    expect(bob.session.seen.plain).toBe(1);
+    expect(bob.reporter.frameCounters().drops).toEqual({ 'auth-failed': 1 });
+    // Where the call fell back, the same frame passes as plain media (§6.4).
+    carol.session.mode = 'plain';
+    expect(await carol.receive(wire)).toEqual(wire);
   });
 
   it('sends a handshake-only frame, or nothing, while negotiating; never the media', async () => {
