@@ -23,5 +23,10 @@ export interface DemoServer {
   close(): Promise<void>;
 }
 
-/** `roomSize`: how many participants a room holds (default 2). */
-export function startDemoServer(options?: { port?: number; mediaServer?: MediaServer; roomSize?: number }): Promise<DemoServer>;
+/** `roomSize`: how many participants a room holds (default 2); `headers`: extra response headers for the app's files. */
+export function startDemoServer(options?: {
+  port?: number;
+  mediaServer?: MediaServer;
+  roomSize?: number;
+  headers?: Record<string, string>;
+}): Promise<DemoServer>;

@@ -55,10 +55,11 @@ const HEARTBEAT_MS = 15_000;
  */
 
 /**
- * @param {{ port?: number, mediaServer?: MediaServer, roomSize?: number }} [options]
+ * `headers`: extra response headers for the app's files (a test's Content-Security-Policy, for instance).
+ * @param {{ port?: number, mediaServer?: MediaServer, roomSize?: number, headers?: Record<string, string> }} [options]
  * @returns {Promise<{ origin: string, url(path: string): string, close(): Promise<void> }>}
  */
-export async function startDemoServer({ port = 0, mediaServer, roomSize = 2 } = {}) {
+export async function startDemoServer({ port = 0, mediaServer, roomSize = 2, headers = {} } = {}) {
   /** @type {Map<string, Map<string, Member>>} */
   const rooms = new Map();
 
@@ -189,6 +190,7 @@ export async function startDemoServer({ port = 0, mediaServer, roomSize = 2 } = 
       'content-type': TYPES[/** @type {keyof typeof TYPES} */ (extname(file))] ?? 'application/octet-stream',
       'content-length': info.size,
       'cache-control': 'no-store',
+      ...headers,
     });
     createReadStream(file).pipe(res);
   };

@@ -18,7 +18,7 @@
 import workerSource from 'callseal:transform-worker-source';
 import type { HookSignal } from '../../shared/worker-messages';
 import type { BridgeLink } from './bridge-link';
-import { intrinsics as I, rtc, sequence } from './intrinsics';
+import { intrinsics as I, rtc, sequence, trustedTypes, type TrustedScriptURL, type TrustedTypePolicy } from './intrinsics';
 
 export interface TransformHost {
   /** The worker new transforms go to, started on first use; undefined: attach none. */
@@ -57,11 +57,39 @@ export function createTransformHost(link: BridgeLink): TransformHost {
     signalOnce('worker-blocked');
   };
 
+  /**
+   * The worker's URL as the Worker constructor must get it (protocol.md §7.3). Where Trusted Types exist, a
+   * TrustedScriptURL from CallSeal's own policy (made on first use, so pages without calls see none), which vouches
+   * for this one blob: URL and nothing else: a page that enforces Trusted Types refuses a plain string, and one with a
+   * `default` policy would be asked about it — page code choosing the script that gets port B. Without a policy of
+   * our own (the page's CSP allows only policy names it lists), a plain string only while the page has no default
+   * policy: then it either works (Trusted Types not enforced) or throws (worker-blocked, an honest state).
+   */
+  let policy: TrustedTypePolicy | null | undefined;
+  const workerUrl = (blobUrl: string): TrustedScriptURL | string | undefined => {
+    const tt = trustedTypes;
+    if (tt === undefined) return blobUrl;
+    if (policy === undefined) {
+      try {
+        const vouch = (input: string): string => {
+          if (input !== blobUrl) throw new I.DOMException('not CallSeal\'s worker', 'NotAllowedError');
+          return input;
+        };
+        policy = tt.createPolicy(tt.factory, 'callseal', { __proto__: null, createScriptURL: vouch } as unknown as { createScriptURL(input: string): string });
+      } catch {
+        policy = null;
+      }
+    }
+    if (policy !== null) return tt.createScriptURL(policy, blobUrl);
+    return tt.defaultPolicy(tt.factory) === null ? blobUrl : undefined;
+  };
+
   const start = (): Worker | undefined => {
     if (worker || blocked || !supported) return worker;
     try {
-      if (url === undefined) throw new I.DOMException('no blob URL', 'NotSupportedError');
-      worker = new I.Worker(url, { __proto__: null, name: 'CallSeal transform worker' } as WorkerOptions);
+      const scriptUrl = url === undefined ? undefined : workerUrl(url);
+      if (scriptUrl === undefined) throw new I.DOMException('no worker URL', 'NotSupportedError');
+      worker = new I.Worker(scriptUrl as string, { __proto__: null, name: 'CallSeal transform worker' } as WorkerOptions);
     } catch {
       blocked = true;
       signalOnce('worker-blocked');

@@ -79,6 +79,8 @@ export interface CallOptions {
   codec?: string;
   /** Publish the camera in three simulcast layers (`single` and `split`). */
   simulcast?: boolean;
+  /** Extra response headers for the call page (a Content-Security-Policy, for instance). */
+  pageHeaders?: Record<string, string>;
 }
 
 /** A video codec a connection uses, from getStats (`window.demo.videoCodecs()`). */
@@ -281,7 +283,7 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
       own(() => ownRelay.close());
       relay = ownRelay;
     }
-    const server = await startDemoServer(relay ? { mediaServer: relay } : {});
+    const server = await startDemoServer({ ...(relay && { mediaServer: relay }), ...(options.pageHeaders && { headers: options.pageHeaders }) });
     own(() => server.close());
     const cameras: FakeCameras = await fakeCameras();
     own(() => cameras.cleanup());
