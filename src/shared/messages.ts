@@ -193,6 +193,19 @@ export type PopupToBackground =
       /** The name the user gives the contact, as typed ('' or absent: the contact's present or claimed name). */
       contactName?: string;
     }
+  /**
+   * "Codes match" for one participant of a group call (§7.4, §11.9): the frame and session, and that participant's code
+   * and identity key exactly as listed; the background verifies only while the frame's current report lists it so.
+   */
+  | {
+      kind: 'mark-participant-verified';
+      tabId: number;
+      frameId: number;
+      session: string;
+      securityCode: string;
+      peerIdentityPublicKey: string;
+      contactName?: string;
+    }
   /** The user's own display name, as typed ('' removes it); the background normalizes or refuses it. */
   | { kind: 'set-display-name'; name: string };
 
@@ -200,6 +213,8 @@ export type PopupToBackground =
 type MarkVerified = Extract<PopupToBackground, { kind: 'mark-verified' }>;
 /** What the user saw and confirmed (the mark-verified message without its kind and the contact's name). */
 export type ShownCall = Omit<MarkVerified, 'kind' | 'contactName'>;
+/** The participant of a group call the user confirmed, as shown. */
+export type ShownParticipant = Omit<Extract<PopupToBackground, { kind: 'mark-participant-verified' }>, 'kind' | 'contactName'>;
 
 /** Failure codes the background sends the popup (with a sentence the extension wrote). */
 export type PopupFailureCode =
@@ -207,6 +222,8 @@ export type PopupFailureCode =
   | 'policy'
   /** "Codes match" arrived for a call, epoch, code or key that is no longer the frame's current one. */
   | 'call-changed'
+  /** "Codes match" for a group's participant that the frame's current report no longer lists with that key and code. */
+  | 'participant-changed'
   /** Remembering the verified peer failed (storage). */
   | 'verify-failed'
   /** A name the user typed (their own, or a contact's) breaks protocol.md §4.5's rules; the message says which. */
@@ -370,6 +387,15 @@ export function isPopupToBackground(value: unknown): value is PopupToBackground 
         isSecurityCode(value.securityCode) &&
         isIdentityKeyBase64(value.peerIdentityPublicKey) &&
         (value.contactName === undefined || isTypedName(value.contactName))
+      );
+    case 'mark-participant-verified':
+      return (
+        isInt(value.tabId) &&
+        isInt(value.frameId) &&
+        isSessionId(value.session) &&
+        isSecurityCode(value.securityCode) &&
+        isIdentityKeyBase64(value.peerIdentityPublicKey) &&
+        optional(value.contactName, isTypedName)
       );
     case 'set-display-name':
       return isTypedName(value.name);

@@ -80,6 +80,7 @@ ROWS = [
  # --- failures
  ("failure_policy", "Your organization manages this setting.", "Ihre Organisation verwaltet diese Einstellung.", {}),
  ("failure_call_changed", "The call changed before you confirmed, so nothing was marked as verified. Compare the code shown now.", "Der Anruf hat sich geändert, bevor Sie bestätigt haben, daher wurde nichts als bestätigt markiert. Vergleichen Sie den jetzt angezeigten Code.", {}),
+ ("failure_participant_changed", "That person left the call, or their code is no longer the one shown, so nothing was marked as verified. Compare the code shown now.", "Diese Person hat den Anruf verlassen, oder ihr Code ist nicht mehr der angezeigte, daher wurde nichts als bestätigt markiert. Vergleichen Sie den jetzt angezeigten Code.", {}),
  ("failure_verify_failed", "CallSeal could not remember that the codes match. Try again.", "CallSeal konnte sich nicht merken, dass die Codes übereinstimmen. Versuchen Sie es erneut.", {}),
  ("failure_name_invalid", "That name cannot be used.", "Dieser Name kann nicht verwendet werden.", {}),
  ("failure_name_taken", "Another contact already has that name. Choose another one.", "Ein anderer Kontakt hat diesen Namen bereits. Wählen Sie einen anderen.", {}),

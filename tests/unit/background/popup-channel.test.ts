@@ -51,6 +51,7 @@ function popups() {
         world.confirmed.push(shown);
         return world.current;
       },
+      confirmParticipant: () => undefined,
     },
     settings: async () => {
       failOnce(world.failures, 'settings');

@@ -98,6 +98,19 @@ describe('isPopupToBackground', () => {
     expect(isPopupToBackground({ kind: 'mark-verified', ...shown, frameId: -1 })).toBe(false);
   });
 
+  it('takes a participant’s "Codes match" only with its frame, session, code and key, each well-formed', () => {
+    const { epoch: _epoch, ...shown } = shownFrom(3, 0, encrypted());
+    expect(isPopupToBackground({ kind: 'mark-participant-verified', ...shown })).toBe(true);
+    expect(isPopupToBackground({ kind: 'mark-participant-verified', ...shown, contactName: 'Bob' })).toBe(true);
+    for (const key of Object.keys(shown) as Array<keyof typeof shown>) {
+      const { [key]: _drop, ...rest } = shown;
+      expect(isPopupToBackground({ kind: 'mark-participant-verified', ...rest }), key).toBe(false);
+    }
+    expect(isPopupToBackground({ kind: 'mark-participant-verified', ...shown, securityCode: '1' })).toBe(false);
+    expect(isPopupToBackground({ kind: 'mark-participant-verified', ...shown, contactName: 'x'.repeat(10_000) })).toBe(false);
+    expect(isPopupToBackground({ kind: 'mark-participant-verified', ...shown, contactName: 7 })).toBe(false);
+  });
+
   it('keeps watch and set-enabled', () => {
     expect(isPopupToBackground({ kind: 'watch', tabId: 1 })).toBe(true);
     expect(isPopupToBackground({ kind: 'set-enabled', enabled: true })).toBe(true);
