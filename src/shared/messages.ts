@@ -89,6 +89,8 @@ export interface ReportParticipant {
   hearsYou: boolean;
   /** We hold its key, and its media decrypted within the last 2 s. */
   youHear: boolean;
+  /** While no group code is shown: its part of the current group-code round is missing (§11.7). */
+  codePending?: true;
 }
 
 /** At most 7 others: a group is up to 8 people (§11.9). */
@@ -102,7 +104,8 @@ function isReportParticipant(value: unknown): value is ReportParticipant {
     isIdentityKeyBase64(value.peerIdentityPublicKey) &&
     optional(value.peerName, isDisplayName) &&
     typeof value.hearsYou === 'boolean' &&
-    typeof value.youHear === 'boolean'
+    typeof value.youHear === 'boolean' &&
+    (value.codePending === undefined || value.codePending === true)
   );
 }
 
@@ -119,6 +122,7 @@ function copyParticipant(p: ReportParticipant): ReportParticipant {
     youHear: p.youHear,
   };
   if (p.peerName !== undefined) copy.peerName = p.peerName;
+  if (p.codePending === true) copy.codePending = true;
   return copy;
 }
 

@@ -3,7 +3,7 @@
  * ports and a fake clock: the popup is trusted, the report is the page's claim. The participant is stored as a
  * contact only while the frame's current, fresh report lists exactly that identity key with exactly that code;
  * otherwise the answer is `participant-changed` and nothing is stored. The call is `verified` only when every
- * participant is.
+ * participant is. The participants whose part of the group code is missing (§11.7) reach the popup's status.
  */
 import { describe, expect, it } from 'vitest';
 import { ContactBook, type ContactsBackend } from '../../../src/background/contacts';
@@ -127,6 +127,14 @@ describe('"Codes match" for a participant of a group call', () => {
     await verify(shownOf(groupReport([bob]), bob));
     expect(failures()).toEqual(['participant-changed']);
     expect(contacts.has(KEY_1)).toBe(false);
+  });
+
+  it('carries whose part of the group code is missing into the popup’s status, and drops it with a code', async () => {
+    const { send, view } = await start();
+    await send(groupReport([{ ...bob, codePending: true }, carol]));
+    expect(view().status.participants?.map((p) => p.codePending)).toEqual([true, undefined]);
+    await send(groupReport([{ ...bob, codePending: true }, carol], { groupCode: '98765 43210 98765 43210' }));
+    expect(view().status.participants?.map((p) => p.codePending)).toEqual([undefined, undefined]);
   });
 
   it('refuses a name that breaks §4.5 with name-invalid, and stores nothing', async () => {

@@ -152,4 +152,14 @@ describe('session reports of a group call (protocol.md §11.7, §11.9)', () => {
     const { groupCode: __, ...pending } = groupReport;
     expect(isPossibleReport(pending)).toBe(true);
   });
+
+  it('mark whose part of the group code is missing with codePending: true only, and copy it on', () => {
+    const { groupCode: _, ...waiting } = groupReport;
+    const marked = { ...waiting, participants: [{ ...participant, codePending: true }, participant] };
+    expect(isPossibleReport(marked)).toBe(true);
+    expect(copySessionReport(marked as SessionReport).participants?.map((p) => p.codePending)).toEqual([true, undefined]);
+    for (const codePending of [false, 'yes', 1, null]) {
+      expect(isPossibleReport({ ...waiting, participants: [{ ...participant, codePending }] }), String(codePending)).toBe(false);
+    }
+  });
 });
