@@ -377,30 +377,27 @@ export function malformedSignRequestId(value: unknown): number | undefined {
   return value.requestId;
 }
 
+/** What every "Codes match" carries: the frame, session, code and identity key shown, and the name typed. */
+function isConfirmedCode(value: Record<string, unknown>): boolean {
+  return (
+    isInt(value.tabId) &&
+    isInt(value.frameId) &&
+    isSessionId(value.session) &&
+    isSecurityCode(value.securityCode) &&
+    isIdentityKeyBase64(value.peerIdentityPublicKey) &&
+    optional(value.contactName, isTypedName)
+  );
+}
+
 export function isPopupToBackground(value: unknown): value is PopupToBackground {
   if (!isRecord(value)) return false;
   switch (value.kind) {
     case 'watch':
       return isInt(value.tabId);
     case 'mark-verified':
-      return (
-        isInt(value.tabId) &&
-        isInt(value.frameId) &&
-        isSessionId(value.session) &&
-        isInt(value.epoch) &&
-        isSecurityCode(value.securityCode) &&
-        isIdentityKeyBase64(value.peerIdentityPublicKey) &&
-        (value.contactName === undefined || isTypedName(value.contactName))
-      );
+      return isInt(value.epoch) && isConfirmedCode(value);
     case 'mark-participant-verified':
-      return (
-        isInt(value.tabId) &&
-        isInt(value.frameId) &&
-        isSessionId(value.session) &&
-        isSecurityCode(value.securityCode) &&
-        isIdentityKeyBase64(value.peerIdentityPublicKey) &&
-        optional(value.contactName, isTypedName)
-      );
+      return isConfirmedCode(value);
     case 'set-display-name':
       return isTypedName(value.name);
     case 'set-enabled':

@@ -6,25 +6,13 @@
  * participant is. The participants whose part of the group code is missing (§11.7) reach the popup's status.
  */
 import { describe, expect, it } from 'vitest';
-import { ContactBook, type ContactsBackend } from '../../../src/background/contacts';
-import type { StoredContact } from '../../../src/background/database';
+import { ContactBook } from '../../../src/background/contacts';
 import { HEARTBEAT_TIMEOUT_MS } from '../../../src/background/report-rules';
 import { createRouter } from '../../../src/background/router';
-import type { PopupView, ReportParticipant, SessionReport, ShownParticipant } from '../../../src/shared/messages';
+import type { ReportParticipant, SessionReport, ShownParticipant } from '../../../src/shared/messages';
 import { failureMessage, nameProblemMessage } from '../../../src/shared/status-text';
-import { bridgePort, harness, popupPort } from './fakes';
+import { harness, memoryContactsBackend, watchedCall } from './fakes';
 import { CODE_1, CODE_2, KEY_1, KEY_2, keyOf, report, SESSION_B } from './report-fixtures';
-
-function memoryBackend(): ContactsBackend {
-  const records = new Map<string, StoredContact>();
-  return {
-    all: async () => [...records.values()],
-    async write({ put, remove = [] }) {
-      for (const key of remove) records.delete(key);
-      if (put) records.set(put.identityPublicKey, { ...put });
-    },
-  };
-}
 
 const bob: ReportParticipant = { state: 'encrypted', securityCode: CODE_1, peerIdentityPublicKey: KEY_1, peerName: 'Bob', hearsYou: true, youHear: true };
 const carol: ReportParticipant = { state: 'encrypted', securityCode: CODE_2, peerIdentityPublicKey: KEY_2, hearsYou: true, youHear: true };
@@ -43,25 +31,13 @@ const shownOf = (r: SessionReport, p: ReportParticipant): ShownParticipant => ({
 
 async function start() {
   const h = harness();
-  const contacts = new ContactBook(memoryBackend());
+  const contacts = new ContactBook(memoryContactsBackend());
   const bg = createRouter({ ...h.deps, verifiedPeers: contacts, notify: () => undefined });
-  const bridge = bridgePort();
-  bg.connect(bridge);
-  bridge.send({ kind: 'attach' });
-  const popup = popupPort();
-  bg.connect(popup);
-  popup.send({ kind: 'watch', tabId: 1 });
-  await bg.settled();
-  let seq = 0;
-  const send = async (r: SessionReport) => {
-    bridge.send({ kind: 'session', report: { ...r, seq: ++seq } });
-    await bg.settled();
-  };
+  const { popup, send, view } = await watchedCall(bg);
   const verify = async (shown: ShownParticipant, contactName?: string) => {
     popup.send({ kind: 'mark-participant-verified', ...shown, ...(contactName === undefined ? {} : { contactName }) });
     await bg.settled();
   };
-  const view = (): PopupView => popup.ofKind('view').at(-1)?.view as PopupView;
   const failures = () => popup.ofKind('failed').map((m) => m.code);
   return { h, bg, contacts, popup, send, verify, view, failures };
 }
