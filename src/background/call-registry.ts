@@ -115,6 +115,24 @@ export class CallRegistry {
     );
   }
 
+  /**
+   * Takes back exactly the confirmation `confirm(shown)` made, if it is still the frame's: the contact could not be
+   * stored, the popup says so, and the call must not go on showing a comparison the user was told did not take.
+   */
+  withdraw(shown: ShownCall): void {
+    const entry = this.tabs.get(shown.tabId)?.get(shown.frameId);
+    const mark = entry?.confirmed;
+    if (
+      entry &&
+      mark &&
+      mark.session === shown.session &&
+      mark.epoch === shown.epoch &&
+      mark.securityCode === shown.securityCode &&
+      mark.peerIdentityPublicKey === shown.peerIdentityPublicKey
+    )
+      delete entry.confirmed;
+  }
+
   /** The claimed name of the frame's current report, if it is still `shown`'s call (for "Codes match"). */
   claimedName(shown: ShownCall): string | undefined {
     const report = this.tabs.get(shown.tabId)?.get(shown.frameId)?.report;

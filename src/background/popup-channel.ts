@@ -29,7 +29,7 @@ import { isOwnExtensionPage } from './sender-check';
 interface PopupChannelDeps {
   extensionId: string;
   extensionUrl: string;
-  calls: Pick<CallRegistry, 'claimedName' | 'confirm' | 'confirmParticipant'>;
+  calls: Pick<CallRegistry, 'claimedName' | 'confirm' | 'confirmParticipant' | 'withdraw'>;
   /** The policy now. */
   settings(): Promise<PolicySnapshot>;
   /** Saves the user's switch; the settings source then pushes the new settings. */
@@ -65,7 +65,8 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
   /**
    * "Codes match": refused (`changed`) while E2EE is off at the frame's origin; the typed name is checked before the
    * call is confirmed, so a refused name leaves the call as it was; then `confirm` says which identity to store (with
-   * the name it claimed), or nothing when what the user saw is no longer current.
+   * the name it claimed, and how to take back what it remembered should storing fail), or nothing when what the user
+   * saw is no longer current.
    */
   async function verifyContact(
     port: PortLike,
@@ -73,7 +74,7 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
     frameId: number,
     contactName: string | undefined,
     changed: PopupFailureCode,
-    confirm: () => { key: string; claimed: string | undefined } | undefined,
+    confirm: () => { key: string; claimed: string | undefined; withdraw?: () => void } | undefined,
   ): Promise<void> {
     const origin = deps.originOf(tabId, frameId);
     const enabled = origin !== undefined && (await deps.settings()).settingsFor(origin)?.page.enabled === true;
@@ -88,6 +89,8 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
       else {
         await deps.contacts.add(confirmed.key, typed.name, confirmed.claimed).catch((error: unknown) => {
           deps.warn('could not store a verified peer', error);
+          // "Could not remember that the codes match": the call goes back to what it showed before.
+          confirmed.withdraw?.();
           fail(port, 'verify-failed');
         });
       }
@@ -125,7 +128,9 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
         // Only what the user saw, and only while it is still the frame's current call.
         const claimed = deps.calls.claimedName(shown);
         await verifyContact(port, shown.tabId, shown.frameId, contactName, 'call-changed', () =>
-          deps.calls.confirm(shown) ? { key: shown.peerIdentityPublicKey, claimed } : undefined,
+          deps.calls.confirm(shown)
+            ? { key: shown.peerIdentityPublicKey, claimed, withdraw: () => deps.calls.withdraw(shown) }
+            : undefined,
         );
         return;
       }

@@ -123,8 +123,15 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
       const contact = context.contactOf?.(p.peerIdentityPublicKey);
       if (contact) out.contact = { name: contact.name, verifiedAt: contact.verifiedAt };
       if (p.state === 'encrypted' && context.isVerifiedPeer(p.peerIdentityPublicKey)) out.state = 'verified';
+      // A contact's name claimed with another key (§11.9): loud, as in a call of two, whatever its keys' state.
+      const namesake = !contact && p.peerName !== undefined ? context.contactNamed?.(p.peerName) : undefined;
+      if (namesake && namesake.identityPublicKey !== p.peerIdentityPublicKey) {
+        out.state = 'identity-changed';
+        if (warning?.code !== 'contact-key-changed') warning = { code: 'contact-key-changed', name: namesake.name };
+      }
       return out;
     });
+    if (warning?.code === 'contact-key-changed') status.state = 'identity-changed';
     if (report.suite !== undefined) status.suite = report.suite;
     if (report.groupCode !== undefined) status.groupCode = report.groupCode; // a complete round of these people (§11.7)
     if (status.participants.every((p) => p.state === 'verified') && warning === undefined) status.state = 'verified';

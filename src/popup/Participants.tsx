@@ -14,6 +14,13 @@ interface Props {
   onVerify(shown: ShownParticipant, contactName: string): void;
 }
 
+const STATE_WORDS = {
+  encrypted: 'participant_state_encrypted',
+  connecting: 'participant_state_connecting',
+  verified: 'participant_state_verified',
+  'identity-changed': 'participant_state_identity_changed',
+} as const satisfies Record<ParticipantStatus['state'], string>;
+
 /**
  * The other people of a group call encrypted with sender keys (protocol.md §11.9): first the group code everyone reads
  * aloud (§11.7) — or, while its round is not complete, plainly none, and whose part it waits for — then each person
@@ -50,7 +57,7 @@ export function Participants({ participants, groupCode, shownOf, pending, onVeri
               <p class="participant-name">
                 {name}
                 {' — '}
-                <span data-testid="participant-state">{t(`participant_state_${p.state}`)}</span>
+                <span data-testid="participant-state">{t(STATE_WORDS[p.state])}</span>
               </p>
               <p class="participant-directions">
                 {t(p.hearsYou ? 'participant_hears_you_yes' : 'participant_hears_you_no')};{' '}

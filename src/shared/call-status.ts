@@ -219,8 +219,11 @@ export interface TabCallStatus {
 
 /** One other participant of a group call, as the popup shows it (§11.9). */
 export interface ParticipantStatus {
-  /** `verified`: encrypted, and its identity is one the user verified. */
-  state: 'encrypted' | 'connecting' | 'verified';
+  /**
+   * `verified`: encrypted, and its identity is one the user verified. `identity-changed`: it claims a contact's name
+   * with another identity key (protocol.md §11.9).
+   */
+  state: 'encrypted' | 'connecting' | 'verified' | 'identity-changed';
   securityCode: string;
   peerIdentityPublicKey: string;
   /** Its claimed display name (a claim), checked by the background. */

@@ -190,7 +190,13 @@ export function warningWords(status: TabCallStatus): { heading: string; body: st
       const claimed = status.contact === undefined && status.peerName !== undefined;
       return {
         heading: t('state_key_changed_sentence', name),
-        body: claimed ? t('warning_key_changed_claim_body', name) : t('warning_key_changed_body', name),
+        // In a group, always a participant's claim (§11.9): a new identity there is a new participant.
+        body:
+          status.participants !== undefined
+            ? t('warning_key_changed_group_claim_body', name)
+            : claimed
+              ? t('warning_key_changed_claim_body', name)
+              : t('warning_key_changed_body', name),
       };
     }
     case 'identity-changed':

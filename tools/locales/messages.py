@@ -1,5 +1,5 @@
-# Source of public/_locales/{en,de}/messages.json: one table, so the two languages cannot drift apart (a unit test
-# checks the JSON files agree too). Run: python3 tools/locales/messages.py
+# Source of public/_locales/{en,de}/messages.json: one table, so the two languages cannot drift apart
+# (tests/unit/shared/i18n.test.ts checks the JSON files agree, and that each of their messages is a row here). Run: python3 tools/locales/messages.py
 # Each row: key, English, German, placeholders (name -> "$1"...). Keys: [a-z0-9_], Chrome's rules.
 import json, os, collections
 
@@ -38,6 +38,7 @@ ROWS = [
  # --- warnings (popup box and notifications)
  ("warning_key_changed_body", "$NAME$ may have reinstalled CallSeal or reset their identity — or someone may be intercepting this call. Compare the new code with $NAME$ by phone or in person before you trust this call.", "$NAME$ hat CallSeal vielleicht neu installiert oder die eigene Identität zurückgesetzt — oder jemand hört diesen Anruf ab. Vergleichen Sie den neuen Code telefonisch oder persönlich mit $NAME$, bevor Sie diesem Anruf vertrauen.", {"name": "$1"}),
  ("warning_key_changed_claim_body", "The other side says they are $NAME$, but their identity key is not the one you verified for $NAME$. Compare the code with $NAME$ by phone or in person before you trust this call.", "Die Gegenseite gibt sich als $NAME$ aus, aber ihr Identitätsschlüssel ist nicht der, den Sie für $NAME$ bestätigt haben. Vergleichen Sie den Code telefonisch oder persönlich mit $NAME$, bevor Sie diesem Anruf vertrauen.", {"name": "$1"}),
+ ("warning_key_changed_group_claim_body", "Someone in this call says they are $NAME$, but their identity key is not the one you verified for $NAME$. Compare that person's code with $NAME$ by phone or in person before you trust this call.", "Jemand in diesem Anruf gibt sich als $NAME$ aus, aber sein Identitätsschlüssel ist nicht der, den Sie für $NAME$ bestätigt haben. Vergleichen Sie den Code dieser Person telefonisch oder persönlich mit $NAME$, bevor Sie diesem Anruf vertrauen.", {"name": "$1"}),
  ("warning_identity_changed_heading", "The other side's identity changed", "Die Identität der Gegenseite hat sich geändert", {}),
  ("warning_encryption_lost_heading", "Encryption was lost during this call", "Die Verschlüsselung ging während des Anrufs verloren", {}),
  ("warning_encryption_lost_body", "The call was encrypted and is not anymore. Do not say anything private until you have compared the security code again.", "Der Anruf war verschlüsselt und ist es nicht mehr. Sagen Sie nichts Vertrauliches, bis Sie den Sicherheitscode erneut verglichen haben.", {}),
@@ -60,11 +61,11 @@ ROWS = [
  ("detail_media_not_sent", "Some media from this page cannot be encrypted right now, so it is not sent. The rest of the call stays encrypted.", "Einige Medien dieser Seite lassen sich gerade nicht verschlüsseln und werden daher nicht gesendet. Der Rest des Anrufs bleibt verschlüsselt.", {}),
  ("detail_media_not_sent_audio", "Audio from this page cannot be encrypted right now, so it is not sent. The rest of the call stays encrypted.", "Audio dieser Seite lässt sich gerade nicht verschlüsseln und wird daher nicht gesendet. Der Rest des Anrufs bleibt verschlüsselt.", {}),
  ("detail_media_not_sent_video", "Video from this page cannot be encrypted right now, so it is not sent. The rest of the call stays encrypted.", "Video dieser Seite lässt sich gerade nicht verschlüsseln und wird daher nicht gesendet. Der Rest des Anrufs bleibt verschlüsselt.", {}),
- ("detail_group_call", "This call has more than one other person in it. CallSeal does not encrypt group calls yet, so this call is not end-to-end encrypted.", "An diesem Anruf nimmt mehr als eine weitere Person teil. CallSeal verschlüsselt Gruppenanrufe noch nicht, daher ist dieser Anruf nicht Ende-zu-Ende-verschlüsselt.", {}),
- ("state_group_call_unencrypted_title", "CallSeal: call NOT encrypted — group calls are not encrypted yet", "CallSeal: Anruf NICHT verschlüsselt — Gruppenanrufe werden noch nicht verschlüsselt", {}),
- ("state_group_call_unencrypted_sentence", "Not encrypted: group calls are not encrypted yet", "Nicht verschlüsselt: Gruppenanrufe werden noch nicht verschlüsselt", {}),
- ("state_group_call_blocked_title", "CallSeal: call blocked — group calls are not encrypted yet, and encryption is required", "CallSeal: Anruf blockiert — Gruppenanrufe werden noch nicht verschlüsselt, und Verschlüsselung ist vorgeschrieben", {}),
- ("state_group_call_blocked_sentence", "Blocked: group calls are not encrypted yet, so no media is sent or played", "Blockiert: Gruppenanrufe werden noch nicht verschlüsselt, daher wird nichts gesendet oder abgespielt", {}),
+ ("detail_group_call", "Someone in this group call runs a CallSeal that cannot encrypt group calls (an older version), so this call is not end-to-end encrypted. Everyone needs an up-to-date CallSeal.", "Jemand in diesem Gruppenanruf nutzt ein CallSeal, das Gruppenanrufe nicht verschlüsseln kann (eine ältere Version), daher ist dieser Anruf nicht Ende-zu-Ende-verschlüsselt. Alle brauchen ein aktuelles CallSeal.", {}),
+ ("state_group_call_unencrypted_title", "CallSeal: call NOT encrypted — someone's CallSeal cannot encrypt group calls", "CallSeal: Anruf NICHT verschlüsselt — jemandes CallSeal kann Gruppenanrufe nicht verschlüsseln", {}),
+ ("state_group_call_unencrypted_sentence", "Not encrypted: someone's CallSeal cannot encrypt group calls", "Nicht verschlüsselt: jemandes CallSeal kann Gruppenanrufe nicht verschlüsseln", {}),
+ ("state_group_call_blocked_title", "CallSeal: call blocked — someone's CallSeal cannot encrypt group calls, and encryption is required", "CallSeal: Anruf blockiert — jemandes CallSeal kann Gruppenanrufe nicht verschlüsseln, und Verschlüsselung ist vorgeschrieben", {}),
+ ("state_group_call_blocked_sentence", "Blocked: someone's CallSeal cannot encrypt group calls, so no media is sent or played", "Blockiert: jemandes CallSeal kann Gruppenanrufe nicht verschlüsseln, daher werden keine Medien gesendet oder abgespielt", {}),
  ("words_not_sent_title", "$TITLE$, but $WHAT$ is NOT sent — $WHY$", "$TITLE$, aber $WHAT$ wird NICHT gesendet — $WHY$", {"title": "$1", "what": "$2", "why": "$3"}),
  ("words_not_sent_sentence", "$SENTENCE$, but $WHAT$ is not sent", "$SENTENCE$, aber $WHAT$ wird nicht gesendet", {"sentence": "$1", "what": "$2"}),
  ("media_audio", "audio", "Audio", {}),
@@ -203,6 +204,32 @@ ROWS = [
  ("options_reset_warning", "Resetting makes a new identity key and destroys the old one. Everyone who verified you will see “your security code has changed” and will not see you as verified until you compare codes with them again. Calls in progress switch to the new key at once. Your own contacts are kept.", "Beim Zurücksetzen wird ein neuer Identitätsschlüssel erstellt und der alte vernichtet. Alle, die Sie bestätigt haben, sehen „Ihr Sicherheitscode hat sich geändert“ und sehen Sie erst wieder als bestätigt, wenn Sie erneut Codes mit ihnen vergleichen. Laufende Anrufe wechseln sofort zum neuen Schlüssel. Ihre eigenen Kontakte bleiben erhalten.", {}),
  ("options_reset_confirm", "Reset my identity", "Meine Identität zurücksetzen", {}),
  ("options_reset_done", "Your identity was reset. Compare codes with your contacts in your next calls.", "Ihre Identität wurde zurückgesetzt. Vergleichen Sie in den nächsten Anrufen die Codes mit Ihren Kontakten.", {}),
+ ("state_group_encrypted_sentence", "Encrypted end to end: everyone in this group call ($COUNT$ others)", "Ende-zu-Ende-verschlüsselt: alle in diesem Gruppenanruf ($COUNT$ andere)", {"count": "$1"}),
+ ("group_code_label", "Group code (everyone in the call)", "Gruppencode (alle im Anruf)", {}),
+ ("group_code_hint", "Read it aloud: everyone in the call should see these same digits. If anyone sees other digits, someone is listening in.", "Lesen Sie ihn laut vor: Alle im Anruf sollten dieselben Ziffern sehen. Sieht jemand andere Ziffern, hört jemand mit.", {}),
+ ("group_code_pending", "Group code: not ready — waiting until everyone in the call has exchanged theirs. Compare the per-person codes meanwhile.", "Gruppencode: noch nicht bereit — es wird gewartet, bis alle im Anruf ihren Teil ausgetauscht haben. Vergleichen Sie bis dahin die Codes der einzelnen Personen.", {}),
+ ("group_code_waiting_for", "Group code: not ready — waiting for the part of $NAMES$. Compare the per-person codes meanwhile.", "Gruppencode: noch nicht bereit — es fehlt noch der Teil von $NAMES$. Vergleichen Sie bis dahin die Codes der einzelnen Personen.", {"names": "$1"}),
+ ("participants_heading", "People in this call", "Personen in diesem Anruf", {}),
+ ("participant_unnamed", "Participant $NUMBER$", "Teilnehmer $NUMBER$", {"number": "$1"}),
+ ("participant_claim", "says they are $NAME$", "gibt an, $NAME$ zu sein", {"name": "$1"}),
+ ("participant_claim_quoted", "“$NAME$” (as they say)", "„$NAME$“ (laut eigener Angabe)", {"name": "$1"}),
+ ("participant_state_encrypted", "Encrypted", "Verschlüsselt", {}),
+ ("participant_state_verified", "Verified", "Bestätigt", {}),
+ ("participant_state_connecting", "Setting up encryption…", "Verschlüsselung wird eingerichtet…", {}),
+ ("participant_state_identity_changed", "Not the contact they claim to be — compare their code", "Nicht der Kontakt, als der sich die Person ausgibt — Code vergleichen", {}),
+ ("participant_hears_you_yes", "can decrypt what you send", "kann entschlüsseln, was Sie senden", {}),
+ ("participant_hears_you_no", "cannot decrypt what you send yet", "kann noch nicht entschlüsseln, was Sie senden", {}),
+ ("participant_you_hear_yes", "you receive their media", "Sie empfangen seine Medien", {}),
+ ("participant_you_hear_no", "no media from them right now", "gerade keine Medien von dieser Person", {}),
+ ("participant_codes_match_label", "Codes match: $NAME$", "Codes stimmen überein: $NAME$", {"name": "$1"}),
+ ("detail_group_too_large", "CallSeal encrypts calls of up to 8 people. This call has more, so CallSeal stopped encrypting it.", "CallSeal verschlüsselt Anrufe mit bis zu 8 Personen. Dieser Anruf hat mehr, daher verschlüsselt CallSeal ihn nicht mehr.", {}),
+ ("state_group_too_large_title", "CallSeal: call NOT encrypted — more than 8 people", "CallSeal: Anruf NICHT verschlüsselt — mehr als 8 Personen", {}),
+ ("state_group_too_large_sentence", "Not encrypted: more than 8 people, CallSeal stopped encrypting", "Nicht verschlüsselt: mehr als 8 Personen, CallSeal verschlüsselt nicht mehr", {}),
+ ("state_group_too_large_blocked_title", "CallSeal: call blocked — more than 8 people, and encryption is required", "CallSeal: Anruf blockiert — mehr als 8 Personen, und Verschlüsselung ist vorgeschrieben", {}),
+ ("state_group_too_large_blocked_sentence", "Blocked: more than 8 people, so no media is sent or played", "Blockiert: mehr als 8 Personen, daher werden keine Medien gesendet oder abgespielt", {}),
+ ("detail_participant_without_callseal", "Someone in this call does not have CallSeal: their audio and video arrive unencrypted, and they cannot decrypt yours. CallSeal does not play their media.", "Jemand in diesem Anruf hat kein CallSeal: Seine Audio- und Videodaten kommen unverschlüsselt an, und er kann Ihre nicht entschlüsseln. CallSeal spielt seine Medien nicht ab.", {}),
+ ("words_plain_participant_title", "$TITLE$ — but someone in the call has no CallSeal", "$TITLE$ — aber jemand im Anruf hat kein CallSeal", {"title": "$1"}),
+ ("words_plain_participant_sentence", "$SENTENCE$, but someone in the call has no CallSeal", "$SENTENCE$, aber jemand im Anruf hat kein CallSeal", {"sentence": "$1"}),
 ]
 
 def entry(msg, ph):

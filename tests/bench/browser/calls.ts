@@ -20,8 +20,9 @@
  *   remote video frame (`requestVideoFrameCallback`, what the user sees) with and without CallSeal.
 
  * Whole-call CPU (`--cpu`, with `--seconds S` default 60 and `--runs R` default 3): a p2p call at 640×480, 30 fps
- * (Chromium's animated fake camera, `video=640x480` in the demo URL), in three configurations — no extension,
- * CallSeal switched off, CallSeal on (encrypted) — interleaved per run. The call is connected (and, when on,
+ * (Chromium's animated fake camera, `video=640x480` in the demo URL), in four configurations — no extension, no
+ * extension with the page's own empty transforms (`bare`, bare-transform.ts), CallSeal switched off, CallSeal on
+ * (encrypted) — interleaved per run. The call is connected (and, when on,
  * encrypted), then CPU time (utime + stime, `/proc/<pid>/stat`) of every process of both browsers' trees is summed
  * over the next S seconds.
  *
@@ -36,6 +37,7 @@ import { launchBrowser, type TestBrowser } from '../../e2e/support/browser';
 import { switchOn } from '../../e2e/support/call';
 import { startRelay, type Relay } from '../../e2e/support/relay';
 import { waitFor } from '../../e2e/support/wait';
+import { BARE_TRANSFORM_SCRIPT } from './bare-transform';
 import { percentile, quantiles, renderBenchmarks, spread, type CallsReport } from './report';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -51,10 +53,10 @@ interface Options {
   configs: CpuConfig[];
 }
 
-type CpuConfig = 'none' | 'off' | 'on';
+type CpuConfig = 'none' | 'bare' | 'off' | 'on';
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { calls: 0, baseline: -1, cpu: false, seconds: 60, runs: 3, write: true, configs: ['none', 'off', 'on'] };
+  const options: Options = { calls: 0, baseline: -1, cpu: false, seconds: 60, runs: 3, write: true, configs: ['none', 'bare', 'off', 'on'] };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = (): number => Number(arg.includes('=') ? arg.split('=')[1] : argv[++i]);
@@ -405,10 +407,11 @@ async function cpuCall(config: CpuConfig, seconds: number, log: (line: string) =
     const pages: Page[] = [];
     const room = `cpu-${process.pid}-${config}-${Date.now()}`;
     for (const name of ['alice', 'bob']) {
-      const browser = await launchBrowser({ withExtension: config !== 'none' });
+      const browser = await launchBrowser({ withExtension: config !== 'none' && config !== 'bare' });
       browsers.push(browser);
       const page = await browser.newPage();
       await stampPage(page);
+      if (config === 'bare') await page.evaluateOnNewDocument(BARE_TRANSFORM_SCRIPT);
       if (config === 'on') {
         await page.goto(server.url('/'));
         const popup = await switchOn(browser, page);
@@ -454,6 +457,16 @@ async function cpuCall(config: CpuConfig, seconds: number, log: (line: string) =
       pages.map((p) => p.evaluate(() => (window as unknown as { demo: { remoteVideoPlaying: boolean } }).demo.remoteVideoPlaying)),
     );
     if (!frames.every(Boolean)) throw new Error(`${config}: the remote video stopped during the measurement`);
+    if (config === 'bare') {
+      // Every end (audio and video, both ways) carried a transform, and frames went through it.
+      for (const page of pages) {
+        const { ends, frames } = await page.evaluate(async () => {
+          const w = window as unknown as { __bareEnds: number; __bareFrames: () => Promise<number> };
+          return { ends: w.__bareEnds, frames: await w.__bareFrames() };
+        });
+        if (ends < 4 || frames < 50 * seconds) throw new Error(`bare: the page's own transforms did not run (${ends} ends, ${frames} frames)`);
+      }
+    }
     if (config === 'on') {
       for (const b of browsers) {
         if ((await takeStamps(b)).some((s) => s.kind === 'report' && s.state !== 'encrypted')) {

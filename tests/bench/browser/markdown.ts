@@ -205,11 +205,12 @@ export function benchmarksMarkdown(reports: Reports): string {
       '| configuration | CPU-seconds | / no extension | video frames | CPU-ms per video frame | / no extension |',
       '|---|---|---|---|---|---|',
       row('no extension', 'none'),
+      ...(runs.bare ? [row("no extension, the page's own empty transforms (Chromium's transform path alone)", 'bare')] : []),
       row('CallSeal installed, switch off (pass-through transforms)', 'off'),
       row('CallSeal on, encrypted', 'on'),
       '',
-      `Per run (none / off / on), CPU-seconds: ${none
-        .map((_, i) => [runs.none?.[i], runs.off?.[i], runs.on?.[i]].map((v) => v?.toFixed(1) ?? '–').join(' / '))
+      `Per run (${Object.keys(runs).join(' / ')}), CPU-seconds: ${none
+        .map((_, i) => Object.values(runs).map((v) => v[i]?.toFixed(1) ?? '–').join(' / '))
         .join('; ')}; load average before each call: ${cpu.loads?.join('; ') ?? '?'}.`,
       '',
       ...CPU_DECISION,

@@ -20,6 +20,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeAllCalls, startCall, type Call, type Popup } from '../support/call';
 import { deployForceInstalled, type ForceInstall } from '../support/force-install';
+import { waitForManagedPolicy } from '../support/policy-evidence';
 import { waitFor } from '../support/wait';
 import { expectEachSeesTheOther, waitForCopies } from './helpers';
 import {
@@ -75,6 +76,9 @@ async function publishAndRefresh(...popups: Popup[]): Promise<void> {
   for (const popup of popups) await clickRefresh(popup);
 }
 
+/** How long Chromium may take to deliver the policy to a fresh profile (docs/admin.md §3.9). */
+const DELIVERY_MS = 170_000;
+
 const callId = async (): Promise<number> => (await call.alice.demo()).callId;
 
 beforeAll(async () => {
@@ -97,9 +101,21 @@ beforeAll(async () => {
     UserGroups: ['finance'],
   });
   const id = deployment.extensionId;
+  const policyFile = deployment.policy.file;
   call = await startCall({ topology: 'single', alice: { forceInstalled: id }, bob: { forceInstalled: id } });
+  // Chromium delivers a force-installed extension's managed policy on its own schedule (seconds on a quiet machine,
+  // minutes once on a busy one): wait for that delivery first, on the event, so a failure says which layer failed —
+  // the browser that never delivered (with chrome://policy and its log), or CallSeal that did not act on it.
+  const delivered = await Promise.all(
+    [call.alice, call.bob].map((p) =>
+      waitForManagedPolicy(p.browser, { timeout: DELIVERY_MS, policyFile }).catch((error: unknown) => {
+        throw new Error(`${p.name}: ${(error as Error).message}`);
+      }),
+    ),
+  );
+  for (const managed of delivered) expect(managed).toMatchObject({ TenantPolicyUrl: url, TenantId: 'contoso.example' });
   [alicePopup, bobPopup] = await Promise.all([call.alice.popup(), call.bob.popup()]);
-}, 150_000);
+}, 150_000 + DELIVERY_MS);
 
 afterAll(async () => {
   try {

@@ -269,6 +269,19 @@ describe('verified', () => {
     expect(status().state).toBe('identity-changed');
   });
 
+  it('a confirmation withdrawn (the contact could not be stored) leaves the call as it was before', () => {
+    const changed = encrypted({ state: 'identity-changed', epoch: 2 });
+    calls.report(TAB, 0, changed);
+    const shown = shownFrom(TAB, 0, changed);
+    expect(calls.confirm(shown)).toBe(true);
+    expect(status().state).toBe('verified');
+    // Only exactly that confirmation is withdrawn: a stale one changes nothing.
+    calls.withdraw({ ...shown, epoch: 1 });
+    expect(status().state).toBe('verified');
+    calls.withdraw(shown);
+    expect(status().state).toBe('identity-changed');
+  });
+
   it('a confirmation does not outlive its session', () => {
     const changed = encrypted({ state: 'identity-changed', epoch: 2 });
     calls.report(TAB, 0, changed);

@@ -105,6 +105,22 @@ describe('"Codes match" for a participant of a group call', () => {
     expect(contacts.has(KEY_1)).toBe(false);
   });
 
+  it('a participant posing under a contact’s name is identity-changed until the user confirms its code', async () => {
+    const { send, verify, view, contacts, failures } = await start();
+    await contacts.verify(keyOf(9), 'Bob');
+    const call = groupReport([bob, carol]); // Bob's claim, with another key than the contact Bob's
+    await send(call);
+    expect(view().status).toMatchObject({ state: 'identity-changed', warning: 'contact-key-changed', warningName: 'Bob' });
+    expect(view().status.participants?.[0]?.state).toBe('identity-changed');
+    await verify(shownOf(call, bob), 'Bob'); // compared by another channel: this is Bob's new key
+    expect(failures()).toEqual([]);
+    expect(contacts.has(keyOf(9))).toBe(false);
+    expect(contacts.get(KEY_1)?.name).toBe('Bob');
+    expect(view().status.participants?.map((p) => p.state)).toEqual(['verified', 'encrypted']);
+    expect(view().status.warning).toBeUndefined();
+    expect(view().status.state).toBe('encrypted');
+  });
+
   it('carries whose part of the group code is missing into the popup’s status, and drops it with a code', async () => {
     const { send, view } = await start();
     await send(groupReport([{ ...bob, codePending: true }, carol]));

@@ -38,6 +38,7 @@ function popups() {
     /** What each dependency was asked, in order. */
     asked: [] as string[],
     confirmed: [] as ShownCall[],
+    withdrawn: [] as ShownCall[],
     contacts: [] as Array<[string, string | undefined, string | undefined]>,
     refreshed: [] as Array<[number, PortLike | undefined]>,
     warnings: [] as string[],
@@ -52,6 +53,9 @@ function popups() {
         return world.current;
       },
       confirmParticipant: () => undefined,
+      withdraw: (shown) => {
+        world.withdrawn.push(shown);
+      },
     },
     settings: async () => {
       failOnce(world.failures, 'settings');
@@ -271,7 +275,7 @@ describe('"Codes match"', () => {
     expect(world.confirmed).toEqual([]);
   });
 
-  it('answers verify-failed, and warns, when the contact cannot be stored', async () => {
+  it('answers verify-failed, warns, and withdraws the confirmation, when the contact cannot be stored', async () => {
     const { world, settled, open } = popups();
     world.failures.contacts = 1;
     const popup = open();
@@ -281,6 +285,9 @@ describe('"Codes match"', () => {
     expect(popup.ofKind('failed').map((m) => m.code)).toEqual(['verify-failed']);
     expect(world.warnings).toEqual(['could not store a verified peer']);
     expect(world.contacts).toEqual([[KEY_1, '', 'Bob']]);
+    // The popup says the codes were not remembered: the call must not go on showing them as compared.
+    expect(world.withdrawn).toEqual([shown]);
+    expect(world.confirmed).toEqual([shown, shown]);
   });
 });
 

@@ -241,6 +241,20 @@ describe('a group call (protocol.md §11.7, §11.9)', () => {
     expect(findAll(tree, (e) => e.props['data-testid'] === 'participant-code').map((e) => textOf(e))).toEqual(people.map((p) => p.securityCode));
   });
 
+  it("a participant who claims a contact's name with another key: its state, and the call's warning, say so plainly", async () => {
+    const posing = { ...people[2]!, state: 'identity-changed' as const, peerName: 'Bob' };
+    const status = group({ participants: [people[0]!, people[1]!, posing], state: 'identity-changed', warning: 'contact-key-changed', warningName: 'Bob' });
+    const { render } = await mount([fakeView(1, status, { enabled: true })]);
+    const tree = render();
+    expect(byTestId(tree, 'call-state')?.props['data-state']).toBe('identity-changed');
+    expect(textOf(tree)).toMatch(/Someone in this call says they are Bob, but their identity key is not the one you verified for Bob/);
+    const rows = findAll(tree, (e) => e.props['data-testid'] === 'participant');
+    expect(rows.map((row) => row.props['data-state'])).toEqual(['encrypted', 'encrypted', 'identity-changed']);
+    expect(textOf(rows[2]!)).toMatch(/says they are Bob — Not the contact they claim to be — compare their code/);
+    const [section] = findAll(tree, (e) => /^call tone-/.test(String(e.props.class)));
+    expect(section?.props.class).toBe('call tone-bad');
+  });
+
   it('while the round is not complete, shows no group code and says plainly that it is not ready', async () => {
     const { render } = await mount([fakeView(1, group(), { enabled: true })]);
     const tree = render();

@@ -1,0 +1,82 @@
+/**
+ * What the background makes of a group call's report (protocol.md §11.9, §7.4): each participant on its own, the tab
+ * showing the weakest, and a contact's name claimed with another identity key loud, as in a call of two.
+ */
+import { beforeEach, describe, expect, it } from 'vitest';
+import { CallRegistry } from '../../../src/background/call-registry';
+import type { StatusContext } from '../../../src/background/tab-status';
+import type { ReportParticipant } from '../../../src/shared/messages';
+import { CODE_1, CODE_2, encrypted, KEY_1, KEY_2, keyOf } from './report-fixtures';
+
+const TAB = 1;
+const KEY_3 = keyOf(3);
+let calls: CallRegistry;
+
+/** The user's contacts: Bob (KEY_1) and Carol (KEY_2). */
+const CONTACTS = [
+  { name: 'Bob', identityPublicKey: KEY_1, verifiedAt: 1 },
+  { name: 'Carol', identityPublicKey: KEY_2, verifiedAt: 2 },
+];
+const fold = (name: string): string => name.normalize('NFKC').toLowerCase();
+const ctx: StatusContext = {
+  enabled: true,
+  failClosed: false,
+  isVerifiedPeer: (key) => CONTACTS.some((c) => c.identityPublicKey === key),
+  contactOf: (key) => CONTACTS.find((c) => c.identityPublicKey === key),
+  contactNamed: (name) => CONTACTS.find((c) => fold(c.name) === fold(name)),
+};
+
+const participant = (key: string, code: string, over: Partial<ReportParticipant> = {}): ReportParticipant => ({
+  state: 'encrypted',
+  securityCode: code,
+  peerIdentityPublicKey: key,
+  hearsYou: true,
+  youHear: true,
+  ...over,
+});
+
+/** A group call's report with these participants; the top-level pair fields are the current pair's, as the worker sends. */
+const group = (participants: ReportParticipant[]) => encrypted({ participants });
+
+beforeEach(() => {
+  calls = new CallRegistry(() => 1_000_000);
+});
+
+describe('a group call', () => {
+  it('shows each contact verified and named, and the call verified only when every participant is', () => {
+    calls.report(TAB, 0, group([participant(KEY_1, CODE_1, { peerName: 'Bob' }), participant(KEY_2, CODE_2)]));
+    const both = calls.status(TAB, ctx);
+    expect(both.state).toBe('verified');
+    expect(both.participants?.map((p) => [p.state, p.contact?.name])).toEqual([
+      ['verified', 'Bob'],
+      ['verified', 'Carol'],
+    ]);
+    expect(both.warning).toBeUndefined();
+
+    calls.report(TAB, 0, { ...group([participant(KEY_1, CODE_1), participant(KEY_3, CODE_2)]), seq: 2 });
+    const mixed = calls.status(TAB, ctx);
+    expect(mixed.state).toBe('encrypted');
+    expect(mixed.participants?.map((p) => p.state)).toEqual(['verified', 'encrypted']);
+  });
+
+  it("warns when a participant claims a contact's name with another identity key: that participant and the call are identity-changed", () => {
+    // Someone says they are Bob, but Bob's key is KEY_1: the infrastructure (or anyone) may be posing as a contact.
+    calls.report(TAB, 0, group([participant(KEY_2, CODE_2), participant(KEY_3, CODE_1, { peerName: 'bob' })]));
+    const shown = calls.status(TAB, ctx);
+    expect(shown.participants?.map((p) => [p.state, p.peerName])).toEqual([
+      ['verified', undefined],
+      ['identity-changed', 'bob'],
+    ]);
+    expect(shown.state).toBe('identity-changed');
+    expect(shown.warning).toBe('contact-key-changed');
+    expect(shown.warningName).toBe('Bob');
+  });
+
+  it('a claim of a name no contact has, or of its own contact name, is no warning', () => {
+    calls.report(TAB, 0, group([participant(KEY_1, CODE_1, { peerName: 'Bob' }), participant(KEY_3, CODE_2, { peerName: 'Dave' })]));
+    const shown = calls.status(TAB, ctx);
+    expect(shown.participants?.map((p) => p.state)).toEqual(['verified', 'encrypted']);
+    expect(shown.state).toBe('encrypted');
+    expect(shown.warning).toBeUndefined();
+  });
+});
