@@ -9,7 +9,7 @@
  * Which frame the tab shows, and in what words, is derived in tab-status.ts. Pure: the clock is injected.
  */
 import type { DetailCode, TabCallStatus } from '../shared/call-status';
-import type { PageErrorCode, SessionReport, ShownCall } from '../shared/messages';
+import type { PageErrorCode, ReportParticipant, SessionReport, ShownCall, ShownParticipant } from '../shared/messages';
 import {
   followsInSession,
   hasPair,
@@ -98,6 +98,21 @@ export class CallRegistry {
       seq: report.seq,
     };
     return true;
+  }
+
+  /**
+   * "Codes match" for one participant of a group call (protocol.md §7.4, §11.9): the participant, as the frame's
+   * current, fresh, `encrypted` report of the same session lists it with exactly this identity key and code; undefined
+   * otherwise. Nothing is remembered: the contact it becomes is what makes it `verified`.
+   */
+  confirmParticipant(shown: ShownParticipant): ReportParticipant | undefined {
+    const entry = this.tabs.get(shown.tabId)?.get(shown.frameId);
+    const report = entry?.report;
+    if (!entry || !report || !this.isFresh(entry) || entry.error) return undefined;
+    if (report.session !== shown.session || report.state !== 'encrypted') return undefined;
+    return report.participants?.find(
+      (p) => p.peerIdentityPublicKey === shown.peerIdentityPublicKey && p.securityCode === shown.securityCode,
+    );
   }
 
   /**

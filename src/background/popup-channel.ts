@@ -6,7 +6,9 @@
  *
  * "Codes match" carries exactly what the user saw (frame, session, epoch, code, peer key) and the name the user gives
  * the contact: it is stored only while that is still the frame's current call and E2EE is on for the frame's origin;
- * otherwise the answer is that the call changed. Every refusal is a code with a sentence the extension wrote.
+ * otherwise the answer is that the call changed. "Codes match" for one participant of a group call is stored only while
+ * the frame's current report lists exactly that participant's identity key and code (else `participant-changed`).
+ * Every refusal is a code with a sentence the extension wrote.
  * Requests of one popup are handled one after the other, in order; one whose handling fails (storage, the policy
  * server) is warned about, and the ones after it are still handled.
  */
@@ -27,7 +29,7 @@ import { isOwnExtensionPage } from './sender-check';
 interface PopupChannelDeps {
   extensionId: string;
   extensionUrl: string;
-  calls: Pick<CallRegistry, 'claimedName' | 'confirm' | 'withdraw'>;
+  calls: Pick<CallRegistry, 'claimedName' | 'confirm' | 'confirmParticipant' | 'withdraw'>;
   /** The policy now. */
   settings(): Promise<PolicySnapshot>;
   /** Saves the user's switch; the settings source then pushes the new settings. */
@@ -60,6 +62,42 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
     postQuietly(port, failure);
   };
 
+  /**
+   * "Codes match": refused (`changed`) while E2EE is off at the frame's origin; the typed name is checked before the
+   * call is confirmed, so a refused name leaves the call as it was; then `confirm` says which identity to store (with
+   * the name it claimed, and how to take back what it remembered should storing fail), or nothing when what the user
+   * saw is no longer current.
+   */
+  async function verifyContact(
+    port: PortLike,
+    tabId: number,
+    frameId: number,
+    contactName: string | undefined,
+    changed: PopupFailureCode,
+    confirm: () => { key: string; claimed: string | undefined; withdraw?: () => void } | undefined,
+  ): Promise<void> {
+    const origin = deps.originOf(tabId, frameId);
+    const enabled = origin !== undefined && (await deps.settings()).settingsFor(origin)?.page.enabled === true;
+    const typed = normalizeDisplayName(contactName ?? '');
+    if (!enabled) {
+      fail(port, changed);
+    } else if ('problem' in typed) {
+      fail(port, 'name-invalid', nameProblemMessage(typed.problem));
+    } else {
+      const confirmed = confirm();
+      if (confirmed === undefined) fail(port, changed);
+      else {
+        await deps.contacts.add(confirmed.key, typed.name, confirmed.claimed).catch((error: unknown) => {
+          deps.warn('could not store a verified peer', error);
+          // "Could not remember that the codes match": the call goes back to what it showed before.
+          confirmed.withdraw?.();
+          fail(port, 'verify-failed');
+        });
+      }
+    }
+    deps.refresh(tabId);
+  }
+
   async function handle(port: PortLike, message: PopupToBackground): Promise<void> {
     switch (message.kind) {
       case 'watch':
@@ -89,25 +127,20 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
         const { kind: _kind, contactName, ...shown } = message;
         // Only what the user saw, and only while it is still the frame's current call.
         const claimed = deps.calls.claimedName(shown);
-        const origin = deps.originOf(shown.tabId, shown.frameId);
-        const enabled = origin !== undefined && (await deps.settings()).settingsFor(origin)?.page.enabled === true;
-        // The name is checked before the call is confirmed: a refused name leaves the call as it was.
-        const typed = normalizeDisplayName(contactName ?? '');
-        if (!enabled) {
-          fail(port, 'call-changed');
-        } else if ('problem' in typed) {
-          fail(port, 'name-invalid', nameProblemMessage(typed.problem));
-        } else if (!deps.calls.confirm(shown)) {
-          fail(port, 'call-changed');
-        } else {
-          await deps.contacts.add(shown.peerIdentityPublicKey, typed.name, claimed).catch((error: unknown) => {
-            deps.warn('could not store a verified peer', error);
-            // "Could not remember that the codes match": the call goes back to what it showed before.
-            deps.calls.withdraw(shown);
-            fail(port, 'verify-failed');
-          });
-        }
-        deps.refresh(message.tabId);
+        await verifyContact(port, shown.tabId, shown.frameId, contactName, 'call-changed', () =>
+          deps.calls.confirm(shown)
+            ? { key: shown.peerIdentityPublicKey, claimed, withdraw: () => deps.calls.withdraw(shown) }
+            : undefined,
+        );
+        return;
+      }
+      case 'mark-participant-verified': {
+        const { kind: _kind, contactName, ...shown } = message;
+        // Only an identity the frame's current report lists, with the code the user compared.
+        await verifyContact(port, shown.tabId, shown.frameId, contactName, 'participant-changed', () => {
+          const listed = deps.calls.confirmParticipant(shown);
+          return listed && { key: listed.peerIdentityPublicKey, claimed: listed.peerName };
+        });
         return;
       }
       case 'set-display-name':

@@ -119,6 +119,7 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
         youHear: p.youHear,
       };
       if (p.peerName !== undefined) out.peerName = p.peerName;
+      if (p.codePending === true && report.groupCode === undefined) out.codePending = true; // whom the code waits for (§11.7)
       const contact = context.contactOf?.(p.peerIdentityPublicKey);
       if (contact) out.contact = { name: contact.name, verifiedAt: contact.verifiedAt };
       if (p.state === 'encrypted' && context.isVerifiedPeer(p.peerIdentityPublicKey)) out.state = 'verified';

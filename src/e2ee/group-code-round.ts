@@ -124,7 +124,7 @@ export class GroupCodeRound {
     return cur.pids.filter((pid) => !equalBytes(pid, this.myPid)).map((pid) => this.peers.get(toHex(pid)) as PeerState);
   }
 
-  /** The members whose nonce for the current roster we still lack (the popup's "waiting for …"). */
+  /** The members whose nonce for the current roster we still lack. */
   waitingFor(): Uint8Array[] {
     const cur = this.current;
     if (cur === null) return [];
@@ -229,6 +229,19 @@ export class GroupCodeRound {
     if (cur === null || this.waitingFor().length > 0) return false;
     const key = toHex(cur.roster);
     return this.memberStates().every((p) => p.revealAcked && p.lastRoster === key);
+  }
+
+  /**
+   * The members whose part of the current round is missing (§11.7, the popup's "waiting for …"): its nonce (1), its ACK
+   * of our reveal (2), or its last commitment is for another roster (3). Empty exactly when the round is complete.
+   */
+  missingParts(): Uint8Array[] {
+    const cur = this.current;
+    if (cur === null) return [];
+    const key = toHex(cur.roster);
+    return this.memberStates()
+      .filter((p) => p.rosters.get(key)?.nonce == null || !p.revealAcked || p.lastRoster !== key)
+      .map((p) => p.pid.slice());
   }
 
   /** The pids of the current roster (ourselves included), or null without one. */

@@ -113,6 +113,16 @@ export class GroupMode {
     return this.shownCode === null ? null : { code: this.shownCode.code, pids: [...this.shownCode.pids] };
   }
 
+  /**
+   * The current group-code round (§11.7): its roster's pids (hex, ourselves included) and the members whose part is
+   * missing (the popup's "waiting for …"); null without a roster.
+   */
+  codeProgress(): { pids: string[]; missing: string[] } | null {
+    const pids = this.codeRound.rosterPids;
+    if (pids === null) return null;
+    return { pids: pids.map(toHex), missing: this.codeRound.missingParts().map(toHex) };
+  }
+
   /** Group mode has begun: our media goes under our sender key once `sending` is set. */
   get active(): boolean {
     return this.started;

@@ -5,7 +5,8 @@
  * send under (so it can decrypt what we send now). Anyone else present is `connecting`. The session's state is
  * `encrypted` only when every participant present is, never before our own switch (§11.5): the status never says
  * encrypted while a participant present cannot decrypt us, or we it. The group code (§11.7) is shown only for a
- * complete round whose roster is exactly ourselves and the participants listed. Pure functions over the session's
+ * complete round whose roster is exactly ourselves and the participants listed; while none is, each participant whose
+ * part is missing, or that is not in the round's roster, is marked `codePending`. Pure functions over the session's
  * pairs and its group mode.
  */
 import { concatBytes, toHex } from './bytes';
@@ -46,7 +47,15 @@ export function groupStatus(group: GroupMode | null, present: readonly Pair[], n
     const roster = [...shown.pids].sort();
     if (listed.length === roster.length && listed.every((pid, i) => pid === roster[i])) status.groupCode = shown.code;
   }
+  if (status.groupCode === undefined) markCodePending(participants, group?.codeProgress() ?? null);
   return status;
+}
+
+/** While no group code is shown (§11.7): the participants not in the round's roster, or whose part of it is missing. */
+function markCodePending(participants: GroupParticipantStatus[], round: { pids: string[]; missing: string[] } | null): void {
+  for (const p of participants) {
+    if (round === null || !round.pids.includes(p.pid) || round.missing.includes(p.pid)) p.codePending = true;
+  }
 }
 
 /** The packet with as many group records appended as fit in MAX_PACKET_LENGTH (the rest go in later packets). */

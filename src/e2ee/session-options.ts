@@ -66,6 +66,8 @@ export interface GroupParticipantStatus {
   hearsYou: boolean;
   /** We hold its sender key and its media decrypted within the last 2 s. */
   youHear: boolean;
+  /** While no group code is shown: its part of the current group-code round is missing, or it is not in the roster (§11.7). */
+  codePending?: boolean;
 }
 
 /**

@@ -88,6 +88,11 @@ export function App({ actions }: { actions: ExtensionActions }) {
         setPending('verify');
         actions.markVerified(shown, contactName);
       }}
+      onVerifyParticipant={(shown, contactName) => {
+        setFailure(undefined);
+        setPending('verify');
+        actions.markParticipantVerified(shown, contactName);
+      }}
       onSaveName={(name) => {
         setFailure(undefined);
         setPending('name');

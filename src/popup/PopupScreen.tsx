@@ -8,7 +8,7 @@
  * name.
  */
 import { t } from '../shared/i18n';
-import type { PopupView, ShownCall } from '../shared/messages';
+import type { PopupView, ShownCall, ShownParticipant } from '../shared/messages';
 import { CallDetails } from './CallDetails';
 import { CallStateView } from './CallStateView';
 import { EncryptionSwitch } from './EncryptionSwitch';
@@ -17,7 +17,7 @@ import { OwnName } from './OwnName';
 import { PolicyPanel } from './PolicyPanel';
 import { Participants } from './Participants';
 import { SecurityCode } from './SecurityCode';
-import { shownCallOf } from './shown-call';
+import { shownCallOf, shownParticipantOf } from './shown-call';
 
 export interface Failure {
   code: string;
@@ -38,6 +38,8 @@ interface PopupScreenProps {
   onRefreshPolicy(): void;
   /** "Codes match", with exactly what is on screen and the name to save the contact under. */
   onVerify(shown: ShownCall, contactName: string): void;
+  /** "Codes match" for one participant of a group call, as listed. */
+  onVerifyParticipant?(shown: ShownParticipant, contactName: string): void;
   onDismiss(): void;
   onCopy?(code: string): void;
   onSaveName?(name: string): void;
@@ -96,7 +98,13 @@ export function PopupScreen(props: PopupScreenProps) {
         />
       )}
       {status.participants !== undefined && status.participants.length > 0 && (
-        <Participants participants={status.participants} groupCode={status.groupCode} />
+        <Participants
+          participants={status.participants}
+          groupCode={status.groupCode}
+          shownOf={(p) => shownParticipantOf(view.tabId, status, p)}
+          pending={pending === 'verify'}
+          onVerify={(shown, contactName) => props.onVerifyParticipant?.(shown, contactName)}
+        />
       )}
       {status.state !== 'off' && <CallDetails status={status} />}
       {view.enabled && (

@@ -16,8 +16,8 @@ interface Props {
   onCopy(code: string): void;
 }
 
-/** The contact name typed next to "Codes match" (read at the click: the popup's screen keeps no state). */
-function typedContactName(event: Event | undefined): string {
+/** The contact name typed next to a "Codes match" (read at the click, from the button's form: the screen keeps no state). */
+export function typedContactName(event: Event | undefined): string {
   const form = (event?.currentTarget as HTMLButtonElement | null | undefined)?.form;
   const field = form?.elements.namedItem('contact-name');
   return typeof (field as { value?: unknown } | null)?.value === 'string' ? (field as HTMLInputElement).value : '';

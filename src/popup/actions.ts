@@ -6,7 +6,14 @@
  * The browser API is passed in rather than imported, so this module runs in Node tests; main.tsx passes
  * webextension-polyfill's `browser`.
  */
-import { POPUP_PORT, type PopupToBackground, type PopupView, type ShownCall, isBackgroundToPopup } from '../shared/messages';
+import {
+  POPUP_PORT,
+  type PopupToBackground,
+  type PopupView,
+  type ShownCall,
+  type ShownParticipant,
+  isBackgroundToPopup,
+} from '../shared/messages';
 import { t } from '../shared/i18n';
 
 /** `answersRefresh`: this view is the background's answer to "Refresh". */
@@ -31,6 +38,11 @@ export interface ExtensionActions {
    * The outcome arrives as the next view, or a failure (`call-changed` when the call moved on meanwhile).
    */
   markVerified(shown: ShownCall, contactName?: string): void;
+  /**
+   * "Codes match" for one participant of a group call, exactly as listed (frame, session, its code and identity key).
+   * The outcome arrives as the next view, or a failure (`participant-changed` when it is no longer listed so).
+   */
+  markParticipantVerified(shown: ShownParticipant, contactName?: string): void;
   /** The user's own display name, as typed. The outcome arrives as the next view, or a failure (`name-invalid`). */
   setDisplayName(name: string): void;
   /** Opens the options page (contacts and own identity). */
@@ -225,6 +237,10 @@ export function createBrowserActions(api: BrowserLike, options: BrowserActionsOp
 
     markVerified(shown, contactName) {
       send(contactName ? { kind: 'mark-verified', ...shown, contactName } : { kind: 'mark-verified', ...shown });
+    },
+
+    markParticipantVerified(shown, contactName) {
+      send(contactName ? { kind: 'mark-participant-verified', ...shown, contactName } : { kind: 'mark-participant-verified', ...shown });
     },
 
     setDisplayName(name) {

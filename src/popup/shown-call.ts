@@ -3,8 +3,8 @@
  * (protocol.md §7.4) — so the background verifies only what the user compared, and refuses if the call moved on
  * meanwhile. Undefined when the view lacks any of it (then the button is not offered).
  */
-import type { TabCallStatus } from '../shared/call-status';
-import type { ShownCall } from '../shared/messages';
+import type { ParticipantStatus, TabCallStatus } from '../shared/call-status';
+import type { ShownCall, ShownParticipant } from '../shared/messages';
 
 /** States in which the user can confirm the code. */
 export function canConfirm(status: TabCallStatus): boolean {
@@ -17,4 +17,14 @@ export function shownCallOf(tabId: number, status: TabCallStatus): ShownCall | u
   if (frameId === undefined || session === undefined || securityCode === undefined) return undefined;
   if (peerIdentityPublicKey === undefined) return undefined;
   return { tabId, frameId, session, epoch, securityCode, peerIdentityPublicKey };
+}
+
+/**
+ * What "Codes match" sends for one participant of a group call (§7.4, §11.9): the frame and session of the call shown,
+ * and that participant's code and identity key as listed. Undefined once it is verified, or without the frame.
+ */
+export function shownParticipantOf(tabId: number, status: TabCallStatus, p: ParticipantStatus): ShownParticipant | undefined {
+  const { frameId, session } = status;
+  if (p.state === 'verified' || frameId === undefined || session === undefined) return undefined;
+  return { tabId, frameId, session, securityCode: p.securityCode, peerIdentityPublicKey: p.peerIdentityPublicKey };
 }

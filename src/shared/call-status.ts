@@ -234,6 +234,8 @@ export interface ParticipantStatus {
   hearsYou: boolean;
   /** You hold its key and its media decrypted within the last 2 s. */
   youHear: boolean;
+  /** While no group code is shown: its part of the current group-code round is missing (§11.7). */
+  codePending?: boolean;
 }
 
 export const NO_CALL: TabCallStatus = { state: 'off', epoch: 0, counters: ZERO_COUNTERS };

@@ -89,6 +89,8 @@ export interface ReportParticipant {
   hearsYou: boolean;
   /** We hold its key, and its media decrypted within the last 2 s. */
   youHear: boolean;
+  /** While no group code is shown: its part of the current group-code round is missing (§11.7). */
+  codePending?: true;
 }
 
 /** At most 7 others: a group is up to 8 people (§11.9). */
@@ -102,7 +104,8 @@ function isReportParticipant(value: unknown): value is ReportParticipant {
     isIdentityKeyBase64(value.peerIdentityPublicKey) &&
     optional(value.peerName, isDisplayName) &&
     typeof value.hearsYou === 'boolean' &&
-    typeof value.youHear === 'boolean'
+    typeof value.youHear === 'boolean' &&
+    (value.codePending === undefined || value.codePending === true)
   );
 }
 
@@ -119,6 +122,7 @@ function copyParticipant(p: ReportParticipant): ReportParticipant {
     youHear: p.youHear,
   };
   if (p.peerName !== undefined) copy.peerName = p.peerName;
+  if (p.codePending === true) copy.codePending = true;
   return copy;
 }
 
@@ -193,6 +197,19 @@ export type PopupToBackground =
       /** The name the user gives the contact, as typed ('' or absent: the contact's present or claimed name). */
       contactName?: string;
     }
+  /**
+   * "Codes match" for one participant of a group call (§7.4, §11.9): the frame and session, and that participant's code
+   * and identity key exactly as listed; the background verifies only while the frame's current report lists it so.
+   */
+  | {
+      kind: 'mark-participant-verified';
+      tabId: number;
+      frameId: number;
+      session: string;
+      securityCode: string;
+      peerIdentityPublicKey: string;
+      contactName?: string;
+    }
   /** The user's own display name, as typed ('' removes it); the background normalizes or refuses it. */
   | { kind: 'set-display-name'; name: string };
 
@@ -200,6 +217,8 @@ export type PopupToBackground =
 type MarkVerified = Extract<PopupToBackground, { kind: 'mark-verified' }>;
 /** What the user saw and confirmed (the mark-verified message without its kind and the contact's name). */
 export type ShownCall = Omit<MarkVerified, 'kind' | 'contactName'>;
+/** The participant of a group call the user confirmed, as shown. */
+export type ShownParticipant = Omit<Extract<PopupToBackground, { kind: 'mark-participant-verified' }>, 'kind' | 'contactName'>;
 
 /** Failure codes the background sends the popup (with a sentence the extension wrote). */
 export type PopupFailureCode =
@@ -207,6 +226,8 @@ export type PopupFailureCode =
   | 'policy'
   /** "Codes match" arrived for a call, epoch, code or key that is no longer the frame's current one. */
   | 'call-changed'
+  /** "Codes match" for a group's participant that the frame's current report no longer lists with that key and code. */
+  | 'participant-changed'
   /** Remembering the verified peer failed (storage). */
   | 'verify-failed'
   /** A name the user typed (their own, or a contact's) breaks protocol.md §4.5's rules; the message says which. */
@@ -356,21 +377,27 @@ export function malformedSignRequestId(value: unknown): number | undefined {
   return value.requestId;
 }
 
+/** What every "Codes match" carries: the frame, session, code and identity key shown, and the name typed. */
+function isConfirmedCode(value: Record<string, unknown>): boolean {
+  return (
+    isInt(value.tabId) &&
+    isInt(value.frameId) &&
+    isSessionId(value.session) &&
+    isSecurityCode(value.securityCode) &&
+    isIdentityKeyBase64(value.peerIdentityPublicKey) &&
+    optional(value.contactName, isTypedName)
+  );
+}
+
 export function isPopupToBackground(value: unknown): value is PopupToBackground {
   if (!isRecord(value)) return false;
   switch (value.kind) {
     case 'watch':
       return isInt(value.tabId);
     case 'mark-verified':
-      return (
-        isInt(value.tabId) &&
-        isInt(value.frameId) &&
-        isSessionId(value.session) &&
-        isInt(value.epoch) &&
-        isSecurityCode(value.securityCode) &&
-        isIdentityKeyBase64(value.peerIdentityPublicKey) &&
-        (value.contactName === undefined || isTypedName(value.contactName))
-      );
+      return isInt(value.epoch) && isConfirmedCode(value);
+    case 'mark-participant-verified':
+      return isConfirmedCode(value);
     case 'set-display-name':
       return isTypedName(value.name);
     case 'set-enabled':

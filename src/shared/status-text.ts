@@ -283,6 +283,7 @@ export function otherCallsSentence(otherCalls: number): string {
 const FAILURE_KEYS: Readonly<Record<PopupFailureCode, MessageKey>> = {
   policy: 'failure_policy',
   'call-changed': 'failure_call_changed',
+  'participant-changed': 'failure_participant_changed',
   'verify-failed': 'failure_verify_failed',
   'name-invalid': 'failure_name_invalid',
   'name-taken': 'failure_name_taken',

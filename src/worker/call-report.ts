@@ -204,6 +204,7 @@ export class CallReporter {
           youHear: p.youHear,
         };
         if (p.peerName !== undefined) out.peerName = p.peerName;
+        if (p.codePending === true) out.codePending = true;
         return out;
       });
       if (status.suite !== undefined) report.suite = status.suite;

@@ -144,6 +144,20 @@ describe('group calls through an SFU', () => {
     // A rejoined page starts its camera, connections and decoders afresh: on a loaded machine that alone can take
     // longer than the 20 s the other checks allow.
     await expectEveryoneSeesEveryone(call, members, 60_000);
+
+    // "Codes match" per participant (§7.4, §11.9): Alice confirms each person's code in her popup, one at a time; each
+    // then shows verified, and her call once both are. Bob's popup is not Alice's business: it stays encrypted.
+    const [alicePopup, bobPopup] = popups as [Popup, Popup, Popup];
+    for (const verified of [1, 2]) {
+      await alicePopup.page.$eval('[data-testid="participant-mark-verified"]', (el) => (el as HTMLElement).click());
+      await waitFor(async () => (await participants(alicePopup.page)).filter((x) => x.state === 'verified').length === verified, {
+        timeout: 10_000,
+        interval: 200,
+        message: `${verified} of Alice's participants to show verified`,
+      });
+    }
+    await waitFor(async () => (await alicePopup.state()) === 'verified', { timeout: 10_000, interval: 200, message: "Alice's call to show verified" });
+    expect(await bobPopup.state()).toBe('encrypted');
   }, 360_000);
 
   it('one of three without CallSeal: the two with it are encrypted and see each other; the third sees neither', async () => {

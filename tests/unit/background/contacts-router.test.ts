@@ -6,31 +6,18 @@
  */
 import { groupCapabilityExtension } from '../../../src/e2ee/group-keys';
 import { describe, expect, it } from 'vitest';
-import { ContactBook, type ContactsBackend } from '../../../src/background/contacts';
-import type { StoredContact } from '../../../src/background/database';
+import { ContactBook } from '../../../src/background/contacts';
 import { createRouter } from '../../../src/background/router';
 import type { TabCallStatus } from '../../../src/shared/call-status';
-import type { PopupView } from '../../../src/shared/messages';
 import { OPTIONS_PORT, type OptionsView } from '../../../src/shared/options-messages';
 import { signatureMessage } from '../../../src/e2ee/signing';
 import { encodeDisplayNameExtension } from '../../../src/e2ee/display-name';
-import { bridgePort, EXTENSION_ID, EXTENSION_URL, FakePort, harness, popupPort } from './fakes';
+import { EXTENSION_ID, EXTENSION_URL, FakePort, harness, memoryContactsBackend, watchedCall } from './fakes';
 import { CODE_1, CODE_2, encrypted, KEY_1, KEY_2, report, SESSION_B, shownFrom } from './report-fixtures';
-
-function memoryBackend(): ContactsBackend {
-  const records = new Map<string, StoredContact>();
-  return {
-    all: async () => [...records.values()],
-    async write({ put, remove = [] }) {
-      for (const key of remove) records.delete(key);
-      if (put) records.set(put.identityPublicKey, { ...put });
-    },
-  };
-}
 
 async function start(displayName = '') {
   const h = harness();
-  const contacts = new ContactBook(memoryBackend());
+  const contacts = new ContactBook(memoryContactsBackend());
   let name = displayName;
   const notified: TabCallStatus[] = [];
   const bg = createRouter({
@@ -39,19 +26,7 @@ async function start(displayName = '') {
     profile: { load: async () => name, save: async (next) => void (name = next) },
     notify: (_tabId, status) => void notified.push(status),
   });
-  const bridge = bridgePort();
-  bg.connect(bridge);
-  bridge.send({ kind: 'attach' });
-  const popup = popupPort();
-  bg.connect(popup);
-  popup.send({ kind: 'watch', tabId: 1 });
-  await bg.settled();
-  let seq = 0;
-  const send = async (r: ReturnType<typeof report>) => {
-    bridge.send({ kind: 'session', report: { ...r, seq: ++seq } });
-    await bg.settled();
-  };
-  const view = (): PopupView => popup.ofKind('view').at(-1)?.view as PopupView;
+  const { bridge, popup, send, view } = await watchedCall(bg);
   return { h, bg, contacts, bridge, popup, send, view, notified, name: () => name };
 }
 

@@ -3,15 +3,16 @@
  * with timers, the settings, the identity store, the verified peers and the toolbar. In memory, so the router's
  * rules run in Node without a browser.
  */
-import type { StoredIdentity } from '../../../src/background/database';
+import type { ContactsBackend } from '../../../src/background/contacts';
+import type { StoredContact, StoredIdentity } from '../../../src/background/database';
 import type { IdentityStore } from '../../../src/background/identity';
 import { decidedSnapshot, type PolicySnapshot } from '../../../src/background/policy';
 import type { Mode } from '../../../src/background/tenant/document';
 import type { PortLike } from '../../../src/background/ports';
-import type { RouterDeps } from '../../../src/background/router';
+import type { createRouter, RouterDeps } from '../../../src/background/router';
 import type { SenderLike } from '../../../src/background/sender-check';
 import type { TabCallStatus } from '../../../src/shared/call-status';
-import { BRIDGE_PORT, POPUP_PORT } from '../../../src/shared/messages';
+import { BRIDGE_PORT, POPUP_PORT, type PopupView, type SessionReport } from '../../../src/shared/messages';
 import { FakeClock } from '../support/fake-clock';
 
 export const EXTENSION_ID = 'nlnkaholkfmhjpfkjcnbpfglhkajpmgc';
@@ -217,4 +218,37 @@ export function failOnce<K extends string>(failures: Record<K, number>, name: K)
   if (failures[name] <= 0) return;
   failures[name] -= 1;
   throw new Error(`${name} failed`);
+}
+
+/** Contacts kept in memory (the ContactBook's IndexedDB stand-in). */
+export function memoryContactsBackend(): ContactsBackend {
+  const records = new Map<string, StoredContact>();
+  return {
+    all: async () => [...records.values()],
+    async write({ put, remove = [] }) {
+      for (const key of remove) records.delete(key);
+      if (put) records.set(put.identityPublicKey, { ...put });
+    },
+  };
+}
+
+/**
+ * A page's bridge (frame 0 of tab 1) attached to the background, and a popup watching tab 1: `send` reports for the
+ * frame (numbering them), `view` is the popup's latest view.
+ */
+export async function watchedCall(bg: ReturnType<typeof createRouter>) {
+  const bridge = bridgePort();
+  bg.connect(bridge);
+  bridge.send({ kind: 'attach' });
+  const popup = popupPort();
+  bg.connect(popup);
+  popup.send({ kind: 'watch', tabId: 1 });
+  await bg.settled();
+  let seq = 0;
+  const send = async (r: SessionReport) => {
+    bridge.send({ kind: 'session', report: { ...r, seq: ++seq } });
+    await bg.settled();
+  };
+  const view = (): PopupView => popup.ofKind('view').at(-1)?.view as PopupView;
+  return { bridge, popup, send, view };
 }

@@ -52,6 +52,7 @@ function popups() {
         world.confirmed.push(shown);
         return world.current;
       },
+      confirmParticipant: () => undefined,
       withdraw: (shown) => {
         world.withdrawn.push(shown);
       },

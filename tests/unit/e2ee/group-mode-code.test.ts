@@ -2,7 +2,9 @@
  * The group code through group mode itself (protocol.md §11.6, §11.7): four members on fake time (time is passed in),
  * with real pair secrets from the key schedule, one of whom is dishonest. It holds its pair keys, so it can seal what it
  * likes: a different commitment to one member than to the others, or a second commitment for the same roster. The
- * first shows as codes that differ when read aloud; the second is refused (`second-commit`) and moves no code.
+ * first shows as codes that differ when read aloud; the second is refused (`second-commit`) and moves no code. While a
+ * round runs, each member names the members whose part it still lacks (the popup's "waiting for …"): everyone at
+ * first, no one once the round is complete, and the member that withholds its reveal, for as long as it does.
  */
 import { describe, expect, it } from 'vitest';
 import { equalBytes, toHex } from '../../../src/e2ee/bytes';
@@ -56,11 +58,12 @@ let now = 0;
 
 /**
  * Delivers every member's due records to their addressees, 100 ms apart, until nothing is due. `rewrite` plays a
- * dishonest sender: it may replace what that sender sends. Returns every refusal counted, by receiver.
+ * dishonest sender: it may replace what that sender sends, or withhold it (null). Returns every refusal counted, by
+ * receiver.
  */
 async function run(
   members: readonly Member[],
-  rewrite: (from: Member, record: GroupRecord) => Promise<GroupRecord> = async (_, r) => r,
+  rewrite: (from: Member, record: GroupRecord) => Promise<GroupRecord | null> = async (_, r) => r,
   rounds = 40,
 ): Promise<Map<string, string[]>> {
   const refused = new Map<string, string[]>(members.map((m) => [m.name, []]));
@@ -70,6 +73,7 @@ async function run(
       from.mode.tick(now);
       for (const original of from.mode.records(now)) {
         const record = await rewrite(from, original);
+        if (record === null) continue;
         const to = members.find((m) => equalBytes(m.pid, record.to)) as Member;
         refused.get(to.name)?.push(...(await to.mode.handle(from.pid, [record])));
       }
@@ -79,12 +83,53 @@ async function run(
 }
 
 const codeOf = (m: Member): string | undefined => m.mode.groupCode()?.code;
+/** Whose part of the current round `m` still lacks, by name. */
+const missingAt = (m: Member, members: readonly Member[]): string[] =>
+  (m.mode.codeProgress()?.missing ?? []).map((pid) => members.find((x) => toHex(x.pid) === pid)?.name ?? pid).sort();
 
 /** D's group keys toward `to`, as D holds them: it can seal any commitment or nonce it likes. */
 async function keysOf(d: Member, to: Member): Promise<GroupPairKeys> {
   const s = d.secrets.get(to.name) as PairSecrets;
   return deriveGroupPairKeys(s.sendSecret, s.receiveSecret);
 }
+
+describe('whose part of the group code is missing (§11.7: the popup’s "waiting for …")', () => {
+  it('every other member at first; the list shrinks to no one as the round completes', async () => {
+    const members = await fourMembers();
+    const [a] = members as [Member];
+    for (const m of members) expect(missingAt(m, members)).toEqual(members.filter((x) => x !== m).map((x) => x.name));
+    expect(a.mode.codeProgress()?.pids.sort()).toEqual(members.map((x) => toHex(x.pid)).sort());
+    const sizes: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await run(members, undefined, 1);
+      sizes.push(missingAt(a, members).length);
+    }
+    expect(sizes.at(-1)).toBe(0);
+    expect(sizes.every((n, i) => i === 0 || n <= (sizes[i - 1] as number))).toBe(true);
+    for (const m of members) {
+      expect(missingAt(m, members)).toEqual([]);
+      expect(codeOf(m)).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
+    }
+  });
+
+  it('a member that withholds its reveal is the one every other member names, until it reveals', async () => {
+    const members = await fourMembers();
+    const [a, b, c, d] = members as [Member, Member, Member, Member];
+    const withhold = async (from: Member, record: GroupRecord) => (from === d && record.kind === 'code-reveal' ? null : record);
+    await run(members, withhold);
+    for (const m of [a, b, c]) {
+      expect(missingAt(m, members)).toEqual(['D']);
+      expect(codeOf(m)).toBeUndefined();
+    }
+    // D holds everyone's nonce, but no one has ACKed its reveal: it cannot tell who lacks it, so it names all three.
+    expect(missingAt(d, members)).toEqual(['A', 'B', 'C']);
+    expect(codeOf(d)).toBeUndefined();
+    await run(members);
+    for (const m of members) expect(missingAt(m, members)).toEqual([]);
+    expect(new Set(members.map(codeOf)).size).toBe(1);
+    expect(codeOf(a)).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
+  });
+});
 
 describe('the group code in group mode, with a dishonest member (§11.7)', () => {
   it('honest members all hold one code over the four of them', async () => {

@@ -3,7 +3,7 @@
  * "Codes match" the way the background does, and records what the popup sent.
  */
 import { NO_CALL, type TabCallStatus } from '../../../src/shared/call-status';
-import type { PopupToBackground, PopupView, ShownCall } from '../../../src/shared/messages';
+import type { PopupToBackground, PopupView, ShownCall, ShownParticipant } from '../../../src/shared/messages';
 import type { PolicyView } from '../../../src/shared/policy-view';
 import { failureMessage } from '../../../src/shared/status-text';
 import type { ExtensionActions, FailureHandler, ViewHandler } from '../../../src/popup/actions';
@@ -91,6 +91,29 @@ export class FakeActions implements ExtensionActions {
     }
     const name = contactName || view.status.peerName || '';
     this.push({ ...view, status: { ...view.status, state: 'verified', contact: { name, verifiedAt: 0 } } });
+  }
+
+  /**
+   * Like the background: verifies a participant only while the tab's view lists exactly its key and code in the same
+   * frame and session, else `participant-changed`; the call is `verified` once every participant is.
+   */
+  markParticipantVerified(shown: ShownParticipant, contactName?: string): void {
+    this.sent.push(
+      contactName ? { kind: 'mark-participant-verified', ...shown, contactName } : { kind: 'mark-participant-verified', ...shown },
+    );
+    const view = this.views.get(shown.tabId);
+    const status = view?.status;
+    const listed = status?.participants?.find(
+      (p) => p.peerIdentityPublicKey === shown.peerIdentityPublicKey && p.securityCode === shown.securityCode,
+    );
+    if (!view || !status || !listed || status.frameId !== shown.frameId || status.session !== shown.session) {
+      this.fail('participant-changed', failureMessage('participant-changed'));
+      return;
+    }
+    const name = contactName || listed.peerName || '';
+    const participants = status.participants!.map((p) => (p === listed ? { ...p, state: 'verified' as const, contact: { name, verifiedAt: 0 } } : p));
+    const state = participants.every((p) => p.state === 'verified') ? 'verified' : status.state;
+    this.push({ ...view, status: { ...status, participants, state } });
   }
 
   /** Like the background: saves the name for every tab's view. */

@@ -37,6 +37,19 @@ const call = (over: Partial<TabCallStatus> = {}): Partial<TabCallStatus> => ({
   ...over,
 });
 
+/** A group call of three others (§11.9): Bob a contact already verified, Carol a claim, the third unnamed. */
+const people = [
+  { state: 'verified' as const, securityCode: '11111 22222 33333 44444', peerIdentityPublicKey: Buffer.alloc(32, 1).toString('base64'), contact: { name: 'Bob', verifiedAt: 1 }, hearsYou: true, youHear: true },
+  { state: 'encrypted' as const, securityCode: '22222 33333 44444 55555', peerIdentityPublicKey: Buffer.alloc(32, 2).toString('base64'), peerName: 'Carol', hearsYou: true, youHear: true },
+  { state: 'encrypted' as const, securityCode: '33333 44444 55555 66666', peerIdentityPublicKey: Buffer.alloc(32, 3).toString('base64'), hearsYou: true, youHear: false, codePending: true },
+];
+const groupCall = (): Partial<TabCallStatus> => {
+  const status = call({ participants: people });
+  delete status.securityCode;
+  delete status.peerIdentityPublicKey;
+  return status;
+};
+
 /** Every state the popup can show, as the background would send it. */
 const STATES: Array<[string, PopupView]> = [
   ['off, switch off', fakeView(1, {}, { enabled: false })],
@@ -57,6 +70,7 @@ const STATES: Array<[string, PopupView]> = [
       policy: { decidedBy: 'organization', lines: ['Your organization requires end-to-end encrypted calls.'], canRefresh: false },
     })],
   ['error', fakeView(1, { state: 'error', detail: 'worker-blocked' }, { enabled: true })],
+  ['a group call, one verified, the group code waiting', fakeView(1, groupCall(), { enabled: true })],
 ];
 
 let root: HTMLElement;
@@ -184,6 +198,64 @@ describe('the popup in a DOM', () => {
     expect(byTestId('call-state')?.textContent).toBe('Bestätigt: Bob');
     expect(byTestId('e2ee-toggle')?.textContent).toMatch(/Ende-zu-Ende-verschlüsselte Anrufe/);
     expect(await violations()).toEqual([]);
+  });
+});
+
+describe('a group call in a DOM (protocol.md §7.4, §11.7, §11.9)', () => {
+  const group = () => STATES.at(-1)![1];
+  const items = () => [...root.querySelectorAll<HTMLElement>('[data-testid="participant"]')];
+  const inItem = (item: HTMLElement, id: string) => item.querySelector<HTMLElement>(`[data-testid="${id}"]`);
+
+  it('offers "Codes match" to each participant not verified yet, named, with its contact name field', async () => {
+    await mount(group());
+    const [bob, carol, third] = items() as [HTMLElement, HTMLElement, HTMLElement];
+    expect(inItem(bob, 'participant-mark-verified')).toBeNull();
+    expect(inItem(carol, 'participant-mark-verified')?.getAttribute('aria-label')).toBe('Codes match: says they are Carol');
+    expect(inItem(third, 'participant-mark-verified')?.getAttribute('aria-label')).toBe('Codes match: Participant 3');
+    expect((inItem(carol, 'participant-contact-name') as HTMLInputElement).value).toBe('Carol');
+    expect((inItem(third, 'participant-contact-name') as HTMLInputElement).value).toBe('');
+    const label = carol.querySelector('label');
+    expect([label?.textContent, label?.getAttribute('for')]).toEqual(['Save as contact', inItem(carol, 'participant-contact-name')?.id]);
+  });
+
+  it('sends that participant’s key and code with the name typed next to it; it shows verified, the call once all are', async () => {
+    const actions = await mount(group());
+    const third = items()[2]!;
+    (inItem(third, 'participant-contact-name') as HTMLInputElement).value = 'Dave';
+    await act(async () => inItem(third, 'participant-mark-verified')?.click());
+    expect(actions.sent.at(-1)).toEqual({
+      kind: 'mark-participant-verified',
+      tabId: 1,
+      frameId: 0,
+      session: SESSION,
+      securityCode: people[2]!.securityCode,
+      peerIdentityPublicKey: people[2]!.peerIdentityPublicKey,
+      contactName: 'Dave',
+    });
+    expect(items().map((item) => item.dataset.state)).toEqual(['verified', 'encrypted', 'verified']);
+    expect(items()[2]!.querySelector('.participant-name')?.textContent).toMatch(/^Dave — Verified$/);
+    expect(byTestId('call-state')?.dataset.state).toBe('encrypted');
+    await act(async () => inItem(items()[1]!, 'participant-mark-verified')?.click());
+    expect(actions.sent.at(-1)).toMatchObject({ kind: 'mark-participant-verified', contactName: 'Carol' });
+    expect(byTestId('call-state')?.dataset.state).toBe('verified');
+    expect(root.querySelector('[data-testid="participant-mark-verified"]')).toBeNull();
+  });
+
+  it('shows the background’s refusal (participant-changed) as an alert', async () => {
+    const actions = await mount(group());
+    await act(async () => actions.push({ ...group(), status: { ...group().status, participants: people.slice(0, 2) } }));
+    const stale = { kind: 'mark-participant-verified', tabId: 1, frameId: 0, session: SESSION, securityCode: people[2]!.securityCode, peerIdentityPublicKey: people[2]!.peerIdentityPublicKey } as const;
+    const { kind: _kind, ...shown } = stale;
+    await act(async () => actions.markParticipantVerified(shown));
+    expect(byTestId('failure')?.dataset.code).toBe('participant-changed');
+    expect(byTestId('failure')?.getAttribute('role')).toBe('alert');
+  });
+
+  it('while the group code is not ready, names whose part it waits for as the list names them', async () => {
+    await mount(group());
+    expect(byTestId('group-code-pending')?.textContent).toBe(
+      'Group code: not ready — waiting for the part of Participant 3. Compare the per-person codes meanwhile.',
+    );
   });
 });
 

@@ -262,4 +262,19 @@ describe('a group call (protocol.md §11.7, §11.9)', () => {
     expect(textOf(byTestId(tree, 'group-code-pending')!)).toMatch(/^Group code: not ready/);
     expect(findAll(tree, (e) => e.props['data-testid'] === 'participant-code')).toHaveLength(3);
   });
+
+  it('names whose part the group code waits for as the list names them: contact, claim (as a claim), number', async () => {
+    const named = [
+      { ...people[0]!, contact: { name: 'Bob', verifiedAt: 1 }, codePending: true },
+      { ...people[1]!, peerName: 'Carol', codePending: true },
+      people[2]!,
+    ];
+    const { render } = await mount([fakeView(1, group({ participants: named }), { enabled: true })]);
+    expect(textOf(byTestId(render(), 'group-code-pending')!)).toBe(
+      'Group code: not ready — waiting for the part of Bob and “Carol” (as they say). Compare the per-person codes meanwhile.',
+    );
+    const all = named.map((p) => ({ ...p, codePending: true }));
+    const again = await mount([fakeView(1, group({ participants: all }), { enabled: true })]);
+    expect(textOf(byTestId(again.render(), 'group-code-pending')!)).toMatch(/waiting for the part of Bob, “Carol” \(as they say\), and Participant 3\./);
+  });
 });

@@ -98,6 +98,19 @@ describe('isPopupToBackground', () => {
     expect(isPopupToBackground({ kind: 'mark-verified', ...shown, frameId: -1 })).toBe(false);
   });
 
+  it('takes a participant’s "Codes match" only with its frame, session, code and key, each well-formed', () => {
+    const { epoch: _epoch, ...shown } = shownFrom(3, 0, encrypted());
+    expect(isPopupToBackground({ kind: 'mark-participant-verified', ...shown })).toBe(true);
+    expect(isPopupToBackground({ kind: 'mark-participant-verified', ...shown, contactName: 'Bob' })).toBe(true);
+    for (const key of Object.keys(shown) as Array<keyof typeof shown>) {
+      const { [key]: _drop, ...rest } = shown;
+      expect(isPopupToBackground({ kind: 'mark-participant-verified', ...rest }), key).toBe(false);
+    }
+    expect(isPopupToBackground({ kind: 'mark-participant-verified', ...shown, securityCode: '1' })).toBe(false);
+    expect(isPopupToBackground({ kind: 'mark-participant-verified', ...shown, contactName: 'x'.repeat(10_000) })).toBe(false);
+    expect(isPopupToBackground({ kind: 'mark-participant-verified', ...shown, contactName: 7 })).toBe(false);
+  });
+
   it('keeps watch and set-enabled', () => {
     expect(isPopupToBackground({ kind: 'watch', tabId: 1 })).toBe(true);
     expect(isPopupToBackground({ kind: 'set-enabled', enabled: true })).toBe(true);
@@ -138,5 +151,15 @@ describe('session reports of a group call (protocol.md §11.7, §11.9)', () => {
     expect(isPossibleReport(withoutParticipants)).toBe(false);
     const { groupCode: __, ...pending } = groupReport;
     expect(isPossibleReport(pending)).toBe(true);
+  });
+
+  it('mark whose part of the group code is missing with codePending: true only, and copy it on', () => {
+    const { groupCode: _, ...waiting } = groupReport;
+    const marked = { ...waiting, participants: [{ ...participant, codePending: true }, participant] };
+    expect(isPossibleReport(marked)).toBe(true);
+    expect(copySessionReport(marked as SessionReport).participants?.map((p) => p.codePending)).toEqual([true, undefined]);
+    for (const codePending of [false, 'yes', 1, null]) {
+      expect(isPossibleReport({ ...waiting, participants: [{ ...participant, codePending }] }), String(codePending)).toBe(false);
+    }
   });
 });

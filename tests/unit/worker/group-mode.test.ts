@@ -7,6 +7,7 @@
  * CallSeal does not speak group keeps the whole group in the §6.6 state. The group code (§11.7): four people show one
  * code, a leave and a join each give a new one, and no code is ever shown for another membership than the one it was
  * made over — nor anywhere once two members are cut off from each other (their commitments name other rosters).
+ * While no code is shown, the report marks the participants whose part is missing (`codePending`), and none once it is.
  */
 import { describe, expect, it } from 'vitest';
 import { readFastHeader } from '../../../src/sframe';
@@ -236,6 +237,15 @@ describe('the group code (§11.7)', () => {
     for (let i = 0; i < 50; i++) await fanout(people);
     for (const p of people) expect(groupCode(p)).toBe(code);
     expectOneMembershipPerCode(people);
+    // Before the code, each party's reports named whose part was missing — first all three, then fewer — and with the
+    // code, no one (the round often completes before the state is `encrypted`: what the popup shows after a join).
+    const pending = (r: (typeof people)[number]['reports'][number]) => (r.participants ?? []).filter((x) => x.codePending === true).length;
+    for (const p of people) {
+      const counts = p.reports.filter((r) => r.participants !== undefined).map(pending);
+      expect(counts[0]).toBe(3);
+      expect(counts.every((n, i) => i === 0 || n <= (counts[i - 1] as number))).toBe(true);
+      for (const r of p.reports) if (r.participants !== undefined) expect(pending(r) === 0).toBe(r.groupCode !== undefined);
+    }
   }, SLOW);
 
   it('a leave and a join each give a new group code that all agree on, and the old one goes at once', async () => {
@@ -257,6 +267,12 @@ describe('the group code (§11.7)', () => {
     const codeWithErin = groupCode(alice) as string;
     expect(new Set([codeOfFour, codeOfThree, codeWithErin]).size).toBe(3);
     expectOneMembershipPerCode([...four, erin]);
+    // Between codes, while still encrypted, Alice's reports named whose part was missing — Erin's, after she joined:
+    // what Alice's popup says then. (For a moment after Dave went unheard, the roster still has him and he is not
+    // listed: then no one is named, and the popup only says the code is not ready.)
+    const erinKey = Buffer.from(erin.identity.publicKey).toString('base64');
+    const waiting = alice.reports.filter((r) => r.state === 'encrypted' && r.participants !== undefined && r.groupCode === undefined);
+    expect(waiting.some((r) => r.participants?.some((x) => x.peerIdentityPublicKey === erinKey && x.codePending === true))).toBe(true);
   }, SLOW);
 
   it('a member that commits to another membership is detected: no one shows a group code', async () => {
@@ -270,6 +286,8 @@ describe('the group code (§11.7)', () => {
     await until(() => four.every((p) => groupCode(p) === undefined), () => fanout(four, 20, cut), 800);
     for (let i = 0; i < 150; i++) await fanout(four, 20, cut); // 3 s more: it stays that way
     for (const p of four) expect(groupCode(p)).toBeUndefined();
+    // Alice and Dave name each other as missing: each is not in the other's roster any more (it is not listed either).
+    for (const p of four) expect(participants(p).some((x) => x.codePending === true)).toBe(true);
     // Bob and Carol still list the three others, encrypted both ways: what is missing is only the agreement.
     for (const p of [bob, carol]) {
       expect(participants(p)).toHaveLength(3);
