@@ -48,7 +48,17 @@ async function groupOf(clock: FakeClock) {
     entry.lastHeardAt = clock.now();
     return entry;
   };
-  return { group, log, confirmed, setCurrent: (entry: Entry) => void (current = entry) };
+  /** Alice (current) and bob confirmed, and alice heard after bob's confirmation: two participants present. */
+  const aliceAndBob = async (): Promise<{ alice: Entry; bob: Entry }> => {
+    const alice = await confirmed();
+    current = alice;
+    clock.advance(100);
+    const bob = await confirmed();
+    clock.advance(100);
+    group.heard(alice, clock.now());
+    return { alice, bob };
+  };
+  return { group, log, confirmed, aliceAndBob, setCurrent: (entry: Entry) => void (current = entry) };
 }
 
 describe('SessionGroup (§6.6)', () => {
@@ -64,12 +74,7 @@ describe('SessionGroup (§6.6)', () => {
   it('a group in which someone does not speak group is unencrypted where policy allows plaintext, else blocked', async () => {
     const clock = new FakeClock();
     const g = await groupOf(clock);
-    const alice = await g.confirmed();
-    g.setCurrent(alice);
-    clock.advance(100);
-    await g.confirmed(); // bob
-    clock.advance(100);
-    g.group.heard(alice, clock.now()); // heard after bob's confirmation: two participants present
+    await g.aliceAndBob();
     expect(g.log.emitted).toBe(1);
     expect(g.group.sendMode(true, true)).toBe('plain');
     expect(g.group.sendMode(true, false)).toBe('hold');
@@ -81,12 +86,7 @@ describe('SessionGroup (§6.6)', () => {
   it('when the group is over, sends to whoever is still there; the pairs of those who left retire', async () => {
     const clock = new FakeClock();
     const g = await groupOf(clock);
-    const alice = await g.confirmed();
-    g.setCurrent(alice);
-    clock.advance(100);
-    const bob = await g.confirmed();
-    clock.advance(100);
-    g.group.heard(alice, clock.now());
+    const { alice, bob } = await g.aliceAndBob();
     // Alice leaves: only bob is heard from now on.
     for (let t = 0; t < PRESENT_MS + GROUP_LINGER_MS; t += 500) {
       clock.advance(500);
