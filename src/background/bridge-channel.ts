@@ -2,7 +2,7 @@
  * The bridges' runtime ports (BRIDGE_PORT; protocol.md §7.4, "What the background believes"): which connection
  * speaks for a frame, and what a frame's messages may change. A bridge is admitted once, by its sender
  * (sender-check.ts: our own content script, in a tab's frame, with an origin that agrees with the frame's URL); each
- * message is then checked by shape (messages.ts) and by possibility (the call registry). Only the newest connection
+ * message is then checked by shape (message-checks.ts) and by possibility (the call registry). Only the newest connection
  * of a frame is listened to: a new document's bridge ends the old one's claims, and what the old one sent but was
  * not yet handled is dropped. Messages of one connection are handled one after the other, in order; one whose
  * handling fails (storage, the identity) is warned about, and the ones after it are still handled.
@@ -13,13 +13,8 @@
  * public key goes with them only while E2EE is on. Sign requests are answered by the signing gate (signing-gate.ts).
  */
 import { base64ToBytes, bytesToBase64 } from '../shared/base64';
-import {
-  isPageToBackground,
-  malformedSignRequestId,
-  type BackgroundToPage,
-  type PageToBackground,
-  type SessionReport,
-} from '../shared/messages';
+import type { BackgroundToPage, PageToBackground, SessionReport } from '../shared/messages';
+import { isPageToBackground, malformedSignRequestId } from '../shared/message-checks';
 import { identityFingerprint } from '../e2ee/security-code';
 import type { CallRegistry } from './call-registry';
 import type { LazyIdentity } from './identity';

@@ -12,12 +12,8 @@
  * Requests of one popup are handled one after the other, in order; one whose handling fails (storage, the policy
  * server) is warned about, and the ones after it are still handled.
  */
-import {
-  isPopupToBackground,
-  type BackgroundToPopup,
-  type PopupFailureCode,
-  type PopupToBackground,
-} from '../shared/messages';
+import type { BackgroundToPopup, PopupFailureCode, PopupToBackground } from '../shared/messages';
+import { isPopupToBackground } from '../shared/message-checks';
 import { failureMessage, nameProblemMessage } from '../shared/status-text';
 import { normalizeDisplayName } from '../e2ee/display-name';
 import type { CallRegistry } from './call-registry';

@@ -5,7 +5,8 @@
  */
 import type { CallState } from '../shared/call-status';
 import { isIdentityKeyBase64, isSecurityCode } from '../shared/formats';
-import { isSessionReport, type SessionReport } from '../shared/messages';
+import type { SessionReport } from '../shared/messages';
+import { isSessionReport } from '../shared/message-checks';
 
 /** Workers report once a second; a frame silent this long has no call (its page hung, navigated or lost the worker). */
 export const HEARTBEAT_TIMEOUT_MS = 4000;
@@ -30,7 +31,7 @@ export type ReportVerdict =
   | 'rejected';
 
 /**
- * True when `report` can stand on its own: the exact shape (messages.ts) and, in a state with a current pair, a
+ * True when `report` can stand on its own: the exact shape (message-checks.ts) and, in a state with a current pair, a
  * pair to show — an epoch of at least 1, a well-formed code and a 32-byte peer key — or, in a group call, the
  * participants (each checked by the shape). A group code comes only with the participants it is over (§11.7).
  */

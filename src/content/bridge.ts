@@ -15,13 +15,8 @@
 import { base64ToBytes, bytesToBase64 } from '../shared/base64';
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from '../e2ee/constants';
 import { isSendableExtensions } from '../e2ee/display-name';
-import {
-  BRIDGE_PORT,
-  copySessionReport,
-  isBackgroundToPage,
-  type BackgroundToPage,
-  type PageToBackground,
-} from '../shared/messages';
+import { BRIDGE_PORT, type BackgroundToPage, type PageToBackground } from '../shared/messages';
+import { copySessionReport, isBackgroundToPage } from '../shared/message-checks';
 import { isWorkerToBridge, type BridgeToWorker, type HookSignal, type WorkerToBridge } from '../shared/worker-messages';
 import type { PageSettings } from '../shared/call-status';
 import { CHILD_REALM_EVENT, COVERED_MARK, DOCUMENT_START_EVENT, FAIL_CLOSED, FAIL_OPEN, HOOK_OFFER_EVENT, isHookSignal } from './page-channel';

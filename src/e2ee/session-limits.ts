@@ -75,7 +75,7 @@ const FALLBACK_MIN_PLAIN_FRAMES = 20;
 /** The latest plain frame (or version-1 hello) must be this recent: the evidence is current (§6.4). */
 const EVIDENCE_RECENT_MS = 1000;
 
-export type FallbackVerdict = null | 'no-key-exchange' | 'peer-protocol-1' | 'peer-protocol-2';
+type FallbackVerdict = null | 'no-key-exchange' | 'peer-protocol-1' | 'peer-protocol-2';
 
 /**
  * Evidence that the peer lacks CallSeal, or speaks only version 1 (§4.1, §6.4). A run of plain frames counts from
@@ -146,5 +146,46 @@ export class FallbackEvidence {
       return 'no-key-exchange';
     }
     return null;
+  }
+}
+
+/**
+ * The call's fallback (§6.4): the evidence, the verdict once reached, and whether a pair confirmed during this call.
+ * A call in which a pair confirmed is never downgraded; neither is a fallback undone but by a pair or the call's end.
+ */
+export class CallFallback {
+  private evidenceOfCall = new FallbackEvidence();
+  private reached: FallbackVerdict = null;
+  private confirmedThisCall = false;
+
+  /** What the peer's frames and packets say (noted by the session as they come). */
+  get evidence(): FallbackEvidence {
+    return this.evidenceOfCall;
+  }
+
+  get verdict(): FallbackVerdict {
+    return this.reached;
+  }
+
+  /** A pair confirmed: this call is beyond the fallback. */
+  confirmed(): void {
+    this.confirmedThisCall = true;
+    this.reached = null;
+  }
+
+  /** The call ended: the next call starts with no evidence (§6.4). True when this one had fallen back. */
+  reset(): boolean {
+    const fellBack = this.reached !== null;
+    this.reached = null;
+    this.confirmedThisCall = false;
+    this.evidenceOfCall = new FallbackEvidence();
+    return fellBack;
+  }
+
+  /** The verdict if it was reached just now; null if not, or if reached before, or if a pair confirmed this call. */
+  evaluate(now: number, fallbackAfterMs: number): FallbackVerdict {
+    if (this.confirmedThisCall || this.reached !== null) return null;
+    this.reached = this.evidenceOfCall.verdict(now, fallbackAfterMs);
+    return this.reached;
   }
 }

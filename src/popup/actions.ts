@@ -6,14 +6,8 @@
  * The browser API is passed in rather than imported, so this module runs in Node tests; main.tsx passes
  * webextension-polyfill's `browser`.
  */
-import {
-  POPUP_PORT,
-  type PopupToBackground,
-  type PopupView,
-  type ShownCall,
-  type ShownParticipant,
-  isBackgroundToPopup,
-} from '../shared/messages';
+import { POPUP_PORT, type PopupToBackground, type PopupView, type ShownCall, type ShownParticipant } from '../shared/messages';
+import { isBackgroundToPopup } from '../shared/message-checks';
 import { t } from '../shared/i18n';
 
 /** `answersRefresh`: this view is the background's answer to "Refresh". */

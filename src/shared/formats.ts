@@ -1,8 +1,9 @@
 /**
  * The exact textual formats of the few values that cross the runtime ports and end up on screen or in a signature:
  * worker session ids, security codes and base64 byte strings. One strict definition each, used by the message
- * validators (messages.ts), the background's status rules and the popup, so that "well-formed" means the same thing
- * everywhere and nothing loosely parsed (whitespace, URL-safe alphabets, missing padding, stray bits) is accepted.
+ * validators (message-checks.ts), the background's status rules and the popup, so that "well-formed" means the same
+ * thing everywhere and nothing loosely parsed (whitespace, URL-safe alphabets, missing padding, stray bits) is
+ * accepted.
  */
 
 /** A transform worker's session id: 16 random bytes as 32 lowercase hex digits. */

@@ -13,7 +13,8 @@
 import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH, SIGNING_INPUT_LENGTH } from '../e2ee/constants';
 import { isSendableExtensions } from '../e2ee/display-name';
 import { isPageSettings, type PageSettings } from './call-status';
-import { isSessionReport, type SessionReport } from './messages';
+import type { SessionReport } from './messages';
+import { isSessionReport } from './message-checks';
 
 /** Worker → bridge. */
 export type WorkerToBridge =

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isHookSignal } from '../../../src/content/page-channel';
-import { isBackgroundToPage, type SessionReport } from '../../../src/shared/messages';
-import { copySessionReport, isSessionReport } from '../../../src/shared/messages';
+import type { SessionReport } from '../../../src/shared/messages';
+import { copySessionReport, isBackgroundToPage, isSessionReport } from '../../../src/shared/message-checks';
 import { isBridgeToWorker, isWorkerToBridge } from '../../../src/shared/worker-messages';
 
 const report: SessionReport = {

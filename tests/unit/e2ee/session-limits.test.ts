@@ -5,7 +5,7 @@ import {
   PENDING_PAIR_TIMEOUT_MS,
   RETIRED_PID_LIMIT,
 } from '../../../src/e2ee/session';
-import { FallbackEvidence, RetiredPids, TokenBucket } from '../../../src/e2ee/session-limits';
+import { CallFallback, FallbackEvidence, RetiredPids, TokenBucket } from '../../../src/e2ee/session-limits';
 import { expectE2eeError, FakeClock } from './helpers';
 import { ManualPeer, decoded, deliver, handshake, harness, kinds, settle } from './session-helpers';
 
@@ -223,5 +223,24 @@ describe('session-limits building blocks', () => {
     const retired = new RetiredPids(2);
     ['a', 'b', 'c'].forEach((pid) => retired.add(pid));
     expect([retired.has('a'), retired.has('b'), retired.has('c'), retired.size]).toEqual([false, true, true, 2]);
+  });
+
+  it('CallFallback reaches its verdict once, never after a pair confirmed, and forgets it with the call', () => {
+    const plainFor = (fallback: CallFallback, from: number, ms: number) => {
+      for (let t = from; t <= from + ms; t += 100) fallback.evidence.notePlain(t);
+    };
+    const fallback = new CallFallback();
+    plainFor(fallback, 0, 3900);
+    expect([fallback.evaluate(3900, 4000), fallback.verdict]).toEqual([null, null]);
+    plainFor(fallback, 4000, 0);
+    expect([fallback.evaluate(4000, 4000), fallback.verdict]).toEqual(['no-key-exchange', 'no-key-exchange']);
+    expect(fallback.evaluate(4100, 4000)).toBeNull(); // reached before: not again
+    fallback.confirmed();
+    plainFor(fallback, 4100, 4000);
+    expect([fallback.verdict, fallback.evaluate(8100, 4000)]).toEqual([null, null]);
+    expect(fallback.reset()).toBe(false);
+    plainFor(fallback, 9000, 4000);
+    expect(fallback.evaluate(13000, 4000)).toBe('no-key-exchange');
+    expect([fallback.reset(), fallback.verdict, fallback.evaluate(13000, 4000)]).toEqual([true, null, null]);
   });
 });

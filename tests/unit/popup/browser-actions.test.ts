@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CONNECTION_LOST, BAD_MESSAGE, createBrowserActions } from '../../../src/popup/actions';
-import { isBackgroundToPopup } from '../../../src/shared/messages';
+import { isBackgroundToPopup } from '../../../src/shared/message-checks';
 import { fakeView } from './fake-actions';
 import { POPUP_PORT, type PopupView, type ShownCall } from '../../../src/shared/messages';
 import { FakeBrowser } from './fake-browser';

@@ -1,41 +1,19 @@
 /**
- * The shape checks at the background's door (shared/messages.ts): strict formats for everything a page or the popup
- * sends, so that malformed or page-written values never get as far as the status rules or the signer.
+ * The shape checks at the background's door (shared/message-checks.ts): strict formats for everything a page or the
+ * popup sends, so that malformed or page-written values never get as far as the status rules or the signer.
  */
 import { describe, expect, it } from 'vitest';
-import { isBase64Of } from '../../../src/shared/formats';
 import { isPossibleReport } from '../../../src/background/report-rules';
+import type { SessionReport } from '../../../src/shared/messages';
 import {
   copySessionReport,
   isPageToBackground,
   isPopupToBackground,
   malformedSignRequestId,
-  type SessionReport,
-} from '../../../src/shared/messages';
+} from '../../../src/shared/message-checks';
 import { encrypted, KEY_1, report, shownFrom } from '../background/report-fixtures';
 
 const input40 = Buffer.alloc(40, 3).toString('base64');
-
-describe('isBase64Of', () => {
-  it('accepts exactly the canonical padded encoding of the given length', () => {
-    for (const length of [0, 1, 2, 3, 32, 40, 64]) {
-      const bytes = Buffer.from(Array.from({ length }, (_, i) => (i * 37 + 11) & 0xff));
-      expect(isBase64Of(bytes.toString('base64'), length)).toBe(true);
-      expect(isBase64Of(bytes.toString('base64'), length + 1)).toBe(false);
-    }
-  });
-
-  it.each<[string, unknown, number]>([
-    ['no padding', 'AQ', 1],
-    ['URL-safe characters', '-_-_', 3],
-    ['stray bits before ==', 'AR==', 1],
-    ['stray bits before =', 'AAB=', 2],
-    ['whitespace', ' AQ=', 1],
-    ['a number', 12, 1],
-  ])('refuses %s', (_name, value, length) => {
-    expect(isBase64Of(value, length)).toBe(false);
-  });
-});
 
 describe('isPageToBackground', () => {
   it('accepts the v2 shapes', () => {

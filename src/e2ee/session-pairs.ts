@@ -1,0 +1,261 @@
+/**
+ * The session's table of pairs (protocol.md §6.5, §6.2): one entry per peer pid, with what the session knows of it
+ * beyond the pair itself — promoted, retiring, heard, signing — the bounds on how many pairs a peer can make it hold,
+ * the records the pairs send in turn and the signatures asked of the background for each (§6.1), and what a
+ * two-party call shows under its current pair (§6.3).
+ *
+ * Why apart from CallSession: these are the rules that keep the table bounded against a hostile network (at most
+ * PAIR_LIMIT pairs, new ones rate-limited, retired pids never come back so neither keys nor replay windows ever
+ * return, §8.5) and the signature retries; CallSession decides what the pairs mean for the call.
+ */
+import { equalBytes } from '../shared/bytes';
+import { Pair, packRecords } from './pair';
+import type { HandshakeRecord } from './handshake-packet';
+import { HEARD_RESOLUTION_MS, isPresent } from './group-presence';
+import { isE2eeError } from './errors';
+import { RetiredPids, TokenBucket } from './session-limits';
+import {
+  PAIR_BURST,
+  PAIR_LIMIT,
+  PAIR_REFILL_MS,
+  PENDING_PAIR_TIMEOUT_MS,
+  RETIRED_PID_LIMIT,
+  SIGN_RETRY_MS,
+  type SessionOptions,
+  type SessionStatus,
+  type SignedConfirm,
+} from './session-options';
+
+export interface Entry {
+  key: string;
+  pair: Pair;
+  promoted: boolean;
+  retireAt?: number;
+  signPending: boolean;
+  signFailedAt?: number;
+  /** When the pair was confirmed, and when its participant was last heard (§6.6). */
+  confirmedAt?: number;
+  lastHeardAt?: number;
+  /**
+   * Superseded by a pair of the same identity (a reload, rejoin, or E2EE off and on, §6.2): its participant is back
+   * under a new pid, so packets from this one are a recording or a stale tab and never make it heard (§6.6, §8.5).
+   */
+  cameBack?: boolean;
+}
+
+/** A pair that still gets its records: not superseded, or superseded while its participant is still heard (§6.6). */
+function isLive(entry: Entry, now: number): boolean {
+  return entry.retireAt === undefined || isPresent(entry, now);
+}
+
+/**
+ * What a two-party call shows under its current pair: `encrypted`, or `identity-changed` when the pair's identity is
+ * not the call's reference identity (§6.2, §6.3).
+ */
+export function pairStatus(pair: Pair, reference: Uint8Array | null, epoch: number, suite: number): SessionStatus {
+  const identity = pair.peerIdentity as Uint8Array;
+  const changed = reference !== null && !equalBytes(identity, reference);
+  const status: SessionStatus = {
+    state: changed ? 'identity-changed' : 'encrypted',
+    epoch,
+    securityCode: (pair.secrets as NonNullable<Pair['secrets']>).securityCode,
+    peerIdentityPublicKey: identity.slice(),
+    suite,
+  };
+  const name = pair.peerDisplayName;
+  if (name !== null) status.peerName = name;
+  return status;
+}
+
+/** What the table needs from its session. */
+interface PairTableHooks {
+  /** Runs `task` in the session's queue, after every packet and signature before it. */
+  enqueue(task: () => Promise<void> | void): Promise<void>;
+  reject(reason: string): void;
+  /** An entry left the table (dropped or evicted); its pid is retired, its keys retired if it was confirmed. */
+  dropped(entry: Entry): void;
+  /** A signature was set on the entry's pair. */
+  signed(entry: Entry): void;
+  /** A signature was refused or unusable; the entry retries after SIGN_RETRY_MS. */
+  signFailed(): void;
+}
+
+export class PairTable {
+  private readonly entries = new Map<string, Entry>();
+  private readonly retired = new RetiredPids(RETIRED_PID_LIMIT);
+  private readonly budget = new TokenBucket(PAIR_BURST, PAIR_REFILL_MS);
+  private nextPairId = 1;
+  private rotation = 0;
+  private lastDecryptedPairId = 0;
+  private lastDecryptedAt = Number.NEGATIVE_INFINITY;
+  /** Signatures asked of the background and not answered yet. */
+  private readonly signing = new Set<Promise<unknown>>();
+
+  constructor(
+    /** The session's options: its clock, our signature (the background's answer, §6.1), and the key ring's retire. */
+    private readonly opts: Pick<SessionOptions, 'now' | 'sign' | 'onPairRetired'>,
+    private readonly hooks: PairTableHooks,
+  ) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get retiredCount(): number {
+    return this.retired.size;
+  }
+
+  get(key: string): Entry | undefined {
+    return this.entries.get(key);
+  }
+
+  values(): IterableIterator<Entry> {
+    return this.entries.values();
+  }
+
+  isRetired(key: string): boolean {
+    return this.retired.has(key);
+  }
+
+  /** Forgets the retired pids (the session took a fresh pid, §6.5). */
+  clearRetired(): void {
+    this.retired.clear();
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  /**
+   * A new pair for `pid`, within the bounds of §6.5; null (counted) when the budget or the table says no, or when
+   * `stale()` says the session moved on while the pair was made.
+   */
+  async create(context: Parameters<typeof Pair.create>[1], pid: Uint8Array, key: string, now: number, stale: () => boolean): Promise<Entry | null> {
+    if (this.entries.size >= PAIR_LIMIT && this.evictable() === undefined) {
+      this.hooks.reject('too-many-pairs');
+      return null;
+    }
+    if (!this.budget.take(now)) {
+      this.hooks.reject('rate-limited');
+      return null;
+    }
+    const pair = await Pair.create(this.nextPairId++, context, pid, now);
+    if (stale() || this.entries.has(key)) return null;
+    while (this.entries.size >= PAIR_LIMIT) {
+      const victim = this.evictable();
+      if (victim === undefined) return null;
+      this.drop(victim);
+    }
+    const entry: Entry = { key, pair, promoted: false, signPending: false };
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  drop(entry: Entry): void {
+    if (this.entries.get(entry.key) !== entry) return;
+    this.entries.delete(entry.key);
+    this.retired.add(entry.key);
+    if (entry.promoted) this.opts.onPairRetired(entry.pair.id);
+    this.hooks.dropped(entry);
+  }
+
+  /**
+   * Timeouts, retirements and signature retries (§6.5, §6.2): a pair not confirmed in time and a superseded pair past
+   * its grace are dropped, unless `stillTalking` says a superseded one's participant is another one in the call (§6.6).
+   * True when a pair was dropped.
+   */
+  tick(now: number, stillTalking: (entry: Entry) => boolean): boolean {
+    let dropped = false;
+    for (const entry of [...this.entries.values()]) {
+      const expired = !entry.promoted && now - entry.pair.createdAt >= PENDING_PAIR_TIMEOUT_MS;
+      if (entry.retireAt !== undefined && now >= entry.retireAt && stillTalking(entry)) {
+        delete entry.retireAt; // superseded, yet heard since: another participant (§6.6), not a reload
+      } else if (expired || (entry.retireAt !== undefined && now >= entry.retireAt)) {
+        this.drop(entry);
+        dropped = true;
+      } else if (entry.signFailedAt !== undefined && !entry.signPending && now - entry.signFailedAt >= SIGN_RETRY_MS) {
+        this.startSigning(entry);
+      }
+    }
+    return dropped;
+  }
+
+  /** The records to send next, the pairs taking turns (§6.1). */
+  records(now: number): HandshakeRecord[] {
+    // A superseded pair whose participant is still heard may be a group call's member (§6.6): it still gets its records.
+    const pairs = [...this.entries.values()].filter((entry) => isLive(entry, now)).map((entry) => entry.pair);
+    return packRecords(pairs, this.rotation++, now);
+  }
+
+  /** No live pair has a record left to send, now or later (each has all it needs from the peer). */
+  quiet(now: number): boolean {
+    for (const entry of this.entries.values()) if (isLive(entry, now) && !entry.pair.settled) return false;
+    return true;
+  }
+
+  /** A pair is being agreed: not confirmed yet, and not superseded. */
+  agreeing(): boolean {
+    return [...this.entries.values()].some((entry) => !entry.promoted && entry.retireAt === undefined);
+  }
+
+  /** A media frame decrypted under pair `pairId` (§6.1: our CONFIRM stops repeating). */
+  noteMediaDecrypted(pairId: number, now: number): void {
+    // Per frame: a pair's flag never goes back, so it needs no finer clock than HEARD_RESOLUTION_MS.
+    if (pairId === this.lastDecryptedPairId && now - this.lastDecryptedAt < HEARD_RESOLUTION_MS) return;
+    this.lastDecryptedPairId = pairId;
+    this.lastDecryptedAt = now;
+    for (const entry of this.entries.values()) if (entry.pair.id === pairId) entry.pair.noteMediaDecrypted();
+  }
+
+  /** Asks for our signature over the entry's pair; the answer is handled in the session's queue. */
+  startSigning(entry: Entry): void {
+    const hooks = this.hooks;
+    const opts = this.opts;
+    entry.signPending = true;
+    delete entry.signFailedAt;
+    let signature: Promise<Uint8Array | SignedConfirm>;
+    try {
+      signature = Promise.resolve(opts.sign(entry.pair.signingInput()));
+    } catch (error) {
+      signature = Promise.reject(error instanceof Error ? error : new Error('sign threw'));
+    }
+    const failed = (): void => {
+      entry.signPending = false;
+      entry.signFailedAt = opts.now();
+      hooks.signFailed();
+    };
+    const handled = signature.then(
+      (value) =>
+        hooks.enqueue(async () => {
+          if (this.entries.get(entry.key) !== entry) return;
+          try {
+            if (value instanceof Uint8Array) await entry.pair.setSignature(value);
+            else if (typeof value === 'object' && value !== null) await entry.pair.setSignature(value.signature, value.extensions);
+            else return failed();
+          } catch (error) {
+            if (isE2eeError(error, 'sign-failed') || isE2eeError(error, 'invalid-argument')) return failed();
+            throw error;
+          }
+          entry.signPending = false;
+          hooks.signed(entry);
+        }),
+      () => hooks.enqueue(failed),
+    );
+    this.signing.add(handled);
+    void handled.finally(() => this.signing.delete(handled));
+  }
+
+  /** The signatures in flight (their own work is queued with `enqueue`). */
+  pendingSignatures(): Promise<unknown>[] {
+    return [...this.signing];
+  }
+
+  /** The oldest pair that is not confirmed (a confirmed one is current, or retiring on its own). */
+  private evictable(): Entry | undefined {
+    let oldest: Entry | undefined;
+    for (const entry of this.entries.values()) {
+      if (!entry.promoted && (oldest === undefined || entry.pair.createdAt < oldest.pair.createdAt)) oldest = entry;
+    }
+    return oldest;
+  }
+}

@@ -1,0 +1,124 @@
+/** The session's pair table on its own: bounds, retirements, timeouts and signature failures (protocol.md §6.5). */
+import { describe, expect, it } from 'vitest';
+import { toHex } from '../../../src/shared/bytes';
+import { DEFAULT_SFRAME_SUITE } from '../../../src/e2ee/constants';
+import { PairTable, type Entry } from '../../../src/e2ee/session-pairs';
+import {
+  PAIR_BURST,
+  PAIR_LIMIT,
+  PAIR_REFILL_MS,
+  PENDING_PAIR_TIMEOUT_MS,
+  PREVIOUS_PAIR_GRACE_MS,
+  SIGN_RETRY_MS,
+  randomPid,
+} from '../../../src/e2ee/session-options';
+import { FakeClock, makeIdentity } from './helpers';
+
+async function table(clock: FakeClock, sign: (input: Uint8Array) => Promise<Uint8Array> = () => Promise.reject(new Error('no'))) {
+  const identity = await makeIdentity();
+  const myPid = randomPid();
+  const log = { rejected: [] as string[], dropped: [] as Entry[], retiredPairs: [] as number[], signFailed: 0, signed: 0 };
+  let queue: Promise<void> = Promise.resolve();
+  const pairs = new PairTable(
+    { now: clock.now, sign, onPairRetired: (id) => void log.retiredPairs.push(id) },
+    {
+      enqueue: (task) => (queue = queue.then(task)),
+      reject: (reason) => void log.rejected.push(reason),
+      dropped: (entry) => void log.dropped.push(entry),
+      signed: () => void log.signed++,
+      signFailed: () => void log.signFailed++,
+    },
+  );
+  const context = { suite: DEFAULT_SFRAME_SUITE, myPid, identityPublicKey: identity.publicKey };
+  const add = (stale = () => false) => {
+    const pid = randomPid();
+    return pairs.create(context, pid, toHex(pid), clock.now(), stale);
+  };
+  return { pairs, log, add, settled: () => queue };
+}
+
+describe('PairTable (§6.5)', () => {
+  it('makes PAIR_BURST pairs at once, then one per PAIR_REFILL_MS; the rest are counted as rate-limited', async () => {
+    const clock = new FakeClock();
+    const t = await table(clock);
+    for (let i = 0; i < PAIR_BURST + 2; i++) await t.add();
+    expect([t.pairs.size, t.log.rejected]).toEqual([PAIR_BURST, ['rate-limited', 'rate-limited']]);
+    clock.advance(PAIR_REFILL_MS);
+    expect(await t.add()).not.toBeNull();
+    expect(t.pairs.size).toBe(PAIR_BURST + 1);
+  });
+
+  it('holds at most PAIR_LIMIT: evicts the oldest unconfirmed pair (its pid retired), never a confirmed one', async () => {
+    const clock = new FakeClock();
+    const t = await table(clock);
+    const made: Entry[] = [];
+    for (let i = 0; i < PAIR_LIMIT; i++) {
+      made.push((await t.add()) as Entry);
+      clock.advance(PAIR_REFILL_MS);
+    }
+    for (const entry of made.slice(1)) entry.promoted = true;
+    const newest = await t.add();
+    expect(newest).not.toBeNull();
+    expect(t.log.dropped).toEqual([made[0]]);
+    expect([t.pairs.isRetired(made[0]!.key), t.pairs.retiredCount, t.log.retiredPairs]).toEqual([true, 1, []]);
+    (newest as Entry).promoted = true;
+    clock.advance(PAIR_REFILL_MS);
+    expect(await t.add()).toBeNull();
+    expect(t.log.rejected).toEqual(['too-many-pairs']);
+  });
+
+  it('drops a confirmed pair with its keys retired, and forgets retired pids on request', async () => {
+    const clock = new FakeClock();
+    const t = await table(clock);
+    const entry = (await t.add()) as Entry;
+    entry.promoted = true;
+    t.pairs.drop(entry);
+    t.pairs.drop(entry);
+    expect([t.pairs.size, t.log.retiredPairs, t.log.dropped.length]).toEqual([0, [entry.pair.id], 1]);
+    t.pairs.clearRetired();
+    expect(t.pairs.isRetired(entry.key)).toBe(false);
+  });
+
+  it('keeps no pair made after the session moved on (stale)', async () => {
+    const t = await table(new FakeClock());
+    expect(await t.add(() => true)).toBeNull();
+    expect(t.pairs.size).toBe(0);
+  });
+
+  it('drops an unconfirmed pair after PENDING_PAIR_TIMEOUT_MS, and a superseded one after its grace unless still talking', async () => {
+    const clock = new FakeClock();
+    const t = await table(clock);
+    const pending = (await t.add()) as Entry;
+    const talking = (await t.add()) as Entry;
+    const gone = (await t.add()) as Entry;
+    for (const entry of [talking, gone]) {
+      entry.promoted = true;
+      entry.retireAt = clock.now() + PREVIOUS_PAIR_GRACE_MS;
+    }
+    expect(t.pairs.agreeing()).toBe(true);
+    clock.advance(PENDING_PAIR_TIMEOUT_MS);
+    expect(t.pairs.tick(clock.now(), (entry) => entry === talking)).toBe(true);
+    expect(t.log.dropped).toEqual([pending, gone]);
+    expect([t.pairs.get(talking.key), talking.retireAt]).toEqual([talking, undefined]);
+    expect(t.pairs.agreeing()).toBe(false);
+    expect(t.pairs.tick(clock.now(), () => false)).toBe(false);
+  });
+
+  it('a refused signature is a failure noted on the entry; the retry waits SIGN_RETRY_MS', async () => {
+    const clock = new FakeClock();
+    const t = await table(clock);
+    const entry = (await t.add()) as Entry;
+    t.pairs.startSigning(entry); // no keys yet: signingInput throws, which is a failure like a refusal
+    expect(entry.signPending).toBe(true);
+    await Promise.allSettled(t.pairs.pendingSignatures());
+    await t.settled();
+    expect([entry.signPending, entry.signFailedAt, t.log.signFailed, t.log.signed]).toEqual([false, clock.now(), 1, 0]);
+    expect(t.pairs.pendingSignatures()).toEqual([]);
+    clock.advance(SIGN_RETRY_MS - 1);
+    t.pairs.tick(clock.now(), () => false);
+    expect(entry.signPending).toBe(false);
+    clock.advance(1);
+    t.pairs.tick(clock.now(), () => false);
+    expect([entry.signPending, entry.signFailedAt]).toEqual([true, undefined]);
+  });
+});
