@@ -55,10 +55,11 @@ const HEARTBEAT_MS = 15_000;
  */
 
 /**
- * @param {{ port?: number, mediaServer?: MediaServer, roomSize?: number }} [options]
+ * `csp`: a Content-Security-Policy header for the page's files (tests of CallSeal under a page's CSP).
+ * @param {{ port?: number, mediaServer?: MediaServer, roomSize?: number, csp?: string }} [options]
  * @returns {Promise<{ origin: string, url(path: string): string, close(): Promise<void> }>}
  */
-export async function startDemoServer({ port = 0, mediaServer, roomSize = 2 } = {}) {
+export async function startDemoServer({ port = 0, mediaServer, roomSize = 2, csp } = {}) {
   /** @type {Map<string, Map<string, Member>>} */
   const rooms = new Map();
 
@@ -189,6 +190,7 @@ export async function startDemoServer({ port = 0, mediaServer, roomSize = 2 } = 
       'content-type': TYPES[/** @type {keyof typeof TYPES} */ (extname(file))] ?? 'application/octet-stream',
       'content-length': info.size,
       'cache-control': 'no-store',
+      ...(csp === undefined ? {} : { 'content-security-policy': csp }),
     });
     createReadStream(file).pipe(res);
   };

@@ -79,6 +79,8 @@ export interface CallOptions {
   codec?: string;
   /** Publish the camera in three simulcast layers (`single` and `split`). */
   simulcast?: boolean;
+  /** A Content-Security-Policy the demo server sends with the call page. */
+  csp?: string;
 }
 
 /** A video codec a connection uses, from getStats (`window.demo.videoCodecs()`). */
@@ -281,7 +283,7 @@ export async function startCall(options: CallOptions = {}): Promise<Call> {
       own(() => ownRelay.close());
       relay = ownRelay;
     }
-    const server = await startDemoServer(relay ? { mediaServer: relay } : {});
+    const server = await startDemoServer({ ...(relay ? { mediaServer: relay } : {}), ...(options.csp === undefined ? {} : { csp: options.csp }) });
     own(() => server.close());
     const cameras: FakeCameras = await fakeCameras();
     own(() => cameras.cleanup());
