@@ -16,17 +16,31 @@ const cpuSeconds = (values: number[]): string => {
 /** The hook's cost at page start (issue 11, goal 6). */
 const PAGE_ANALYSIS: string[] = [
   '**The hook\'s cost, and the goal.** No worker and no crypto on a page without a call (workers 0 above; the',
-  'bridge does not wake the service worker). But the hook is measurable: the content scripts delay the page\'s',
-  'first script by about 30 ms here (document made → first script, load by load; a load average of 10–17 on 2',
-  'cores, so a fraction of that on an idle desktop). A Chromium trace of 10 loads (`EvaluateScript` events; a one-off',
-  'puppeteer script, not part of the bench) puts',
-  'nearly all of it in `main-world.js`: median 12 ms (7–33), `bridge.js` 0.6 ms; compiling is cached (0.02 ms). A',
-  'CPU profile of 15 loads finds about 3 ms of JavaScript in it, mostly capturing built-ins and their property',
-  'descriptors (intrinsics.ts) before the page can tamper with them; the rest of the evaluation is the 63 KB script',
-  'itself, 45 KB of which is the transform worker\'s source as a string. Goal 6 ("nothing measurable") is **not',
-  'met**. Next, in order of what they would save: ship the worker\'s source separately instead of inside',
-  '`main-world.js` (it must still reach the page without a fetch the page can see or block), and capture only the',
-  'built-ins the hook needs before the first call eagerly, the rest on first use.',
+  'bridge does not wake the service worker). Until 2026-12-01 `main-world.js` carried the transform worker\'s',
+  'minified code (97 KB) as a string, and evaluating it was most of the hook\'s cost. It now starts a bootstrap worker',
+  'of a few hundred bytes, which loads the package\'s `transform-worker.js` on the page\'s first call, from a',
+  'dynamic URL the bridge gives it on port B (protocol.md §7.2). Measured before and after side by side:',
+  '`CALLSEAL_BENCH_ENTRY=page-ab npm run bench -- --loads 40 --trace 15 before=DIR after=DIR` (page-ab.ts: this',
+  'page, a browser without the extension and one per build, interleaved load by load; then 15 loads each under a',
+  'Chromium trace, `EvaluateScript` events), 2026-12-01, load average 10–12 on 2 cores, before = commit 76d3732:',
+  '',
+  '| build | `main-world.js` | document made → first script, minus no extension | `main-world.js` evaluation | `bridge.js` evaluation |',
+  '|---|---|---|---|---|',
+  '| before | 107.5 KB | 28.8 ms (-20.2–123.9) | 20.5 ms (8.9–73.3) | 0.5 ms |',
+  '| after | 10.9 KB | 17.9 ms (-31.0–83.8) | 8.5 ms (4.4–56.1) | 0.4 ms |',
+  '',
+  'Two earlier runs of the same comparison (a build with the string emptied against one with it) gave 20.1 → 7.7 ms',
+  'and 32.1 → 8.0 ms of evaluation. The first table of this section is `npm run bench -- --rounds 0 --calls 0',
+  '--page-loads 30` (page start only) with this build; the same command a minute before, with the before build in',
+  'dist/ (and `--no-write`), gave document made → first script minus no extension 24.7 ms (off) and 21.6 ms (on),',
+  'against 13.5 and 17.7 there; a run of the after build a few minutes earlier, at a load average of 28, gave 34.4',
+  'and 29.0: between runs the machine\'s load outweighs the difference, hence the side-by-side comparison. The',
+  'JavaScript left in the 11 KB is mostly capturing built-ins and their property descriptors (intrinsics.ts; a CPU',
+  'profile of 15 loads before the change found about 3 ms of it, not profiled again since), which must happen at',
+  'document_start, before any page script can replace them. Goal 6 ("nothing measurable") is **not met** yet: on',
+  'this loaded machine the content scripts still delay the first script by 14–18 ms (median; a fraction of that on',
+  'an idle desktop). Next: capture eagerly only the built-ins the hook needs before the first call, and defer only',
+  'what the page provably cannot reach first.',
 ];
 
 /** Where the time to encrypted went (issue 11, goal 3): a profile of one run, by phase. */
@@ -243,8 +257,9 @@ export function benchmarksMarkdown(reports: Reports): string {
       '',
       `Content scripts every frame loads: ${Object.entries(pg.contentScripts)
         .map(([name, bytes]) => `\`${name}\` ${(bytes / 1000).toFixed(1)} KB`)
-        .join(', ')} (minified; \`main-world.js\` carries the transform worker as a string, started only on the`,
-      'first `getUserMedia` or peer connection).',      '',
+        .join(', ')} (minified)${pg.workerCode === undefined ? '' : `; \`transform-worker.js\` ${(pg.workerCode / 1000).toFixed(1)} KB, loaded`}`,
+      pg.workerCode === undefined ? '' : 'only by a page\'s first `getUserMedia` or peer connection, into its worker.',
+      '',
       ...PAGE_ANALYSIS,
       '',
     );
@@ -308,9 +323,9 @@ export function benchmarksMarkdown(reports: Reports): string {
     'sound (protocol.md §3.1) and was not adopted: it doubles the WebCrypto operations of the most frequent frame.',
     '',
     '**Content scripts** (every frame of every page loads them): the bridge uses `chrome.*` directly instead of',
-    'webextension-polyfill and the build minifies: `bridge.js` 48 KB → 6 KB, `main-world.js` 74 KB → 60 KB (of which',
-    'about 45 KB is the minified transform worker it starts lazily, as a string, on the first `getUserMedia` or peer',
-    'connection).',
+    'webextension-polyfill and the build minifies: `bridge.js` 48 KB → 6 KB, `main-world.js` 74 KB → 60 KB. Since',
+    'then the transform worker grew to 97 KB, and it left `main-world.js` (107 KB → 11 KB): a bootstrap',
+    'worker loads it from the package on a page\'s first call (Page start, above).',
     '',
   );
   return `${out.join('\n')}\n`;
