@@ -116,7 +116,7 @@ export default tseslint.config(
     },
   },
   {
-    // The transform worker: a blob: worker in the page's origin. It sends codes; sentences are made elsewhere.
+    // The transform worker: loaded into a blob: worker in the page's origin. It sends codes; sentences are made elsewhere.
     files: ['src/worker/**'],
     rules: {
       'no-restricted-imports': [
@@ -149,9 +149,9 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?!\\./[\\w-]+$|\\./main-world/[\\w-]+$|\\.\\./page-channel$|callseal:transform-worker-source$)',
+              regex: '^(?!\\./[\\w-]+$|\\./main-world/[\\w-]+$|\\.\\./page-channel$)',
               message:
-                'MAIN-world code runs in the page realm: it imports only main-world/*, ../page-channel and the worker source (types may come from anywhere).',
+                'MAIN-world code runs in the page realm: it imports only main-world/* and ../page-channel (types may come from anywhere).',
               allowTypeImports: true,
             },
           ],

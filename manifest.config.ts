@@ -7,6 +7,7 @@
  */
 import { defineManifest } from '@crxjs/vite-plugin';
 import pkg from './package.json' with { type: 'json' };
+import { TRANSFORM_WORKER_FILE } from './src/shared/package-files.ts';
 
 /**
  * Public half of the release signing key. It pins the extension ID to the same value on every machine, which admins
@@ -72,6 +73,10 @@ export default defineManifest({
       ...EVERY_FRAME,
     },
   ],
+  // The transform worker's code (src/shared/package-files.ts). A dynamic URL (a per-session ID instead of the
+  // extension's): no page can probe for it, and only the bridge knows it, which gives it to the page's bootstrap
+  // worker on port B (protocol.md §7.2). Workers of frames with an opaque origin (data:) load it too: every URL.
+  web_accessible_resources: [{ resources: [TRANSFORM_WORKER_FILE], matches: ['<all_urls>'], use_dynamic_url: true }],
   // The contacts and own-identity page (src/options/).
   options_ui: { page: 'src/options/index.html', open_in_tab: true },
   // storage: the switch, the remembered policy, managed keys; alarms: the tenant policy refresh; notifications: a

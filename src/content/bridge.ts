@@ -1,7 +1,8 @@
 /**
  * The isolated-world bridge (protocol.md §7.2). It takes the hook's one offer at document_start — port A (hook,
- * strings only) and port B (the transform worker) — and relays between the worker and the background: signing
- * requests, signatures, settings, reports. Bytes are Uint8Arrays on port B and base64 on the runtime port; this
+ * strings only) and port B (the transform worker) —, puts the URL of the worker's code on port B for the bootstrap
+ * worker the hook may start later, and relays between the worker and the background: signing requests, signatures,
+ * settings, reports. Bytes are Uint8Arrays on port B and base64 on the runtime port; this
  * world's btoa/atob are its own, out of the page's reach. It checks the shape of every message either way and holds
  * nothing secret.
  *
@@ -17,7 +18,8 @@ import { ED25519_PUBLIC_KEY_LENGTH, ED25519_SIGNATURE_LENGTH } from '../e2ee/con
 import { isSendableExtensions } from '../e2ee/display-name';
 import { BRIDGE_PORT, type BackgroundToPage, type PageToBackground } from '../shared/messages';
 import { copySessionReport, isBackgroundToPage } from '../shared/message-checks';
-import { isWorkerToBridge, type BridgeToWorker, type HookSignal, type WorkerToBridge } from '../shared/worker-messages';
+import { isWorkerToBridge, type BridgeToWorker, type HookSignal, type WorkerCode, type WorkerToBridge } from '../shared/worker-messages';
+import { TRANSFORM_WORKER_FILE } from '../shared/package-files';
 import type { PageSettings } from '../shared/call-status';
 import { CHILD_REALM_EVENT, COVERED_MARK, DOCUMENT_START_EVENT, FAIL_CLOSED, FAIL_OPEN, HOOK_OFFER_EVENT, isHookSignal } from './page-channel';
 
@@ -147,6 +149,13 @@ function onOffer(event: Event): void {
   b.onmessage = (m: MessageEvent) => {
     if (isWorkerToBridge(m.data)) fromWorker(m.data);
   };
+  // The worker's first message on port B, waiting in the port until a worker starts (if ever): where its code is.
+  // The URL is the package file's dynamic one, which no page knows; nothing wakes the background.
+  try {
+    b.postMessage({ kind: 'code', url: chrome.runtime.getURL(TRANSFORM_WORKER_FILE) } satisfies WorkerCode);
+  } catch {
+    // The extension context is gone: the worker never gets its code, and carries no media.
+  }
 }
 
 /** The hook reached a child realm: mark its Window, where only this world can see the mark (../page-channel.ts). */

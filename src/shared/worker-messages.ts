@@ -34,6 +34,22 @@ export type BridgeToWorker =
   /** The extension went away (updated, disabled or removed): no settings will ever come. */
   | { kind: 'detached' };
 
+/**
+ * Bridge → worker, the first message on port B, posted the moment the bridge takes the offer (protocol.md §7.2):
+ * where the transform worker's code is (the package's web-accessible `transform-worker.js`, at its dynamic URL). Read
+ * by the bootstrap worker only (content/main-world/worker-bootstrap.ts), which loads it with `importScripts`.
+ */
+export interface WorkerCode {
+  kind: 'code';
+  url: string;
+}
+
+/**
+ * The worker global through which the bootstrap hands the loaded code port B and the `rtctransform` events that came
+ * before it (src/worker/index.ts defines it). The worker's global is CallSeal's own: no page script runs there.
+ */
+export const WORKER_START = '__callsealStart';
+
 /** Hook → bridge on port A. */
 export type HookSignal =
   /** The page asked for the camera, microphone or screen, or made a peer connection: fetch the settings now. */

@@ -1,41 +1,44 @@
 /**
- * The transform worker: started by the MAIN-world hook from a blob: URL, it receives every encoded frame of the
- * page's calls (`rtctransform` events) and runs them through the CallController. No secret ever leaves it: the
- * ephemeral keys, the shared secret and all SFrame keys live here only.
+ * The transform worker: the package's `transform-worker.js`, loaded with `importScripts` by the bootstrap worker the
+ * MAIN-world hook starts from a blob: URL (content/main-world/worker-bootstrap.ts, protocol.md §7.2). It receives
+ * every encoded frame of the page's calls (`rtctransform` events, with those that came before it was loaded) and
+ * runs them through the CallController. No secret ever leaves it: the ephemeral keys, the shared secret and all
+ * SFrame keys live here only.
  *
- * Its first message carries port B, its private channel to the isolated-world bridge (protocol.md §7.2): settings,
- * signatures and reports travel there, checked on arrival, and never through the page. Everything else posted to
- * the worker itself is ignored. Until the port and then the settings have come, no frame goes out or in.
+ * The bootstrap hands it port B, its private channel to the isolated-world bridge: settings, signatures and reports
+ * travel there, checked on arrival, and never through the page. Everything posted to the worker itself is ignored.
+ * Until the settings have come, no frame goes out or in.
  *
  * A frame that fails (bad tag, replay, malformed) is dropped and counted; a stream never errors, because an errored
  * stream would stop the media for good.
  */
-import { isBridgeToWorker, isTransformOptions, type WorkerToBridge } from '../shared/worker-messages';
+import { isBridgeToWorker, isTransformOptions, WORKER_START, type WorkerToBridge } from '../shared/worker-messages';
 import { CallController, type EncodedFrame } from './call-controller';
 
-declare const self: DedicatedWorkerGlobalScope;
-
-// The hook reads an `error` event at the Worker object as "this worker could not run" (the page's CSP): errors at
-// run time are not that, so they stay here.
-self.addEventListener('error', (event) => event.preventDefault());
+declare const self: DedicatedWorkerGlobalScope & Record<string, unknown>;
 
 let port: MessagePort | undefined;
 const post = (message: WorkerToBridge): void => port?.postMessage(message);
 const controller = new CallController(post);
 
-const onFirstMessage = (event: MessageEvent): void => {
-  self.removeEventListener('message', onFirstMessage);
-  const [first] = event.ports;
-  if (event.ports.length !== 1 || !first) return; // not the hook's: this worker never gets a bridge
-  port = first;
+/** Called once by the bootstrap, right after `importScripts`: port B, and the transforms announced so far. */
+function start(bridgePort: MessagePort, pending: RTCTransformEvent[]): void {
+  if (port) return;
+  port = bridgePort;
   port.onmessage = (message: MessageEvent) => {
     if (isBridgeToWorker(message.data)) controller.handleBridgeMessage(message.data);
   };
   post({ kind: 'attach' });
-};
-self.addEventListener('message', onFirstMessage);
+  self.onrtctransform = onTransform;
+  for (const event of pending) onTransform(event);
+  pending.length = 0;
+  // The hook reads an `error` event at the Worker object as "this worker could not run" (the page's CSP, or this
+  // code not loading): errors at run time are not that, so from here on they stay here.
+  self.addEventListener('error', (event) => event.preventDefault());
+}
+self[WORKER_START] = start;
 
-self.onrtctransform = (event: RTCTransformEvent) => {
+function onTransform(event: RTCTransformEvent): void {
   const transformer = event.transformer;
   const options: unknown = transformer.options;
   if (!isTransformOptions(options)) {
@@ -70,8 +73,7 @@ self.onrtctransform = (event: RTCTransformEvent) => {
     async transform(frame, out) {
       let result: EncodedFrame | null;
       try {
-        // Without the bridge there are no settings, ever: nothing goes out or in.
-        result = port ? await handle(frame) : controller.frameFailed();
+        result = await handle(frame);
       } catch (error) {
         result = controller.frameFailed(error);
       }
@@ -83,4 +85,4 @@ self.onrtctransform = (event: RTCTransformEvent) => {
     .pipeTo(transformer.writable)
     .catch(() => undefined)
     .finally(unregister);
-};
+}

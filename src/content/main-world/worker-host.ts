@@ -1,24 +1,25 @@
 /**
  * The transform worker as the hook sees it, and the decisions that depend on it (protocol.md §7.2, §7.3).
  *
- * The worker's `blob:` URL is made at document_start (a worker in the page must come from the page's origin; its
- * source is bundled into this script, see vite-plugin-transform-worker). The worker itself starts lazily, on the
+ * The worker's `blob:` URL is made at document_start (a worker in the page must come from the page's origin) from
+ * a small bootstrap (worker-bootstrap.ts), not from the worker's whole code: the code is a file in the package that
+ * the bootstrap loads once the bridge tells it where (protocol.md §7.2). The worker itself starts lazily, on the
  * page's first getUserMedia, getDisplayMedia or RTCPeerConnection, and gets port B as its first message; from then
  * on it talks to the bridge, never to the hook.
  *
  * Where transforms go:
  * - the worker runs and the bridge took the handover → the worker (it decides what each frame becomes);
- * - the worker cannot run (the page's CSP blocks blob: workers) or the handover failed → under fail-closed (policy
+ * - the worker cannot run (the page's CSP blocks blob: workers, or its code did not load) or the handover failed → under fail-closed (policy
  *   requires E2EE, or the settings are not known yet) still the worker: a transform on a worker that never runs, or
  *   on one that never gets its port, carries no media at all; under fail-open, none (the call goes on in clear and
  *   the background shows why);
  * - the browser has no RTCRtpScriptTransform (before Chrome 141) → none; under fail-closed, new peer connections
  *   are refused.
  */
-import workerSource from 'callseal:transform-worker-source';
 import type { HookSignal } from '../../shared/worker-messages';
 import type { BridgeLink } from './bridge-link';
 import { intrinsics as I, rtc, sequence, trustedTypes, type TrustedScriptURL, type TrustedTypePolicy } from './intrinsics';
+import { WORKER_BOOTSTRAP } from './worker-bootstrap';
 
 export interface TransformHost {
   /** The worker new transforms go to, started on first use; undefined: attach none. */
@@ -34,7 +35,7 @@ export function createTransformHost(link: BridgeLink): TransformHost {
   const supported = rtc?.RTCRtpScriptTransform !== undefined;
   let url: string | undefined;
   try {
-    const blob = new I.Blob(sequence([workerSource]) as unknown as BlobPart[], { __proto__: null, type: 'text/javascript' } as BlobPropertyBag);
+    const blob = new I.Blob(sequence([WORKER_BOOTSTRAP]) as unknown as BlobPart[], { __proto__: null, type: 'text/javascript' } as BlobPropertyBag);
     url = I.createObjectURL(blob);
   } catch {
     url = undefined;
@@ -52,7 +53,8 @@ export function createTransformHost(link: BridgeLink): TransformHost {
   };
 
   const onWorkerError = (): void => {
-    // The worker cancels its own runtime errors (worker/index.ts), so an error here means it never ran.
+    // The worker cancels its own runtime errors once its code runs (worker/index.ts), so an error here means it never
+    // ran: the page's CSP refused the blob: worker, or the bootstrap could not load the code.
     blocked = true;
     signalOnce('worker-blocked');
   };
@@ -96,7 +98,8 @@ export function createTransformHost(link: BridgeLink): TransformHost {
       return undefined;
     }
     I.addEventListener(worker, 'error', onWorkerError);
-    // Port B is the worker's first message. Without a handover it gets none and drops every frame.
+    // Port B is the worker's first message. Without a handover it gets none, never loads its code, and no frame
+    // passes.
     const port = link.workerPort;
     if (port) I.workerPostMessage(worker, null, sequence([port]));
     return worker;

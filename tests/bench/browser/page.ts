@@ -11,8 +11,9 @@
  * - DOMContentLoaded and load (navigation timing, `responseEnd`-free: from navigation start);
  * - dedicated workers the page has after `load` (CDP targets): CallSeal starts its transform worker only on the first
  *   `getUserMedia` or peer connection, so a page without a call has none.
- * Also: the bytes of the content scripts every frame loads (dist/). Medians with min–max; each browser's load-by-load
- * differences against the no-extension browser are what count on a shared machine.
+ * Also: the bytes of the content scripts every frame loads, and of the worker's code a page loads on its first call
+ * (dist/). Medians with min–max; each browser's load-by-load differences against the no-extension browser are what
+ * count on a shared machine.
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +23,8 @@ import { switchOn } from '../../e2e/support/call';
 import { startStaticServer } from '../../e2e/support/static-server';
 import { spread, type PageReport } from './report';
 
-const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8">
+/** The page without a call (also the A/B of page-ab.ts). */
+export const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <script>window.benchFirstScript = performance.now();</script>
 <title>A page without a call</title><link rel="stylesheet" href="/style.css"><script src="/app.js"></script>
 </head><body><h1>News</h1>${'<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.</p>'.repeat(40)}</body></html>`;
@@ -124,6 +126,9 @@ export async function measurePage(loads: number, chromium: string, log: (line: s
     for (const name of ['bridge.js', 'main-world.js']) {
       report.contentScripts[name] = (await stat(join(DIST_DIR, 'src', 'content', name))).size;
     }
+    // A build from before the worker's code left main-world.js (protocol.md §7.2) has no such file.
+    const workerCode = await stat(join(DIST_DIR, 'transform-worker.js')).catch(() => undefined);
+    if (workerCode) report.workerCode = workerCode.size;
     const f = (s: { median: number; min: number; max: number }): string => `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
     for (const config of CONFIGS) {
       log(

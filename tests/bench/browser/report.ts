@@ -116,6 +116,8 @@ export interface PageReport {
   workers: Record<string, number>;
   /** Bytes of each content script in dist/. */
   contentScripts: Record<string, number>;
+  /** Bytes of dist/transform-worker.js, which only a page that makes a call loads (protocol.md §7.2). */
+  workerCode?: number;
 }
 
 export function spread(values: number[]): Spread {

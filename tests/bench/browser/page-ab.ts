@@ -1,0 +1,96 @@
+/**
+ * `CALLSEAL_BENCH_ENTRY=page-ab npm run bench -- [--loads N] [--trace N] name=DIR …`: two or more builds of CallSeal
+ * (unpacked extension folders, e.g. a copy of dist/ from another commit) side by side with a browser without the
+ * extension, on the page-start bench's page without a call (page.ts), interleaved load by load in a rotating order.
+ * Prints, per build, document made → first script (the content scripts' own cost) and its load-by-load difference
+ * against the no-extension browser; then `--trace N` more loads each under a Chromium trace, with the
+ * `EvaluateScript` time of `bridge.js` and `main-world.js`. Writes nothing: a one-off comparison (issue 11, goal 6:
+ * what the worker's source inside main-world.js cost, docs/benchmarks.md).
+ */
+import type { Page } from 'puppeteer';
+import { launchBrowser, type TestBrowser } from '../../e2e/support/browser';
+import { startStaticServer } from '../../e2e/support/static-server';
+import { PAGE } from './page';
+import { spread, type Spread } from './report';
+
+interface TraceEvent {
+  name: string;
+  dur?: number;
+  args?: { data?: { url?: string } };
+}
+
+const f = (s: Spread): string => `${s.median.toFixed(1)} (${s.min.toFixed(1)}–${s.max.toFixed(1)})`;
+
+export async function main(argv: string[]): Promise<void> {
+  let loads = 40;
+  let traceLoads = 15;
+  const builds: [string, string | undefined][] = [['none', undefined]];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--loads') loads = Number(argv[++i]);
+    else if (arg === '--trace') traceLoads = Number(argv[++i]);
+    else if (/^[\w-]+=/.test(arg)) builds.push([arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]);
+    else throw new Error(`unknown argument ${arg}`);
+  }
+  if (builds.length < 2) throw new Error('name at least one build: name=DIR');
+  const server = await startStaticServer({
+    '/': { body: PAGE },
+    '/style.css': { body: 'body { font: 16px sans-serif }', type: 'text/css' },
+    '/app.js': { body: 'document.title += "!";', type: 'text/javascript' },
+  });
+  const browsers: TestBrowser[] = [];
+  try {
+    const pages: Page[] = [];
+    for (const [, dir] of builds) {
+      const browser = dir ? await launchBrowser({ extensionDir: dir, isCallSeal: true }) : await launchBrowser({ withExtension: false });
+      browsers.push(browser);
+      const page = await browser.newPage();
+      await page.evaluateOnNewDocument(() => {
+        (window as unknown as { benchDocStart: number }).benchDocStart = performance.now();
+      });
+      pages.push(page);
+    }
+    console.log(`${loads} loads in each of ${builds.map(([n]) => n).join(', ')} (interleaved), then ${traceLoads} traced…`);
+    const times: number[][] = builds.map(() => []);
+    // Three loads each first, not counted (disk cache, JIT).
+    for (let i = -3; i < loads; i++) {
+      for (let k = 0; k < builds.length; k++) {
+        const b = (k + i + 3 * builds.length) % builds.length;
+        const page = pages[b] as Page;
+        await page.goto(server.url(`/?load=${i}`), { waitUntil: 'load' });
+        const ms = await page.evaluate(() => {
+          const w = window as unknown as { benchFirstScript: number; benchDocStart: number };
+          return w.benchFirstScript - w.benchDocStart;
+        });
+        if (i >= 0) times[b]?.push(ms);
+      }
+    }
+    const none = times[0] as number[];
+    builds.forEach(([name], b) => {
+      const list = times[b] as number[];
+      console.log(
+        `${name}: document made → first script ${f(spread(list))} ms` +
+          (b === 0 ? '' : `; minus none, load by load ${f(spread(list.map((v, i) => v - (none[i] as number))))} ms`),
+      );
+    });
+    const evaluate: Record<string, number[]>[] = builds.map(() => ({}));
+    for (let i = 0; i < traceLoads; i++) {
+      for (let b = 1; b < builds.length; b++) {
+        const page = pages[b] as Page;
+        await page.tracing.start({ categories: ['devtools.timeline'] });
+        await page.goto(server.url(`/?trace=${i}`), { waitUntil: 'load' });
+        const trace = JSON.parse(new TextDecoder().decode(await page.tracing.stop())) as { traceEvents: TraceEvent[] };
+        for (const event of trace.traceEvents) {
+          const file = /\/(bridge\.js|main-world\.js)$/.exec(event.args?.data?.url ?? '')?.[1];
+          if (event.name === 'EvaluateScript' && event.dur !== undefined && file) (evaluate[b]![file] ??= []).push(event.dur / 1000);
+        }
+      }
+    }
+    builds.forEach(([name], b) => {
+      for (const [file, list] of Object.entries(evaluate[b] ?? {})) console.log(`${name}: EvaluateScript ${file} ${f(spread(list))} ms (${list.length} loads)`);
+    });
+  } finally {
+    for (const browser of browsers) await browser.close().catch(() => undefined);
+    await server.close();
+  }
+}
