@@ -103,16 +103,25 @@ export class CallRegistry {
   /**
    * "Codes match" for one participant of a group call (protocol.md §7.4, §11.9): the participant, as the frame's
    * current, fresh, `encrypted` report of the same session lists it with exactly this identity key and code; undefined
-   * otherwise. Nothing is remembered: the contact it becomes is what makes it `verified`.
+   * otherwise. The contact it becomes is what makes it `verified`; the comparison itself is remembered for this
+   * session (with the report's seq), for ending an *encryption was lost* warning.
    */
   confirmParticipant(shown: ShownParticipant): ReportParticipant | undefined {
     const entry = this.tabs.get(shown.tabId)?.get(shown.frameId);
     const report = entry?.report;
     if (!entry || !report || !this.isFresh(entry) || entry.error) return undefined;
     if (report.session !== shown.session || report.state !== 'encrypted') return undefined;
-    return report.participants?.find(
+    const listed = report.participants?.find(
       (p) => p.peerIdentityPublicKey === shown.peerIdentityPublicKey && p.securityCode === shown.securityCode,
     );
+    if (listed) (entry.participantsConfirmed ??= new Map()).set(listed.peerIdentityPublicKey, report.seq);
+    return listed;
+  }
+
+  /** Takes back a participant's comparison (its contact could not be stored), while it is still this session's. */
+  withdrawParticipant(shown: ShownParticipant): void {
+    const entry = this.tabs.get(shown.tabId)?.get(shown.frameId);
+    if (entry?.session === shown.session) entry.participantsConfirmed?.delete(shown.peerIdentityPublicKey);
   }
 
   /**
@@ -219,6 +228,7 @@ export class CallRegistry {
     delete entry.report;
     delete entry.fingerprint;
     delete entry.confirmed;
+    delete entry.participantsConfirmed;
     delete entry.epochAt;
     delete entry.callKey;
     delete entry.hadPair;

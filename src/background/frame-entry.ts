@@ -30,6 +30,8 @@ export interface FrameEntry {
   retired: string[];
   error?: FrameError;
   confirmed?: Confirmation;
+  /** Group participants the user confirmed ("Codes match") in this session: identity key → seq of the report. */
+  participantsConfirmed?: Map<string, number>;
   /** The page assigned its own transform, or took encoded streams, on an end CallSeal covers (protocol.md §7.3). */
   appTransform?: boolean;
   /** When the current pair's keys were agreed (the first report of its epoch). */

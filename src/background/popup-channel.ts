@@ -25,7 +25,7 @@ import { isOwnExtensionPage } from './sender-check';
 interface PopupChannelDeps {
   extensionId: string;
   extensionUrl: string;
-  calls: Pick<CallRegistry, 'claimedName' | 'confirm' | 'confirmParticipant' | 'withdraw'>;
+  calls: Pick<CallRegistry, 'claimedName' | 'confirm' | 'confirmParticipant' | 'withdraw' | 'withdrawParticipant'>;
   /** The policy now. */
   settings(): Promise<PolicySnapshot>;
   /** Saves the user's switch; the settings source then pushes the new settings. */
@@ -135,7 +135,7 @@ export function createPopupChannel(deps: PopupChannelDeps): PopupChannel {
         // Only an identity the frame's current report lists, with the code the user compared.
         await verifyContact(port, shown.tabId, shown.frameId, contactName, 'participant-changed', () => {
           const listed = deps.calls.confirmParticipant(shown);
-          return listed && { key: listed.peerIdentityPublicKey, claimed: listed.peerName };
+          return listed && { key: listed.peerIdentityPublicKey, claimed: listed.peerName, withdraw: () => deps.calls.withdrawParticipant(shown) };
         });
         return;
       }

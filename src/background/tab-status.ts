@@ -131,6 +131,10 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
       }
       return out;
     });
+    // Encryption lost, then back: compared again with every participant present since (§7.4).
+    const lostAt = entry.lostAtSeq;
+    const comparedSince = (key: string): boolean => (entry.participantsConfirmed?.get(key) ?? -1) >= (lostAt ?? 0);
+    if (warning?.code === 'encryption-lost' && status.participants.every((p) => comparedSince(p.peerIdentityPublicKey))) warning = undefined;
     if (warning?.code === 'contact-key-changed') status.state = 'identity-changed';
     if (report.suite !== undefined) status.suite = report.suite;
     if (report.groupCode !== undefined) status.groupCode = report.groupCode; // a complete round of these people (§11.7)

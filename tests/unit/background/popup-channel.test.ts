@@ -39,6 +39,7 @@ function popups() {
     asked: [] as string[],
     confirmed: [] as ShownCall[],
     withdrawn: [] as ShownCall[],
+    withdrawnParticipants: [] as string[],
     contacts: [] as Array<[string, string | undefined, string | undefined]>,
     refreshed: [] as Array<[number, PortLike | undefined]>,
     warnings: [] as string[],
@@ -52,9 +53,13 @@ function popups() {
         world.confirmed.push(shown);
         return world.current;
       },
-      confirmParticipant: () => undefined,
+      confirmParticipant: (shown) =>
+        world.current ? { state: 'encrypted', securityCode: shown.securityCode, peerIdentityPublicKey: shown.peerIdentityPublicKey, hearsYou: true, youHear: true } : undefined,
       withdraw: (shown) => {
         world.withdrawn.push(shown);
+      },
+      withdrawParticipant: (shown) => {
+        world.withdrawnParticipants.push(shown.peerIdentityPublicKey);
       },
     },
     settings: async () => {
@@ -288,6 +293,17 @@ describe('"Codes match"', () => {
     // The popup says the codes were not remembered: the call must not go on showing them as compared.
     expect(world.withdrawn).toEqual([shown]);
     expect(world.confirmed).toEqual([shown, shown]);
+  });
+
+  it("for a group's participant too: the comparison is withdrawn when its contact cannot be stored", async () => {
+    const { world, settled, open } = popups();
+    world.failures.contacts = 1;
+    const popup = open();
+    const { epoch: _epoch, ...participant } = shown;
+    popup.send({ kind: 'mark-participant-verified', ...participant });
+    await settled();
+    expect(popup.ofKind('failed').map((m) => m.code)).toEqual(['verify-failed']);
+    expect(world.withdrawnParticipants).toEqual([KEY_1]);
   });
 });
 

@@ -80,3 +80,31 @@ describe('a group call', () => {
     expect(shown.warning).toBeUndefined();
   });
 });
+
+describe('a group call that lost its encryption (protocol.md §7.4, §11.9)', () => {
+  const shown = (key: string, code: string) => ({ tabId: TAB, frameId: 0, session: encrypted().session, securityCode: code, peerIdentityPublicKey: key });
+  const strangers: StatusContext = { enabled: true, failClosed: false, isVerifiedPeer: () => false };
+
+  it('warns until the user has compared codes again with every participant present, after the loss', () => {
+    const people = [participant(KEY_3, CODE_1), participant(keyOf(4), CODE_2)];
+    calls.report(TAB, 0, { ...group(people), seq: 1 });
+    calls.report(TAB, 0, { ...encrypted(), state: 'unencrypted', seq: 2, epoch: 1 });
+    calls.report(TAB, 0, { ...group(people), seq: 3, epoch: 2 });
+    expect(calls.status(TAB, strangers).warning).toBe('encryption-lost');
+
+    expect(calls.confirmParticipant(shown(KEY_3, CODE_1))).toBeDefined();
+    expect(calls.status(TAB, strangers).warning).toBe('encryption-lost'); // one of two compared
+    expect(calls.confirmParticipant(shown(keyOf(4), CODE_2))).toBeDefined();
+    expect(calls.status(TAB, strangers).warning).toBeUndefined();
+  });
+
+  it('a comparison withdrawn (the contact could not be stored) does not count', () => {
+    const people = [participant(KEY_3, CODE_1)];
+    calls.report(TAB, 0, { ...group(people), seq: 1 });
+    calls.report(TAB, 0, { ...encrypted(), state: 'unencrypted', seq: 2, epoch: 1 });
+    calls.report(TAB, 0, { ...group(people), seq: 3, epoch: 2 });
+    calls.confirmParticipant(shown(KEY_3, CODE_1));
+    calls.withdrawParticipant(shown(KEY_3, CODE_1));
+    expect(calls.status(TAB, strangers).warning).toBe('encryption-lost');
+  });
+});
