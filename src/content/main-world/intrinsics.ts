@@ -142,16 +142,11 @@ export const intrinsics = {
   windowLength: getterOf<Window, number>(globalThis, 'length'),
 };
 
-/**
- * Trusted Types (protocol.md §7.3), where the browser has them: the realm's policy factory as it was at document_start
- * (`window.trustedTypes` is replaceable by the page), and the methods CallSeal's own policy needs. On a page that
- * enforces Trusted Types, a Worker URL must come from a policy: CallSeal's own, never the page's `default` policy.
- */
 /** What CallSeal uses of the Trusted Types API (TypeScript's DOM library does not declare it). */
 export type TrustedTypePolicy = { readonly __policy: unique symbol };
 export type TrustedScriptURL = { readonly __scriptUrl: unique symbol };
 type TrustedTypePolicyFactory = { readonly __factory: unique symbol };
-interface TrustedTypePolicyOptions {
+export interface TrustedTypePolicyOptions {
   createScriptURL(input: string): string;
 }
 
@@ -164,12 +159,19 @@ interface TrustedTypesIntrinsics {
 
 function captureTrustedTypes(): TrustedTypesIntrinsics | undefined {
   const factory = g.trustedTypes as TrustedTypePolicyFactory | undefined;
-  const createPolicy = methodOf<TrustedTypePolicyFactory, [string, TrustedTypePolicyOptions], TrustedTypePolicy>(proto(g.TrustedTypePolicyFactory as { prototype: object } | undefined), 'createPolicy');
+  const factoryProto = proto(g.TrustedTypePolicyFactory as { prototype: object } | undefined);
+  const createPolicy = methodOf<TrustedTypePolicyFactory, [string, TrustedTypePolicyOptions], TrustedTypePolicy>(factoryProto, 'createPolicy');
   const createScriptURL = methodOf<TrustedTypePolicy, [string], TrustedScriptURL>(proto(g.TrustedTypePolicy as { prototype: object } | undefined), 'createScriptURL');
-  const defaultPolicy = getterOf<TrustedTypePolicyFactory, TrustedTypePolicy | null>(proto(g.TrustedTypePolicyFactory as { prototype: object } | undefined), 'defaultPolicy');
+  const defaultPolicy = getterOf<TrustedTypePolicyFactory, TrustedTypePolicy | null>(factoryProto, 'defaultPolicy');
   if (typeof factory !== 'object' || factory === null || !createPolicy || !createScriptURL || !defaultPolicy) return undefined;
   return { factory, createPolicy, createScriptURL, defaultPolicy };
 }
+
+/**
+ * Trusted Types (protocol.md §7.3), where the browser has them: the realm's policy factory as it was at document_start
+ * (`window.trustedTypes` is replaceable by the page), and the methods CallSeal's own policy needs. On a page that
+ * enforces Trusted Types, a Worker URL must come from a policy: CallSeal's own, never the page's `default` policy.
+ */
 export const trustedTypes = captureTrustedTypes();
 
 /** Elements whose `contentWindow`/`contentDocument` hand the page another realm, and their `contentWindow`. */

@@ -18,7 +18,15 @@
  */
 import type { HookSignal } from '../../shared/worker-messages';
 import type { BridgeLink } from './bridge-link';
-import { intrinsics as I, rtc, sequence, trustedTypes, type TrustedScriptURL, type TrustedTypePolicy } from './intrinsics';
+import {
+  intrinsics as I,
+  rtc,
+  sequence,
+  trustedTypes,
+  type TrustedScriptURL,
+  type TrustedTypePolicy,
+  type TrustedTypePolicyOptions,
+} from './intrinsics';
 import { WORKER_BOOTSTRAP } from './worker-bootstrap';
 
 export interface TransformHost {
@@ -77,7 +85,7 @@ export function createTransformHost(link: BridgeLink): TransformHost {
           if (input !== blobUrl) throw new I.DOMException('not CallSeal\'s worker', 'NotAllowedError');
           return input;
         };
-        policy = tt.createPolicy(tt.factory, 'callseal', { __proto__: null, createScriptURL: vouch } as unknown as { createScriptURL(input: string): string });
+        policy = tt.createPolicy(tt.factory, 'callseal', { __proto__: null, createScriptURL: vouch } as TrustedTypePolicyOptions);
       } catch {
         policy = null;
       }
