@@ -52,20 +52,3 @@ export async function roundTripMs(page: Page): Promise<number> {
     return rtt;
   });
 }
-
-/** The page's inbound video jitter buffer so far (getStats): total seconds frames waited in it, and frames out of it. */
-export async function jitterBuffer(page: Page): Promise<{ delay: number; emitted: number }> {
-  return page.evaluate(async () => {
-    const pcs = (window as unknown as { testPcs?: RTCPeerConnection[] }).testPcs ?? [];
-    const total = { delay: 0, emitted: 0 };
-    for (const pc of pcs) {
-      if (pc.connectionState !== 'connected') continue;
-      (await pc.getStats()).forEach((s: { type: string; kind?: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number }) => {
-        if (s.type !== 'inbound-rtp' || s.kind !== 'video') return;
-        total.delay += s.jitterBufferDelay ?? 0;
-        total.emitted += s.jitterBufferEmittedCount ?? 0;
-      });
-    }
-    return total;
-  });
-}

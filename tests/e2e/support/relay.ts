@@ -134,6 +134,11 @@ export interface RelayStats {
   keyframeRequests: Record<string, number>;
   /** When each of those was sent (Date.now()), in order. */
   keyframeRequestsAt: Record<string, number[]>;
+  /**
+   * When the first packet of a VP8 key frame went out to each participant (Date.now(), after `network`: a key frame it
+   * dropped is not here), in order. The key-frame bit is in clear in CallSeal's frames too (VP8's payload header, protocol.md §2).
+   */
+  keyframesForwardedAt: Record<string, number[]>;
   /** `network`, per receiving participant and kind: frames dropped, and frames released out of order. */
   impaired: Record<string, Record<MediaKind, { dropped: number; reordered: number }>>;
 }
@@ -573,6 +578,16 @@ export class Shaper {
   }
 }
 
+/**
+ * Whether a VP8 `packet` begins a key frame: the first packet of partition 0 whose payload header says key frame
+ * (RFC 7741 §4.3, RFC 6386 §9.1).
+ */
+function startsVp8Keyframe(packet: RtpPacket): boolean {
+  if (packet.payload.length === 0) return false;
+  const vp8 = Vp8RtpPayload.deSerialize(packet.payload);
+  return vp8.sBit === 1 && vp8.pid === 0 && vp8.payload.length > 0 && (vp8.payload[0]! & 0x01) === 0;
+}
+
 /** AV1 as Chromium names it (werift only knows the old `video/AV1X`). */
 const useAV1 = (): RTCRtpCodecParameters =>
   new RTCRtpCodecParameters({
@@ -584,7 +599,13 @@ const useAV1 = (): RTCRtpCodecParameters =>
 export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
   const rooms = new Map<string, Map<string, Member>>();
   const copies = new Map<string, RelayCopies>();
-  const stats: Omit<RelayStats, 'impaired'> = { received: {}, forwarded: {}, keyframeRequests: {}, keyframeRequestsAt: {} };
+  const stats: Omit<RelayStats, 'impaired'> = {
+    received: {},
+    forwarded: {},
+    keyframeRequests: {},
+    keyframeRequestsAt: {},
+    keyframesForwardedAt: {},
+  };
   let closed = false;
   // Frames `network` held back too long go out anyway.
   const holdTimer = setInterval(() => {
@@ -790,6 +811,9 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
       const shaper = new Shaper((packet) => {
         if (link.closed) return;
         count(stats.forwarded, member.peer, kind);
+        if (kind === 'video' && sourceOf(member, outbound)?.inbound.get('video')?.codec === 'video/vp8' && startsVp8Keyframe(packet)) {
+          (stats.keyframesForwardedAt[member.peer] ??= []).push(Date.now());
+        }
         void sender.sendRtp(packet);
       });
       const outbound: Outbound = { sender, link, source, sourceSsrc: undefined, vp8Ids: new Vp8IdRewriter(), shaper };
