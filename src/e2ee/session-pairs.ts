@@ -33,6 +33,11 @@ export interface Entry {
   retireAt?: number;
   signPending: boolean;
   signFailedAt?: number;
+  /**
+   * When the handshake last moved (§6.5): the pair was made, the peer's record was accepted, or our signature came
+   * back. An unconfirmed pair is dropped PENDING_PAIR_TIMEOUT_MS after it, not after it was made.
+   */
+  movedAt: number;
   /** When the pair was confirmed, and when its participant was last heard (§6.6). */
   confirmedAt?: number;
   lastHeardAt?: number;
@@ -146,7 +151,7 @@ export class PairTable {
       if (victim === undefined) return null;
       this.drop(victim);
     }
-    const entry: Entry = { key, pair, promoted: false, signPending: false };
+    const entry: Entry = { key, pair, promoted: false, signPending: false, movedAt: now };
     this.entries.set(key, entry);
     return entry;
   }
@@ -160,14 +165,15 @@ export class PairTable {
   }
 
   /**
-   * Timeouts, retirements and signature retries (§6.5, §6.2): a pair not confirmed in time and a superseded pair past
-   * its grace are dropped, unless `stillTalking` says a superseded one's participant is another one in the call (§6.6).
+   * Timeouts, retirements and signature retries (§6.5, §6.2): an unconfirmed pair whose handshake has not moved for
+   * PENDING_PAIR_TIMEOUT_MS and a superseded pair past its grace are dropped, unless `stillTalking` says a superseded
+   * one's participant is another one in the call (§6.6).
    * True when a pair was dropped.
    */
   tick(now: number, stillTalking: (entry: Entry) => boolean): boolean {
     let dropped = false;
     for (const entry of [...this.entries.values()]) {
-      const expired = !entry.promoted && now - entry.pair.createdAt >= PENDING_PAIR_TIMEOUT_MS;
+      const expired = !entry.promoted && now - entry.movedAt >= PENDING_PAIR_TIMEOUT_MS;
       if (entry.retireAt !== undefined && now >= entry.retireAt && stillTalking(entry)) {
         delete entry.retireAt; // superseded, yet heard since: another participant (§6.6), not a reload
       } else if (expired || (entry.retireAt !== undefined && now >= entry.retireAt)) {
@@ -237,6 +243,7 @@ export class PairTable {
             throw error;
           }
           entry.signPending = false;
+          entry.movedAt = opts.now();
           hooks.signed(entry);
         }),
       () => hooks.enqueue(failed),

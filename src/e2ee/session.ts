@@ -288,6 +288,7 @@ export class CallSession {
       if (!equalBytes(record.to, this.myPid)) continue; // addressed to someone else's session (§4)
       if (this.pairs.get(key) !== entry) return;
       const outcome = await entry.pair.handle(record);
+      if (outcome === 'accepted') entry.movedAt = now; // the handshake moved: its timeout starts again (§6.5)
       if (outcome !== 'accepted' && outcome !== 'duplicate') this.reject(outcome);
       if (outcome === 'accepted' && record.kind === 'confirm' && entry.pair.peerNameDropped) this.reject('bad-name');
     }
