@@ -6,7 +6,8 @@
  * Why "heard after the newest confirmation": when a peer reloads or rejoins, its new pid confirms while its old pid
  * has just gone quiet — the old one is never heard again after the new one's confirmation. Two participants who are
  * really both there keep being heard after each other's confirmation. A side with a current pair announces itself at
- * least once a second (§6.1), so every participant of a group hears every other even when it cannot decrypt its media.
+ * least once a second (§6.1), four times a second in a group call, so every participant of a group hears every other
+ * even when it cannot decrypt its media, and a lossy network does not make it seem to leave.
  */
 
 /** A participant counts as present while heard this recently. */
@@ -15,6 +16,11 @@ export const PRESENT_MS = 3000;
 export const GROUP_LINGER_MS = 5000;
 /** A side with a current pair and nothing else to say still announces itself this often. */
 export const ANNOUNCE_INTERVAL_MS = 1000;
+/**
+ * The same in a group call (§6.1, §6.6): a member not heard for PRESENT_MS leaves and every sender rotates (§11.5), so
+ * it takes twelve announces lost in a row, not three, to make a member seem to leave.
+ */
+export const GROUP_ANNOUNCE_INTERVAL_MS = 250;
 /**
  * A pair of another identity that confirms while the current participant was heard this recently is not shown at
  * once: within this time the current participant is heard again (a group call) or not (a takeover, §6.3).

@@ -17,6 +17,7 @@ import { groupStatus } from './group-status';
 import type { Pair } from './pair';
 import {
   ANNOUNCE_INTERVAL_MS,
+  GROUP_ANNOUNCE_INTERVAL_MS,
   GROUP_LINGER_MS,
   GroupSizeLimit,
   SETTLE_MS,
@@ -132,11 +133,13 @@ export class SessionGroup {
   }
 
   /**
-   * With a current pair and nothing else to say, a side still announces itself at least once a second, so that every
+   * With a current pair and nothing else to say, a side still announces itself at least once a second (four times in a
+   * group call, where a member not heard for 3 s leaves and every key rotates, §11.5), so that every
    * participant of a group call hears every other (§6.1, §6.6); null in between.
    */
   announce(now: number): Uint8Array | null {
-    if (now - this.lastAnnounceAt < ANNOUNCE_INTERVAL_MS) return null;
+    const inGroup = this.on || this.mode?.active === true;
+    if (now - this.lastAnnounceAt < (inGroup ? GROUP_ANNOUNCE_INTERVAL_MS : ANNOUNCE_INTERVAL_MS)) return null;
     this.lastAnnounceAt = now;
     return encodeHandshakePacket({ from: this.host.pid(), records: [] });
   }

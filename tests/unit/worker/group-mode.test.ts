@@ -118,6 +118,32 @@ describe('group mode (sender keys, §11)', () => {
     expect(await plays(recorded, carolAgain)).toBe(false);
   }, SLOW);
 
+  it('a lossy network does not make members leave: half the frames lost for 20 s, no key rotates', async () => {
+    // A member not heard for 3 s leaves, and every sender rotates (§11.5). Packets that only announce a participant
+    // went out once a second (§6.1): at 50% loss, three in a row are lost about once in 8 s, so on any lossy network
+    // members "left" and came back every few seconds — each time a new generation for everyone, new SENDER-KEYs,
+    // key-frame requests and the status flipping to `connecting`. In a group they go out four times a second (§6.6).
+    const people = await Promise.all([party(), party(), party()]);
+    await until(() => allEncrypted(people), () => fanout(people), 800);
+    const tagsOf = async (): Promise<number[]> => {
+      const tags: number[] = [];
+      for (const p of people) tags.push((kidOf((await p.send()) as Uint8Array) ?? 0) >>> 16);
+      return tags;
+    };
+    const before = await tagsOf();
+    expect(before.every((tag) => tag > 0)).toBe(true); // under sender keys
+    let seed = 0x2545f491;
+    const lost = (): boolean => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; // a fixed sequence: a failing run can be repeated
+      return seed >>> 31 === 1;
+    };
+    const start = clock.now();
+    while (clock.now() - start < 20_000) await fanout(people, 20, () => lost());
+    expect(await tagsOf()).toEqual(before);
+    for (let i = 0; i < 10; i++) await fanout(people);
+    expect(allEncrypted(people)).toBe(true);
+  }, SLOW);
+
   it('a join switches at once and asks the encoders for a key frame when the newcomer holds the key', async () => {
     const people = await Promise.all([party(), party(), party()]);
     await until(() => allEncrypted(people), () => fanout(people), 800);
