@@ -15,6 +15,11 @@ export const RETIRED_PID_LIMIT = 64;
 /** How long a superseded pair's keys stay for frames in flight (§6.2). */
 export const PREVIOUS_PAIR_GRACE_MS = 10_000;
 export const SIGN_RETRY_MS = 3000;
+/**
+ * A worker starts a new session because a pair failed with someone still in the call (§6.5) at most this often: a
+ * made-up pid that never confirms cannot make it restart more than once a minute.
+ */
+export const RESTART_INTERVAL_MS = 60_000;
 export const PROBE_INTERVAL_MS = 1000;
 
 /** The states a session reports: the worker's (shared/call-status.ts) but `off`, which only the worker knows. */
@@ -125,6 +130,11 @@ export interface SessionOptions extends SessionPolicy {
    * newcomer now holds it), or the video receivers should ask for one (`receiver`: a member's new key arrived).
    */
   onKeyFrame?(side: 'encoder' | 'receiver'): void;
+  /**
+   * §6.5: a pair that timed out is with a participant still in the call, and this side is the one to try again: the
+   * owner should replace this session with a new one (a fresh pid), at most once a minute. Asked at each tick.
+   */
+  onRestart?(): void;
   suite?: number;
 }
 

@@ -11,7 +11,7 @@
 import { equalBytes } from '../shared/bytes';
 import { Pair, packRecords } from './pair';
 import type { HandshakeRecord } from './handshake-packet';
-import { HEARD_RESOLUTION_MS, isPresent } from './group-presence';
+import { HEARD_RESOLUTION_MS, PRESENT_MS, isPresent } from './group-presence';
 import { isE2eeError } from './errors';
 import { RetiredPids, TokenBucket } from './session-limits';
 import {
@@ -95,6 +95,8 @@ export class PairTable {
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
   /** Signatures asked of the background and not answered yet. */
   private readonly signing = new Set<Promise<unknown>>();
+  /** Pids whose unconfirmed pair timed out, and when each was last heard (§6.5: a failed pair is tried again). */
+  private readonly failed = new Map<string, number>();
 
   constructor(
     /** The session's options: its clock, our signature (the background's answer, §6.1), and the key ring's retire. */
@@ -125,6 +127,25 @@ export class PairTable {
   /** Forgets the retired pids (the session took a fresh pid, §6.5). */
   clearRetired(): void {
     this.retired.clear();
+    this.failed.clear();
+  }
+
+  /**
+   * A packet came from a retired pid: refused (pairs never come back, §6.2), but if its pair had timed out, its
+   * participant is noted as still in the call (§6.5).
+   */
+  refuseRetired(key: string, now: number): void {
+    if (this.failed.has(key)) this.failed.set(key, now);
+    this.hooks.reject('retired-pid');
+  }
+
+  /**
+   * §6.5: a participant whose pair with us timed out is still heard (within PRESENT_MS), and our pid (hex, `myKey`) is
+   * the lower of the two: this side should start a new session so that the two can pair again. The other side waits.
+   */
+  retryDue(myKey: string, now: number): boolean {
+    for (const [key, heardAt] of this.failed) if (myKey < key && now - heardAt < PRESENT_MS) return true;
+    return false;
   }
 
   clear(): void {
@@ -177,6 +198,7 @@ export class PairTable {
       if (entry.retireAt !== undefined && now >= entry.retireAt && stillTalking(entry)) {
         delete entry.retireAt; // superseded, yet heard since: another participant (§6.6), not a reload
       } else if (expired || (entry.retireAt !== undefined && now >= entry.retireAt)) {
+        if (expired) this.noteFailed(entry.key, entry.lastHeardAt ?? Number.NEGATIVE_INFINITY);
         this.drop(entry);
         dropped = true;
       } else if (entry.signFailedAt !== undefined && !entry.signPending && now - entry.signFailedAt >= SIGN_RETRY_MS) {
@@ -255,6 +277,15 @@ export class PairTable {
   /** The signatures in flight (their own work is queued with `enqueue`). */
   pendingSignatures(): Promise<unknown>[] {
     return [...this.signing];
+  }
+
+  private noteFailed(key: string, heardAt: number): void {
+    this.failed.delete(key);
+    this.failed.set(key, heardAt);
+    for (const oldest of this.failed.keys()) {
+      if (this.failed.size <= RETIRED_PID_LIMIT) break;
+      this.failed.delete(oldest);
+    }
   }
 
   /** The oldest pair that is not confirmed (a confirmed one is current, or retiring on its own). */

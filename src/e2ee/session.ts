@@ -195,6 +195,7 @@ export class CallSession {
       this.myPid = randomPid();
       this.pairs.clearRetired();
     }
+    if (this.everConfirmed && this.pairs.retryDue(toHex(this.myPid), now)) this.opts.onRestart?.(); // a failed pair, §6.5
     this.group.tick(now);
     this.evaluate(now);
   }
@@ -277,7 +278,7 @@ export class CallSession {
     const key = toHex(packet.from);
     let entry = this.pairs.get(key) ?? null;
     if (entry === null) {
-      if (this.pairs.isRetired(key)) return this.reject('retired-pid'); // pairs never come back (§6.2)
+      if (this.pairs.isRetired(key)) return this.pairs.refuseRetired(key, now); // never back (§6.2), but see §6.5
       const myPid = this.myPid;
       const context = { suite: this.suite, myPid, identityPublicKey: this.opts.identityPublicKey };
       entry = await this.pairs.create(context, packet.from, key, now, () => this.disposed || myPid !== this.myPid);

@@ -11,7 +11,7 @@
  * Time comes from an injected clock (clock.ts), so tests run on fake time.
  */
 import { equalBytes } from '../shared/bytes';
-import { CallSession } from '../e2ee/session';
+import { CallSession, RESTART_INTERVAL_MS } from '../e2ee/session';
 import { isPageSettings, type FrameCounters, type PageSettings, DEFAULT_FALLBACK_AFTER_MS } from '../shared/call-status';
 import type { BridgeToWorker, WorkerToBridge } from '../shared/worker-messages';
 import { CallReporter } from './call-report';
@@ -58,6 +58,8 @@ export class CallController {
   private readonly timer: unknown;
   private readonly clock: WorkerClock;
   private readonly now: () => number;
+  /** When a session last asked to be replaced because a pair failed in a group (§6.5): at most once a minute. */
+  private lastRestartAt = Number.NEGATIVE_INFINITY;
 
   constructor(post: (message: WorkerToBridge) => void, timing: ControllerTiming = {}) {
     const clock = (this.clock = timing.clock ?? systemClock);
@@ -197,6 +199,24 @@ export class CallController {
       onPairRetired: (pairId) => this.keys.remove(pairId),
       onChange: () => this.reporter.report(),
       onKeyFrame: (side) => (side === 'encoder' ? this.encoderKeyFrames : this.keyFrames).requestAll(),
+      onRestart: () => this.restartSession(),
+    });
+  }
+
+  /**
+   * §6.5: the session's pair with someone still in the call failed, and this side is to try again: a new session (a
+   * fresh pid), as E2EE switched off and on would make, at most once per RESTART_INTERVAL_MS. After the session's tick.
+   */
+  private restartSession(): void {
+    const now = this.now();
+    if (now - this.lastRestartAt < RESTART_INTERVAL_MS) return;
+    this.lastRestartAt = now;
+    const session = this.session;
+    const identity = this.identity;
+    queueMicrotask(() => {
+      if (this.session !== session || identity === null || !this.settings.enabled) return;
+      this.startSession(identity);
+      this.reporter.report();
     });
   }
 
