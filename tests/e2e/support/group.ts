@@ -12,6 +12,8 @@ import { fakeCameras, type Rgb } from './fake-camera';
 import { startRelay, type Relay } from './relay';
 import { latestReport, watchReports } from './reports';
 import { waitFor } from './wait';
+import { parseCallSealFrame } from '../../../src/e2ee/frame-container';
+import { readFastHeader } from '../../../src/sframe';
 
 export interface Member {
   name: string;
@@ -63,7 +65,8 @@ export async function startGroupCall(
     const cameras = await fakeCameras();
     stack.push(() => cameras.cleanup());
     const room = `group-${process.pid}-${Date.now()}`;
-    const join = async ({ name, color, e2ee = options.e2ee ?? false }: Person): Promise<Member> => {
+    /** A browser for one person, CallSeal switched on where it is loaded, on the demo's start page. */
+    const prepare = async ({ name, color, e2ee = options.e2ee ?? false }: Person) => {
       const browser = await launchBrowser({ withExtension: e2ee, args: [await cameras.flag(name, color)] });
       stack.push(() => browser.close());
       const page = await browser.newPage();
@@ -75,6 +78,9 @@ export async function startGroupCall(
         await popup;
         await watchReports(browser); // the worker's drop counters, for a failure's diagnosis
       }
+      return { name, color, e2ee, browser, page, popup };
+    };
+    const join = async ({ name, color, e2ee, browser, page, popup }: Awaited<ReturnType<typeof prepare>>): Promise<Member> => {
       const roomUrl = server.url(`/?${new URLSearchParams({ room, peer: name, topology: 'group', loopback: '1' })}`);
       await page.goto(roomUrl);
       return {
@@ -88,9 +94,11 @@ export async function startGroupCall(
         rejoin: async () => void (await page.goto(roomUrl)),
       };
     };
-    // One after the other: each newcomer finds the others in the room.
+    // The browsers start side by side (most of the set-up time); then they join one after the other, so each newcomer
+    // finds the others in the room.
+    const prepared = await Promise.all(people.map(prepare));
     const members: Member[] = [];
-    for (const person of people) members.push(await join(person));
+    for (const person of prepared) members.push(await join(person));
     return {
       server,
       relay,
@@ -134,6 +142,38 @@ async function diagnosis(members: readonly Member[], relay: Relay): Promise<stri
     seen[m.name] = { page, worker };
   }
   const stats = relay.stats();
-  seen.relay = { keyframeRequests: stats.keyframeRequests, received: stats.received, forwarded: stats.forwarded };
+  // What each sender's last frames were sealed under, as the SFU saw them (§11.2: KID = tag << 16 | step << 8 | index).
+  const kids: Record<string, { audio: string[]; video: string[] }> = {};
+  for (const m of members) {
+    const copies = relay.copies(m.name);
+    kids[m.name] = {
+      audio: copies.audio.slice(-20).map((f) => describeKid(f, 1)).filter((k) => k !== 'handshake only').slice(-3),
+      video:
+        copies.videoCodec === 'video/vp8'
+          ? copies.video
+              .slice(-20)
+              .map((f) => describeKid(f, f.length > 0 && (f[0]! & 1) === 0 ? 10 : 3))
+              .filter((k) => k !== 'handshake only')
+              .slice(-3)
+          : [],
+    };
+  }
+  seen.relay = { keyframeRequests: stats.keyframeRequests, received: stats.received, forwarded: stats.forwarded, kids };
   return JSON.stringify(seen);
+}
+
+/** The SFrame KID of a media frame as the SFU saw it: tag/step/index for a group KID (§11.2), else what it is. */
+function describeKid(frame: Uint8Array, prefix: number): string {
+  let parsed;
+  try {
+    parsed = parseCallSealFrame(frame, prefix);
+  } catch {
+    return 'malformed';
+  }
+  if (parsed === null) return 'plain';
+  if (!parsed.hasMedia) return 'handshake only';
+  const header = readFastHeader(parsed.payload, 0, parsed.payload.length);
+  if (header === null) return 'no header';
+  const kid = header.kid;
+  return kid >= 0x1_0000 ? `${kid >>> 16}/${(kid >>> 8) & 0xff}/${kid & 0xff}` : `pair ${kid}`;
 }
