@@ -1,8 +1,10 @@
 /**
  * What a page without a call pays for CallSeal (issue 11, goal 6), part of `npm run bench`.
  *
- * Three headless Chromiums side by side: no extension, CallSeal installed (switch off, the default), CallSeal
- * switched on. The same small page (served on 127.0.0.1, `cache-control: no-store`, no call: text, a stylesheet and
+ * Four headless Chromiums side by side: no extension; `bare`, an extension of two empty document_start content
+ * scripts registered as CallSeal's are (one in the MAIN world, one isolated, every frame): what Chromium charges any
+ * extension that must run before the page, whatever its scripts do; CallSeal installed (switch off, the default);
+ * CallSeal switched on. The same small page (served on 127.0.0.1, `cache-control: no-store`, no call: text, a stylesheet and
  * two scripts) is loaded in each, interleaved load by load in a rotating order, `loads` times per browser. Per load:
  * - first script: ms from navigation start to the page's own first script (an inline script at the top of `<head>`),
  *   which runs after CallSeal's document_start content scripts — the hook's cost at page start lands here;
@@ -15,7 +17,8 @@
  * (dist/). Medians with min–max; each browser's load-by-load differences against the no-extension browser are what
  * count on a shared machine.
  */
-import { stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer';
 import { DIST_DIR, launchBrowser, type TestBrowser } from '../../e2e/support/browser';
@@ -31,8 +34,30 @@ export const PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 const STYLE = 'body { font: 16px sans-serif; max-width: 40em; margin: auto } p { line-height: 1.5 }';
 const APP = 'document.addEventListener("DOMContentLoaded", () => { document.title += " (ready)"; });';
 
-export type PageConfig = 'none' | 'off' | 'on';
-const CONFIGS: PageConfig[] = ['none', 'off', 'on'];
+export type PageConfig = 'none' | 'bare' | 'off' | 'on';
+const CONFIGS: PageConfig[] = ['none', 'bare', 'off', 'on'];
+
+/**
+ * An extension whose two content scripts do nothing, registered as CallSeal's are (manifest.config.ts): document_start,
+ * every frame, about:blank and opaque origins, one in the MAIN world and one isolated. Returns its directory.
+ */
+async function bareExtension(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'callseal-bare-extension-'));
+  const where = { matches: ['http://*/*', 'https://*/*'], run_at: 'document_start', all_frames: true, match_about_blank: true, match_origin_as_fallback: true };
+  const manifest = {
+    manifest_version: 3,
+    name: 'Two empty document_start content scripts',
+    version: '1.0',
+    content_scripts: [
+      { js: ['isolated.js'], ...where },
+      { js: ['main.js'], world: 'MAIN', ...where },
+    ],
+  };
+  await writeFile(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  await writeFile(join(dir, 'isolated.js'), 'void 0;\n');
+  await writeFile(join(dir, 'main.js'), 'void 0;\n');
+  return dir;
+}
 
 interface LoadTiming {
   /** From the new document's first moment (a DevTools script, which runs before any content script) to the first script. */
@@ -66,10 +91,11 @@ export async function measurePage(loads: number, chromium: string, log: (line: s
     '/app.js': { body: APP, type: 'text/javascript' },
   });
   const browsers = new Map<PageConfig, TestBrowser>();
+  const bare = await bareExtension();
   try {
     const pages = new Map<PageConfig, Page>();
     for (const config of CONFIGS) {
-      const browser = await launchBrowser({ withExtension: config !== 'none' });
+      const browser = await launchBrowser(config === 'bare' ? { extensionDir: bare } : { withExtension: config !== 'none' });
       browsers.set(config, browser);
       const page = await browser.newPage();
       // Runs when the document is made, before CallSeal's document_start content scripts (DevTools' scripts go first).
@@ -144,5 +170,6 @@ export async function measurePage(loads: number, chromium: string, log: (line: s
   } finally {
     for (const b of browsers.values()) await b.close().catch(() => undefined);
     await server.close();
+    await rm(bare, { recursive: true, force: true });
   }
 }
