@@ -95,8 +95,8 @@ export class PairTable {
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
   /** Signatures asked of the background and not answered yet. */
   private readonly signing = new Set<Promise<unknown>>();
-  /** Pids whose unconfirmed pair timed out, and when each was last heard (§6.5: a failed pair is tried again). */
-  private readonly failed = new Map<string, number>();
+  /** Pids whose unconfirmed pair timed out: when, and when each was last heard (§6.5: a failed pair is tried again). */
+  private readonly failed = new Map<string, { at: number; heardAt: number }>();
 
   constructor(
     /** The session's options: its clock, our signature (the background's answer, §6.1), and the key ring's retire. */
@@ -135,16 +135,21 @@ export class PairTable {
    * participant is noted as still in the call (§6.5).
    */
   refuseRetired(key: string, now: number): void {
-    if (this.failed.has(key)) this.failed.set(key, now);
+    const failed = this.failed.get(key);
+    if (failed !== undefined) failed.heardAt = now;
     this.hooks.reject('retired-pid');
   }
 
   /**
-   * §6.5: a participant whose pair with us timed out is still heard (within PRESENT_MS), and our pid (hex, `myKey`) is
-   * the lower of the two: this side should start a new session so that the two can pair again. The other side waits.
+   * §6.5: a participant whose pair with us timed out is still heard (within PRESENT_MS) under the same pid a full
+   * PENDING_PAIR_TIMEOUT_MS later — time enough for its own side of the pair to time out and, if it never confirmed a
+   * pair, to renew its pid — and our pid (hex, `myKey`) is the lower of the two: this side should start a new session
+   * so that the two can pair again. The other side waits.
    */
   retryDue(myKey: string, now: number): boolean {
-    for (const [key, heardAt] of this.failed) if (myKey < key && now - heardAt < PRESENT_MS) return true;
+    for (const [key, { at, heardAt }] of this.failed) {
+      if (myKey < key && now - heardAt < PRESENT_MS && heardAt - at >= PENDING_PAIR_TIMEOUT_MS) return true;
+    }
     return false;
   }
 
@@ -198,7 +203,7 @@ export class PairTable {
       if (entry.retireAt !== undefined && now >= entry.retireAt && stillTalking(entry)) {
         delete entry.retireAt; // superseded, yet heard since: another participant (§6.6), not a reload
       } else if (expired || (entry.retireAt !== undefined && now >= entry.retireAt)) {
-        if (expired) this.noteFailed(entry.key, entry.lastHeardAt ?? Number.NEGATIVE_INFINITY);
+        if (expired) this.noteFailed(entry.key, now);
         this.drop(entry);
         dropped = true;
       } else if (entry.signFailedAt !== undefined && !entry.signPending && now - entry.signFailedAt >= SIGN_RETRY_MS) {
@@ -279,9 +284,9 @@ export class PairTable {
     return [...this.signing];
   }
 
-  private noteFailed(key: string, heardAt: number): void {
+  private noteFailed(key: string, now: number): void {
     this.failed.delete(key);
-    this.failed.set(key, heardAt);
+    this.failed.set(key, { at: now, heardAt: Number.NEGATIVE_INFINITY });
     for (const oldest of this.failed.keys()) {
       if (this.failed.size <= RETIRED_PID_LIMIT) break;
       this.failed.delete(oldest);

@@ -104,24 +104,25 @@ describe('PairTable (§6.5)', () => {
     expect(t.pairs.tick(clock.now(), () => false)).toBe(false);
   });
 
-  it('a pair that timed out with someone still heard is due a retry on the side with the lower pid only (§6.5)', async () => {
+  it('a pair that timed out with someone still heard 20 s later is due a retry, on the lower pid only (§6.5)', async () => {
     const clock = new FakeClock();
     const t = await table(clock);
     const failed = (await t.add()) as Entry;
     const evicted = (await t.add()) as Entry;
-    failed.lastHeardAt = clock.now();
     t.pairs.drop(evicted); // retired, but not because it timed out
     clock.advance(PENDING_PAIR_TIMEOUT_MS);
     t.pairs.tick(clock.now(), () => false);
     expect(t.pairs.isRetired(failed.key)).toBe(true);
     const lower = '00'.repeat(8);
     const higher = 'ff'.repeat(8);
-    // Not heard since it timed out (its last packet was 20 s ago): nothing to retry.
-    expect(t.pairs.retryDue(lower, clock.now())).toBe(false);
-    // Heard again: refused as a retired pid, and due a retry — by the lower pid only.
+    // Heard right after: refused as a retired pid, but not due yet — the peer's own side may still time out and renew.
     t.pairs.refuseRetired(failed.key, clock.now());
     t.pairs.refuseRetired(evicted.key, clock.now());
     expect(t.log.rejected).toEqual(['retired-pid', 'retired-pid']);
+    expect(t.pairs.retryDue(lower, clock.now())).toBe(false);
+    // Still heard under that pid a full timeout later: due, on the lower pid only.
+    clock.advance(PENDING_PAIR_TIMEOUT_MS);
+    t.pairs.refuseRetired(failed.key, clock.now());
     expect(t.pairs.retryDue(lower, clock.now())).toBe(true);
     expect(t.pairs.retryDue(higher, clock.now())).toBe(false);
     // Once it is quiet for PRESENT_MS (3 s), it has left: nothing to retry.
@@ -129,6 +130,7 @@ describe('PairTable (§6.5)', () => {
     expect(t.pairs.retryDue(lower, clock.now())).toBe(false);
     // A fresh pid (a new session) forgets it.
     t.pairs.refuseRetired(failed.key, clock.now());
+    expect(t.pairs.retryDue(lower, clock.now())).toBe(true);
     t.pairs.clearRetired();
     expect(t.pairs.retryDue(lower, clock.now())).toBe(false);
   });
