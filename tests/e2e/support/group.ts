@@ -12,7 +12,7 @@ import { fakeCameras, type Rgb } from './fake-camera';
 import { startRelay, type Relay } from './relay';
 import { latestReport, watchReports } from './reports';
 import { waitFor } from './wait';
-import { parseCallSealFrame } from '../../../src/e2ee/frame-container';
+import { codecClearPrefixLength, parseCallSealFrame } from '../../../src/e2ee/frame-container';
 import { readFastHeader } from '../../../src/sframe';
 
 export interface Member {
@@ -147,19 +147,24 @@ async function diagnosis(members: readonly Member[], relay: Relay): Promise<stri
   for (const m of members) {
     const copies = relay.copies(m.name);
     kids[m.name] = {
-      audio: copies.audio.slice(-20).map((f) => describeKid(f, 1)).filter((k) => k !== 'handshake only').slice(-3),
-      video:
-        copies.videoCodec === 'video/vp8'
-          ? copies.video
-              .slice(-20)
-              .map((f) => describeKid(f, f.length > 0 && (f[0]! & 1) === 0 ? 10 : 3))
-              .filter((k) => k !== 'handshake only')
-              .slice(-3)
-          : [],
+      audio: lastKids(copies.audio, 'audio/opus'),
+      video: copies.videoCodec === 'video/vp8' ? lastKids(copies.video, 'video/vp8') : [],
     };
   }
   seen.relay = { keyframeRequests: stats.keyframeRequests, received: stats.received, forwarded: stats.forwarded, kids };
   return JSON.stringify(seen);
+}
+
+/**
+ * The KIDs of the last three media frames among the last 20 a sender sent (handshake-only frames left out), each read
+ * after its codec's clear prefix (§2; a VP8 key frame has its first byte's lowest bit clear, RFC 6386 §9.1).
+ */
+function lastKids(frames: readonly Uint8Array[], mimeType: string): string[] {
+  return frames
+    .slice(-20)
+    .map((f) => describeKid(f, codecClearPrefixLength(mimeType, f.length > 0 && (f[0]! & 1) === 0, f.length) ?? 0))
+    .filter((k) => k !== 'handshake only')
+    .slice(-3);
 }
 
 /** The SFrame KID of a media frame as the SFU saw it: tag/step/index for a group KID (§11.2), else what it is. */

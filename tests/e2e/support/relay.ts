@@ -136,7 +136,8 @@ export interface RelayStats {
   keyframeRequestsAt: Record<string, number[]>;
   /**
    * When the first packet of a VP8 key frame went out to each participant (Date.now(), after `network`: a key frame it
-   * dropped is not here), in order. The key-frame bit is in clear in CallSeal's frames too (VP8's payload header, protocol.md §2).
+   * dropped is not here), in order. The key-frame bit is in clear in CallSeal's frames too (VP8's payload header,
+   * protocol.md §2).
    */
   keyframesForwardedAt: Record<string, number[]>;
   /** `network`, per receiving participant and kind: frames dropped, and frames released out of order. */
@@ -579,13 +580,13 @@ export class Shaper {
 }
 
 /**
- * Whether a VP8 `packet` begins a key frame: the first packet of partition 0 whose payload header says key frame
- * (RFC 7741 §4.3, RFC 6386 §9.1).
+ * Whether a VP8 `packet` begins a key frame: the first packet of partition 0 (the one with the payload header) whose
+ * header says key frame (RFC 7741 §4.3, RFC 6386 §9.1).
  */
 function startsVp8Keyframe(packet: RtpPacket): boolean {
   if (packet.payload.length === 0) return false;
   const vp8 = Vp8RtpPayload.deSerialize(packet.payload);
-  return vp8.sBit === 1 && vp8.pid === 0 && vp8.payload.length > 0 && (vp8.payload[0]! & 0x01) === 0;
+  return vp8.payloadHeaderExist && vp8.isKeyframe;
 }
 
 /** AV1 as Chromium names it (werift only knows the old `video/AV1X`). */
