@@ -33,11 +33,14 @@ export type ReportVerdict =
 /**
  * True when `report` can stand on its own: the exact shape (message-checks.ts) and, in a state with a current pair, a
  * pair to show — an epoch of at least 1, a well-formed code and a 32-byte peer key — or, in a group call, the
- * participants (each checked by the shape). A group code comes only with the participants it is over (§11.7).
+ * participants (each checked by the shape). A group code comes only with the participants it is over (§11.7), and a
+ * count of participants without CallSeal only in an encrypted call (§11.9).
  */
 export function isPossibleReport(report: unknown): report is SessionReport {
   if (!isSessionReport(report)) return false;
   if (report.groupCode !== undefined && report.participants === undefined) return false;
+  // Participants without CallSeal are counted only in an encrypted call (§11.9).
+  if (report.withoutCallSeal !== undefined && report.state !== 'encrypted') return false;
   if (!hasPair(report.state)) return true;
   // A group call (protocol.md §11.9) shows its participants, each with its own pair's code and key.
   if (report.participants !== undefined) return report.epoch >= 1 && report.state === 'encrypted';

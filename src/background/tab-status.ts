@@ -99,6 +99,7 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
   };
   if (report.detail) status.detail = report.detail;
   if (report.detail === 'unsupported-codec' && report.codec) status.codec = report.codec;
+  if (report.withoutCallSeal !== undefined) status.withoutCallSeal = report.withoutCallSeal; // an encrypted call's (§11.9)
   if (report.detail && MEDIA_DROPPED_DETAILS.includes(report.detail) && report.media) status.media = report.media;
   if (entry.appTransform) status.appTransform = true;
   if (report.codecs && report.codecs.length > 0) status.codecs = [...report.codecs];
@@ -134,7 +135,9 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
     // Encryption lost, then back: compared again with every participant present since (§7.4).
     const lostAt = entry.lostAtSeq;
     const comparedSince = (key: string): boolean => (entry.participantsConfirmed?.get(key) ?? -1) >= (lostAt ?? 0);
-    if (warning?.code === 'encryption-lost' && status.participants.every((p) => comparedSince(p.peerIdentityPublicKey))) warning = undefined;
+    // (A participant needing an update has no "Codes match": there is no encryption with it to vouch for, §11.9.)
+    const comparable = status.participants.filter((p) => p.state !== 'needs-update');
+    if (warning?.code === 'encryption-lost' && comparable.every((p) => comparedSince(p.peerIdentityPublicKey))) warning = undefined;
     if (warning?.code === 'contact-key-changed') status.state = 'identity-changed';
     if (report.suite !== undefined) status.suite = report.suite;
     if (report.groupCode !== undefined) status.groupCode = report.groupCode; // a complete round of these people (§11.7)

@@ -54,7 +54,10 @@ export class SessionGroup {
   /** Sender keys (§11): made with the first pair that announced group support. */
   private mode: GroupMode | null = null;
   private startQueued = false;
-  /** In a group, a present confirmed participant does not speak group (§11.3): the group is not encrypted (§6.6). */
+  /**
+   * In a group, no present confirmed participant speaks group (§11.3): there is nobody to encrypt for, and the group
+   * takes §6.6's state. Those that do not speak group next to some that do are listed `needs-update` instead.
+   */
   private legacy = false;
   /** More than 8 people (§11.9): CallSeal stops encrypting, and says so. */
   private readonly sizeLimit = new GroupSizeLimit();
@@ -163,7 +166,7 @@ export class SessionGroup {
   /** A confirmed pair: if it speaks group (§11.3), its group keys; while group mode is on, a join (§11.5). */
   addPeer(entry: Entry, secrets: NonNullable<Pair['secrets']>): void {
     const host = this.host;
-    if (!entry.pair.speaksGroup(GROUP_PROTOCOL_VERSION)) return;
+    if (!speaksGroup(entry)) return;
     const hooks = {
       onEncoderKeyFrame: () => host.keyFrame('encoder'),
       onReceiverKeyFrame: () => host.keyFrame('receiver'),
@@ -188,18 +191,22 @@ export class SessionGroup {
     if (mode?.has(pid) === true) void this.host.enqueue(() => mode.removePeer(pid, this.host.now()));
   }
 
-  /** A group is detected (§6.6): encrypted with sender keys if every present participant speaks group (§11.3). */
+  /**
+   * A group is detected (§6.6): encrypted with sender keys among the present participants that speak group (§11.3),
+   * once each of them is in the group's keys.
+   */
   private enter(now: number): void {
     const host = this.host;
     const present = [...host.pairs.values()].filter((e) => e.promoted && isPresent(e, now));
-    const legacy = present.some((e) => !e.pair.speaksGroup(GROUP_PROTOCOL_VERSION));
+    const speakers = present.filter(speaksGroup);
+    const legacy = speakers.length === 0;
     const changed = !this.on || legacy !== this.legacy;
     this.on = true;
     this.legacy = legacy;
     const mode = this.mode;
-    if (!legacy && mode !== null && !mode.active && !this.startQueued && present.every((e) => mode.has(e.pair.peerPid))) {
+    if (!legacy && mode !== null && !mode.active && !this.startQueued && speakers.every((e) => mode.has(e.pair.peerPid))) {
       this.startQueued = true;
-      const pids = present.map((e) => e.pair.peerPid);
+      const pids = speakers.map((e) => e.pair.peerPid);
       void host.enqueue(async () => {
         await mode.start(pids, host.now());
         host.emit();
@@ -247,7 +254,8 @@ export class SessionGroup {
     }
     if (this.mode?.active === true) {
       // Group mode lasts until the call ends (§11.1): a group of two still rotates at a leave. Who is there now?
-      const legacy = confirmed.some((e) => isPresent(e, now) && !e.pair.speaksGroup(GROUP_PROTOCOL_VERSION));
+      const present = confirmed.filter((e) => isPresent(e, now));
+      const legacy = present.length > 0 && !present.some(speaksGroup);
       if (legacy !== this.legacy) {
         this.legacy = legacy;
         host.emit();
@@ -267,4 +275,9 @@ export class SessionGroup {
     }
     host.emit();
   }
+}
+
+/** The pair's both CONFIRMs announced group support (§11.3): its participant can join the group's keys. */
+function speaksGroup(entry: Entry): boolean {
+  return entry.pair.speaksGroup(GROUP_PROTOCOL_VERSION);
 }

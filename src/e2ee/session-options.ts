@@ -61,8 +61,11 @@ export interface SessionStatus {
 export interface GroupParticipantStatus {
   /** Its pid, in hex (it changes when the participant rejoins). */
   pid: string;
-  /** `encrypted`: keys both ways; `connecting`: the pair or a sender key is pending. */
-  state: 'encrypted' | 'connecting';
+  /**
+   * `encrypted`: keys both ways; `connecting`: the pair or a sender key is pending; `needs-update`: its CallSeal does
+   * not speak group (§11.3), so it holds no sender key and we none of its.
+   */
+  state: 'encrypted' | 'connecting' | 'needs-update';
   /** The pair's 20-digit code (§5.2). */
   securityCode: string;
   peerIdentityPublicKey: Uint8Array;

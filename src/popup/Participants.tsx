@@ -7,6 +7,8 @@ import { typedContactName } from './SecurityCode';
 interface Props {
   participants: readonly ParticipantStatus[];
   groupCode?: string | undefined;
+  /** How many participants without CallSeal send in clear (§11.9), listed after those with CallSeal. */
+  withoutCallSeal?: number | undefined;
   /** What "Codes match" sends for a participant; undefined when it is verified or the view lacks the call. */
   shownOf(p: ParticipantStatus): ShownParticipant | undefined;
   /** A "Codes match" was clicked and its view has not arrived yet. */
@@ -19,6 +21,7 @@ const STATE_WORDS = {
   connecting: 'participant_state_connecting',
   verified: 'participant_state_verified',
   'identity-changed': 'participant_state_identity_changed',
+  'needs-update': 'participant_state_needs_update',
 } as const satisfies Record<ParticipantStatus['state'], string>;
 
 /**
@@ -28,7 +31,7 @@ const STATE_WORDS = {
  * "Codes match" saves that person as a contact under the name typed next to it (§7.4). A name is the user's contact's,
  * or a claim the person's identity signed ("says they are …"), never shown as fact.
  */
-export function Participants({ participants, groupCode, shownOf, pending, onVerify }: Props) {
+export function Participants({ participants, groupCode, withoutCallSeal, shownOf, pending, onVerify }: Props) {
   const waitingFor = pendingNames(participants);
   return (
     <section class="participants" aria-labelledby="participants-heading" data-testid="participants">
@@ -60,13 +63,19 @@ export function Participants({ participants, groupCode, shownOf, pending, onVeri
                 <span data-testid="participant-state">{t(STATE_WORDS[p.state])}</span>
               </p>
               <p class="participant-directions">
-                {t(p.hearsYou ? 'participant_hears_you_yes' : 'participant_hears_you_no')};{' '}
-                {t(p.youHear ? 'participant_you_hear_yes' : 'participant_you_hear_no')}
+                {p.state === 'needs-update' ? (
+                  t('participant_needs_update_directions')
+                ) : (
+                  <>
+                    {t(p.hearsYou ? 'participant_hears_you_yes' : 'participant_hears_you_no')};{' '}
+                    {t(p.youHear ? 'participant_you_hear_yes' : 'participant_you_hear_no')}
+                  </>
+                )}
               </p>
               <p class="security-code participant-code" data-testid="participant-code">
                 {p.securityCode}
               </p>
-              {p.state !== 'verified' && (
+              {p.state !== 'verified' && p.state !== 'needs-update' && (
                 <form class="verify-form participant-verify" onSubmit={(event) => event.preventDefault()}>
                   <label class="field-label" for={`participant-contact-name-${index}`}>
                     {t('popup_contact_name')}
@@ -97,7 +106,44 @@ export function Participants({ participants, groupCode, shownOf, pending, onVeri
             </li>
           );
         })}
+        <WithoutCallSealRows count={withoutCallSeal ?? 0} />
       </ul>
     </section>
+  );
+}
+
+/**
+ * Participants without CallSeal in a call that is not a group of CallSeal members (a call of two, and someone else
+ * without CallSeal, §11.9): listed on their own, as in a group.
+ */
+export function WithoutCallSeal({ count }: { count: number }) {
+  return (
+    <section class="participants" aria-labelledby="participants-without-heading" data-testid="participants-without">
+      <h2 id="participants-without-heading">{t('participants_without_heading')}</h2>
+      <ul>
+        <WithoutCallSealRows count={count} />
+      </ul>
+    </section>
+  );
+}
+
+/**
+ * One row per participant without CallSeal (§11.9): they have no identity, code or name, only their streams, so they
+ * are numbered; nothing can be compared with them.
+ */
+function WithoutCallSealRows({ count }: { count: number }) {
+  return (
+    <>
+      {Array.from({ length: count }, (_, i) => (
+        <li key={`without-${i}`} data-testid="participant-without-callseal" data-state="not-encrypted">
+          <p class="participant-name">
+            {count === 1 ? t('participant_without_callseal_name') : t('participant_without_callseal_numbered', i + 1)}
+            {' — '}
+            <span data-testid="participant-state">{t('participant_state_not_encrypted')}</span>
+          </p>
+          <p class="participant-directions">{t('participant_without_callseal_directions')}</p>
+        </li>
+      ))}
+    </>
   );
 }

@@ -15,7 +15,7 @@ import { EncryptionSwitch } from './EncryptionSwitch';
 import { Header } from './Header';
 import { OwnName } from './OwnName';
 import { PolicyPanel } from './PolicyPanel';
-import { Participants } from './Participants';
+import { Participants, WithoutCallSeal } from './Participants';
 import { SecurityCode } from './SecurityCode';
 import { shownCallOf, shownParticipantOf } from './shown-call';
 
@@ -101,10 +101,14 @@ export function PopupScreen(props: PopupScreenProps) {
         <Participants
           participants={status.participants}
           groupCode={status.groupCode}
+          withoutCallSeal={status.withoutCallSeal}
           shownOf={(p) => shownParticipantOf(view.tabId, status, p)}
           pending={pending === 'verify'}
           onVerify={(shown, contactName) => props.onVerifyParticipant?.(shown, contactName)}
         />
+      )}
+      {(status.participants === undefined || status.participants.length === 0) && (status.withoutCallSeal ?? 0) > 0 && (
+        <WithoutCallSeal count={status.withoutCallSeal ?? 0} />
       )}
       {status.state !== 'off' && <CallDetails status={status} />}
       {view.enabled && (

@@ -216,15 +216,21 @@ export interface TabCallStatus {
    * people is complete; absent before (the popup says it is not ready).
    */
   groupCode?: string;
+  /**
+   * In an encrypted call: how many participants without CallSeal send media in clear (§11.9), counted from their
+   * streams (a lower bound). They cannot decrypt the call, and their media is not played.
+   */
+  withoutCallSeal?: number;
 }
 
 /** One other participant of a group call, as the popup shows it (§11.9). */
 export interface ParticipantStatus {
   /**
    * `verified`: encrypted, and its identity is one the user verified. `identity-changed`: it claims a contact's name
-   * with another identity key (protocol.md §11.9).
+   * with another identity key (protocol.md §11.9). `needs-update`: its CallSeal cannot encrypt group calls (§11.3): it
+   * can neither decrypt the call nor be decrypted.
    */
-  state: 'encrypted' | 'connecting' | 'verified' | 'identity-changed';
+  state: 'encrypted' | 'connecting' | 'verified' | 'identity-changed' | 'needs-update';
   securityCode: string;
   peerIdentityPublicKey: string;
   /** Its claimed display name (a claim), checked by the background. */

@@ -47,7 +47,7 @@ const MAX_REPORT_PARTICIPANTS = 7;
 function isReportParticipant(value: unknown): value is ReportParticipant {
   return (
     isRecord(value) &&
-    (value.state === 'encrypted' || value.state === 'connecting') &&
+    (value.state === 'encrypted' || value.state === 'connecting' || value.state === 'needs-update') &&
     isSecurityCode(value.securityCode) &&
     isIdentityKeyBase64(value.peerIdentityPublicKey) &&
     optional(value.peerName, isDisplayName) &&
@@ -139,8 +139,16 @@ export function isSessionReport(value: unknown): value is SessionReport {
     optional(value.codec, isCodecName) &&
     optional(value.media, isMediaKind) &&
     optional(value.participants, isParticipantList) &&
-    optional(value.groupCode, isSecurityCode)
+    optional(value.groupCode, isSecurityCode) &&
+    optional(value.withoutCallSeal, isWithoutCallSealCount)
   );
+}
+
+/** At most 32 participants without CallSeal are counted (§11.9). */
+const MAX_WITHOUT_CALLSEAL = 32;
+
+function isWithoutCallSealCount(value: unknown): value is number {
+  return isInt(value) && value >= 1 && value <= MAX_WITHOUT_CALLSEAL;
 }
 
 function isCodecList(value: unknown): value is MediaCodec[] {
@@ -173,6 +181,7 @@ export function copySessionReport(report: SessionReport): SessionReport {
   if (report.media !== undefined) copy.media = report.media;
   if (report.participants !== undefined) copy.participants = report.participants.map(copyParticipant);
   if (report.groupCode !== undefined) copy.groupCode = report.groupCode;
+  if (report.withoutCallSeal !== undefined) copy.withoutCallSeal = report.withoutCallSeal;
   return copy;
 }
 

@@ -59,12 +59,20 @@ export interface SessionReport {
    * participants and us is complete; absent while it is not.
    */
   groupCode?: string;
+  /**
+   * In an encrypted call: how many participants without CallSeal send media in clear now, counted from their streams
+   * (§11.9), 1 to 32; with the detail `participant-without-callseal`.
+   */
+  withoutCallSeal?: number;
 }
 
 /** One other participant of a group call, as the worker reports it (§11.9). */
 export interface ReportParticipant {
-  /** `encrypted`: keys both ways; `connecting`: its pair or a sender key is pending. */
-  state: 'encrypted' | 'connecting';
+  /**
+   * `encrypted`: keys both ways; `connecting`: its pair or a sender key is pending; `needs-update`: a 1:1-only
+   * CallSeal (§11.3), paired but not in the sender keys.
+   */
+  state: 'encrypted' | 'connecting' | 'needs-update';
   /** The pair's code, "ddddd ddddd ddddd ddddd". */
   securityCode: string;
   /** Base64 of its identity key (32 bytes raw). */

@@ -128,7 +128,8 @@ function contactLabel(name: string | undefined): string {
  * change says whose ("Bob's security code has changed"), a group call says it is one (its state is `unencrypted` or
  * `blocked`, protocol.md §6.6), and a call whose media is partly dropped (a codec CallSeal cannot encrypt, a sender
  * without a key) is never shown as plainly encrypted: the toolbar and the popup's headline say what is not sent,
- * with an amber badge (§6.3). The toolbar and the popup both use this.
+ * with an amber badge (§6.3); so is a group with someone in it who lacks CallSeal or whose CallSeal needs an update
+ * (§11.9). The toolbar and the popup both use this.
  */
 export function callWords(status: TabCallStatus): Readonly<StatusWords> {
   const words = { ...statusWords(status.state) };
@@ -144,8 +145,11 @@ export function callWords(status: TabCallStatus): Readonly<StatusWords> {
     words.title = t(status.state === 'blocked' ? 'state_group_too_large_blocked_title' : 'state_group_too_large_title');
     words.sentence = t(status.state === 'blocked' ? 'state_group_too_large_blocked_sentence' : 'state_group_too_large_sentence');
   }
+  const needsUpdate = status.participants?.some((p) => p.state === 'needs-update') === true;
   if (status.participants !== undefined && (status.state === 'encrypted' || status.state === 'verified')) {
-    words.sentence = t('state_group_encrypted_sentence', status.participants.length); // §11.9: everyone, both ways
+    // §11.9: every member, both ways (someone whose CallSeal needs an update is not one, below).
+    const members = status.participants.filter((p) => p.state !== 'needs-update').length;
+    words.sentence = t('state_group_encrypted_sentence', members);
   }
   if (status.state === 'verified' && status.contact?.name) {
     words.title = t('state_verified_named_title', status.contact.name);
@@ -169,6 +173,14 @@ export function callWords(status: TabCallStatus): Readonly<StatusWords> {
   if (status.detail === 'participant-without-callseal' && (status.state === 'encrypted' || status.state === 'verified')) {
     words.title = t('words_plain_participant_title', words.title);
     words.sentence = t('words_plain_participant_sentence', words.sentence);
+    words.badge = '!';
+    words.badgeColor = AMBER;
+    if (words.tone === 'good') words.tone = 'pending';
+  }
+  if (needsUpdate && (status.state === 'encrypted' || status.state === 'verified')) {
+    // A 1:1-only CallSeal in the group (§11.3, §11.9): it cannot decrypt the call, and the call is not all green.
+    words.title = t('words_update_participant_title', words.title);
+    words.sentence = t('words_update_participant_sentence', words.sentence);
     words.badge = '!';
     words.badgeColor = AMBER;
     if (words.tone === 'good') words.tone = 'pending';

@@ -26,8 +26,12 @@ import { codecName, isVideo, mediaCodecOf, type EncodedFrame } from './frames';
 
 /** The peer's media only in clear for this long, in an encrypted call: the user is told (§6.3). */
 const PEER_SILENCE_MS = 2000;
-/** Plain peer frames in a row, in an encrypted call whose media decrypts, that make a participant without CallSeal. */
-const PLAIN_PARTICIPANT_FRAMES = 50;
+/** Plain frames in a row on one stream, in an encrypted call, that make it a plain stream (§11.9). */
+const PLAIN_STREAM_FRAMES = 50;
+/** A stream unheard this long is forgotten; at most this many are kept; at most this many people are counted (§11.9). */
+const STREAM_FORGET_MS = 10_000;
+const MAX_STREAMS = 64;
+const MAX_COUNTED = 32;
 /** An unsupported codec, or media not sent, is named while its frames were dropped this recently. */
 const UNSUPPORTED_RECENT_MS = 2000;
 /** The call's details name the codecs seen this recently; each stream kind is sampled at most this often. */
@@ -43,6 +47,17 @@ interface ReportedSession {
   status(): SessionStatus | undefined;
 }
 
+/** A synchronization source that sent frames that are not CallSeal's, or carried a CallSeal packet (§11.9). */
+interface Stream {
+  video: boolean;
+  /** Plain frames since its last gap of PEER_SILENCE_MS. */
+  run: number;
+  lastPlainAt: number;
+  lastSeenAt: number;
+  /** A frame of it carried a CallSeal packet: a CallSeal peer sending in clear (a probe, §6.4), not someone without. */
+  callSeal: boolean;
+}
+
 export class CallReporter {
   private reportSession = randomSessionId();
   /** The highest epoch reported in `reportSession`: every report carries at least it (§7.4, epochs never go back). */
@@ -54,8 +69,8 @@ export class CallReporter {
   private lastActivityAt = Number.NEGATIVE_INFINITY;
   private inCall = false;
   private lastPlainAt = Number.NEGATIVE_INFINITY;
-  /** Plain peer frames since the last gap of PEER_SILENCE_MS (a participant without CallSeal sends all along). */
-  private plainRun = 0;
+  /** The streams that sent plain frames or carried a CallSeal packet, by synchronization source (§11.9). */
+  private readonly streams = new Map<number, Stream>();
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
   private unsupported: { codec: CodecName; media: MediaKind; at: number } | null = null;
   /** A local track's media frame that could not be encrypted, in an encrypted call (§6.3): it is not sent. */
@@ -136,11 +151,64 @@ export class CallReporter {
     drops[reason] = (drops[reason] ?? 0) + 1;
   }
 
-  /** A peer frame that is not CallSeal's arrived (§6.4); `unmarked`: without CallSeal's trailer or media marker. */
-  notePlainReceived(now: number, unmarked = true): void {
-    if (now - this.lastPlainAt >= PEER_SILENCE_MS) this.plainRun = 0;
-    if (unmarked) this.plainRun++;
+  /**
+   * A peer frame that is not CallSeal's arrived (§6.4); `unmarked`: without CallSeal's trailer or media marker, so
+   * counted on its stream (§11.9).
+   */
+  notePlainReceived(frame: EncodedFrame, now: number, unmarked = true): void {
     this.lastPlainAt = now;
+    if (!unmarked) return;
+    const stream = this.streamOf(frame, now);
+    if (stream === null) return;
+    if (now - stream.lastPlainAt >= PEER_SILENCE_MS) stream.run = 0;
+    stream.run++;
+    stream.lastPlainAt = now;
+  }
+
+  /** A frame that carried a CallSeal packet: its stream is a CallSeal peer's, whatever else it sends (§11.9). */
+  noteCallSealSource(frame: EncodedFrame): void {
+    const stream = this.streamOf(frame, this.lastActivityAt);
+    if (stream !== null) stream.callSeal = true;
+  }
+
+  /**
+   * The frame's stream, by synchronization source; null when MAX_STREAMS others were heard within STREAM_FORGET_MS
+   * (those kept are the first heard: a flood of new sources cannot push the others out).
+   */
+  private streamOf(frame: EncodedFrame, now: number): Stream | null {
+    const ssrc = (frame.getMetadata() as { synchronizationSource?: unknown }).synchronizationSource;
+    const key = typeof ssrc === 'number' ? ssrc : -1;
+    let stream = this.streams.get(key);
+    if (stream === undefined) {
+      if (this.streams.size >= MAX_STREAMS) this.forgetStreams(now);
+      if (this.streams.size >= MAX_STREAMS) return null;
+      stream = { video: isVideo(frame), run: 0, lastPlainAt: Number.NEGATIVE_INFINITY, lastSeenAt: now, callSeal: false };
+      this.streams.set(key, stream);
+    }
+    stream.lastSeenAt = now;
+    return stream;
+  }
+
+  private forgetStreams(now: number): void {
+    for (const [key, stream] of this.streams) if (now - stream.lastSeenAt >= STREAM_FORGET_MS) this.streams.delete(key);
+  }
+
+  /**
+   * How many participants without CallSeal send now (§11.9): the larger of the plain audio streams and the plain video
+   * streams less those of CallSeal peers sending in clear (one video each, at most). A lower bound.
+   */
+  private withoutCallSeal(now: number): number {
+    let audio = 0;
+    let video = 0;
+    let callSealInClear = 0;
+    this.forgetStreams(now);
+    for (const stream of this.streams.values()) {
+      if (stream.run < PLAIN_STREAM_FRAMES || now - stream.lastPlainAt >= PEER_SILENCE_MS) continue;
+      if (stream.callSeal) callSealInClear += stream.video ? 0 : 1;
+      else if (stream.video) video++;
+      else audio++;
+    }
+    return Math.min(MAX_COUNTED, Math.max(audio, video - callSealInClear));
   }
 
   /** A frame of a codec CallSeal cannot encrypt: named in the report while such frames keep coming. */
@@ -228,8 +296,10 @@ export class CallReporter {
       report.detail = 'media-not-sent';
       report.media = this.notSent.media;
     } else if (peerStopped) report.detail = 'peer-stopped-encrypting';
-    else if (state === 'encrypted' && this.plainRun >= PLAIN_PARTICIPANT_FRAMES && now - this.lastPlainAt < PEER_SILENCE_MS) {
-      // Media decrypts, and someone's arrives in clear all along: a participant without CallSeal (§11.3, §11.9).
+    const withoutCallSeal = state === 'encrypted' ? this.withoutCallSeal(now) : 0;
+    if (withoutCallSeal > 0) report.withoutCallSeal = withoutCallSeal;
+    if (report.detail === undefined && withoutCallSeal > 0) {
+      // Media decrypts, and someone's arrives in clear all along: participants without CallSeal (§11.3, §11.9).
       report.detail = 'participant-without-callseal';
     }
     return report;

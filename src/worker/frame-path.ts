@@ -122,7 +122,7 @@ export class FramePath {
     if (prefixLength === null) return this.unsupportedCodec(frame);
     const parsed = parseCallSealFrame(data, prefixLength); // malformed: throws, the worker counts it dropped
     if (parsed === null) return withPacket ? this.drop('malformed') : this.plainIncoming(session, frame, now);
-    if (withPacket) session.noteCallSealFrame();
+    if (withPacket) this.noteCallSealFrame(session, frame);
     if (parsed.handshake !== undefined) await session.receivePacket(parsed.handshake);
     this.keyFrames.flush();
     if (!parsed.hasMedia) return null; // handshake-only: never to the decoder
@@ -211,7 +211,7 @@ export class FramePath {
     }
     if (layout === null) return this.unsupportedCodec(frame);
     const { parsed } = layout;
-    if (withPacket) session.noteCallSealFrame();
+    if (withPacket) this.noteCallSealFrame(session, frame);
     if (parsed.handshake !== undefined) await session.receivePacket(parsed.handshake);
     this.keyFrames.flush();
     if (!parsed.hasMedia) return null; // handshake-only: never to the decoder
@@ -239,9 +239,15 @@ export class FramePath {
   private plainIncoming(session: CallSession, frame: EncodedFrame, now: number, undecrypted?: unknown): EncodedFrame | null {
     const marked = undecrypted !== undefined;
     session.notePlainFrame();
-    this.reporter.notePlainReceived(now, !marked);
+    this.reporter.notePlainReceived(frame, now, !marked);
     if (session.sendMode() === 'plain') return this.passPlain(frame);
     return this.drop(marked ? dropReasonOf(undecrypted) : 'plain-refused');
+  }
+
+  /** A frame that carried a CallSeal packet: for the session (§6.4) and for the stream it came on (§11.9). */
+  private noteCallSealFrame(session: CallSession, frame: EncodedFrame): void {
+    session.noteCallSealFrame();
+    this.reporter.noteCallSealSource(frame);
   }
 
   private passPlain(frame: EncodedFrame): EncodedFrame {

@@ -230,6 +230,16 @@ ROWS = [
  ("detail_participant_without_callseal", "Someone in this call does not have CallSeal: their audio and video arrive unencrypted, and they cannot decrypt yours. CallSeal does not play their media.", "Jemand in diesem Anruf hat kein CallSeal: Seine Audio- und Videodaten kommen unverschlüsselt an, und er kann Ihre nicht entschlüsseln. CallSeal spielt seine Medien nicht ab.", {}),
  ("words_plain_participant_title", "$TITLE$ — but someone in the call has no CallSeal", "$TITLE$ — aber jemand im Anruf hat kein CallSeal", {"title": "$1"}),
  ("words_plain_participant_sentence", "$SENTENCE$, but someone in the call has no CallSeal", "$SENTENCE$, aber jemand im Anruf hat kein CallSeal", {"sentence": "$1"}),
+ # --- a group with someone who cannot join its encryption (protocol.md §11.3, §11.9)
+ ("participant_state_needs_update", "Needs a CallSeal update", "Braucht ein CallSeal-Update", {}),
+ ("participant_state_not_encrypted", "Not encrypted", "Nicht verschlüsselt", {}),
+ ("participant_needs_update_directions", "cannot decrypt what you send, and you do not receive their media: their CallSeal needs an update to encrypt group calls", "kann nicht entschlüsseln, was Sie senden, und Sie empfangen keine Medien von dieser Person: ihr CallSeal braucht ein Update, um Gruppenanrufe zu verschlüsseln", {}),
+ ("participant_without_callseal_name", "Someone without CallSeal", "Jemand ohne CallSeal", {}),
+ ("participant_without_callseal_numbered", "Someone without CallSeal ($NUMBER$)", "Jemand ohne CallSeal ($NUMBER$)", {"number": "$1"}),
+ ("participant_without_callseal_directions", "cannot decrypt what you send; their audio and video arrive unencrypted, and CallSeal does not play them", "kann nicht entschlüsseln, was Sie senden; Ton und Bild dieser Person kommen unverschlüsselt an, und CallSeal spielt sie nicht ab", {}),
+ ("participants_without_heading", "Others in this call", "Weitere Personen in diesem Anruf", {}),
+ ("words_update_participant_title", "$TITLE$ — but someone's CallSeal needs an update", "$TITLE$ — aber jemandes CallSeal braucht ein Update", {"title": "$1"}),
+ ("words_update_participant_sentence", "$SENTENCE$, but someone's CallSeal needs an update to join the encryption", "$SENTENCE$, aber jemandes CallSeal braucht ein Update, um an der Verschlüsselung teilzunehmen", {"sentence": "$1"}),
 ]
 
 def entry(msg, ph):

@@ -6,9 +6,9 @@
  *   and the same group code (§11.7), a new one after a leave and after the rejoin; everyone sees everyone; what the
  *   relay copied from each sender is CallSeal frames only and does not decode to its colour; one leaves and comes
  *   back (a new worker session) and video keeps going, encrypted, for all three.
- * - One of three without CallSeal: the two with CallSeal are encrypted between themselves, see each other, and say
- *   that someone in the call has no CallSeal; the third sees neither of them (it cannot decrypt), and nothing they
- *   send is in clear.
+ * - One of three without CallSeal: the two with CallSeal are encrypted between themselves, see each other, say
+ *   that someone in the call has no CallSeal and list that one person; the third sees neither of them (it cannot
+ *   decrypt), and nothing they send is in clear.
  */
 import type { Page } from 'puppeteer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -193,6 +193,12 @@ describe('group calls through an SFU', () => {
         timeout: 30_000,
         interval: 250,
         message: 'the popup to say someone has no CallSeal',
+      });
+      // And lists her, one person, counted from her streams (§11.9): she has no name, code or identity to show.
+      await waitFor(async () => (await popup.page.$$('[data-testid="participant-without-callseal"]')).length === 1, {
+        timeout: 10_000,
+        interval: 250,
+        message: 'the popup to list one participant without CallSeal',
       });
     }
     // Carol, without CallSeal, receives only ciphertext from them: never their colours.

@@ -81,6 +81,27 @@ describe('a group call', () => {
   });
 });
 
+describe('a group call with someone who cannot join its encryption (protocol.md §11.3, §11.9)', () => {
+  it('lists a 1:1-only CallSeal as needing an update: never verified, and the call not verified either', () => {
+    calls.report(TAB, 0, group([participant(KEY_1, CODE_1), participant(KEY_2, CODE_2, { state: 'needs-update', hearsYou: false, youHear: false })]));
+    const shown = calls.status(TAB, ctx);
+    // Carol is a verified contact, but her CallSeal cannot decrypt the group: she stays `needs-update`.
+    expect(shown.participants?.map((p) => [p.state, p.contact?.name])).toEqual([
+      ['verified', 'Bob'],
+      ['needs-update', 'Carol'],
+    ]);
+    expect(shown.state).toBe('encrypted');
+  });
+
+  it('passes on how many participants without CallSeal there are, only in an encrypted call', () => {
+    calls.report(TAB, 0, { ...group([participant(KEY_3, CODE_1)]), withoutCallSeal: 2, detail: 'participant-without-callseal' });
+    expect(calls.status(TAB, ctx)).toMatchObject({ state: 'encrypted', withoutCallSeal: 2, detail: 'participant-without-callseal' });
+    // A count with a call that is not encrypted is impossible: the frame's session goes to an internal error.
+    calls.report(TAB, 0, { ...encrypted(), state: 'unencrypted', seq: 2, withoutCallSeal: 1 });
+    expect(calls.status(TAB, ctx).withoutCallSeal).toBeUndefined();
+  });
+});
+
 describe('a group call that lost its encryption (protocol.md §7.4, §11.9)', () => {
   const shown = (key: string, code: string) => ({ tabId: TAB, frameId: 0, session: encrypted().session, securityCode: code, peerIdentityPublicKey: key });
   const strangers: StatusContext = { enabled: true, failClosed: false, isVerifiedPeer: () => false };
@@ -95,6 +116,16 @@ describe('a group call that lost its encryption (protocol.md §7.4, §11.9)', ()
     expect(calls.confirmParticipant(shown(KEY_3, CODE_1))).toBeDefined();
     expect(calls.status(TAB, strangers).warning).toBe('encryption-lost'); // one of two compared
     expect(calls.confirmParticipant(shown(keyOf(4), CODE_2))).toBeDefined();
+    expect(calls.status(TAB, strangers).warning).toBeUndefined();
+  });
+
+  it('does not wait for a participant who needs an update: there is no code to compare with it', () => {
+    const people = [participant(KEY_3, CODE_1), participant(keyOf(4), CODE_2, { state: 'needs-update', hearsYou: false, youHear: false })];
+    calls.report(TAB, 0, { ...group(people), seq: 1 });
+    calls.report(TAB, 0, { ...encrypted(), state: 'unencrypted', seq: 2, epoch: 1 });
+    calls.report(TAB, 0, { ...group(people), seq: 3, epoch: 2 });
+    expect(calls.status(TAB, strangers).warning).toBe('encryption-lost');
+    expect(calls.confirmParticipant(shown(KEY_3, CODE_1))).toBeDefined();
     expect(calls.status(TAB, strangers).warning).toBeUndefined();
   });
 

@@ -50,6 +50,21 @@ const groupCall = (): Partial<TabCallStatus> => {
   return status;
 };
 
+/** A group call with a member, someone whose CallSeal needs an update, and two people without CallSeal (§11.9). */
+const mixedGroup = (): Partial<TabCallStatus> => {
+  const status = call({
+    participants: [
+      people[1]!,
+      { state: 'needs-update', securityCode: '44444 55555 66666 77777', peerIdentityPublicKey: Buffer.alloc(32, 4).toString('base64'), peerName: 'Dan', hearsYou: false, youHear: false },
+    ],
+    withoutCallSeal: 2,
+    detail: 'participant-without-callseal',
+  });
+  delete status.securityCode;
+  delete status.peerIdentityPublicKey;
+  return status;
+};
+
 /** Every state the popup can show, as the background would send it. */
 const STATES: Array<[string, PopupView]> = [
   ['off, switch off', fakeView(1, {}, { enabled: false })],
@@ -71,6 +86,8 @@ const STATES: Array<[string, PopupView]> = [
     })],
   ['error', fakeView(1, { state: 'error', detail: 'worker-blocked' }, { enabled: true })],
   ['a group call, one verified, the group code waiting', fakeView(1, groupCall(), { enabled: true })],
+  ['a group call with someone needing an update and two without CallSeal', fakeView(1, mixedGroup(), { enabled: true })],
+  ['a call of two, and someone without CallSeal', fakeView(1, call({ withoutCallSeal: 1, detail: 'participant-without-callseal' }), { enabled: true })],
 ];
 
 let root: HTMLElement;
@@ -202,7 +219,7 @@ describe('the popup in a DOM', () => {
 });
 
 describe('a group call in a DOM (protocol.md §7.4, §11.7, §11.9)', () => {
-  const group = () => STATES.at(-1)![1];
+  const group = () => fakeView(1, groupCall(), { enabled: true });
   const items = () => [...root.querySelectorAll<HTMLElement>('[data-testid="participant"]')];
   const inItem = (item: HTMLElement, id: string) => item.querySelector<HTMLElement>(`[data-testid="${id}"]`);
 
@@ -249,6 +266,35 @@ describe('a group call in a DOM (protocol.md §7.4, §11.7, §11.9)', () => {
     await act(async () => actions.markParticipantVerified(shown));
     expect(byTestId('failure')?.dataset.code).toBe('participant-changed');
     expect(byTestId('failure')?.getAttribute('role')).toBe('alert');
+  });
+
+  it('lists someone whose CallSeal needs an update without "Codes match", and each person without CallSeal', async () => {
+    await mount(fakeView(1, mixedGroup(), { enabled: true }));
+    const [carol, dan] = items() as [HTMLElement, HTMLElement];
+    expect(inItem(carol, 'participant-mark-verified')).not.toBeNull();
+    expect(dan.dataset.state).toBe('needs-update');
+    expect(dan.querySelector('.participant-name')?.textContent).toBe('says they are Dan — Needs a CallSeal update');
+    expect(dan.querySelector('.participant-directions')?.textContent).toMatch(/cannot decrypt what you send.*needs an update/);
+    expect(inItem(dan, 'participant-code')?.textContent).toBe('44444 55555 66666 77777');
+    expect(inItem(dan, 'participant-mark-verified')).toBeNull();
+    const without = [...root.querySelectorAll<HTMLElement>('[data-testid="participant-without-callseal"]')];
+    expect(without.map((li) => [li.dataset.state, li.querySelector('.participant-name')?.textContent])).toEqual([
+      ['not-encrypted', 'Someone without CallSeal (1) — Not encrypted'],
+      ['not-encrypted', 'Someone without CallSeal (2) — Not encrypted'],
+    ]);
+    // Inside the group's list, not a list of its own; and the headline is amber, not green.
+    expect(byTestId('participants-without')).toBeNull();
+    expect(byTestId('call-state')?.textContent).toMatch(/someone's CallSeal needs an update/);
+  });
+
+  it('in a call of two, lists the person without CallSeal on its own', async () => {
+    await mount(fakeView(1, call({ withoutCallSeal: 1, detail: 'participant-without-callseal' }), { enabled: true }));
+    expect(byTestId('participants')).toBeNull();
+    const section = byTestId('participants-without');
+    expect(section?.querySelector('h2')?.textContent).toBe('Others in this call');
+    expect([...(section?.querySelectorAll('li') ?? [])].map((li) => li.querySelector('.participant-name')?.textContent)).toEqual([
+      'Someone without CallSeal — Not encrypted',
+    ]);
   });
 
   it('while the group code is not ready, names whose part it waits for as the list names them', async () => {

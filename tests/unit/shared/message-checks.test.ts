@@ -140,4 +140,20 @@ describe('session reports of a group call (protocol.md §11.7, §11.9)', () => {
       expect(isPossibleReport({ ...waiting, participants: [{ ...participant, codePending }] }), String(codePending)).toBe(false);
     }
   });
+
+  it('list a participant whose CallSeal needs an update, and count those without CallSeal (1 to 32) in an encrypted call', () => {
+    const updating = { ...participant, state: 'needs-update', hearsYou: false, youHear: false };
+    const mixed = { ...groupReport, participants: [participant, updating], withoutCallSeal: 2 };
+    expect(isPossibleReport(mixed)).toBe(true);
+    const copy = copySessionReport(mixed as SessionReport);
+    expect([copy.participants?.[1]?.state, copy.withoutCallSeal]).toEqual(['needs-update', 2]);
+    for (const state of ['not-encrypted', 'verified', 'blocked']) {
+      expect(isPossibleReport({ ...groupReport, participants: [{ ...participant, state }] }), state).toBe(false);
+    }
+    for (const withoutCallSeal of [0, 33, 1.5, -1, '2', null]) {
+      expect(isPossibleReport({ ...groupReport, withoutCallSeal }), String(withoutCallSeal)).toBe(false);
+    }
+    const { participants: _, groupCode: __, ...callOfTwo } = groupReport;
+    expect(isPossibleReport({ ...callOfTwo, state: 'negotiating', withoutCallSeal: 1 })).toBe(false);
+  });
 });

@@ -167,6 +167,13 @@ describe('status words', () => {
     const plain = statusWordsFor({ state: 'encrypted', detail: 'participant-without-callseal' });
     expect(plain).toMatchObject({ badge: '!', tone: 'pending', sentence: 'Encrypted end to end, but someone in the call has no CallSeal' });
     expect(detailSentence('participant-without-callseal')).toMatch(/^Someone in this call does not have CallSeal/);
+    // Someone whose CallSeal cannot do groups (§11.3): not counted among those it is encrypted with, and amber.
+    const updating = statusWordsFor({ state: 'encrypted', participants: [participant, { ...participant, state: 'needs-update', hearsYou: false, youHear: false }] });
+    expect(updating).toMatchObject({
+      badge: '!',
+      tone: 'pending',
+      sentence: "Encrypted end to end: everyone in this group call (1 others), but someone's CallSeal needs an update to join the encryption",
+    });
   });
 
   it('says plainly when the page runs its own transforms (issue 8 item 6)', () => {

@@ -109,7 +109,7 @@ describe('CallReporter', () => {
     expect(reports.at(-1)).toMatchObject({ detail: 'media-not-sent', media: 'audio' });
     clock.advance(2000);
     reporter.touch();
-    reporter.notePlainReceived(clock.now());
+    reporter.notePlainReceived(encodedFrame(new Uint8Array(4), 'audio', 1), clock.now());
     reporter.report();
     expect(reports.at(-1)?.detail).toBe('peer-stopped-encrypting');
     reporter.countDecrypted(clock.now()); // the peer's media decrypts again: the warning goes
@@ -159,5 +159,75 @@ describe('CallReporter', () => {
     reporter.touch();
     reporter.report();
     expect(reports.at(-1)?.codecs).toBeUndefined();
+  });
+
+  it('counts participants without CallSeal from their plain streams (§11.9): a lower bound, never a CallSeal peer', () => {
+    const { clock, reporter, reports, view } = fixture();
+    view.settings = 'on';
+    view.status = encrypted(1);
+    reporter.noteTransform();
+    const last = (): SessionReport | undefined => reports.at(-1);
+    /** `n` frames 20 ms apart, in clear on each of `sources`, while the members' media keeps decrypting. */
+    const plain = (sources: readonly [number, 'audio' | 'video'][], n: number, unmarked = true): void => {
+      for (let i = 0; i < n; i++) {
+        clock.advance(20);
+        const now = reporter.touch();
+        reporter.countDecrypted(now);
+        for (const [ssrc, kind] of sources) reporter.notePlainReceived(encodedFrame(new Uint8Array(4), kind, ssrc), now, unmarked);
+      }
+      reporter.report();
+    };
+    plain([[1, 'audio']], 49);
+    expect(last()?.withoutCallSeal).toBeUndefined(); // not yet sustained
+    expect(last()?.detail).toBeUndefined();
+    plain([[1, 'audio']], 1);
+    expect(last()).toMatchObject({ withoutCallSeal: 1, detail: 'participant-without-callseal' });
+    // Its video is the same person: a count per kind, the larger one.
+    plain([[1, 'audio'], [2, 'video']], 50);
+    expect(last()?.withoutCallSeal).toBe(1);
+    plain([[1, 'audio'], [2, 'video'], [3, 'audio'], [4, 'video'], [5, 'video']], 50);
+    expect(last()?.withoutCallSeal).toBe(3);
+    // A stream that carried a CallSeal packet is a CallSeal peer sending in clear (a 1:1-only one in a group, §11.3):
+    // neither its audio nor one video stream counts as someone without CallSeal.
+    reporter.noteCallSealSource(encodedFrame(new Uint8Array(4), 'audio', 6));
+    plain([[1, 'audio'], [2, 'video'], [3, 'audio'], [4, 'video'], [5, 'video'], [6, 'audio'], [7, 'video']], 50);
+    expect(last()?.withoutCallSeal).toBe(3);
+    // Two seconds without their frames: nobody is counted, and the detail goes.
+    plain([], 100);
+    expect(last()?.withoutCallSeal).toBeUndefined();
+    expect(last()?.detail).toBeUndefined();
+    // Frames that end in CallSeal's media marker but did not decrypt are not plain media (§11.5's early frames).
+    plain([[8, 'audio']], 60, false);
+    expect(last()?.withoutCallSeal).toBeUndefined();
+    // Not while the call is not encrypted: then the fallback's own words say it (§6.4).
+    view.status = { state: 'negotiating', epoch: 1 } as SessionStatus;
+    plain([[9, 'audio']], 60);
+    expect(last()?.withoutCallSeal).toBeUndefined();
+    for (const report of reports) if (report.withoutCallSeal !== undefined) expect(report.withoutCallSeal).toBeLessThanOrEqual(32);
+  });
+
+  it('keeps at most 64 streams, the first heard, and forgets those unheard for 10 s', () => {
+    const { clock, reporter, reports, view } = fixture();
+    view.settings = 'on';
+    view.status = encrypted(1);
+    reporter.noteTransform();
+    const plain = (from: number, to: number, n = 60): void => {
+      for (let i = 0; i < n; i++) {
+        clock.advance(20);
+        const now = reporter.touch();
+        reporter.countDecrypted(now);
+        for (let ssrc = from; ssrc < to; ssrc++) reporter.notePlainReceived(encodedFrame(new Uint8Array(4), 'audio', ssrc), now);
+      }
+      reporter.report();
+    };
+    // 200 streams in clear at once: the first 64 are kept (a flood of new ones does not push them out), 32 are said.
+    plain(100, 300);
+    expect(reports.at(-1)?.withoutCallSeal).toBe(32);
+    plain(300, 400, 120);
+    expect(reports.at(-1)?.withoutCallSeal).toBeUndefined(); // the kept ones went quiet; the new ones were not kept
+    // Ten seconds after the first ones were last heard, they are forgotten and new streams are counted again.
+    plain(0, 0, 500);
+    plain(500, 503);
+    expect(reports.at(-1)?.withoutCallSeal).toBe(3);
   });
 });

@@ -3,8 +3,8 @@
  * frames the test fans out as an SFU does, with real WebCrypto and real signatures (the group capability signed as
  * the background signs it). Everyone reaches `encrypted` with every other participant listed, media under sender
  * keys decrypts for everyone present, a leave rotates the keys so that the leaver cannot decrypt what follows
- * (checked on frames captured from the wire), a newcomer cannot decrypt what came before it, and a participant whose
- * CallSeal does not speak group keeps the whole group in the §6.6 state. The group code (§11.7): four people show one
+ * (checked on frames captured from the wire), and a newcomer cannot decrypt what came before it (a participant whose
+ * CallSeal does not speak group: group-mixed.test.ts). The group code (§11.7): four people show one
  * code, a leave and a join each give a new one, and no code is ever shown for another membership than the one it was
  * made over — nor anywhere once two members are cut off from each other (their commitments name other rosters).
  * While no code is shown, the report marks the participants whose part is missing (`codePending`), and none once it is.
@@ -222,34 +222,6 @@ describe('group mode (sender keys, §11)', () => {
       for (const to of people) if (to !== from) expect(await plays(wire, to)).toBe(true);
     }
   }, SLOW * 2);
-
-  it('a participant whose CallSeal does not speak group keeps the group unencrypted (allowed) and says so', async () => {
-    const people = await Promise.all([party(), party(), party({ group: false })]);
-    await until(() => people.every((p) => p.state() === 'unencrypted' && p.detail() === 'group-call'), () => fanout(people), 800).catch(
-      (e: unknown) => {
-        throw new Error(`${String(e)}: ${people.map((p) => `${p.state()}/${p.detail()}`).join(', ')}`);
-      },
-    );
-    for (let i = 0; i < 100; i++) await fanout(people);
-    for (const p of people) expect(p.detail()).toBe('group-call');
-    expect(people.some((p) => p.reports.some((r) => r.state === 'encrypted' && r.participants !== undefined))).toBe(false);
-  }, SLOW);
-
-  it('under required, such a group is blocked and nothing goes out in clear', async () => {
-    const people = await Promise.all([
-      party({ allowPlaintextFallback: false }),
-      party({ allowPlaintextFallback: false }),
-      party({ allowPlaintextFallback: false, group: false }),
-    ]);
-    const wires: Uint8Array[] = [];
-    await until(
-      () => people.every((p) => p.state() === 'blocked' && p.detail() === 'group-call'),
-      async () => wires.push(...(await fanout(people)).values()),
-      800,
-    );
-    for (let i = 0; i < 60; i++) wires.push(...(await fanout(people)).values());
-    expect(wires.filter((w) => contains(w, SECRET))).toHaveLength(0);
-  }, SLOW);
 });
 
 /** The group code a party shows now (§11.7), if any. */

@@ -25,6 +25,7 @@ export { makeIdentity, type TestIdentity };
 export let clock = new FakeClock();
 
 const live: Party[] = [];
+let nextSsrc = 1000;
 afterEach(() => {
   live.splice(0).forEach((p) => p.dispose());
   clock = new FakeClock();
@@ -62,8 +63,13 @@ export interface Party {
   encoderKeyFrames: number;
   /** One outgoing frame through the send transform: the bytes that go on the wire, or null (dropped). */
   send(media?: Uint8Array, kind?: 'audio' | 'video'): Promise<Uint8Array | null>;
-  /** One wire frame through the receive transform: what reaches the decoder, or null (dropped). */
-  receive(wire: Uint8Array, kind?: 'audio' | 'video'): Promise<Uint8Array | null>;
+  /**
+   * One wire frame through the receive transform: what reaches the decoder, or null (dropped). `ssrc`: the RTP
+   * synchronization source it came on (an SFU forwards each sender's audio and video on their own); none by default.
+   */
+  receive(wire: Uint8Array, kind?: 'audio' | 'video', ssrc?: number): Promise<Uint8Array | null>;
+  /** The synchronization sources this party's audio and video go out on (distinct per party). */
+  ssrc: { audio: number; video: number };
   state(): string | undefined;
   code(): string | undefined;
   epoch(): number;
@@ -75,11 +81,16 @@ export interface Party {
 /** What Alice says into her microphone: an Opus TOC byte and some bytes. */
 export const MEDIA = new TextEncoder().encode('\x78 this is what alice said, in clear');
 
-/** An encoded frame as Chromium hands it to a transform: mutable `data`, `getMetadata()`, `type` for video. */
-export function encodedFrame(payload: Uint8Array, kind: 'audio' | 'video' = 'audio'): EncodedFrame {
+/**
+ * An encoded frame as Chromium hands it to a transform: mutable `data`, `getMetadata()` (its codec, and its RTP
+ * synchronization source when given), `type` for video.
+ */
+export function encodedFrame(payload: Uint8Array, kind: 'audio' | 'video' = 'audio', ssrc?: number): EncodedFrame {
+  const metadata: Record<string, unknown> = { mimeType: kind === 'audio' ? 'audio/opus' : 'video/VP8' };
+  if (ssrc !== undefined) metadata.synchronizationSource = ssrc;
   const frame: Record<string, unknown> = {
     data: payload.slice().buffer,
-    getMetadata: () => ({ mimeType: kind === 'audio' ? 'audio/opus' : 'video/VP8' }),
+    getMetadata: () => ({ ...metadata }),
   };
   if (kind === 'video') frame.type = 'delta';
   return frame as unknown as EncodedFrame;
@@ -154,8 +165,8 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
       const out = await controller.outgoing(encodedFrame(media, kind), senderIndex).catch((e: unknown) => controller.frameFailed(e));
       return out ? new Uint8Array(out.data).slice() : null;
     },
-    async receive(wire, kind = 'audio') {
-      const out = await controller.incoming(encodedFrame(wire, kind)).catch((e: unknown) => controller.frameFailed(e));
+    async receive(wire, kind = 'audio', ssrc) {
+      const out = await controller.incoming(encodedFrame(wire, kind, ssrc)).catch((e: unknown) => controller.frameFailed(e));
       return out ? new Uint8Array(out.data).slice() : null;
     },
     state: () => last()?.state,
@@ -164,6 +175,7 @@ export async function party(options: PartyOptions = {}): Promise<Party> {
     peerKey: () => last()?.peerIdentityPublicKey,
     detail: () => last()?.detail,
     dispose: () => controller.dispose(),
+    ssrc: { audio: nextSsrc++, video: nextSsrc++ },
   } as Party;
   live.push(p);
   return p;
