@@ -149,7 +149,7 @@ export function callWords(status: TabCallStatus): Readonly<StatusWords> {
   if (status.participants !== undefined && (status.state === 'encrypted' || status.state === 'verified')) {
     // §11.9: every member, both ways (someone whose CallSeal needs an update is not one, below).
     const members = status.participants.filter((p) => p.state !== 'needs-update').length;
-    words.sentence = t('state_group_encrypted_sentence', members);
+    words.sentence = members === 1 ? t('state_group_encrypted_one_sentence') : t('state_group_encrypted_sentence', members);
   }
   if (status.state === 'verified' && status.contact?.name) {
     words.title = t('state_verified_named_title', status.contact.name);

@@ -205,6 +205,7 @@ ROWS = [
  ("options_reset_confirm", "Reset my identity", "Meine Identität zurücksetzen", {}),
  ("options_reset_done", "Your identity was reset. Compare codes with your contacts in your next calls.", "Ihre Identität wurde zurückgesetzt. Vergleichen Sie in den nächsten Anrufen die Codes mit Ihren Kontakten.", {}),
  ("state_group_encrypted_sentence", "Encrypted end to end: everyone in this group call ($COUNT$ others)", "Ende-zu-Ende-verschlüsselt: alle in diesem Gruppenanruf ($COUNT$ andere)", {"count": "$1"}),
+ ("state_group_encrypted_one_sentence", "Encrypted end to end: everyone in this group call (1 other)", "Ende-zu-Ende-verschlüsselt: alle in diesem Gruppenanruf (1 andere Person)", {}),
  ("group_code_label", "Group code (everyone in the call)", "Gruppencode (alle im Anruf)", {}),
  ("group_code_hint", "Read it aloud: everyone in the call should see these same digits. If anyone sees other digits, someone is listening in.", "Lesen Sie ihn laut vor: Alle im Anruf sollten dieselben Ziffern sehen. Sieht jemand andere Ziffern, hört jemand mit.", {}),
  ("group_code_pending", "Group code: not ready — waiting until everyone in the call has exchanged theirs. Compare the per-person codes meanwhile.", "Gruppencode: noch nicht bereit — es wird gewartet, bis alle im Anruf ihren Teil ausgetauscht haben. Vergleichen Sie bis dahin die Codes der einzelnen Personen.", {}),

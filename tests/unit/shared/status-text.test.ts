@@ -172,7 +172,7 @@ describe('status words', () => {
     expect(updating).toMatchObject({
       badge: '!',
       tone: 'pending',
-      sentence: "Encrypted end to end: everyone in this group call (1 others), but someone's CallSeal needs an update to join the encryption",
+      sentence: "Encrypted end to end: everyone in this group call (1 other), but someone's CallSeal needs an update to join the encryption",
     });
   });
 
