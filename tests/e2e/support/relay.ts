@@ -10,8 +10,8 @@
  *   profile and packetization mode the client offers) and AV1 for video — the client chooses (`setCodecPreferences`);
  *   packets are forwarded whatever the codec.
  *   ICE: UDP host candidates on 127.0.0.1 only, no STUN/TURN (werift's built-in fallback to a public STUN server is
- *   switched off, so the relay never touches the network); the relay is ICE-controlled and answers vanilla (its
- *   answer carries its candidates); the client's trickled candidates are used when they are on 127.0.0.1.
+ *   switched off, so the relay never touches the network); the relay is ICE-lite, as SFUs are, so ICE-controlled,
+ *   and answers vanilla (its answer carries its candidates): the browser runs the checks and consent freshness.
  * - Terminates DTLS-SRTP, so it sees the RTP payloads any SFU sees, and forwards every RTP packet from participant
  *   A's audio/video to participant B's audio/video in the same room, payload unchanged. The header is rewritten as
  *   any SFU must: B's SSRC and payload type, B's header extensions (only `mid`), sequence numbers and timestamps kept
@@ -733,6 +733,12 @@ export async function startRelay(options: RelayOptions = {}): Promise<Relay> {
     const previous = member.links.get(message.pc);
     if (previous) closeLink(previous);
     const pc = new RTCPeerConnection({
+      // ICE-lite, as SFUs are (Janus, mediasoup, Jitsi's videobridge): the browser, a full agent, runs the checks and
+      // the consent to send. A full werift agent expired its own consent on busy publish connections: it waits at
+      // most 500 ms (twice the first RTT) for each consent response, and a relay busy with incoming RTP reads them
+      // later than that, so after 30 s it stopped sending on them — key-frame requests and NACKs to the sender
+      // included (seen: every participant's video frozen from the first loss on, with three browsers and CallSeal).
+      iceLite: true,
       iceServers: [],
       iceUseIpv6: false,
       iceInterfaceAddresses: { udp4: LOOPBACK },
