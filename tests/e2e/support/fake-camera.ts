@@ -54,7 +54,7 @@ export function solidY4m(color: Rgb, options: Y4mOptions = {}): Uint8Array {
 }
 
 export interface FakeCameras {
-  /** The Y4M file for `name`, written on first use. */
+  /** The Y4M file for `name`, written on first use (of the size and rate `fakeCameras` was given). */
   file(name: string, color: Rgb): Promise<string>;
   /** The Chromium flag that makes `name`'s browser film `color`. */
   flag(name: string, color: Rgb): Promise<string>;
@@ -62,8 +62,11 @@ export interface FakeCameras {
   cleanup(): Promise<void>;
 }
 
-/** A temporary folder of camera files; call `cleanup()` when the browsers using them have closed. */
-export async function fakeCameras(): Promise<FakeCameras> {
+/**
+ * A temporary folder of camera files, each `options`' size and rate (default 320×240 at 30 frames a second); call
+ * `cleanup()` when the browsers using them have closed.
+ */
+export async function fakeCameras(options: Y4mOptions = {}): Promise<FakeCameras> {
   const dir = await mkdtemp(join(tmpdir(), 'callseal-camera-'));
   const written = new Map<string, string>();
   const file = async (name: string, color: Rgb): Promise<string> => {
@@ -71,7 +74,7 @@ export async function fakeCameras(): Promise<FakeCameras> {
     const existing = written.get(key);
     if (existing) return existing;
     const path = join(dir, `${key.replace(/[^A-Za-z0-9_-]/g, '_')}.y4m`);
-    await writeFile(path, solidY4m(color));
+    await writeFile(path, solidY4m(color, options));
     written.set(key, path);
     return path;
   };

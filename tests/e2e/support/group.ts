@@ -47,10 +47,14 @@ export interface Person {
   e2ee?: boolean;
 }
 
-export async function startGroupCall(
-  people: readonly Person[],
-  options: { e2ee?: boolean } = {},
-): Promise<GroupCall> {
+export interface GroupCallOptions {
+  /** CallSeal loaded and on for everyone who does not say otherwise. */
+  e2ee?: boolean;
+  /** The cameras' size ("WxH") and frame rate; default 320x240 at 30 (more people fit a small machine at less). */
+  video?: { size: `${number}x${number}`; fps: number };
+}
+
+export async function startGroupCall(people: readonly Person[], options: GroupCallOptions = {}): Promise<GroupCall> {
   const stack: (() => Promise<unknown>)[] = [];
   const close = async (): Promise<void> => {
     const errors: unknown[] = [];
@@ -62,7 +66,9 @@ export async function startGroupCall(
     stack.push(() => relay.close());
     const server = await startDemoServer({ mediaServer: relay, roomSize: people.length });
     stack.push(() => server.close());
-    const cameras = await fakeCameras();
+    const [width, height] = (options.video?.size ?? '320x240').split('x').map(Number) as [number, number];
+    const fps = options.video?.fps ?? 30;
+    const cameras = await fakeCameras({ width, height, fps });
     stack.push(() => cameras.cleanup());
     const room = `group-${process.pid}-${Date.now()}`;
     /** A browser for one person, CallSeal switched on where it is loaded, on the demo's start page. */
@@ -81,7 +87,8 @@ export async function startGroupCall(
       return { name, color, e2ee, browser, page, popup };
     };
     const join = async ({ name, color, e2ee, browser, page, popup }: Awaited<ReturnType<typeof prepare>>): Promise<Member> => {
-      const roomUrl = server.url(`/?${new URLSearchParams({ room, peer: name, topology: 'group', loopback: '1' })}`);
+      const query = { room, peer: name, topology: 'group', loopback: '1', video: `${width}x${height}`, fps: String(fps) };
+      const roomUrl = server.url(`/?${new URLSearchParams(query)}`);
       await page.goto(roomUrl);
       return {
         name,

@@ -6,7 +6,8 @@
  * (checked on frames captured from the wire), and a newcomer cannot decrypt what came before it (a participant whose
  * CallSeal does not speak group: group-mixed.test.ts). The group code (§11.7): four people show one
  * code, a leave and a join each give a new one, and no code is ever shown for another membership than the one it was
- * made over — nor anywhere once two members are cut off from each other (their commitments name other rosters).
+ * made over — nor anywhere once two members are cut off from each other (their commitments name other rosters); eight
+ * people, the limit, are all encrypted with each other under one code.
  * While no code is shown, the report marks the participants whose part is missing (`codePending`), and none once it is.
  */
 import { describe, expect, it } from 'vitest';
@@ -253,6 +254,17 @@ function expectOneMembershipPerCode(parties: readonly Party[]): void {
 }
 
 describe('the group code (§11.7)', () => {
+  it('eight people, the most CallSeal encrypts (§11.9): everyone encrypted with the seven others under one code', async () => {
+    const eight = await Promise.all(Array.from({ length: 8 }, () => party()));
+    await until(() => allShowOneCode(eight), () => fanout(eight), 1200);
+    for (const p of eight) expect(p.detail()).toBeUndefined(); // not group-too-large: seven others is the limit
+    // Every sender's next frame plays for every one of the seven others.
+    for (const from of eight) {
+      const wire = (await from.send()) ?? undefined;
+      for (const to of eight) if (to !== from) expect(await plays(wire, to)).toBe(true);
+    }
+  }, SLOW * 2);
+
   it('four people: all four show the same group code, once, and it stays', async () => {
     const people = await Promise.all([party(), party(), party(), party()]);
     await until(() => allShowOneCode(people), () => fanout(people), 1200);
