@@ -6,9 +6,9 @@
  *   and the same group code (§11.7), a new one after a leave and after the rejoin; everyone sees everyone; what the
  *   relay copied from each sender is CallSeal frames only and does not decode to its colour; one leaves and comes
  *   back (a new worker session) and video keeps going, encrypted, for all three.
- * - One of three without CallSeal: the two with CallSeal are encrypted between themselves, see each other, say
- *   that someone in the call has no CallSeal and list that one person; the third sees neither of them (it cannot
- *   decrypt), and nothing they send is in clear.
+ * - One of three without CallSeal, under `allowed` and under `required`: the two with CallSeal are encrypted between
+ *   themselves, see each other, say that someone in the call has no CallSeal and list that one person; the third sees
+ *   neither of them (it cannot decrypt), its media is not played at theirs, and nothing they send is in clear.
  */
 import type { Page } from 'puppeteer';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -16,8 +16,9 @@ import { endsInMediaMarker, hasCallSealTrailer } from '../../../src/e2ee/frame-c
 import { BLUE, GREEN, RED } from '../support/fake-camera';
 import type { Popup } from '../support/call';
 import { startGroupCall, type GroupCall, type Member } from '../support/group';
+import { writeExtensionPolicy, type ManagedPolicy } from '../support/managed-policy';
 import { decodesToColor, formatColor } from '../support/picture';
-import { waitFor } from '../support/wait';
+import { waitFor, waitForElement } from '../support/wait';
 
 interface ShownParticipant {
   state: string | undefined;
@@ -78,9 +79,12 @@ async function expectEveryoneSeesEveryone(call: GroupCall, members: readonly Mem
 
 describe('group calls through an SFU', () => {
   let call: GroupCall | undefined;
+  let policy: ManagedPolicy | undefined;
   afterEach(async () => {
     await call?.close();
     call = undefined;
+    await policy?.remove();
+    policy = undefined;
   });
 
   it('three people with CallSeal: everyone encrypted with everyone, the relay sees nothing, a leave and rejoin keep video going', async () => {
@@ -160,55 +164,70 @@ describe('group calls through an SFU', () => {
     expect(await bobPopup.state()).toBe('encrypted');
   }, 360_000);
 
-  it('one of three without CallSeal: the two with it are encrypted and see each other; the third sees neither', async () => {
-    call = await startGroupCall(
-      [
-        { name: 'alice', color: RED },
-        { name: 'bob', color: BLUE },
-        { name: 'carol', color: GREEN, e2ee: false },
-      ],
-      { e2ee: true },
-    );
-    const [alice, bob, carol] = call.members as [Member, Member, Member];
-    const popups = await Promise.all([alice.popup(), bob.popup()]);
-    const code = await waitFor(
-      async () => {
-        const [a, b, codeA, codeB] = await Promise.all([popups[0].state(), popups[1].state(), popups[0].securityCode(), popups[1].securityCode()]);
-        return a === 'encrypted' && b === 'encrypted' && codeA !== undefined && codeA === codeB ? codeA : undefined;
-      },
-      { timeout: 40_000, interval: 250, message: 'alice and bob encrypted with one code' },
-    );
-    expect(code).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
-    await call.waitForColor(alice, bob);
-    await call.waitForColor(bob, alice);
-    // Both say plainly that someone in the call has no CallSeal (§11.9), with an amber shield rather than a green one.
-    const relay = call.relay;
-    await waitFor(() => (relay.stats().received.carol?.audio ?? 0) > 0, {
-      timeout: 30_000,
-      interval: 250,
-      message: 'carol to publish (her camera starts last)',
-    });
-    for (const popup of popups) {
-      await waitFor(async () => /^Someone in this call does not have CallSeal/.test((await detailText(popup.page)) ?? ''), {
+  // Under `allowed` (the default) and under `required` (a real managed policy file) alike (§11.3, §11.9).
+  it.each(['allowed', 'required'] as const)(
+    'one of three without CallSeal (%s): the two with it are encrypted and see each other; the third sees neither',
+    async (mode) => {
+      if (mode === 'required') policy = await writeExtensionPolicy({ E2EEMode: 'required' });
+      call = await startGroupCall(
+        [
+          { name: 'alice', color: RED },
+          { name: 'bob', color: BLUE },
+          { name: 'carol', color: GREEN, e2ee: false },
+        ],
+        { e2ee: true },
+      );
+      const [alice, bob, carol] = call.members as [Member, Member, Member];
+      const popups = await Promise.all([alice.popup(), bob.popup()]);
+      if (mode === 'required') {
+        // The browser delivers the policy a few seconds after start; the popup then shows the switch fixed.
+        for (const popup of popups) await waitForElement(popup.page, '[data-testid="policy-note"]', { timeout: 15_000 });
+      }
+      const code = await waitFor(
+        async () => {
+          const [a, b, codeA, codeB] = await Promise.all([popups[0].state(), popups[1].state(), popups[0].securityCode(), popups[1].securityCode()]);
+          return a === 'encrypted' && b === 'encrypted' && codeA !== undefined && codeA === codeB ? codeA : undefined;
+        },
+        { timeout: 40_000, interval: 250, message: 'alice and bob encrypted with one code' },
+      );
+      expect(code).toMatch(/^\d{5} \d{5} \d{5} \d{5}$/);
+      await call.waitForColor(alice, bob);
+      await call.waitForColor(bob, alice);
+      // Both say plainly that someone in the call has no CallSeal (§11.9), with an amber shield rather than a green one.
+      const relay = call.relay;
+      await waitFor(() => (relay.stats().received.carol?.audio ?? 0) > 0, {
         timeout: 30_000,
         interval: 250,
-        message: 'the popup to say someone has no CallSeal',
+        message: 'carol to publish (her camera starts last)',
       });
-      // And lists her, one person, counted from her streams (§11.9): she has no name, code or identity to show.
-      await waitFor(async () => (await popup.page.$$('[data-testid="participant-without-callseal"]')).length === 1, {
-        timeout: 10_000,
-        interval: 250,
-        message: 'the popup to list one participant without CallSeal',
-      });
-    }
-    // Carol, without CallSeal, receives only ciphertext from them: never their colours.
-    await expect(call.waitForColor(carol, alice, 5_000)).rejects.toThrow(/carol to see alice's colour/);
-    await expect(call.waitForColor(carol, bob, 2_000)).rejects.toThrow(/carol to see bob's colour/);
-    expect(relay.stats().forwarded.carol?.video ?? 0, 'the relay forwarded their video to carol').toBeGreaterThan(0);
-    for (const sender of [alice, bob]) {
-      const copies = relay.copies(sender.name);
-      const plain = [...copies.video, ...copies.audio].filter((f) => !(hasCallSealTrailer(f) || endsInMediaMarker(f)));
-      expect(plain, `${sender.name} sent ${plain.length} frames in clear`).toHaveLength(0);
-    }
-  }, 200_000);
+      for (const popup of popups) {
+        await waitFor(async () => /^Someone in this call does not have CallSeal/.test((await detailText(popup.page)) ?? ''), {
+          timeout: 30_000,
+          interval: 250,
+          message: 'the popup to say someone has no CallSeal',
+        });
+        // And lists her, one person, counted from her streams (§11.9): she has no name, code or identity to show.
+        await waitFor(async () => (await popup.page.$$('[data-testid="participant-without-callseal"]')).length === 1, {
+          timeout: 10_000,
+          interval: 250,
+          message: 'the popup to list one participant without CallSeal',
+        });
+      }
+      // Carol, without CallSeal, receives only ciphertext from them: never their colours; and her media, in clear, is
+      // not played at theirs.
+      await expect(call.waitForColor(carol, alice, 5_000)).rejects.toThrow(/carol to see alice's colour/);
+      await expect(call.waitForColor(carol, bob, 2_000)).rejects.toThrow(/carol to see bob's colour/);
+      await expect(call.waitForColor(alice, carol, 2_000)).rejects.toThrow(/alice to see carol's colour/);
+      expect(relay.stats().forwarded.carol?.video ?? 0, 'the relay forwarded their video to carol').toBeGreaterThan(0);
+      for (const sender of [alice, bob]) {
+        // Under `required`, the first frames may have left before the policy arrived (README: the first seconds after
+        // start); the recent ones, and under `allowed` all of them, are CallSeal's.
+        const copies = relay.copies(sender.name);
+        const sent = mode === 'required' ? [...copies.video.slice(-30), ...copies.audio.slice(-100)] : [...copies.video, ...copies.audio];
+        const plain = sent.filter((f) => !(hasCallSealTrailer(f) || endsInMediaMarker(f)));
+        expect(plain, `${sender.name} sent ${plain.length} frames in clear`).toHaveLength(0);
+      }
+    },
+    200_000,
+  );
 });
