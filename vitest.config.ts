@@ -10,13 +10,13 @@
 import { defineConfig } from 'vitest/config';
 
 const browserTests = {
-  environment: 'node',
+  environment: 'node' as const,
   // A call through the relay decodes what the relay copied: on a busy two-core machine one took over 60 s.
   testTimeout: 90_000,
   hookTimeout: 60_000,
   fileParallelism: false,
   globalSetup: ['tests/e2e/support/global-setup.ts'],
-} as const;
+};
 
 const GROUP_OF_FOUR = 'tests/e2e/call/group-four.test.ts';
 
