@@ -282,7 +282,8 @@ async function start(roomName, self) {
   // `video=WxH` (default 320x240) asks the camera for another size (the CPU bench: 640x480), `fps=N` for another
   // frame rate (default 30; the tests with four and more browsers ask for less).
   const [width = 320, height = 240] = (params.get('video') ?? '320x240').split('x').map(Number);
-  const frameRate = Number(params.get('fps') ?? 30);
+  const asked = Number(params.get('fps'));
+  const frameRate = Number.isFinite(asked) && asked > 0 ? asked : 30;
   const localStream = await navigator.mediaDevices.getUserMedia({
     audio: true,
     video: { width, height, frameRate },

@@ -8,7 +8,7 @@ interface Props {
   participants: readonly ParticipantStatus[];
   groupCode?: string | undefined;
   /** How many participants without CallSeal send in clear (§11.9), listed after those with CallSeal. */
-  withoutCallSeal?: number | undefined;
+  withoutCallSeal: number;
   /** What "Codes match" sends for a participant; undefined when it is verified or the view lacks the call. */
   shownOf(p: ParticipantStatus): ShownParticipant | undefined;
   /** A "Codes match" was clicked and its view has not arrived yet. */
@@ -106,7 +106,7 @@ export function Participants({ participants, groupCode, withoutCallSeal, shownOf
             </li>
           );
         })}
-        <WithoutCallSealRows count={withoutCallSeal ?? 0} />
+        <WithoutCallSealRows count={withoutCallSeal} />
       </ul>
     </section>
   );

@@ -74,6 +74,10 @@ export function PopupScreen(props: PopupScreenProps) {
 
   const { status } = view;
   const securityCode = status.securityCode;
+  // A group call lists its participants (§11.9); people without CallSeal are listed with them, or on their own.
+  const participants = status.participants ?? [];
+  const inGroup = participants.length > 0;
+  const withoutCallSeal = status.withoutCallSeal ?? 0;
   return (
     <main class="popup">
       <Header state={status.state} onOpenOptions={props.onOpenOptions} />
@@ -97,19 +101,17 @@ export function PopupScreen(props: PopupScreenProps) {
           onCopy={(code) => props.onCopy?.(code)}
         />
       )}
-      {status.participants !== undefined && status.participants.length > 0 && (
+      {inGroup && (
         <Participants
-          participants={status.participants}
+          participants={participants}
           groupCode={status.groupCode}
-          withoutCallSeal={status.withoutCallSeal}
+          withoutCallSeal={withoutCallSeal}
           shownOf={(p) => shownParticipantOf(view.tabId, status, p)}
           pending={pending === 'verify'}
           onVerify={(shown, contactName) => props.onVerifyParticipant?.(shown, contactName)}
         />
       )}
-      {(status.participants === undefined || status.participants.length === 0) && (status.withoutCallSeal ?? 0) > 0 && (
-        <WithoutCallSeal count={status.withoutCallSeal ?? 0} />
-      )}
+      {!inGroup && withoutCallSeal > 0 && <WithoutCallSeal count={withoutCallSeal} />}
       {status.state !== 'off' && <CallDetails status={status} />}
       {view.enabled && (
         <OwnName

@@ -22,7 +22,7 @@ import {
 } from '../shared/call-status';
 import type { ReportParticipant, SessionReport } from '../shared/messages';
 import type { WorkerToBridge } from '../shared/worker-messages';
-import { codecName, isVideo, mediaCodecOf, type EncodedFrame } from './frames';
+import { codecName, isVideo, mediaCodecOf, synchronizationSourceOf, type EncodedFrame } from './frames';
 
 /** The peer's media only in clear for this long, in an encrypted call: the user is told (§6.3). */
 const PEER_SILENCE_MS = 2000;
@@ -151,13 +151,17 @@ export class CallReporter {
     drops[reason] = (drops[reason] ?? 0) + 1;
   }
 
-  /**
-   * A peer frame that is not CallSeal's arrived (§6.4); `unmarked`: without CallSeal's trailer or media marker, so
-   * counted on its stream (§11.9).
-   */
-  notePlainReceived(frame: EncodedFrame, now: number, unmarked = true): void {
+  /** A peer frame that is not CallSeal's arrived (§6.4). */
+  notePlainReceived(now: number): void {
     this.lastPlainAt = now;
-    if (!unmarked) return;
+  }
+
+  /**
+   * A peer frame without CallSeal's trailer or media marker that is not played (the call is encrypted, or being
+   * set up): counted on its stream, for the participants without CallSeal (§11.9). Frames played in clear (§6.4's
+   * fallback) are not: the count is reported only in an encrypted call.
+   */
+  notePlainStream(frame: EncodedFrame, now: number): void {
     const stream = this.streamOf(frame, now);
     if (stream === null) return;
     if (now - stream.lastPlainAt >= PEER_SILENCE_MS) stream.run = 0;
@@ -176,8 +180,7 @@ export class CallReporter {
    * (those kept are the first heard: a flood of new sources cannot push the others out).
    */
   private streamOf(frame: EncodedFrame, now: number): Stream | null {
-    const ssrc = (frame.getMetadata() as { synchronizationSource?: unknown }).synchronizationSource;
-    const key = typeof ssrc === 'number' ? ssrc : -1;
+    const key = synchronizationSourceOf(frame);
     let stream = this.streams.get(key);
     if (stream === undefined) {
       if (this.streams.size >= MAX_STREAMS) this.forgetStreams(now);

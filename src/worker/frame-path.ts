@@ -239,8 +239,9 @@ export class FramePath {
   private plainIncoming(session: CallSession, frame: EncodedFrame, now: number, undecrypted?: unknown): EncodedFrame | null {
     const marked = undecrypted !== undefined;
     session.notePlainFrame();
-    this.reporter.notePlainReceived(frame, now, !marked);
+    this.reporter.notePlainReceived(now);
     if (session.sendMode() === 'plain') return this.passPlain(frame);
+    if (!marked) this.reporter.notePlainStream(frame, now);
     return this.drop(marked ? dropReasonOf(undecrypted) : 'plain-refused');
   }
 

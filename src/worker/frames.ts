@@ -19,6 +19,12 @@ function mimeTypeOf(frame: EncodedFrame): string | undefined {
   return typeof mimeType === 'string' ? mimeType : undefined;
 }
 
+/** The RTP synchronization source the frame came on (one per sender's stream through an SFU); -1 when not given. */
+export function synchronizationSourceOf(frame: EncodedFrame): number {
+  const ssrc = (frame.getMetadata() as { synchronizationSource?: unknown }).synchronizationSource;
+  return typeof ssrc === 'number' ? ssrc : -1;
+}
+
 function mimeOf(frame: EncodedFrame): string {
   return (mimeTypeOf(frame) ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }

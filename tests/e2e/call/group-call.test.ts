@@ -16,6 +16,7 @@ import { endsInMediaMarker, hasCallSealTrailer } from '../../../src/e2ee/frame-c
 import { BLUE, GREEN, RED } from '../support/fake-camera';
 import type { Popup } from '../support/call';
 import { startGroupCall, type GroupCall, type Member } from '../support/group';
+import { expectEveryoneSeesEveryone, groupCodeShown } from '../support/group-checks';
 import { writeExtensionPolicy, type ManagedPolicy } from '../support/managed-policy';
 import { decodesToColor, formatColor } from '../support/picture';
 import { waitFor, waitForElement } from '../support/wait';
@@ -33,10 +34,6 @@ const participants = (page: Page): Promise<ShownParticipant[]> =>
       code: li.querySelector('[data-testid="participant-code"]')?.textContent ?? undefined,
     })),
   );
-
-/** The group code the popup shows (§11.7), or undefined while it says the code is not ready. */
-const groupCodeShown = (page: Page): Promise<string | undefined> =>
-  page.evaluate(() => document.querySelector('[data-testid="group-code"]')?.textContent ?? undefined);
 
 /** Every popup shows one and the same group code: returns it. */
 async function waitSameGroupCode(call: GroupCall, popups: readonly Popup[], timeout = 60_000): Promise<string> {
@@ -71,10 +68,6 @@ async function waitAllEncrypted(call: GroupCall, popups: readonly Popup[], other
   ).catch(async (error: unknown) => {
     throw new Error(`${(error as Error).message}; saw ${JSON.stringify(last)}; ${await call.diagnose()}`);
   });
-}
-
-async function expectEveryoneSeesEveryone(call: GroupCall, members: readonly Member[], timeout?: number): Promise<void> {
-  for (const viewer of members) for (const sender of members) if (sender !== viewer) await call.waitForColor(viewer, sender, timeout);
 }
 
 describe('group calls through an SFU', () => {

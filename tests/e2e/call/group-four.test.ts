@@ -38,7 +38,7 @@ describe('a group call of four', () => {
     const members = call.members as [Member, Member, Member, Member];
     const popups = (await Promise.all(members.map((m) => m.popup()))) as [Popup, Popup, Popup, Popup];
     const codeOfFour = await waitEncryptedWithOneCode(call, popups, 3);
-    await expectEveryoneSeesEveryone(call, members);
+    await expectEveryoneSeesEveryone(call, members, 60_000);
 
     // What the SFU sees: CallSeal frames only, none of which decodes to its sender's picture.
     const relay = call.relay;
@@ -60,12 +60,12 @@ describe('a group call of four', () => {
     const stay = [alice, bob, dave];
     const codeOfThree = await waitEncryptedWithOneCode(call, [popups[0], popups[1], popups[3]], 2);
     expect(codeOfThree).not.toBe(codeOfFour);
-    await expectEveryoneSeesEveryone(call, stay);
+    await expectEveryoneSeesEveryone(call, stay, 60_000);
 
     // She comes back, a new participant (new worker session): four again, a third code, and everyone sees everyone.
     await carol.rejoin();
     const codeAgain = await waitEncryptedWithOneCode(call, popups, 3);
     expect(new Set([codeOfFour, codeOfThree, codeAgain]).size).toBe(3);
-    await expectEveryoneSeesEveryone(call, members);
+    await expectEveryoneSeesEveryone(call, members, 60_000);
   }, 600_000);
 });

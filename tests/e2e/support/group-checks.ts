@@ -1,5 +1,5 @@
 /**
- * What the four-person group test checks in every popup (protocol.md §11.7, §11.9) and on every screen.
+ * What the group tests check in every popup (protocol.md §11.7, §11.9) and on every screen.
  */
 import type { Page } from 'puppeteer';
 import type { Popup } from './call';
@@ -10,7 +10,8 @@ import { waitFor } from './wait';
 const states = (page: Page): Promise<string[]> =>
   page.evaluate(() => [...document.querySelectorAll('[data-testid="participant"]')].map((li) => li.getAttribute('data-state') ?? ''));
 
-const groupCodeShown = (page: Page): Promise<string | undefined> =>
+/** The group code the popup shows (§11.7), or undefined while it says the code is not ready. */
+export const groupCodeShown = (page: Page): Promise<string | undefined> =>
   page.evaluate(() => document.querySelector('[data-testid="group-code"]')?.textContent ?? undefined);
 
 /** Every popup `encrypted`, listing `others` participants, each encrypted; then the group code they all show. */
@@ -37,6 +38,7 @@ export async function waitEncryptedWithOneCode(
   });
 }
 
-export async function expectEveryoneSeesEveryone(call: GroupCall, members: readonly Member[]): Promise<void> {
-  for (const viewer of members) for (const sender of members) if (sender !== viewer) await call.waitForColor(viewer, sender, 60_000);
+/** Every member sees every other's colour, each within `timeout` (waitForColor's default when not given). */
+export async function expectEveryoneSeesEveryone(call: GroupCall, members: readonly Member[], timeout?: number): Promise<void> {
+  for (const viewer of members) for (const sender of members) if (sender !== viewer) await call.waitForColor(viewer, sender, timeout);
 }

@@ -109,7 +109,7 @@ describe('CallReporter', () => {
     expect(reports.at(-1)).toMatchObject({ detail: 'media-not-sent', media: 'audio' });
     clock.advance(2000);
     reporter.touch();
-    reporter.notePlainReceived(encodedFrame(new Uint8Array(4), 'audio', 1), clock.now());
+    reporter.notePlainReceived(clock.now());
     reporter.report();
     expect(reports.at(-1)?.detail).toBe('peer-stopped-encrypting');
     reporter.countDecrypted(clock.now()); // the peer's media decrypts again: the warning goes
@@ -173,7 +173,10 @@ describe('CallReporter', () => {
         clock.advance(20);
         const now = reporter.touch();
         reporter.countDecrypted(now);
-        for (const [ssrc, kind] of sources) reporter.notePlainReceived(encodedFrame(new Uint8Array(4), kind, ssrc), now, unmarked);
+        for (const [ssrc, kind] of sources) {
+          reporter.notePlainReceived(now);
+          if (unmarked) reporter.notePlainStream(encodedFrame(new Uint8Array(4), kind, ssrc), now);
+        }
       }
       reporter.report();
     };
@@ -216,7 +219,7 @@ describe('CallReporter', () => {
         clock.advance(20);
         const now = reporter.touch();
         reporter.countDecrypted(now);
-        for (let ssrc = from; ssrc < to; ssrc++) reporter.notePlainReceived(encodedFrame(new Uint8Array(4), 'audio', ssrc), now);
+        for (let ssrc = from; ssrc < to; ssrc++) reporter.notePlainStream(encodedFrame(new Uint8Array(4), 'audio', ssrc), now);
       }
       reporter.report();
     };
