@@ -122,11 +122,16 @@ export class SessionGroup {
     if (previous.lastHeardAt !== undefined && now - previous.lastHeardAt < SETTLE_MS) this.settlingUntil = now + SETTLE_MS;
   }
 
-  /** A superseded pair whose participant has been heard since the current pair was confirmed: still in the call. */
-  stillTalking(entry: Entry, now: number): boolean {
+  /**
+   * A superseded pair whose participant has been heard since it was superseded (the newer pair confirmed): another
+   * participant of the call, kept at the end of its grace even if silent at that moment (§6.6). In group mode a member
+   * not heard for 3 s already leaves the sender keys and joins again when heard (§11.5); retiring its pid as well
+   * would cut the two apart for the rest of the call, since the member, still hearing us, keeps its pair (§6.5).
+   */
+  stillTalking(entry: Entry): boolean {
     const current = this.host.current();
-    if (!entry.promoted || current === null || entry === current || !isPresent(entry, now)) return false;
-    return (entry.lastHeardAt as number) > (current.confirmedAt ?? Number.POSITIVE_INFINITY);
+    if (!entry.promoted || current === null || entry === current || entry.retireAt === undefined) return false;
+    return (entry.lastHeardAt ?? Number.NEGATIVE_INFINITY) > entry.retireAt - PREVIOUS_PAIR_GRACE_MS;
   }
 
   /** Each tick: the group's presence (§6.6), its members and its size (§11.5, §11.9). */

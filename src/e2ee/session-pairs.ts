@@ -95,7 +95,11 @@ export class PairTable {
   private lastDecryptedAt = Number.NEGATIVE_INFINITY;
   /** Signatures asked of the background and not answered yet. */
   private readonly signing = new Set<Promise<unknown>>();
-  /** Pids whose unconfirmed pair timed out: when, and when each was last heard (§6.5: a failed pair is tried again). */
+  /**
+   * Pids whose pair we let go while the peer may still hold it — an unconfirmed pair that timed out, or a confirmed
+   * one retired at the end of its grace without being superseded by the same identity — when, and when each was last
+   * heard (§6.5: such a pair is tried again).
+   */
   private readonly failed = new Map<string, { at: number; heardAt: number }>();
 
   constructor(
@@ -141,14 +145,18 @@ export class PairTable {
   }
 
   /**
-   * §6.5: a participant whose pair with us timed out is still heard (within PRESENT_MS) under the same pid a full
+   * §6.5: a participant whose pair we let go is still heard (within PRESENT_MS) under the same pid a full
    * PENDING_PAIR_TIMEOUT_MS later — time enough for its own side of the pair to time out and, if it never confirmed a
-   * pair, to renew its pid — and our pid (hex, `myKey`) is the lower of the two: this side should start a new session
-   * so that the two can pair again. The other side waits.
+   * pair, to renew its pid — and our pid (hex, `myKey`) is the lower of the two; or it is still heard twice that long
+   * after, whichever pid is the lower. Then this side should start a new session so that the two can pair again. When
+   * both sides let the pair go, the lower restarts first and its old pid falls silent before the higher's turn; when
+   * only we did, the peer holds the pair and never restarts, so we do.
    */
   retryDue(myKey: string, now: number): boolean {
     for (const [key, { at, heardAt }] of this.failed) {
-      if (myKey < key && now - heardAt < PRESENT_MS && heardAt - at >= PENDING_PAIR_TIMEOUT_MS) return true;
+      if (now - heardAt >= PRESENT_MS) continue;
+      const waited = heardAt - at;
+      if (waited >= 2 * PENDING_PAIR_TIMEOUT_MS || (myKey < key && waited >= PENDING_PAIR_TIMEOUT_MS)) return true;
     }
     return false;
   }
@@ -203,7 +211,9 @@ export class PairTable {
       if (entry.retireAt !== undefined && now >= entry.retireAt && stillTalking(entry)) {
         delete entry.retireAt; // superseded, yet heard since: another participant (§6.6), not a reload
       } else if (expired || (entry.retireAt !== undefined && now >= entry.retireAt)) {
-        if (expired) this.noteFailed(entry.key, now);
+        // Let go while the peer may hold the pair: it timed out, or was retired without its participant coming back
+        // under a new pid (§6.5). One that came back has nothing to repair.
+        if (expired || entry.cameBack !== true) this.noteFailed(entry.key, now);
         this.drop(entry);
         dropped = true;
       } else if (entry.signFailedAt !== undefined && !entry.signPending && now - entry.signFailedAt >= SIGN_RETRY_MS) {

@@ -188,7 +188,7 @@ export class CallSession {
   tick(): void {
     if (this.disposed) return;
     const now = this.opts.now();
-    const dropped = this.pairs.tick(now, (entry) => this.group.stillTalking(entry, now));
+    const dropped = this.pairs.tick(now, (entry) => this.group.stillTalking(entry));
     // §6.5: a session that never confirmed a pair and has none left takes a fresh pid, so a peer that retired ours
     // (its pair with us failed too) meets us as a new participant instead of never again.
     if (dropped && !this.everConfirmed && this.pairs.size === 0) {

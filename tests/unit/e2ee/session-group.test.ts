@@ -113,18 +113,22 @@ describe('SessionGroup (§6.6)', () => {
     expect(g.group.isSettling()).toBe(false);
   });
 
-  it('a superseded participant heard after the current pair confirmed is still talking', async () => {
+  it('a superseded participant heard after it was superseded is still talking, silent or not at the end of its grace', async () => {
     const clock = new FakeClock();
     const g = await groupOf(clock);
     const old = await g.confirmed();
     clock.advance(100);
+    old.lastHeardAt = clock.now(); // heard before it was superseded: that does not count
+    clock.advance(100);
     const current = await g.confirmed();
     g.setCurrent(current);
-    expect(g.group.stillTalking(old, clock.now())).toBe(false);
+    old.retireAt = clock.now() + PREVIOUS_PAIR_GRACE_MS; // superseded now, as the session does (§6.2)
+    expect(g.group.stillTalking(old)).toBe(false);
     clock.advance(100);
     old.lastHeardAt = clock.now();
-    expect([g.group.stillTalking(old, clock.now()), g.group.stillTalking(current, clock.now())]).toEqual([true, false]);
-    clock.advance(PRESENT_MS);
-    expect(g.group.stillTalking(old, clock.now())).toBe(false);
+    expect([g.group.stillTalking(old), g.group.stillTalking(current)]).toEqual([true, false]);
+    // Silent for longer than PRESENT_MS as its grace ends: still a participant of the call (§6.6), kept.
+    clock.advance(PRESENT_MS + 1);
+    expect(g.group.stillTalking(old)).toBe(true);
   });
 });

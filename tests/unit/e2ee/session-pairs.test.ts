@@ -104,7 +104,7 @@ describe('PairTable (§6.5)', () => {
     expect(t.pairs.tick(clock.now(), () => false)).toBe(false);
   });
 
-  it('a pair that timed out with someone still heard 20 s later is due a retry, on the lower pid only (§6.5)', async () => {
+  it('a pair that timed out with someone still heard 20 s later is due a retry on the lower pid, 40 s later on either (§6.5)', async () => {
     const clock = new FakeClock();
     const t = await table(clock);
     const failed = (await t.add()) as Entry;
@@ -120,19 +120,47 @@ describe('PairTable (§6.5)', () => {
     t.pairs.refuseRetired(evicted.key, clock.now());
     expect(t.log.rejected).toEqual(['retired-pid', 'retired-pid']);
     expect(t.pairs.retryDue(lower, clock.now())).toBe(false);
-    // Still heard under that pid a full timeout later: due, on the lower pid only.
+    // Still heard under that pid a full timeout later: due on the lower pid only.
     clock.advance(PENDING_PAIR_TIMEOUT_MS);
     t.pairs.refuseRetired(failed.key, clock.now());
     expect(t.pairs.retryDue(lower, clock.now())).toBe(true);
     expect(t.pairs.retryDue(higher, clock.now())).toBe(false);
+    // Still heard twice that long after: the lower side did not restart, or the peer holds the pair; due on either.
+    clock.advance(PENDING_PAIR_TIMEOUT_MS - 1);
+    t.pairs.refuseRetired(failed.key, clock.now());
+    expect(t.pairs.retryDue(higher, clock.now())).toBe(false);
+    clock.advance(1);
+    t.pairs.refuseRetired(failed.key, clock.now());
+    expect([t.pairs.retryDue(lower, clock.now()), t.pairs.retryDue(higher, clock.now())]).toEqual([true, true]);
     // Once it is quiet for PRESENT_MS (3 s), it has left: nothing to retry.
     clock.advance(3000);
-    expect(t.pairs.retryDue(lower, clock.now())).toBe(false);
+    expect([t.pairs.retryDue(lower, clock.now()), t.pairs.retryDue(higher, clock.now())]).toEqual([false, false]);
     // A fresh pid (a new session) forgets it.
     t.pairs.refuseRetired(failed.key, clock.now());
     expect(t.pairs.retryDue(lower, clock.now())).toBe(true);
     t.pairs.clearRetired();
     expect(t.pairs.retryDue(lower, clock.now())).toBe(false);
+  });
+
+  it('a confirmed pair retired at the end of its grace is noted for a retry, unless its participant came back (§6.5)', async () => {
+    const clock = new FakeClock();
+    const t = await table(clock);
+    const retired = (await t.add()) as Entry;
+    const cameBack = (await t.add()) as Entry;
+    for (const entry of [retired, cameBack]) {
+      entry.promoted = true;
+      entry.retireAt = clock.now() + PREVIOUS_PAIR_GRACE_MS;
+    }
+    cameBack.cameBack = true; // superseded by the same identity: that participant is back under a new pid
+    clock.advance(PREVIOUS_PAIR_GRACE_MS);
+    t.pairs.tick(clock.now(), () => false);
+    expect(t.log.dropped).toEqual([retired, cameBack]);
+    clock.advance(2 * PENDING_PAIR_TIMEOUT_MS);
+    const higher = 'ff'.repeat(8);
+    t.pairs.refuseRetired(cameBack.key, clock.now());
+    expect(t.pairs.retryDue(higher, clock.now())).toBe(false);
+    t.pairs.refuseRetired(retired.key, clock.now());
+    expect(t.pairs.retryDue(higher, clock.now())).toBe(true);
   });
 
   it('a refused signature is a failure noted on the entry; the retry waits SIGN_RETRY_MS', async () => {

@@ -223,6 +223,62 @@ describe('group mode (sender keys, §11)', () => {
       for (const to of people) if (to !== from) expect(await plays(wire, to)).toBe(true);
     }
   }, SLOW * 2);
+
+  // Seen end to end with four browsers (2026-12-01 15:23): Alice let Carol's pair go, Carol kept Alice's, and for the
+  // rest of the run each dropped the other's media as having no key. Here Alice and Carol pair first, then Bob joins,
+  // and his pair with Alice supersedes Carol's as Alice's current one: Carol's is kept at the end of its 10 s grace
+  // only if Carol was heard since (§6.6). `deafFrom` and `deafTo` are when, after that, nothing of Carol's reaches Alice.
+  async function carolUnheardByAlice(deafFrom: number, deafTo: number): Promise<{ people: Party[]; sessions: (string | undefined)[] }> {
+    const [alice, bob, carol] = (await Promise.all([party(), party(), party()])) as [Party, Party, Party];
+    const people = [alice, bob, carol];
+    for (const p of people) await ready(p);
+    await until(() => alice.state() === 'encrypted' && carol.state() === 'encrypted', () => fanout([alice, carol]), 800);
+    const start = clock.now();
+    let supersededAt: number | undefined;
+    const deaf = (from: Party, to: Party): boolean => {
+      if (from !== carol || to !== alice || supersededAt === undefined) return false;
+      const since = clock.now() - supersededAt;
+      return since >= deafFrom && since < deafTo;
+    };
+    while (supersededAt === undefined || clock.now() - supersededAt < deafTo) {
+      if (clock.now() - start > 60_000) throw new Error('Bob never paired with Alice');
+      await fanout(people, 50, deaf);
+      if (supersededAt === undefined && alice.epoch() === 2) supersededAt = clock.now();
+    }
+    return { people, sessions: people.map((p) => p.reports.at(-1)?.session) };
+  }
+
+  const listed = (by: Party, whom: Party): boolean =>
+    participants(by).some((x) => x.peerIdentityPublicKey === Buffer.from(whom.identity.publicKey).toString('base64'));
+
+  it('a superseded pair whose participant was heard since is kept, even if silent as its grace ends (§6.6)', async () => {
+    // Carol is heard for 6 s after Bob's pair confirmed at Alice's, then not from 6 s to 11 s: silent when her pair's
+    // grace ends at 10 s. She is a member of the call; group mode lets her leave and join again, nothing more.
+    const { people, sessions } = await carolUnheardByAlice(6_000, 11_000);
+    const [alice, , carol] = people as [Party, Party, Party];
+    await until(() => allEncrypted(people), () => fanout(people, 50), 200);
+    expect(listed(alice, carol)).toBe(true);
+    // No one had to start a new session.
+    expect(people.map((p) => p.reports.at(-1)?.session)).toEqual(sessions);
+  }, SLOW * 2);
+
+  it('a pair let go on one side only is repaired: the side that let it go starts a new session (§6.5)', async () => {
+    // Carol is not heard at Alice's from before Bob's pair confirmed there until 11 s after: Alice lets Carol's pair
+    // go at the end of its grace, while Carol, who hears Alice all along, keeps hers with Alice.
+    const { people, sessions } = await carolUnheardByAlice(0, 11_000);
+    const [alice, , carol] = people as [Party, Party, Party];
+    expect(listed(carol, alice)).toBe(true);
+    expect(listed(alice, carol)).toBe(false);
+    // Within 40 s and a handshake, all three are encrypted with each other again: Alice, and only Alice, restarted.
+    await until(() => allEncrypted(people), () => fanout(people, 50), 1_200);
+    const renewed = people.map((p, i) => p.reports.at(-1)?.session !== sessions[i]);
+    expect(renewed).toEqual([true, false, false]);
+    for (let i = 0; i < 10; i++) await fanout(people);
+    for (const from of people) {
+      const wire = (await from.send()) ?? undefined;
+      for (const to of people) if (to !== from) expect(await plays(wire, to)).toBe(true);
+    }
+  }, SLOW * 3);
 });
 
 /** The group code a party shows now (§11.7), if any. */
