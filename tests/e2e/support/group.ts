@@ -10,7 +10,7 @@ import { launchBrowser, type TestBrowser } from './browser';
 import { popupFor, switchOn, type Popup } from './call';
 import { fakeCameras, type Rgb } from './fake-camera';
 import { startRelay, type Relay } from './relay';
-import { latestReport, watchReports } from './reports';
+import { reportTimeline, reports, watchReports } from './reports';
 import { waitFor } from './wait';
 import { codecClearPrefixLength, parseCallSealFrame } from '../../../src/e2ee/frame-container';
 import { readFastHeader } from '../../../src/sframe';
@@ -61,6 +61,7 @@ export async function startGroupCall(people: readonly Person[], options: GroupCa
     for (const stop of stack.reverse().splice(0)) await stop().catch((error: unknown) => errors.push(error));
     if (errors.length) throw new AggregateError(errors, 'closing the group call failed');
   };
+  const startedAt = Date.now();
   try {
     const relay = await startRelay();
     stack.push(() => relay.close());
@@ -119,11 +120,11 @@ export async function startGroupCall(people: readonly Person[], options: GroupCa
           },
           { timeout, interval: 250, message: `${viewer.name} to see ${sender.name}'s colour` },
         ).catch(async (error: unknown) => {
-          const seen = await diagnosis(members, relay).catch((e: unknown) => `(no diagnosis: ${String(e)})`);
+          const seen = await diagnosis(members, relay, startedAt).catch((e: unknown) => `(no diagnosis: ${String(e)})`);
           throw new Error(`${(error as Error).message}; saw ${formatColor(last)}; ${seen}`);
         });
       },
-      diagnose: () => diagnosis(members, relay).catch((e: unknown) => `(no diagnosis: ${String(e)})`),
+      diagnose: () => diagnosis(members, relay, startedAt).catch((e: unknown) => `(no diagnosis: ${String(e)})`),
       close,
     };
   } catch (error) {
@@ -132,8 +133,11 @@ export async function startGroupCall(people: readonly Person[], options: GroupCa
   }
 }
 
-/** What a failed wait needs to be explained: each member's decoders, signalling errors and worker; the relay's counts. */
-async function diagnosis(members: readonly Member[], relay: Relay): Promise<string> {
+/**
+ * What a failed wait needs to be explained: each member's decoders, signalling errors and worker (its latest report,
+ * and how its reports changed since `origin`); the relay's counts.
+ */
+async function diagnosis(members: readonly Member[], relay: Relay, origin: number): Promise<string> {
   const seen: Record<string, unknown> = {};
   for (const m of members) {
     const page = await m.page
@@ -142,10 +146,12 @@ async function diagnosis(members: readonly Member[], relay: Relay): Promise<stri
         return { remotes: demo?.remotes, errors: demo?.errors, received: await demo?.receivedVideo() };
       })
       .catch((error: unknown) => String(error));
-    const report = m.e2ee ? await latestReport(m.browser).catch(() => undefined) : undefined;
+    const history = m.e2ee ? await reports(m.browser).catch(() => undefined) : undefined;
+    const report = history?.at(-1);
     // Each participant as this member's worker sees it (§11.9): whose key it lacks, who lacks its key.
     const participants = report?.participants?.map((x) => ({ name: x.peerName, key: x.peerIdentityPublicKey.slice(0, 8), state: x.state, hearsYou: x.hearsYou, youHear: x.youHear }));
-    const worker = report && { state: report.state, epoch: report.epoch, detail: report.detail, media: report.media, counters: report.counters, participants };
+    const timeline = history && reportTimeline(history, origin);
+    const worker = report && { state: report.state, epoch: report.epoch, detail: report.detail, media: report.media, counters: report.counters, participants, timeline };
     seen[m.name] = { page, worker };
   }
   const stats = relay.stats();

@@ -25,6 +25,8 @@ export interface StampedReport {
   media?: string;
   /** In a group call (protocol.md §11.9): each other participant, as this worker sees it. */
   participants?: ReportParticipant[];
+  /** With `participants`, when a group code is shown (§11.7). */
+  groupCode?: string;
 }
 
 export async function watchReports(browser: TestBrowser): Promise<void> {
@@ -39,8 +41,8 @@ export async function watchReports(browser: TestBrowser): Promise<void> {
       port.onMessage.addListener((message: { kind?: string; report?: Record<string, unknown> }) => {
         const t = performance.timeOrigin + performance.now();
         if (message?.kind !== 'session' || typeof message.report !== 'object' || message.report === null) return;
-        const { session, seq, state, epoch, securityCode, counters, detail, media, participants } = message.report;
-        reports.push({ t, tabId, session, seq, state, epoch, securityCode, counters, detail, media, participants });
+        const { session, seq, state, epoch, securityCode, counters, detail, media, participants, groupCode } = message.report;
+        reports.push({ t, tabId, session, seq, state, epoch, securityCode, counters, detail, media, participants, groupCode });
       });
     });
   });
@@ -54,7 +56,23 @@ export async function reports(browser: TestBrowser): Promise<StampedReport[]> {
   return all as StampedReport[];
 }
 
-/** The latest report (of any session), or undefined before the first. */
-export async function latestReport(browser: TestBrowser): Promise<StampedReport | undefined> {
-  return (await reports(browser)).at(-1);
+/**
+ * The reports at which something a person would see changed — the session, state, epoch, the participants listed and
+ * their states, whether a group code is shown — each as one line, seconds after `origin` (ms since the epoch): how a
+ * failed wait got where it is, not only where it ended. The last `limit` changes, and how old the latest report is.
+ */
+export function reportTimeline(all: readonly StampedReport[], origin: number, limit = 40): string[] {
+  const lines: string[] = [];
+  let previous = '';
+  for (const r of all) {
+    const list = (r.participants ?? []).map((x) => `${x.peerName ?? x.peerIdentityPublicKey.slice(0, 6)}:${x.state}${x.hearsYou ? '' : ' !hearsYou'}`);
+    const seen = `${r.session.slice(0, 4)} ${r.state}${r.detail ? `/${r.detail}` : ''} e${r.epoch} [${list.join(', ')}]${r.groupCode ? ' code' : ''}`;
+    if (seen === previous) continue;
+    previous = seen;
+    lines.push(`+${((r.t - origin) / 1000).toFixed(1)}s ${seen}`);
+  }
+  const latest = all.at(-1);
+  const tail = lines.slice(-limit);
+  if (latest !== undefined) tail.push(`latest report ${((Date.now() - latest.t) / 1000).toFixed(1)}s ago`);
+  return tail;
 }
