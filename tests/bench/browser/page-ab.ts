@@ -4,8 +4,10 @@
  * extension, on the page-start bench's page without a call (page.ts), interleaved load by load in a rotating order.
  * Prints, per build, document made → first script (the content scripts' own cost) and its load-by-load difference
  * against the no-extension browser; then `--trace N` more loads each under a Chromium trace, with the
- * `EvaluateScript` time of `bridge.js` and `main-world.js`. Writes nothing: a one-off comparison (issue 11, goal 6:
- * what the worker's source inside main-world.js cost, docs/benchmarks.md).
+ * `EvaluateScript` time of `bridge.js` and `main-world.js`; then `--profile N` more loads each under V8's sampling
+ * profiler (CDP `Profiler`, 25 µs), with the self time of the content scripts' functions, summed per load (median
+ * over the loads) and the top ones by name and position (build with `--minify false` for names). Writes nothing: a
+ * one-off comparison (issue 11, goal 6: what the worker's source inside main-world.js cost, docs/benchmarks.md).
  */
 import type { Page } from 'puppeteer';
 import { launchBrowser, type TestBrowser } from '../../e2e/support/browser';
@@ -24,11 +26,13 @@ const f = (s: Spread): string => `${s.median.toFixed(1)} (${s.min.toFixed(1)}–
 export async function main(argv: string[]): Promise<void> {
   let loads = 40;
   let traceLoads = 15;
+  let profileLoads = 0;
   const builds: [string, string | undefined][] = [['none', undefined]];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--loads') loads = Number(argv[++i]);
     else if (arg === '--trace') traceLoads = Number(argv[++i]);
+    else if (arg === '--profile') profileLoads = Number(argv[++i]);
     else if (/^[\w-]+=/.test(arg)) builds.push([arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]);
     else throw new Error(`unknown argument ${arg}`);
   }
@@ -89,8 +93,49 @@ export async function main(argv: string[]): Promise<void> {
     builds.forEach(([name], b) => {
       for (const [file, list] of Object.entries(evaluate[b] ?? {})) console.log(`${name}: EvaluateScript ${file} ${f(spread(list))} ms (${list.length} loads)`);
     });
+    for (let b = 1; b < builds.length && profileLoads > 0; b++) await profile(builds[b]![0], pages[b] as Page, server.url('/'), profileLoads);
   } finally {
     for (const browser of browsers) await browser.close().catch(() => undefined);
     await server.close();
   }
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+}
+
+/**
+ * `loads` loads of `url` under V8's sampling profiler: the content scripts' self time per load (median and spread),
+ * and per function summed over the loads (the top 15, ms per load).
+ */
+async function profile(name: string, page: Page, url: string, loads: number): Promise<void> {
+  const cdp = await page.createCDPSession();
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 25 });
+  const perLoad: Record<string, number[]> = {};
+  const perFunction = new Map<string, number>();
+  for (let i = 0; i < loads; i++) {
+    await cdp.send('Profiler.start');
+    await page.goto(`${url}?profile=${i}`, { waitUntil: 'load' });
+    const { profile: p } = (await cdp.send('Profiler.stop')) as unknown as {
+      profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
+    };
+    const nodes = new Map(p.nodes.map((n) => [n.id, n]));
+    const self: Record<string, number> = {};
+    p.samples.forEach((id, k) => {
+      const frame = nodes.get(id)?.callFrame;
+      const file = /\/(bridge\.js|main-world\.js)$/.exec(frame?.url ?? '')?.[1];
+      const dt = (p.timeDeltas[k + 1] ?? 0) / 1000; // the time until the next sample is this sample's
+      if (!file || !frame) return;
+      self[file] = (self[file] ?? 0) + dt;
+      const key = `${file} ${frame.functionName || '(top level)'} ${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
+      perFunction.set(key, (perFunction.get(key) ?? 0) + dt);
+    });
+    for (const file of ['main-world.js', 'bridge.js']) (perLoad[file] ??= []).push(self[file] ?? 0);
+  }
+  await cdp.detach();
+  for (const [file, list] of Object.entries(perLoad)) console.log(`${name}: self time in ${file} per load ${f(spread(list))} ms (${loads} loads)`);
+  const top = [...perFunction].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  for (const [key, ms] of top) console.log(`  ${(ms / loads).toFixed(2)} ms/load  ${key}`);
 }
