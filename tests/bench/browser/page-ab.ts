@@ -103,11 +103,15 @@ export async function main(argv: string[]): Promise<void> {
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
+  children?: number[];
 }
 
+const SCRIPT = /\/(bridge\.js|main-world\.js)$/;
+
 /**
- * `loads` loads of `url` under V8's sampling profiler: the content scripts' self time per load (median and spread),
- * and per function summed over the loads (the top 15, ms per load).
+ * `loads` loads of `url` under V8's sampling profiler: the time spent in the content scripts per load — their own
+ * code and the browser's code they call (Blink and V8 built-ins show as nodes without a script) — median and spread,
+ * and summed over the loads per function of theirs, with the built-ins it called named (the top 20, ms per load).
  */
 async function profile(name: string, page: Page, url: string, loads: number): Promise<void> {
   const cdp = await page.createCDPSession();
@@ -122,20 +126,32 @@ async function profile(name: string, page: Page, url: string, loads: number): Pr
       profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] };
     };
     const nodes = new Map(p.nodes.map((n) => [n.id, n]));
-    const self: Record<string, number> = {};
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const child of n.children ?? []) parent.set(child, n.id);
+    const total: Record<string, number> = {};
     p.samples.forEach((id, k) => {
-      const frame = nodes.get(id)?.callFrame;
-      const file = /\/(bridge\.js|main-world\.js)$/.exec(frame?.url ?? '')?.[1];
       const dt = (p.timeDeltas[k + 1] ?? 0) / 1000; // the time until the next sample is this sample's
-      if (!file || !frame) return;
-      self[file] = (self[file] ?? 0) + dt;
-      const key = `${file} ${frame.functionName || '(top level)'} ${frame.lineNumber + 1}:${frame.columnNumber + 1}`;
-      perFunction.set(key, (perFunction.get(key) ?? 0) + dt);
+      // The innermost frame of a content script on this sample's stack, and the built-in it was in, if any.
+      let native: string | undefined;
+      for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+        const frame = nodes.get(at)?.callFrame;
+        if (!frame) break;
+        const file = SCRIPT.exec(frame.url)?.[1];
+        if (!file) {
+          if (frame.url === '' && native === undefined && at === id) native = frame.functionName || '(native)';
+          if (frame.url !== '') break; // another script's code (the page's, DevTools'): not ours
+          continue;
+        }
+        total[file] = (total[file] ?? 0) + dt;
+        const key = `${file} ${frame.functionName || '(top level)'} ${frame.lineNumber + 1}:${frame.columnNumber + 1}${native ? ` → ${native}` : ''}`;
+        perFunction.set(key, (perFunction.get(key) ?? 0) + dt);
+        break;
+      }
     });
-    for (const file of ['main-world.js', 'bridge.js']) (perLoad[file] ??= []).push(self[file] ?? 0);
+    for (const file of ['main-world.js', 'bridge.js']) (perLoad[file] ??= []).push(total[file] ?? 0);
   }
   await cdp.detach();
-  for (const [file, list] of Object.entries(perLoad)) console.log(`${name}: self time in ${file} per load ${f(spread(list))} ms (${loads} loads)`);
-  const top = [...perFunction].sort((a, b) => b[1] - a[1]).slice(0, 15);
+  for (const [file, list] of Object.entries(perLoad)) console.log(`${name}: time in ${file} per load ${f(spread(list))} ms (${loads} loads)`);
+  const top = [...perFunction].sort((a, b) => b[1] - a[1]).slice(0, 20);
   for (const [key, ms] of top) console.log(`  ${(ms / loads).toFixed(2)} ms/load  ${key}`);
 }
