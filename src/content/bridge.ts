@@ -31,6 +31,8 @@ let backgroundAnswered = false;
 /** The extension was updated, disabled or removed: nothing will ever answer again. */
 let detached = false;
 let workerAttached = false;
+/** The worker's code message went out on port B (once). */
+let workerCodeSent = false;
 let settings: { settings: PageSettings; identityPublicKey: Uint8Array | null } | undefined;
 
 function toWorker(message: BridgeToWorker): void {
@@ -119,9 +121,27 @@ function fromWorker(message: WorkerToBridge): void {
   }
 }
 
+/**
+ * The worker's first message on port B (protocol.md §7.2): where its code is. The URL is the package file's dynamic
+ * one, which no page knows; nothing wakes the background. Posted once the page first asks for media or makes a
+ * peer connection — the hook says so before it starts the worker — not when the offer is taken: `chrome.runtime`
+ * (its bindings are made on first use) and the post cost every page about half a millisecond at its start
+ * (docs/benchmarks.md). It waits in the port until the worker starts it.
+ */
+function sendWorkerCode(): void {
+  if (workerCodeSent || !workerPort) return;
+  workerCodeSent = true;
+  try {
+    workerPort.postMessage({ kind: 'code', url: chrome.runtime.getURL(TRANSFORM_WORKER_FILE) } satisfies WorkerCode);
+  } catch {
+    // The extension context is gone: the worker never gets its code, and carries no media.
+  }
+}
+
 function fromHook(signal: HookSignal): void {
   switch (signal) {
     case 'media-requested':
+      sendWorkerCode();
       connect();
       return;
     case 'worker-blocked':
@@ -149,13 +169,6 @@ function onOffer(event: Event): void {
   b.onmessage = (m: MessageEvent) => {
     if (isWorkerToBridge(m.data)) fromWorker(m.data);
   };
-  // The worker's first message on port B, waiting in the port until a worker starts (if ever): where its code is.
-  // The URL is the package file's dynamic one, which no page knows; nothing wakes the background.
-  try {
-    b.postMessage({ kind: 'code', url: chrome.runtime.getURL(TRANSFORM_WORKER_FILE) } satisfies WorkerCode);
-  } catch {
-    // The extension context is gone: the worker never gets its code, and carries no media.
-  }
 }
 
 /** The hook reached a child realm: mark its Window, where only this world can see the mark (../page-channel.ts). */

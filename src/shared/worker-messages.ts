@@ -35,7 +35,7 @@ export type BridgeToWorker =
   | { kind: 'detached' };
 
 /**
- * Bridge → worker, the first message on port B, posted the moment the bridge takes the offer (protocol.md §7.2):
+ * Bridge → worker, the first message on port B, posted when the hook first says `media-requested` (protocol.md §7.2):
  * where the transform worker's code is (the package's web-accessible `transform-worker.js`, at its dynamic URL). Read
  * by the bootstrap worker only (content/main-world/worker-bootstrap.ts), which loads it with `importScripts`.
  */

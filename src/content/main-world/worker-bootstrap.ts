@@ -8,7 +8,8 @@
  * - `rtctransform` events are kept, in order, until the code runs (their frames wait in the transformers' streams:
  *   nothing goes out or in meanwhile);
  * - its first message carries port B, as before; it starts the port and waits for the bridge's `code` message, which
- *   the bridge posted when it took the offer (a `WorkerCode`): the URL of the package's `transform-worker.js`;
+ *   the bridge posts when the hook first says `media-requested`, which it says before it starts this worker (a
+ *   `WorkerCode`): the URL of the package's `transform-worker.js`;
  * - `importScripts` loads it (an extension URL: the page's CSP does not apply, its service worker does not see it;
  *   where the page enforces Trusted Types, which a blob: worker inherits, through the worker's own policy
  *   `callseal-worker` that vouches for that one URL — no page code runs in this worker, so no page policy is asked),

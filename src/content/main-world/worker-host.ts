@@ -1,11 +1,13 @@
 /**
  * The transform worker as the hook sees it, and the decisions that depend on it (protocol.md §7.2, §7.3).
  *
- * The worker's `blob:` URL is made at document_start (a worker in the page must come from the page's origin) from
- * a small bootstrap (worker-bootstrap.ts), not from the worker's whole code: the code is a file in the package that
- * the bootstrap loads once the bridge tells it where (protocol.md §7.2). The worker itself starts lazily, on the
- * page's first getUserMedia, getDisplayMedia or RTCPeerConnection, and gets port B as its first message; from then
- * on it talks to the bridge, never to the hook.
+ * The worker comes from a `blob:` URL (a worker in the page must come from the page's origin) of a small bootstrap
+ * (worker-bootstrap.ts), not of the worker's whole code: the code is a file in the package that the bootstrap loads
+ * once the bridge tells it where (protocol.md §7.2). Both start lazily, on the page's first getUserMedia,
+ * getDisplayMedia or RTCPeerConnection, made with the Blob and createObjectURL captured at document_start: on a page
+ * without a call, making that URL was two thirds of the hook's cost at page start (about 6 ms of 9 here, most of it
+ * in createObjectURL; docs/benchmarks.md). The worker gets port B as its first message; from then on it talks to the
+ * bridge, never to the hook.
  *
  * Where transforms go:
  * - the worker runs and the bridge took the handover → the worker (it decides what each frame becomes);
@@ -41,13 +43,15 @@ export interface TransformHost {
 
 export function createTransformHost(link: BridgeLink): TransformHost {
   const supported = rtc?.RTCRtpScriptTransform !== undefined;
-  let url: string | undefined;
-  try {
-    const blob = new I.Blob(sequence([WORKER_BOOTSTRAP]) as unknown as BlobPart[], { __proto__: null, type: 'text/javascript' } as BlobPropertyBag);
-    url = I.createObjectURL(blob);
-  } catch {
-    url = undefined;
-  }
+  /** The bootstrap's `blob:` URL, made on first use; undefined if it could not be made. */
+  const bootstrapUrl = (): string | undefined => {
+    try {
+      const blob = new I.Blob(sequence([WORKER_BOOTSTRAP]) as unknown as BlobPart[], { __proto__: null, type: 'text/javascript' } as BlobPropertyBag);
+      return I.createObjectURL(blob);
+    } catch {
+      return undefined;
+    }
+  };
 
   let worker: Worker | undefined;
   /** The worker cannot run here: its constructor threw, or it failed to load (CSP). */
@@ -97,6 +101,7 @@ export function createTransformHost(link: BridgeLink): TransformHost {
   const start = (): Worker | undefined => {
     if (worker || blocked || !supported) return worker;
     try {
+      const url = bootstrapUrl();
       const scriptUrl = url === undefined ? undefined : workerUrl(url);
       if (scriptUrl === undefined) throw new I.DOMException('no worker URL', 'NotSupportedError');
       worker = new I.Worker(scriptUrl as string, { __proto__: null, name: 'CallSeal transform worker' } as WorkerOptions);
