@@ -83,6 +83,8 @@ interface PairTableHooks {
   signed(entry: Entry): void;
   /** A signature was refused or unusable; the entry retries after SIGN_RETRY_MS. */
   signFailed(): void;
+  /** The session's current pair (never evicted, §6.5). */
+  isCurrent(entry: Entry): boolean;
 }
 
 export class PairTable {
@@ -170,7 +172,7 @@ export class PairTable {
    * `stale()` says the session moved on while the pair was made.
    */
   async create(context: Parameters<typeof Pair.create>[1], pid: Uint8Array, key: string, now: number, stale: () => boolean): Promise<Entry | null> {
-    if (this.entries.size >= PAIR_LIMIT && this.evictable() === undefined) {
+    if (this.entries.size >= PAIR_LIMIT && this.evictable(now) === undefined) {
       this.hooks.reject('too-many-pairs');
       return null;
     }
@@ -181,8 +183,9 @@ export class PairTable {
     const pair = await Pair.create(this.nextPairId++, context, pid, now);
     if (stale() || this.entries.has(key)) return null;
     while (this.entries.size >= PAIR_LIMIT) {
-      const victim = this.evictable();
+      const victim = this.evictable(now);
       if (victim === undefined) return null;
+      if (victim.promoted) this.noteFailed(victim.key, now); // someone who left: let go, repaired should it come back
       this.drop(victim);
     }
     const entry: Entry = { key, pair, promoted: false, signPending: false, movedAt: now };
@@ -303,12 +306,23 @@ export class PairTable {
     }
   }
 
-  /** The oldest pair that is not confirmed (a confirmed one is current, or retiring on its own). */
-  private evictable(): Entry | undefined {
+  /**
+   * What a new pair may evict when the table is full (§6.5): the oldest pair that is not confirmed; failing that, the
+   * confirmed pair heard least recently whose participant is not present and which is not current — someone who
+   * left the call (in a group, a member's pair is not superseded when it leaves, and stays otherwise).
+   */
+  private evictable(now: number): Entry | undefined {
     let oldest: Entry | undefined;
     for (const entry of this.entries.values()) {
       if (!entry.promoted && (oldest === undefined || entry.pair.createdAt < oldest.pair.createdAt)) oldest = entry;
     }
-    return oldest;
+    if (oldest !== undefined) return oldest;
+    let quietest: Entry | undefined;
+    for (const entry of this.entries.values()) {
+      if (isPresent(entry, now) || this.hooks.isCurrent(entry)) continue;
+      const heard = entry.lastHeardAt ?? Number.NEGATIVE_INFINITY;
+      if (quietest === undefined || heard < (quietest.lastHeardAt ?? Number.NEGATIVE_INFINITY)) quietest = entry;
+    }
+    return quietest;
   }
 }

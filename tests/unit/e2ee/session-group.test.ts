@@ -21,7 +21,7 @@ async function groupOf(clock: FakeClock) {
   const sign = () => Promise.reject(new Error('not in these tests'));
   const pairs = new PairTable(
     { now: clock.now, sign, onPairRetired: () => undefined },
-    { enqueue, reject: () => undefined, dropped: () => undefined, signed: () => undefined, signFailed: () => undefined },
+    { enqueue, reject: () => undefined, dropped: () => undefined, signed: () => undefined, signFailed: () => undefined, isCurrent: (entry) => entry === current },
   );
   const group = new SessionGroup({
     pairs,

@@ -1,5 +1,6 @@
 /** The session's pair table on its own: bounds, retirements, timeouts and signature failures (protocol.md §6.5). */
 import { describe, expect, it } from 'vitest';
+import { PRESENT_MS } from '../../../src/e2ee/group-presence';
 import { toHex } from '../../../src/shared/bytes';
 import { DEFAULT_SFRAME_SUITE } from '../../../src/e2ee/constants';
 import { PairTable, type Entry } from '../../../src/e2ee/session-pairs';
@@ -14,7 +15,11 @@ import {
 } from '../../../src/e2ee/session-options';
 import { FakeClock, makeIdentity } from './helpers';
 
-async function table(clock: FakeClock, sign: (input: Uint8Array) => Promise<Uint8Array> = () => Promise.reject(new Error('no'))) {
+async function table(
+  clock: FakeClock,
+  sign: (input: Uint8Array) => Promise<Uint8Array> = () => Promise.reject(new Error('no')),
+  isCurrent: (entry: Entry) => boolean = () => false,
+) {
   const identity = await makeIdentity();
   const myPid = randomPid();
   const log = { rejected: [] as string[], dropped: [] as Entry[], retiredPairs: [] as number[], signFailed: 0, signed: 0 };
@@ -27,6 +32,7 @@ async function table(clock: FakeClock, sign: (input: Uint8Array) => Promise<Uint
       dropped: (entry) => void log.dropped.push(entry),
       signed: () => void log.signed++,
       signFailed: () => void log.signFailed++,
+      isCurrent,
     },
   );
   const context = { suite: DEFAULT_SFRAME_SUITE, myPid, identityPublicKey: identity.publicKey };
@@ -48,23 +54,43 @@ describe('PairTable (§6.5)', () => {
     expect(t.pairs.size).toBe(PAIR_BURST + 1);
   });
 
-  it('holds at most PAIR_LIMIT: evicts the oldest unconfirmed pair (its pid retired), never a confirmed one', async () => {
+  it('holds at most PAIR_LIMIT: evicts the oldest unconfirmed pair, else the quietest confirmed one of someone who left', async () => {
     const clock = new FakeClock();
-    const t = await table(clock);
+    const state: { current?: Entry } = {};
+    const t = await table(clock, undefined, (entry) => entry === state.current);
     const made: Entry[] = [];
     for (let i = 0; i < PAIR_LIMIT; i++) {
       made.push((await t.add()) as Entry);
       clock.advance(PAIR_REFILL_MS);
     }
-    for (const entry of made.slice(1)) entry.promoted = true;
-    const newest = await t.add();
+    for (const entry of made.slice(1)) {
+      entry.promoted = true;
+      entry.lastHeardAt = clock.now();
+    }
+    const newest = (await t.add()) as Entry;
     expect(newest).not.toBeNull();
     expect(t.log.dropped).toEqual([made[0]]);
     expect([t.pairs.isRetired(made[0]!.key), t.pairs.retiredCount, t.log.retiredPairs]).toEqual([true, 1, []]);
-    (newest as Entry).promoted = true;
+    newest.promoted = true;
+    newest.lastHeardAt = clock.now();
+    // Every confirmed participant present: nothing to evict.
     clock.advance(PAIR_REFILL_MS);
     expect(await t.add()).toBeNull();
     expect(t.log.rejected).toEqual(['too-many-pairs']);
+    // Later, only some are still heard. The quietest one gone is evicted, never the current one, however quiet.
+    clock.advance(PRESENT_MS);
+    state.current = made[1] as Entry;
+    made[2]!.lastHeardAt = clock.now() - PRESENT_MS; // gone too, but heard more recently than made[3]
+    for (const entry of [...made.slice(4), newest]) entry.lastHeardAt = clock.now();
+    const quietest = made[3] as Entry; // heard with the others at first, never since
+    const older = (await t.add()) as Entry;
+    expect(older).not.toBeNull();
+    expect(t.log.dropped).toEqual([made[0], quietest]);
+    expect(t.pairs.isRetired(quietest.key)).toBe(true);
+    // It was let go while its participant may still hold it: heard again 40 s later under that pid, a retry is due.
+    clock.advance(2 * PENDING_PAIR_TIMEOUT_MS);
+    t.pairs.refuseRetired(quietest.key, clock.now());
+    expect(t.pairs.retryDue('ff'.repeat(8), clock.now())).toBe(true);
   });
 
   it('drops a confirmed pair with its keys retired, and forgets retired pids on request', async () => {

@@ -119,6 +119,31 @@ describe('group mode (sender keys, §11)', () => {
     expect(await plays(recorded, carolAgain)).toBe(false);
   }, SLOW);
 
+  it('people who leave and rejoin again and again: everyone encrypted after every rejoin (the pair table stays bounded)', async () => {
+    // A rejoin is a new pid with the same identity (§6.2, §11.5). When Bob and Carol take turns, Alice's pair with the
+    // one who leaves is not her current one (the other's newer pair is), so no pair of the same identity supersedes
+    // it when that person comes back. The table holds at most 8 pairs and evicts only unconfirmed ones (§6.5).
+    const [alice, ...others] = await Promise.all([party(), party(), party()]);
+    const people = [alice, ...others] as Party[];
+    await until(() => allEncrypted(people), () => fanout(people), 800);
+    for (let rejoin = 1; rejoin <= 10; rejoin++) {
+      const who = rejoin % 2 === 0 ? 1 : 2;
+      const leaving = people[who] as Party;
+      leaving.dispose();
+      // Gone long enough for the others to see the leave (3 s), then back in a new page.
+      const stay = people.filter((p) => p !== leaving);
+      for (let i = 0; i < 80; i++) await fanout(stay, 50);
+      people[who] = await party({ identity: leaving.identity });
+      await until(() => allEncrypted(people), () => fanout(people, 50), 600).catch(() => {
+        throw new Error(`not all encrypted after rejoin ${rejoin}`);
+      });
+    }
+    for (const from of people) {
+      const wire = (await from.send()) ?? undefined;
+      for (const to of people) if (to !== from) expect(await plays(wire, to)).toBe(true);
+    }
+  }, SLOW * 4);
+
   it('a lossy network does not make members leave: half the frames lost for 20 s, no key rotates', async () => {
     // A member not heard for 3 s leaves, and every sender rotates (§11.5). Packets that only announce a participant
     // went out once a second (§6.1): at 50% loss, three in a row are lost about once in 8 s, so on any lossy network
