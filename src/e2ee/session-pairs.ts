@@ -185,7 +185,8 @@ export class PairTable {
     while (this.entries.size >= PAIR_LIMIT) {
       const victim = this.evictable(now);
       if (victim === undefined) return null;
-      if (victim.promoted) this.noteFailed(victim.key, now); // someone who left: let go, repaired should it come back
+      // Someone who left: let go, repaired should it come back under that pid (not one back under a new pid already).
+      if (victim.promoted && victim.cameBack !== true) this.noteFailed(victim.key, now);
       this.drop(victim);
     }
     const entry: Entry = { key, pair, promoted: false, signPending: false, movedAt: now };
