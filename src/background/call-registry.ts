@@ -84,12 +84,7 @@ export class CallRegistry {
     const entry = this.tabs.get(shown.tabId)?.get(shown.frameId);
     const report = entry?.report;
     if (!entry || !report || !this.isFresh(entry) || entry.error || !hasPair(report.state)) return false;
-    const same =
-      report.session === shown.session &&
-      report.epoch === shown.epoch &&
-      report.securityCode === shown.securityCode &&
-      report.peerIdentityPublicKey === shown.peerIdentityPublicKey;
-    if (!same) return false;
+    if (!isShownCall(report, shown)) return false;
     entry.confirmed = {
       session: shown.session,
       epoch: shown.epoch,
@@ -130,16 +125,7 @@ export class CallRegistry {
    */
   withdraw(shown: ShownCall): void {
     const entry = this.tabs.get(shown.tabId)?.get(shown.frameId);
-    const mark = entry?.confirmed;
-    if (
-      entry &&
-      mark &&
-      mark.session === shown.session &&
-      mark.epoch === shown.epoch &&
-      mark.securityCode === shown.securityCode &&
-      mark.peerIdentityPublicKey === shown.peerIdentityPublicKey
-    )
-      delete entry.confirmed;
+    if (entry?.confirmed && isShownCall(entry.confirmed, shown)) delete entry.confirmed;
   }
 
   /** The claimed name of the frame's current report, if it is still `shown`'s call (for "Codes match"). */
@@ -242,4 +228,17 @@ export class CallRegistry {
     delete entry.confirmed;
     entry.error = { detail: 'internal-error', failsClosed: false, session };
   }
+}
+
+/** The same call, pair and code as `shown` (what "Codes match" compares, and what it takes back). */
+function isShownCall(
+  call: { session: string; epoch: number; securityCode?: string | undefined; peerIdentityPublicKey?: string | undefined },
+  shown: ShownCall,
+): boolean {
+  return (
+    call.session === shown.session &&
+    call.epoch === shown.epoch &&
+    call.securityCode === shown.securityCode &&
+    call.peerIdentityPublicKey === shown.peerIdentityPublicKey
+  );
 }
