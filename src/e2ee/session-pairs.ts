@@ -19,6 +19,7 @@ import {
   PAIR_LIMIT,
   PAIR_REFILL_MS,
   PENDING_PAIR_TIMEOUT_MS,
+  PREVIOUS_PAIR_GRACE_MS,
   RETIRED_PID_LIMIT,
   SIGN_RETRY_MS,
   type SessionOptions,
@@ -225,6 +226,22 @@ export class PairTable {
       }
     }
     return dropped;
+  }
+
+  /**
+   * §6.2: `entry` just confirmed; every other confirmed pair of its identity whose participant is not heard now is back
+   * under this new pid (in a group, a member who left and rejoined while another member's pair was current): it
+   * retires after its grace, as the current one does. Left alone, each such rejoin kept one in the table for the rest
+   * of the call, until a newcomer found it full.
+   */
+  supersedeAbsent(entry: Entry, now: number): void {
+    const identity = entry.pair.peerIdentity as Uint8Array;
+    for (const other of this.entries.values()) {
+      if (other === entry || !other.promoted || other.cameBack === true || isPresent(other, now)) continue;
+      if (!equalBytes(other.pair.peerIdentity as Uint8Array, identity)) continue;
+      other.cameBack = true;
+      other.retireAt ??= now + PREVIOUS_PAIR_GRACE_MS;
+    }
   }
 
   /** The records to send next, the pairs taking turns (§6.1). */

@@ -23,7 +23,6 @@ import { equalBytes, toHex } from '../shared/bytes';
 import { isE2eeError } from './errors';
 import { VERSION_2 } from './constants';
 import { decodeHandshakePacket, encodeHandshakePacket, isVersion1Hello } from './handshake-packet';
-import { isPresent } from './group-presence';
 import type { GroupMode } from './group-mode';
 import { withGroupRecords } from './group-status';
 import type { Pair } from './pair';
@@ -326,15 +325,7 @@ export class CallSession {
       if (equalBytes(previous.pair.peerIdentity as Uint8Array, pair.peerIdentity as Uint8Array)) previous.cameBack = true;
       else this.group.settle(previous, now);
     }
-    // §6.2: any other pair of this identity whose participant is not heard now is back under this new pid (in a group,
-    // a member who left and rejoined while another member's pair was current). Left alone, each rejoin kept one in the
-    // table for the rest of the call, until a newcomer found it full (§6.5).
-    for (const other of this.pairs.values()) {
-      if (other === entry || other === previous || !other.promoted || other.cameBack === true || isPresent(other, now)) continue;
-      if (!equalBytes(other.pair.peerIdentity as Uint8Array, pair.peerIdentity as Uint8Array)) continue;
-      other.cameBack = true;
-      other.retireAt ??= now + PREVIOUS_PAIR_GRACE_MS;
-    }
+    this.pairs.supersedeAbsent(entry, now);
     entry.confirmedAt = now;
     entry.lastHeardAt = now;
     this.current = entry;
