@@ -186,8 +186,9 @@ export class PairTable {
     while (this.entries.size >= PAIR_LIMIT) {
       const victim = this.evictable(now);
       if (victim === undefined) return null;
-      // Someone who left: let go, repaired should it come back under that pid (not one back under a new pid already).
-      if (victim.promoted && victim.cameBack !== true) this.noteFailed(victim.key, now);
+      // Let go while its participant may hold it (someone who left, or a half-made pair the peer may have confirmed):
+      // repaired should it still be heard under that pid, unless it is back under a new pid already.
+      if (victim.cameBack !== true) this.noteFailed(victim.key, now);
       this.drop(victim);
     }
     const entry: Entry = { key, pair, promoted: false, signPending: false, movedAt: now };
@@ -325,22 +326,24 @@ export class PairTable {
   }
 
   /**
-   * What a new pair may evict when the table is full (§6.5): the oldest pair that is not confirmed; failing that, the
-   * confirmed pair heard least recently whose participant is not present and which is not current — someone who
-   * left the call (in a group, a member's pair is not superseded when it leaves, and stays otherwise).
+   * What a new pair may evict when the table is full (§6.5): the confirmed pair heard least recently whose participant
+   * is not present and which is not current — someone who left the call, or whose session was replaced and whose new
+   * pair has not confirmed yet (in a group, neither is superseded meanwhile); failing that, the oldest pair that is
+   * not confirmed. Half-made pairs went first until eight browsers showed two restarts within seconds filling the
+   * table with silent old pairs, so that the second new pid evicted the first's pair, confirmed on its side already.
    */
   private evictable(now: number): Entry | undefined {
+    let quietest: Entry | undefined;
+    for (const entry of this.entries.values()) {
+      if (!entry.promoted || isPresent(entry, now) || this.hooks.isCurrent(entry)) continue;
+      const heard = entry.lastHeardAt ?? Number.NEGATIVE_INFINITY;
+      if (quietest === undefined || heard < (quietest.lastHeardAt ?? Number.NEGATIVE_INFINITY)) quietest = entry;
+    }
+    if (quietest !== undefined) return quietest;
     let oldest: Entry | undefined;
     for (const entry of this.entries.values()) {
       if (!entry.promoted && (oldest === undefined || entry.pair.createdAt < oldest.pair.createdAt)) oldest = entry;
     }
-    if (oldest !== undefined) return oldest;
-    let quietest: Entry | undefined;
-    for (const entry of this.entries.values()) {
-      if (isPresent(entry, now) || this.hooks.isCurrent(entry)) continue;
-      const heard = entry.lastHeardAt ?? Number.NEGATIVE_INFINITY;
-      if (quietest === undefined || heard < (quietest.lastHeardAt ?? Number.NEGATIVE_INFINITY)) quietest = entry;
-    }
-    return quietest;
+    return oldest;
   }
 }

@@ -54,7 +54,7 @@ describe('PairTable (§6.5)', () => {
     expect(t.pairs.size).toBe(PAIR_BURST + 1);
   });
 
-  it('holds at most PAIR_LIMIT: evicts the oldest unconfirmed pair, else the quietest confirmed one of someone who left', async () => {
+  it('holds at most PAIR_LIMIT: evicts the quietest confirmed pair of someone who left, else the oldest unconfirmed one', async () => {
     const clock = new FakeClock();
     const state: { current?: Entry } = {};
     const t = await table(clock, undefined, (entry) => entry === state.current);
@@ -90,6 +90,41 @@ describe('PairTable (§6.5)', () => {
     // It was let go while its participant may still hold it: heard again 40 s later under that pid, a retry is due.
     clock.advance(2 * PENDING_PAIR_TIMEOUT_MS);
     t.pairs.refuseRetired(quietest.key, clock.now());
+    expect(t.pairs.retryDue('ff'.repeat(8), clock.now())).toBe(true);
+  });
+
+  it('a full table lets go of someone who left before a half-made pair, and a half-made pair it evicts is repaired', async () => {
+    // Eight browsers (protocol.md §6.5): Carol's five steady pairs, the old pairs of two participants who restarted
+    // (silent, not superseded yet) and the first one's new pair, still unconfirmed at Carol, confirmed at its side.
+    const clock = new FakeClock();
+    const t = await table(clock);
+    const steady: Entry[] = [];
+    const old: Entry[] = [];
+    for (let i = 0; i < 7; i++) {
+      const entry = (await t.add()) as Entry;
+      entry.promoted = true;
+      entry.lastHeardAt = clock.now();
+      (i < 5 ? steady : old).push(entry);
+      clock.advance(PAIR_REFILL_MS);
+    }
+    clock.advance(PRESENT_MS);
+    for (const entry of steady) entry.lastHeardAt = clock.now();
+    const heidi = (await t.add()) as Entry; // unconfirmed here
+    clock.advance(PAIR_REFILL_MS);
+    for (const entry of steady) entry.lastHeardAt = clock.now();
+    // The second restarted participant's new pid: one of the silent old pairs goes, not Heidi's.
+    expect(await t.add()).not.toBeNull();
+    expect(t.log.dropped).toHaveLength(1);
+    expect(old).toContain(t.log.dropped[0]);
+    expect(t.pairs.get(heidi.key)).toBe(heidi);
+    // With no one gone left to let go, the half-made pair is evicted after all — and noted: Heidi may hold it, so if
+    // she is still heard under that pid 40 s later, a retry is due (§6.5), as after a timeout.
+    clock.advance(PAIR_REFILL_MS);
+    for (const entry of [...steady, ...old]) entry.lastHeardAt = clock.now();
+    expect(await t.add()).not.toBeNull();
+    expect(t.pairs.isRetired(heidi.key)).toBe(true);
+    clock.advance(2 * PENDING_PAIR_TIMEOUT_MS);
+    t.pairs.refuseRetired(heidi.key, clock.now());
     expect(t.pairs.retryDue('ff'.repeat(8), clock.now())).toBe(true);
   });
 

@@ -122,7 +122,7 @@ describe('group mode (sender keys, §11)', () => {
   it('people who leave and rejoin again and again: everyone encrypted after every rejoin (the pair table stays bounded)', async () => {
     // A rejoin is a new pid with the same identity (§6.2, §11.5). When Bob and Carol take turns, Alice's pair with the
     // one who leaves is not her current one (the other's newer pair is), so no pair of the same identity supersedes
-    // it when that person comes back. The table holds at most 8 pairs and evicts only unconfirmed ones (§6.5).
+    // it when that person comes back. The table holds at most 8 pairs (§6.5), and once evicted only unconfirmed ones.
     const [alice, ...others] = await Promise.all([party(), party(), party()]);
     const people = [alice, ...others] as Party[];
     await until(() => allEncrypted(people), () => fanout(people), 800);
