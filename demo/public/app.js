@@ -12,7 +12,8 @@
  *          recvonly connection per other participant (`sub:<name>`), each shown in its own `#remote-<name>` video.
  * In single/split the client offers and the relay answers. ICE uses host candidates only (no STUN/TURN servers);
  * video is VP8 and audio Opus (setCodecPreferences), so runs are deterministic; `codec` chooses another video codec:
- * `h264` (packetization mode 1), `h264-mode0`, `vp9` or `av1`; `simulcast=1` publishes the camera in three layers. `loopback=1` (set by the tests and
+ * `h264` (packetization mode 1), `h264-mode0`, `vp9` or `av1`; `simulcast=1` publishes the camera in three layers; `audio=0` joins without a
+ * microphone. `loopback=1` (set by the tests and
  * `npm start`, whose browsers run with --allow-loopback-in-peer-connection) offers only 127.0.0.1 candidates in
  * p2p, so the media never leaves the loopback interface.
  *
@@ -284,8 +285,10 @@ async function start(roomName, self) {
   const [width = 320, height = 240] = (params.get('video') ?? '320x240').split('x').map(Number);
   const asked = Number(params.get('fps'));
   const frameRate = Number.isFinite(asked) && asked > 0 ? asked : 30;
+  // `audio=0` joins with the camera only (the test with eight browsers on one small machine: their microphones and
+  // speakers took most of each renderer's CPU).
   const localStream = await navigator.mediaDevices.getUserMedia({
-    audio: true,
+    audio: params.get('audio') !== '0',
     video: { width, height, frameRate },
   });
   const localVideo = /** @type {HTMLVideoElement} */ (element('local-video'));
