@@ -108,9 +108,11 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
   const lostUnconfirmed =
     entry.lostAtSeq !== undefined && !(mark?.session === report.session && mark.seq >= entry.lostAtSeq);
   let warning: { code: WarningCode; name?: string } | undefined = lostUnconfirmed ? { code: 'encryption-lost' } : undefined;
-  if (report.participants !== undefined && report.state === 'encrypted') {
+  const listsParticipants = report.state === 'encrypted' || report.state === 'negotiating';
+  if (report.participants !== undefined && listsParticipants) {
     // A group call (protocol.md §11.9): each participant on its own; the tab shows the weakest, so `verified` only
-    // when every one of them is.
+    // when every one of them is. While it is negotiating (someone's pair or keys pending) the list says whom it waits
+    // for, and who hears whom.
     status.participants = report.participants.map((p) => {
       const out: ParticipantStatus = {
         state: p.state,
@@ -141,7 +143,8 @@ function frameStatus(entry: FrameEntry, context: StatusContext, fresh: boolean):
     if (warning?.code === 'contact-key-changed') status.state = 'identity-changed';
     if (report.suite !== undefined) status.suite = report.suite;
     if (report.groupCode !== undefined) status.groupCode = report.groupCode; // a complete round of these people (§11.7)
-    if (status.participants.every((p) => p.state === 'verified') && warning === undefined) status.state = 'verified';
+    const allVerified = status.participants.every((p) => p.state === 'verified');
+    if (report.state === 'encrypted' && allVerified && warning === undefined) status.state = 'verified';
   } else if (hasPair(report.state) && report.securityCode && report.peerIdentityPublicKey) {
     const key = report.peerIdentityPublicKey;
     status.securityCode = report.securityCode;

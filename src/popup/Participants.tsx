@@ -75,7 +75,7 @@ export function Participants({ participants, groupCode, withoutCallSeal, shownOf
               <p class="security-code participant-code" data-testid="participant-code">
                 {p.securityCode}
               </p>
-              {p.state !== 'verified' && p.state !== 'needs-update' && (
+              {p.state !== 'needs-update' && shown !== undefined && (
                 <form class="verify-form participant-verify" onSubmit={(event) => event.preventDefault()}>
                   <label class="field-label" for={`participant-contact-name-${index}`}>
                     {t('popup_contact_name')}

@@ -21,10 +21,12 @@ export function shownCallOf(tabId: number, status: TabCallStatus): ShownCall | u
 
 /**
  * What "Codes match" sends for one participant of a group call (§7.4, §11.9): the frame and session of the call shown,
- * and that participant's code and identity key as listed. Undefined once it is verified, or without the frame.
+ * and that participant's code and identity key as listed. Undefined once it is verified, while it or the call is
+ * still being set up (`connecting`, `negotiating`: the background would refuse it), or without the frame.
  */
 export function shownParticipantOf(tabId: number, status: TabCallStatus, p: ParticipantStatus): ShownParticipant | undefined {
   const { frameId, session } = status;
-  if (p.state === 'verified' || frameId === undefined || session === undefined) return undefined;
+  if (p.state === 'verified' || p.state === 'connecting' || status.state === 'negotiating') return undefined; // §11.9
+  if (frameId === undefined || session === undefined) return undefined;
   return { tabId, frameId, session, securityCode: p.securityCode, peerIdentityPublicKey: p.peerIdentityPublicKey };
 }

@@ -93,6 +93,17 @@ describe('a group call with someone who cannot join its encryption (protocol.md 
     expect(shown.state).toBe('encrypted');
   });
 
+  it('lists the participants while the call is negotiating: whom it waits for, and who hears whom (§11.9)', () => {
+    const waiting = participant(KEY_3, CODE_2, { state: 'connecting', hearsYou: false, youHear: false });
+    calls.report(TAB, 0, { ...group([participant(KEY_1, CODE_1), waiting]), state: 'negotiating' });
+    const shown = calls.status(TAB, ctx);
+    expect(shown.state).toBe('negotiating');
+    expect(shown.participants?.map((p) => [p.state, p.hearsYou, p.youHear])).toEqual([
+      ['verified', true, true],
+      ['connecting', false, false],
+    ]);
+  });
+
   it('passes on how many participants without CallSeal there are, only in an encrypted call', () => {
     calls.report(TAB, 0, { ...group([participant(KEY_3, CODE_1)]), withoutCallSeal: 2, detail: 'participant-without-callseal' });
     expect(calls.status(TAB, ctx)).toMatchObject({ state: 'encrypted', withoutCallSeal: 2, detail: 'participant-without-callseal' });

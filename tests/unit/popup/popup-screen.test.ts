@@ -232,6 +232,14 @@ describe('a group call (protocol.md §11.7, §11.9)', () => {
     return status;
   };
 
+  it('while the call is negotiating, lists everyone and who hears whom, with no "Codes match" until it is encrypted', async () => {
+    const waiting = { ...people[2]!, state: 'connecting' as const, hearsYou: false, youHear: false };
+    const { render } = await mount([fakeView(1, group({ state: 'negotiating', participants: [people[0]!, people[1]!, waiting] }), { enabled: true })]);
+    const tree = render();
+    expect(findAll(tree, (e) => e.props['data-testid'] === 'participant').map((e) => e.props['data-state'])).toEqual(['encrypted', 'encrypted', 'connecting']);
+    expect(findAll(tree, (e) => e.props['data-testid'] === 'participant-mark-verified')).toHaveLength(0);
+  });
+
   it('shows the group code everyone reads aloud, above the per-person codes it keeps', async () => {
     const { render } = await mount([fakeView(1, group({ groupCode: '98765 43210 98765 43210' }), { enabled: true })]);
     const tree = render();
