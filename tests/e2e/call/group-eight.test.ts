@@ -36,7 +36,7 @@ describe('a group call of eight', () => {
     call = await startGroupCall(PEOPLE, { e2ee: true, video: { size: '160x120', fps: 5 }, cameraOnly: true });
     const members = call.members as Member[];
     const popups = (await Promise.all(members.map((m) => m.popup()))) as Popup[];
-    await waitEncryptedWithOneCode(call, popups, 7, 300_000);
+    await waitEncryptedWithOneCode(call, popups, 7, 540_000);
     await expectEveryoneSeesEveryone(call, members, 60_000);
-  }, 600_000);
+  }, 840_000);
 });
