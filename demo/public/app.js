@@ -12,10 +12,10 @@
  *          recvonly connection per other participant (`sub:<name>`), each shown in its own `#remote-<name>` video.
  * In single/split the client offers and the relay answers. ICE uses host candidates only (no STUN/TURN servers);
  * video is VP8 and audio Opus (setCodecPreferences), so runs are deterministic; `codec` chooses another video codec:
- * `h264` (packetization mode 1), `h264-mode0`, `vp9` or `av1`; `simulcast=1` publishes the camera in three layers; `audio=0` joins without a
- * microphone. `loopback=1` (set by the tests and
- * `npm start`, whose browsers run with --allow-loopback-in-peer-connection) offers only 127.0.0.1 candidates in
- * p2p, so the media never leaves the loopback interface.
+ * `h264` (packetization mode 1), `h264-mode0`, `vp9` or `av1`; `simulcast=1` publishes the camera in three layers;
+ * `audio=0` joins without a microphone. `loopback=1` (set by the tests and `npm start`, whose browsers run with
+ * --allow-loopback-in-peer-connection) offers only 127.0.0.1 candidates in p2p, so the media never leaves the
+ * loopback interface.
  *
  * When the other participant leaves or reloads, the call is torn down and placed again when it comes back.
  *

@@ -147,8 +147,9 @@ export async function startGroupCall(people: readonly Person[], options: GroupCa
  * (autogroups, `/proc/sys/kernel/sched_autogroup_enabled`), and puppeteer starts every browser in a session of its
  * own, so with six browsers the relay's thread — which also reads every DevTools reply — got one seventh of the
  * machine and less: its event loop turned about once a second, and connections failed for want of answers to their
- * ICE checks. So each browser's session is made nicer (10), and, where sessions are not scheduled apart, this thread
- * is raised instead (which needs root, as the tests run). Either is skipped where the system does not allow it.
+ * ICE checks (raising this thread alone, even to -20, changed nothing). So each browser's session is made nicer (10);
+ * this thread is raised too, which is what counts where sessions are not scheduled apart (it needs root, as the tests
+ * run). Either is skipped where the system does not allow it.
  */
 async function favourRelay(browsers: readonly TestBrowser[]): Promise<() => Promise<void>> {
   await Promise.all(
